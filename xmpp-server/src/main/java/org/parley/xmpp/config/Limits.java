@@ -1,0 +1,14 @@
+package org.parley.xmpp.config;
+
+import java.time.Duration;
+
+/** Bounds on what one client may send or keep. */
+public record Limits(
+        int maxStanzaBytes,
+        int maxDepth,
+        int maxConnectionsPerAddress,
+        int stanzasPerSecond,
+        int stanzaBurst,
+        int maxOfflineMessagesPerUser,
+        Duration negotiationTimeout,
+        Duration idleTimeout) {}

@@ -1,0 +1,36 @@
+package org.parley.xmpp.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.parley.storage.StorageConfig;
+
+/** The whole typed configuration, read once at start-up by {@link ConfigLoader}. */
+public record ServerConfig(
+        List<VirtualHost> hosts,
+        ListenerConfig c2sStartTls,
+        ListenerConfig c2sDirectTls,
+        Limits limits,
+        StorageConfig storage,
+        Path dataDir,
+        String serverName,
+        String serverVersion) {
+
+    public ServerConfig {
+        hosts = List.copyOf(hosts);
+    }
+
+    public Optional<VirtualHost> host(String domain) {
+        for (VirtualHost h : hosts) if (h.domain().equals(domain)) return Optional.of(h);
+        return Optional.empty();
+    }
+
+    /** A copy with other listeners, for tests that need free ports. */
+    public ServerConfig withListeners(ListenerConfig startTls, ListenerConfig directTls) {
+        return new ServerConfig(hosts, startTls, directTls, limits, storage, dataDir, serverName, serverVersion);
+    }
+
+    public ServerConfig withStorage(StorageConfig s) {
+        return new ServerConfig(hosts, c2sStartTls, c2sDirectTls, limits, s, dataDir, serverName, serverVersion);
+    }
+}
