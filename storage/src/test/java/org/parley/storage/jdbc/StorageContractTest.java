@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -361,13 +361,13 @@ abstract class StorageContractTest {
     @Test
     void futuresCompleteOnStorageThreadsNotTheCaller() throws Exception {
         createUser("alice");
-        List<Function<Void, CompletableFuture<?>>> writes = List.of(
-                v -> offline.store(HOST, "alice", "<message/>", 10),
-                v -> offline.drain(HOST, "alice"),
-                v -> rosters.put(HOST, "alice", RosterItem.of("bob@example.org")),
-                v -> accounts.updateCredentials(HOST, "alice", creds(5)));
+        List<Supplier<CompletableFuture<?>>> writes = List.of(
+                () -> offline.store(HOST, "alice", "<message/>", 10),
+                () -> offline.drain(HOST, "alice"),
+                () -> rosters.put(HOST, "alice", RosterItem.of("bob@example.org")),
+                () -> accounts.updateCredentials(HOST, "alice", creds(5)));
         Thread caller = Thread.currentThread();
-        for (Function<Void, CompletableFuture<?>> write : writes) {
+        for (Supplier<CompletableFuture<?>> write : writes) {
             CompletableFuture<Thread> completer;
             try (Connection c = storage.dataSource().getConnection()) {
                 c.setAutoCommit(false);
@@ -377,7 +377,7 @@ abstract class StorageContractTest {
                     ps.setString(2, "alice");
                     ps.executeQuery().close();
                 }
-                completer = write.apply(null).thenApply(r -> Thread.currentThread());
+                completer = write.get().thenApply(r -> Thread.currentThread());
                 Thread.sleep(50);
                 assertThat(completer).isNotDone();
                 c.commit();
