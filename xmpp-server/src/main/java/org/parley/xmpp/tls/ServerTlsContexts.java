@@ -10,21 +10,25 @@ import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.Provider;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.util.Objects;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
 
 /** Netty server TLS contexts, backed by BouncyCastle JSSE because SunJSSE exposes no tls-exporter channel binding. */
 public final class ServerTlsContexts {
     private ServerTlsContexts() {}
 
-    /** One provider instance for all contexts; it is stateless apart from its service table. */
-    static final Provider JSSE_PROVIDER = new BouncyCastleJsseProvider();
+    /**
+     * BC JSSE doing its crypto through the BC JCA provider (passed in, not registered globally). With the JDK's
+     * providers underneath it cannot make RSA-PSS signatures, so RSA certificates fail every TLS 1.3 handshake
+     * ("no selectable cipher suite").
+     */
+    static final Provider JSSE_PROVIDER = new BouncyCastleJsseProvider(new BouncyCastleProvider());
 
     public static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
@@ -36,9 +40,6 @@ public final class ServerTlsContexts {
         return new ExporterCapturing(SslContextBuilder.forServer(keyManagerFactory(m))
                 .sslProvider(SslProvider.JDK)
                 .sslContextProvider(JSSE_PROVIDER)
-                // Without one, BC JSSE asks the JCA for SecureRandom "DEFAULT", which only exists when the
-                // BouncyCastle JCA provider is registered globally -- something we do not want to require.
-                .secureRandom(new SecureRandom())
                 .protocols(PROTOCOLS)
                 .build());
     }

@@ -39,8 +39,7 @@ class TlsHandshakeTest {
     private static SslContext client(String... protocols) throws Exception {
         return SslContextBuilder.forClient()
                 .sslProvider(SslProvider.JDK)
-                .sslContextProvider(new BouncyCastleJsseProvider())
-                .secureRandom(new java.security.SecureRandom())
+                .sslContextProvider(new BouncyCastleJsseProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider()))
                 .trustManager(InsecureTrustManagerFactory.INSTANCE)
                 .protocols(protocols)
                 .build();
@@ -141,6 +140,30 @@ class TlsHandshakeTest {
         assertThat(TlsExporter.channelBinding(c)).as("unhooked BC engine").isNull();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ((BCSSLEngine) c).getConnection().getChannelBinding("tls-exporter"))
                 .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void rsaCertificatesWorkToo() throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        java.security.KeyPair rsa = g.generateKeyPair();
+        java.time.Instant now = java.time.Instant.now();
+        TlsMaterial m = new TlsMaterial(rsa.getPrivate(), java.util.List.of(CertificateStore.generate("example.org", rsa,
+                now.minusSeconds(60), now.plusSeconds(3600), java.util.List.of("example.org"))));
+        SslContext rsaServer = ServerTlsContexts.forServer(m);
+
+        // A SunJSSE client: it offers RSA-PSS, which TLS 1.3 requires for RSA certificates.
+        SslContext sunClient = SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
+                .trustManager(InsecureTrustManagerFactory.INSTANCE).protocols("TLSv1.3").build();
+        SSLEngine s1 = rsaServer.newEngine(ByteBufAllocator.DEFAULT);
+        handshake(sunClient.newEngine(ByteBufAllocator.DEFAULT, "example.org", 5222), s1);
+        assertThat(s1.getSession().getProtocol()).isEqualTo("TLSv1.3");
+        assertThat(TlsExporter.channelBinding(s1)).hasSize(32);
+
+        SSLEngine s = rsaServer.newEngine(ByteBufAllocator.DEFAULT);
+        SSLEngine c = hookedClient(client("TLSv1.3"));
+        handshake(c, s);
+        assertThat(TlsExporter.channelBinding(s)).hasSize(32).isEqualTo(TlsExporter.channelBinding(c));
     }
 
     @Test
