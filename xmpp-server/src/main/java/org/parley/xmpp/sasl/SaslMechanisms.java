@@ -64,7 +64,7 @@ public final class SaslMechanisms {
                     : new ScramMechanism(ScramCredentials.Algorithm.SHA_1, true, true, ctx, nonceSuffix);
             case SCRAM_SHA_256 -> new ScramMechanism(ScramCredentials.Algorithm.SHA_256, false, offersBinding, ctx, nonceSuffix);
             case SCRAM_SHA_1 -> new ScramMechanism(ScramCredentials.Algorithm.SHA_1, false, offersBinding, ctx, nonceSuffix);
-            case PLAIN -> new PlainMechanism(ctx);
+            case PLAIN -> ctx.secure() ? new PlainMechanism(ctx) : null; // never a password in the clear
             case ANONYMOUS -> new AnonymousMechanism();
             default -> null;
         });

@@ -157,6 +157,8 @@ final class ScramMechanism implements SaslNegotiation {
             }
             ScramCredential cred = found == null ? null : found.filter(c -> c.mechanism().equals(alg.family)).orElse(null);
             synchronized (this) {
+                // A response that arrived while the lookup was running has already failed the exchange.
+                if (state != State.LOOKUP) return new Failure(SaslCondition.MALFORMED_REQUEST, "unexpected response");
                 decoy = cred == null;
                 credential = decoy ? DecoyCredentials.forUser(alg.family, username) : cred;
                 serverFirst = "r=" + nonce + ",s=" + Base64.getEncoder().encodeToString(credential.salt())

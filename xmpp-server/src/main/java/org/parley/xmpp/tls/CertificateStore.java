@@ -84,7 +84,7 @@ public final class CertificateStore {
         }
         KeyPair pair = newKeyPair();
         Instant now = Instant.now();
-        X509Certificate cert = generate(domain, pair, now.minus(Duration.ofDays(1)), now.plus(SELF_SIGNED_VALIDITY),
+        X509Certificate cert = generate(name, pair, now.minus(Duration.ofDays(1)), now.plus(SELF_SIGNED_VALIDITY),
                 List.of(name, "*." + name));
         Files.createDirectories(dir);
         writeAtomically(key, pem(new JcaPKCS8Generator(pair.getPrivate(), null)), true);

@@ -50,6 +50,10 @@ class SaslMechanismsTest {
         assertThat(SaslMechanisms.start("scram-sha-1", offered, ctx)).isEmpty();
         assertThat(SaslMechanisms.start(null, offered, ctx)).isEmpty();
         assertThat(SaslMechanisms.start("SCRAM-SHA-1", offered, ctx)).isPresent();
+        // Even if a caller's offered list is inconsistent with the stream, PLAIN never runs without TLS.
+        assertThat(SaslMechanisms.start("PLAIN", List.of("PLAIN"), ctx)).isEmpty();
+        SaslContext secure = new SaslContext("example.org", new TestAccounts(), true, null);
+        assertThat(SaslMechanisms.start("PLAIN", List.of("PLAIN"), secure)).isPresent();
     }
 
     @Test

@@ -329,4 +329,18 @@ class ScramMechanismTest {
         SaslStep first = pending.get(10, TimeUnit.SECONDS);
         assertSuccess(eval(n, client.clientFinal(((Challenge) first).data(), "r0m30")), client, "juliet");
     }
+
+    @Test
+    void responseDuringLookupEndsTheExchange() throws Exception {
+        TestAccounts accounts = new TestAccounts().add("juliet", "r0m30");
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        CredentialSource slow = (u, f) -> gate.thenComposeAsync(v -> accounts.credential(u, f));
+        ScramTestClient client = new ScramTestClient("SCRAM-SHA-256", "n,,", "juliet", "nonce1234567", null);
+        SaslNegotiation n = start("SCRAM-SHA-256", slow, null, null);
+        CompletableFuture<SaslStep> pending = n.evaluate(client.clientFirst());
+        assertFailure(eval(n, "c=biws,r=x,p=AAAA"), SaslCondition.MALFORMED_REQUEST);
+        gate.complete(null);
+        assertFailure(pending.get(10, TimeUnit.SECONDS), SaslCondition.MALFORMED_REQUEST);
+        assertFailure(eval(n, "anything"), SaslCondition.MALFORMED_REQUEST);
+    }
 }
