@@ -1,0 +1,87 @@
+package org.parley.xmpp.tls;
+
+import io.netty.handler.ssl.DelegatingSslContext;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.DomainWildcardMappingBuilder;
+import io.netty.util.Mapping;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.Provider;
+import java.security.cert.X509Certificate;
+import java.util.Map;
+import java.util.Objects;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
+
+/** Netty server TLS contexts, backed by BouncyCastle JSSE because SunJSSE exposes no tls-exporter channel binding. */
+public final class ServerTlsContexts {
+    private ServerTlsContexts() {}
+
+    /**
+     * BC JSSE doing its crypto through the BC JCA provider (passed in, not registered globally). With the JDK's
+     * providers underneath it cannot make RSA-PSS signatures, so RSA certificates fail every TLS 1.3 handshake
+     * ("no selectable cipher suite").
+     */
+    static final Provider JSSE_PROVIDER = new BouncyCastleJsseProvider(new BouncyCastleProvider());
+
+    public static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    /**
+     * A server context whose engines record the tls-exporter value at handshake completion (see
+     * {@link TlsExporter}); engines come out of it with the handshake already begun.
+     */
+    public static SslContext forServer(TlsMaterial m) throws SSLException {
+        return new ExporterCapturing(SslContextBuilder.forServer(keyManagerFactory(m))
+                .sslProvider(SslProvider.JDK)
+                .sslContextProvider(JSSE_PROVIDER)
+                .protocols(PROTOCOLS)
+                .build());
+    }
+
+    /** Hooks every engine, whether Netty hands it out directly or inside an SslHandler. */
+    private static final class ExporterCapturing extends DelegatingSslContext {
+        ExporterCapturing(SslContext delegate) {
+            super(delegate);
+        }
+
+        @Override
+        protected void initEngine(SSLEngine engine) {
+            TlsExporter.captureAtHandshake(engine);
+        }
+    }
+
+    /**
+     * BC JSSE's own key manager: with the SunX509 one Netty would build, BC JSSE finds no usable credential for
+     * EC keys ("no selectable cipher suite").
+     */
+    static KeyManagerFactory keyManagerFactory(TlsMaterial m) throws SSLException {
+        try {
+            char[] password = new char[0];
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setKeyEntry("server", m.key(), password, m.chain().toArray(X509Certificate[]::new));
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX", JSSE_PROVIDER);
+            kmf.init(ks, password);
+            return kmf;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new SSLException("Cannot set up the server key manager: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * For Netty's SniHandler. Keys may be "*.example.org" wildcards; a missing SNI name (null) or an unknown
+     * one gets {@code fallback}, which must not be null.
+     */
+    public static Mapping<String, SslContext> sniMapping(Map<String, SslContext> byDomain, SslContext fallback) {
+        Objects.requireNonNull(fallback, "fallback");
+        DomainWildcardMappingBuilder<SslContext> b = new DomainWildcardMappingBuilder<>(Math.max(1, byDomain.size()), fallback);
+        byDomain.forEach(b::add);
+        return b.build();
+    }
+}
