@@ -3,6 +3,7 @@ package org.parley.xmpp.xml;
 import com.fasterxml.aalto.AsyncByteArrayFeeder;
 import com.fasterxml.aalto.AsyncXMLInputFactory;
 import com.fasterxml.aalto.AsyncXMLStreamReader;
+import com.fasterxml.aalto.UncheckedStreamException;
 import com.fasterxml.aalto.stax.InputFactoryImpl;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -88,6 +89,15 @@ public final class XmlFramer {
     private long boundary;
     /** Array index of the slice the parser is reading: Aalto's byte offsets count from the array start. */
     private int sliceStart;
+    /** Still before the stream header, where a DOCTYPE could appear. */
+    private boolean inProlog;
+    /** Progress matching {@code <!D} in the prolog: 0 none, 1 saw '<', 2 saw "<!". */
+    private int doctypeMatch;
+    private boolean sawDoctype;
+    /** Parser offset of the first byte that is not valid UTF-8, or -1. */
+    private long invalidUtf8At;
+    /** Last byte given to the current parser, for UTF-8 checks across slice boundaries. */
+    private byte previousByte;
     private boolean inCallback;
     private boolean resetPending;
     private boolean closed;
@@ -143,6 +153,9 @@ public final class XmlFramer {
             throw fail(e);
         } catch (XMLStreamException e) {
             throw fail(fromParser(e));
+        } catch (UncheckedStreamException e) {
+            throw fail(e.getCause() instanceof XMLStreamException x ? fromParser(x)
+                    : new XmlStreamException(StreamErrorCondition.NOT_WELL_FORMED, String.valueOf(e.getMessage()), e));
         } catch (ListenerFailure e) {
             // The listener's own exception: not an XML problem, so hand it back unchanged.
             fail(new XmlStreamException(StreamErrorCondition.INTERNAL_SERVER_ERROR, "listener failed", e.getCause()));
@@ -181,11 +194,26 @@ public final class XmlFramer {
     /** Feeds one slice; returns the array index up to which input was consumed. */
     private int feedSlice(byte[] b, int off, int len) throws XMLStreamException, XmlStreamException {
         long sliceBase = parserFed;
+        if (inProlog) {
+            sniffDoctype(b, off, len);
+        }
+        if (invalidUtf8At < 0) {
+            int bad = Utf8Check.firstInvalid(b, off, len, previousByte);
+            if (bad >= 0) {
+                invalidUtf8At = sliceBase + (bad - off);
+            }
+        }
+        previousByte = b[off + len - 1];
         sliceStart = off;
         reader.getInputFeeder().feedInput(b, off, len);
         parserFed += len;
         int event;
         while ((event = reader.next()) != AsyncXMLStreamReader.EVENT_INCOMPLETE) {
+            // The bad byte only counts once the parser reaches it: a callback may still reset or close first,
+            // e.g. when binary TLS data follows <starttls/> in the same read.
+            if (invalidUtf8At >= 0 && endOffset() > invalidUtf8At) {
+                throw invalidUtf8();
+            }
             handle(event);
             if (closed) {
                 closeParser();
@@ -197,6 +225,10 @@ public final class XmlFramer {
                 newParser();
                 return off + consumed;
             }
+        }
+        if (invalidUtf8At >= 0) {
+            // Everything fed has been consumed by now, the bad byte included.
+            throw invalidUtf8();
         }
         if (parserFed - boundary > maxStanzaBytes) {
             throw new XmlStreamException(StreamErrorCondition.POLICY_VIOLATION, depth >= 2
@@ -232,9 +264,10 @@ public final class XmlFramer {
         }
     }
 
-    private void startElement() throws XmlStreamException {
+    private void startElement() throws XMLStreamException, XmlStreamException {
         int d = ++depth;
         if (d == 1) {
+            inProlog = false;
             if (mode == Mode.STREAM) {
                 StreamHeader header = readHeader();
                 boundary = endOffset();
@@ -268,7 +301,7 @@ public final class XmlFramer {
         stack[stanzaDepth - 1] = element;
     }
 
-    private void endElement() throws XmlStreamException {
+    private void endElement() throws XMLStreamException, XmlStreamException {
         int d = depth--;
         if (d == 1) {
             if (mode == Mode.FRAGMENTS) {
@@ -395,14 +428,12 @@ public final class XmlFramer {
         }
     }
 
-    /** Where the current event ends, counted in bytes from the start of the current parser's input. */
-    private long endOffset() {
-        try {
-            return reader.getLocationInfo().getEndingByteOffset() - sliceStart;
-        } catch (XMLStreamException e) {
-            // Only thrown when finishing a lazily parsed token, which handle() has always done by now.
-            throw new IllegalStateException(e);
-        }
+    /**
+     * Where the current event ends, counted in bytes from the start of the current parser's input. Throws if
+     * finishing a lazily parsed text token finds it malformed.
+     */
+    private long endOffset() throws XMLStreamException {
+        return reader.getLocationInfo().getEndingByteOffset() - sliceStart;
     }
 
     private void newParser() {
@@ -412,6 +443,11 @@ public final class XmlFramer {
         parserFed = 0;
         boundary = 0;
         sliceStart = 0;
+        inProlog = mode == Mode.STREAM;
+        doctypeMatch = 0;
+        sawDoctype = false;
+        invalidUtf8At = -1;
+        previousByte = 0;
         text.setLength(0);
         Arrays.fill(stack, null);
         reader = FACTORY.createAsyncForByteArray();
@@ -442,13 +478,48 @@ public final class XmlFramer {
         return e;
     }
 
-    private static XmlStreamException fromParser(XMLStreamException e) {
-        // Entity references inside attribute values cannot be reported as events, so the parser refuses them
-        // itself; they are restricted XML rather than merely malformed.
+    private XmlStreamException fromParser(XMLStreamException e) {
         String message = String.valueOf(e.getMessage());
-        StreamErrorCondition condition = message.contains("entity") && !message.contains("Unexpected end")
-                ? StreamErrorCondition.RESTRICTED_XML : StreamErrorCondition.NOT_WELL_FORMED;
+        StreamErrorCondition condition;
+        if (sawDoctype) {
+            // Aalto's async parser cannot even parse an internal DTD subset without an external id (the usual
+            // entity-expansion attack shape) and fails with an unrelated message, so the raw bytes tell.
+            condition = StreamErrorCondition.RESTRICTED_XML;
+        } else if (message.startsWith("Unexpected character 'D'") && message.contains("for COMMENT")) {
+            // "<!D" inside the root element: a DOCTYPE out of place, refused the same as one in the prolog.
+            condition = StreamErrorCondition.RESTRICTED_XML;
+        } else if (message.contains("ENTITY_REFERENCE")) {
+            // Entity references in attribute values cannot be reported as events, so Aalto refuses them itself.
+            condition = StreamErrorCondition.RESTRICTED_XML;
+        } else if (message.startsWith("Unsupported encoding")) {
+            condition = StreamErrorCondition.UNSUPPORTED_ENCODING;
+        } else {
+            condition = StreamErrorCondition.NOT_WELL_FORMED;
+        }
         return new XmlStreamException(condition, message, e);
+    }
+
+    private XmlStreamException invalidUtf8() {
+        return new XmlStreamException(StreamErrorCondition.NOT_WELL_FORMED,
+                "invalid UTF-8 at byte " + invalidUtf8At + " of the stream");
+    }
+
+    private void sniffDoctype(byte[] b, int off, int len) {
+        int state = doctypeMatch;
+        for (int i = off, end = off + len; i < end; i++) {
+            byte c = b[i];
+            if (c == '<') {
+                state = 1;
+            } else if (state == 1 && c == '!') {
+                state = 2;
+            } else if (state == 2 && c == 'D') {
+                sawDoctype = true;
+                state = 0;
+            } else {
+                state = 0;
+            }
+        }
+        doctypeMatch = state;
     }
 
     private static String nullToEmpty(String s) {
@@ -466,6 +537,9 @@ public final class XmlFramer {
         // Non-coalescing: text comes out in pieces as input arrives, so the parser never buffers a huge text
         // node on its own; the framer joins the pieces and bounds them with maxStanzaBytes.
         factory.setProperty(XMLInputFactory.IS_COALESCING, Boolean.FALSE);
+        // Lazy parsing must stay on (the default): Aalto 1.3.3's async scanner with it off and coalescing off
+        // hits "Internal error: should never execute this code path" on text split across feeds. The price is
+        // that malformed text surfaces from getTextCharacters() as an UncheckedStreamException.
         return factory;
     }
 
