@@ -26,6 +26,7 @@ public final class XmlWriter {
     /**
      * Serialises {@code e}. Its namespace is declared unless it equals {@code enclosingDefaultNs}, the default
      * namespace in force where the output goes (the stream's, e.g. jabber:client); pass "" to always declare it.
+     * A root element in no namespace (as Tinder creates them) gets no xmlns and so takes the enclosing default.
      */
     public static String toXml(Element e, String enclosingDefaultNs) {
         StringBuilder out = new StringBuilder(256);
@@ -35,8 +36,15 @@ public final class XmlWriter {
 
     /** As {@link #toXml(Element, String)}, appending to {@code out}. */
     public static void appendXml(StringBuilder out, Element e, String enclosingDefaultNs) {
-        Scope scope = new Scope(enclosingDefaultNs == null ? "" : enclosingDefaultNs);
-        writeElement(out, e, scope);
+        String enclosing = enclosingDefaultNs == null ? "" : enclosingDefaultNs;
+        QName q = e.getQName();
+        if (q.getNamespaceURI().isEmpty() && q.getNamespacePrefix().isEmpty()) {
+            // Tinder builds packets in no namespace (new Message() is a bare <message>), meaning "whatever the
+            // stream's default is"; writing xmlns='' would move them out of jabber:client. So an unqualified root
+            // is written unqualified, and its unqualified descendants with it.
+            enclosing = "";
+        }
+        writeElement(out, e, new Scope(enclosing));
     }
 
     public static String escapeText(String s) {
