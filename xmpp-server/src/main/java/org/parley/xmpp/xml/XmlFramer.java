@@ -100,6 +100,13 @@ public final class XmlFramer {
     private byte previousByte;
     private boolean inCallback;
     private boolean resetPending;
+    /** A peer sent too many distinct names; swap in a fresh parser at the next stanza boundary. */
+    private boolean rotatePending;
+    /** Feeding a synthetic copy of the stream header to a rotated parser: not news for the listener. */
+    private boolean rotating;
+    /** The current stream's header, replayed to a rotated parser so stanzas keep the same namespace context. */
+    private StreamHeader header;
+    private int parsersCreated;
     private boolean closed;
     private XmlStreamException failure;
     private byte[] scratch;
@@ -219,10 +226,14 @@ public final class XmlFramer {
                 closeParser();
                 return off + len;
             }
-            if (resetPending) {
+            if (resetPending || rotatePending) {
                 // Offsets are exact here: the event just handled ended inside this slice.
                 int consumed = (int) (endOffset() - sliceBase);
-                newParser();
+                if (resetPending) {
+                    newParser();
+                } else {
+                    rotateParser();
+                }
                 return off + consumed;
             }
         }
@@ -269,11 +280,15 @@ public final class XmlFramer {
         if (d == 1) {
             inProlog = false;
             if (mode == Mode.STREAM) {
-                StreamHeader header = readHeader();
+                StreamHeader opened = readHeader();
                 boundary = endOffset();
+                if (rotating) {
+                    return;
+                }
+                header = opened;
                 inCallback = true;
                 try {
-                    listener.streamOpened(header);
+                    listener.streamOpened(opened);
                 } catch (RuntimeException e) {
                     throw new ListenerFailure(e);
                 } finally {
@@ -337,6 +352,9 @@ public final class XmlFramer {
                 throw new ListenerFailure(e);
             } finally {
                 inCallback = false;
+            }
+            if (names.overflowed) {
+                rotatePending = true;
             }
         }
     }
@@ -439,6 +457,8 @@ public final class XmlFramer {
     private void newParser() {
         closeParser();
         resetPending = false;
+        rotatePending = false;
+        parsersCreated++;
         depth = 0;
         parserFed = 0;
         boundary = 0;
@@ -460,15 +480,54 @@ public final class XmlFramer {
         }
     }
 
+    /**
+     * Aalto keeps every distinct name it meets in a symbol table that close() merges into the factory-wide table
+     * shared by all connections, which has no size bound: a peer inventing names would grow it for the life of
+     * the server. So per-connection parsers are dropped, never closed; the shared table only holds what
+     * {@link #newFactory()} warms it with.
+     */
     private void closeParser() {
-        if (reader != null) {
+        reader = null;
+    }
+
+    /**
+     * Replaces the parser mid-stream to free the names a peer has piled into its symbol table. Only called between
+     * stanzas, so the new parser needs nothing but the stream's namespace context, replayed from the header.
+     */
+    private void rotateParser() throws XMLStreamException, XmlStreamException {
+        LOG.debug("Too many distinct XML names on one stream; replacing the parser");
+        names.clear();
+        StreamHeader current = header;
+        newParser();
+        if (mode == Mode.STREAM && current != null) {
+            inProlog = false;
+            byte[] synthetic = syntheticHeader(current);
+            rotating = true;
             try {
-                reader.close();
-            } catch (XMLStreamException e) {
-                LOG.debug("Closing parser failed", e);
+                feedSlice(synthetic, 0, synthetic.length);
+            } finally {
+                rotating = false;
             }
-            reader = null;
         }
+    }
+
+    private static byte[] syntheticHeader(StreamHeader h) {
+        StringBuilder sb = new StringBuilder(160).append('<');
+        if (!h.prefix().isEmpty()) {
+            sb.append(h.prefix()).append(':');
+        }
+        sb.append(h.name());
+        for (Map.Entry<String, String> ns : h.namespaces().entrySet()) {
+            sb.append(ns.getKey().isEmpty() ? " xmlns" : " xmlns:" + ns.getKey()).append("='");
+            XmlWriter.appendAttribute(sb, ns.getValue());
+            sb.append('\'');
+        }
+        return sb.append('>').toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** How many parsers this framer has used, for tests. */
+    int parsersCreated() {
+        return parsersCreated;
     }
 
     private XmlStreamException fail(XmlStreamException e) {
@@ -537,11 +596,55 @@ public final class XmlFramer {
         // Non-coalescing: text comes out in pieces as input arrives, so the parser never buffers a huge text
         // node on its own; the framer joins the pieces and bounds them with maxStanzaBytes.
         factory.setProperty(XMLInputFactory.IS_COALESCING, Boolean.FALSE);
+        warmSymbols(factory);
         // Lazy parsing must stay on (the default): Aalto 1.3.3's async scanner with it off and coalescing off
         // hits "Internal error: should never execute this code path" on text split across feeds. The price is
         // that malformed text surfaces from getTextCharacters() as an UncheckedStreamException.
         return factory;
     }
+
+    /**
+     * Seeds the factory-wide name table with the names XMPP traffic is made of, since per-connection parsers never
+     * merge theirs back (see {@link #closeParser()}).
+     */
+    private static void warmSymbols(AsyncXMLInputFactory factory) {
+        AsyncXMLStreamReader<AsyncByteArrayFeeder> r = factory.createAsyncForByteArray();
+        try {
+            byte[] doc = WARM_UP.getBytes(StandardCharsets.UTF_8);
+            r.getInputFeeder().feedInput(doc, 0, doc.length);
+            r.getInputFeeder().endOfInput();
+            while (r.hasNext()) {
+                r.next();
+            }
+            r.close();
+        } catch (XMLStreamException e) {
+            LOG.warn("Warming the XML name table failed; parsing still works, only slower to start", e);
+        }
+    }
+
+    private static final String WARM_UP = "<stream:stream xmlns='jabber:client'"
+            + " xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback'"
+            + " to='' from='' id='' version='' xml:lang=''>"
+            + "<stream:features/><stream:error/><db:result/><db:verify/>"
+            + "<starttls/><proceed/><failure/><auth mechanism=''/><challenge/><response/><success/><abort/>"
+            + "<mechanisms/><mechanism/><bind/><session/><jid/><resource/><required/><optional/><sm/><ver/>"
+            + "<enable resume='' max=''/><enabled location=''/><resume previd='' h=''/><resumed/><r/>"
+            + "<a h=''/><csi/><active/><inactive/><composing/><paused/><gone/><markable/><displayed/>"
+            + "<received/><request/><ping/><query node=''/><identity category='' name='' type=''/>"
+            + "<feature var=''/><features/><item affiliation='' role='' jid='' nick='' subscription='' ask=''/>"
+            + "<group/><status code=''/><x/><c hash='' node='' ver='' ext=''/><show/><priority/><body/>"
+            + "<subject/><thread parent=''/><delay stamp=''/><stanza-id by=''/><origin-id/><error by=''/>"
+            + "<text/><nick/><photo/><password/><history maxstanzas='' since=''/><destroy/><reason/><invite/>"
+            + "<decline/><continue/><pubsub/><items max_items=''/><publish/><retract/><event/><data/>"
+            + "<conference/><stats-id/><region/><jitsi_participant_codecType/><jitsi_participant_region/>"
+            + "<audiomuted/><videomuted/><SourceInfo/><json-message/><jingle action='' initiator='' sid=''/>"
+            + "<content creator='' senders=''/><description media='' ssrc=''/><payload-type clockrate=''"
+            + " channels=''/><parameter value=''/><rtcp-fb subtype=''/><rtp-hdrext uri=''/><transport pwd=''"
+            + " ufrag=''/><candidate component='' foundation='' generation='' ip='' network='' port=''"
+            + " protocol='' rel-addr='' rel-port='' priority=''/><fingerprint setup='' hash=''/><rtcp-mux/>"
+            + "<source/><ssrc-group semantics=''/><ssrc-info owner=''/><bundle/><group semantics=''/>"
+            + "<rtt/><user-agent/><device/><fast/><bind2/><authenticate/><initial-response/>"
+            + "</stream:stream>";
 
     /** Carries a listener's exception past the handler that turns parser exceptions into stream errors. */
     private static final class ListenerFailure extends RuntimeException {
@@ -562,6 +665,14 @@ public final class XmlFramer {
         private final HashMap<Key, QName> qnames = new HashMap<>(128);
         private final HashMap<Key, Namespace> namespaces = new HashMap<>(16);
         private final Key probe = new Key();
+        /** Set once the peer's distinct names outgrew the cache, a sign its parser's symbol table did too. */
+        boolean overflowed;
+
+        void clear() {
+            qnames.clear();
+            namespaces.clear();
+            overflowed = false;
+        }
 
         QName qname(String local, String prefix, String uri) {
             probe.set(local, prefix, uri);
@@ -569,6 +680,7 @@ public final class XmlFramer {
             if (q == null) {
                 if (qnames.size() >= MAX_ENTRIES) {
                     qnames.clear();
+                    overflowed = true;
                 }
                 q = new QName(local, namespace(prefix, uri));
                 qnames.put(new Key().set(local, prefix, uri), q);
@@ -588,6 +700,7 @@ public final class XmlFramer {
             if (ns == null) {
                 if (namespaces.size() >= MAX_ENTRIES) {
                     namespaces.clear();
+                    overflowed = true;
                 }
                 ns = Namespace.get(prefix, uri);
                 namespaces.put(new Key().set("", prefix, uri), ns);

@@ -362,4 +362,51 @@ class XmlFramerTest {
                 .extracting(e -> ((XmlStreamException) e).condition())
                 .isEqualTo(org.parley.xmpp.stream.StreamErrorCondition.POLICY_VIOLATION);
     }
+
+    @Test
+    void manyDistinctNamesRotateTheParserWithoutLosingNamespaceContext() throws Exception {
+        String head = "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'"
+                + " xmlns:db='jabber:server:dialback' to='b.example'>";
+        StringBuilder sb = new StringBuilder(head);
+        for (int i = 0; i < 3000; i++) {
+            sb.append("<message id='").append(i).append("'><x").append(i).append(" a").append(i)
+                    .append("='v'/></message>\n");
+        }
+        sb.append("<db:result from='a' to='b'>k</db:result><presence/></stream:stream>");
+        byte[] b = utf8(sb.toString());
+        Recorder r = new Recorder();
+        XmlFramer f = new XmlFramer(XmlFramer.Mode.STREAM, LIMITS, r);
+        for (int off = 0; off < b.length; off += 1000) {
+            f.feed(b, off, Math.min(1000, b.length - off));
+        }
+        assertThat(f.parsersCreated()).as("parser replaced").isGreaterThan(2);
+        assertThat(r.headers).hasSize(1);
+        assertThat(r.elements).hasSize(3002);
+        for (int i = 0; i < 3000; i++) {
+            Element m = r.elements.get(i);
+            assertThat(m.attributeValue("id")).isEqualTo(String.valueOf(i));
+            assertThat(m.getNamespaceURI()).isEqualTo("jabber:server");
+            assertThat(m.elements().get(0).getQName())
+                    .isEqualTo(QName.get("x" + i, "jabber:server"));
+        }
+        Element result = r.elements.get(3000);
+        assertThat(result.getQName()).isEqualTo(QName.get("result", Namespace.get("db", "jabber:server:dialback")));
+        assertThat(r.elements.get(3001).getNamespaceURI()).isEqualTo("jabber:server");
+        assertThat(r.events.get(r.events.size() - 1)).isEqualTo("close");
+    }
+
+    @Test
+    void manyDistinctNamesInFragmentsMode() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 3000; i++) {
+            sb.append("<n").append(i).append(" xmlns='urn:n'/>");
+        }
+        byte[] b = utf8(sb.toString());
+        Recorder r = new Recorder();
+        XmlFramer f = new XmlFramer(XmlFramer.Mode.FRAGMENTS, LIMITS, r);
+        f.feed(b, 0, b.length);
+        assertThat(f.parsersCreated()).isGreaterThan(2);
+        assertThat(r.elements).hasSize(3000);
+        assertThat(r.elements.get(2999).getQName()).isEqualTo(QName.get("n2999", "urn:n"));
+    }
 }
