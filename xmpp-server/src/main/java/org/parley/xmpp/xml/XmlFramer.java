@@ -1,0 +1,742 @@
+package org.parley.xmpp.xml;
+
+import com.fasterxml.aalto.AsyncByteArrayFeeder;
+import com.fasterxml.aalto.AsyncXMLInputFactory;
+import com.fasterxml.aalto.AsyncXMLStreamReader;
+import com.fasterxml.aalto.UncheckedStreamException;
+import com.fasterxml.aalto.stax.InputFactoryImpl;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import org.dom4j.DocumentFactory;
+import org.dom4j.Element;
+import org.dom4j.Namespace;
+import org.dom4j.QName;
+import org.parley.xmpp.stream.StreamErrorCondition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Push parser that turns the bytes of an XMPP connection into stream events and one dom4j {@link Element} per
+ * top-level stanza.
+ *
+ * <p>Bytes may be split anywhere (even inside a multi-byte UTF-8 character); everything passed to {@code feed}
+ * is consumed before it returns, so the caller may release or reuse its buffer. Not thread-safe: one framer
+ * belongs to one connection and is driven from its event loop.
+ *
+ * <p>Once a {@code feed} has thrown, the framer is dead and every later {@code feed} throws again with the same
+ * condition.
+ *
+ * <p>Callbacks may call {@link #reset()} (the rest of the current input then goes to a fresh parser, as for a
+ * stream restart after STARTTLS or SASL) or {@link #close()} (the rest of the input is dropped).
+ */
+public final class XmlFramer {
+
+    public enum Mode {
+        /** An XMPP stream: optional XML declaration, {@code <stream:stream>}, stanzas, {@code </stream:stream>}. */
+        STREAM,
+        /** A bare sequence of top-level elements: stored stanzas, or RFC 7395 WebSocket frames. */
+        FRAGMENTS
+    }
+
+    public static final String STREAM_NAMESPACE = "http://etherx.jabber.org/streams";
+
+    private static final Logger LOG = LoggerFactory.getLogger(XmlFramer.class);
+
+    /**
+     * The parser gets input in pieces of at most this many bytes so the size limits are checked while a large
+     * stanza arrives instead of after a whole (possibly huge) read has been parsed; the parser itself never holds
+     * more than one piece of unconsumed text because it runs non-coalescing.
+     */
+    private static final int SLICE = 8192;
+
+    /**
+     * FRAGMENTS input is parsed as the children of this synthetic root, so that the parser, which wants one
+     * document, accepts a sequence of elements. It declares no namespace so fragments keep exactly their own.
+     */
+    private static final byte[] FRAGMENTS_ROOT = "<parley-fragments>".getBytes(StandardCharsets.US_ASCII);
+
+    private static final AsyncXMLInputFactory FACTORY = newFactory();
+
+    private static final DocumentFactory DOCUMENT_FACTORY = DocumentFactory.getInstance();
+
+    private final Mode mode;
+    private final XmlStreamListener listener;
+    private final int maxStanzaBytes;
+    private final int maxDepth;
+    private final NameCache names = new NameCache();
+    /** Text of the innermost open element, gathered over the several events a parser may split it into. */
+    private final StringBuilder text = new StringBuilder(64);
+
+    private AsyncXMLStreamReader<AsyncByteArrayFeeder> reader;
+    /** Open elements of the current stanza; stack[0] is the stanza. */
+    private Element[] stack = new Element[8];
+    /** Parser depth: 1 is the stream (or synthetic fragments root), 2 a stanza. */
+    private int depth;
+    /** Bytes given to the current parser, including the synthetic root. */
+    private long parserFed;
+    /**
+     * Parser offset where the input not yet accounted for begins: the end of the last event outside a stanza,
+     * which is also where the current stanza, if any, starts.
+     */
+    private long boundary;
+    /** Array index of the slice the parser is reading: Aalto's byte offsets count from the array start. */
+    private int sliceStart;
+    /** Still before the stream header, where a DOCTYPE could appear. */
+    private boolean inProlog;
+    /** Progress matching {@code <!D} in the prolog: 0 none, 1 saw '<', 2 saw "<!". */
+    private int doctypeMatch;
+    private boolean sawDoctype;
+    /** Parser offset of the first byte that is not valid UTF-8, or -1. */
+    private long invalidUtf8At;
+    /** Last byte given to the current parser, for UTF-8 checks across slice boundaries. */
+    private byte previousByte;
+    private boolean inCallback;
+    private boolean resetPending;
+    /** A peer sent too many distinct names; swap in a fresh parser at the next stanza boundary. */
+    private boolean rotatePending;
+    /** Feeding a synthetic copy of the stream header to a rotated parser: not news for the listener. */
+    private boolean rotating;
+    /** The current stream's header, replayed to a rotated parser so stanzas keep the same namespace context. */
+    private StreamHeader header;
+    private int parsersCreated;
+    private boolean closed;
+    private XmlStreamException failure;
+    private byte[] scratch;
+
+    public XmlFramer(Mode mode, XmlLimits limits, XmlStreamListener listener) {
+        this.mode = Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(limits, "limits");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.maxStanzaBytes = limits.maxStanzaBytes();
+        this.maxDepth = limits.maxDepth();
+        newParser();
+    }
+
+    /** Parses all remaining bytes of {@code bytes} and leaves its position at its limit. */
+    public void feed(ByteBuffer bytes) throws XmlStreamException {
+        if (bytes.hasArray()) {
+            int n = bytes.remaining();
+            int pos = bytes.position();
+            bytes.position(pos + n);
+            feed(bytes.array(), bytes.arrayOffset() + pos, n);
+            return;
+        }
+        // Direct (or read-only) buffers are copied slice by slice into one reusable array, so a single parser
+        // kind serves both; the bulk copy is small next to parsing (compare FramerBenchmark.directBuffer and
+        // heapArray).
+        if (scratch == null) {
+            scratch = new byte[SLICE];
+        }
+        while (bytes.hasRemaining()) {
+            int n = Math.min(SLICE, bytes.remaining());
+            bytes.get(scratch, 0, n);
+            feed(scratch, 0, n);
+        }
+    }
+
+    /**
+     * Parses {@code b[off, off+len)}, reporting every complete event to the listener before returning. Nothing
+     * refers to {@code b} afterwards.
+     */
+    public void feed(byte[] b, int off, int len) throws XmlStreamException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        if (failure != null) {
+            throw new XmlStreamException(failure.condition(), "framer failed earlier: " + failure.getMessage());
+        }
+        if (closed) {
+            LOG.debug("Dropping {} bytes fed after close", len);
+            return;
+        }
+        int end = off + len;
+        int pos = off;
+        try {
+            while (pos < end && !closed) {
+                pos = feedSlice(b, pos, Math.min(SLICE, end - pos));
+            }
+        } catch (XmlStreamException e) {
+            throw fail(e);
+        } catch (XMLStreamException e) {
+            throw fail(fromParser(e));
+        } catch (UncheckedStreamException e) {
+            throw fail(e.getCause() instanceof XMLStreamException x ? fromParser(x)
+                    : new XmlStreamException(StreamErrorCondition.NOT_WELL_FORMED, String.valueOf(e.getMessage()), e));
+        } catch (ListenerFailure e) {
+            // The listener's own exception: not an XML problem, so hand it back unchanged.
+            fail(new XmlStreamException(StreamErrorCondition.INTERNAL_SERVER_ERROR, "listener failed", e.getCause()));
+            throw (RuntimeException) e.getCause();
+        } catch (RuntimeException e) {
+            // Aalto signals some inconsistencies it runs into on odd input as unchecked exceptions.
+            throw fail(new XmlStreamException(StreamErrorCondition.NOT_WELL_FORMED, "parser failed: " + e, e));
+        }
+    }
+
+    /**
+     * Starts over with a fresh parser, as a stream restart requires. From inside a callback the bytes after the
+     * element (or header) being reported go to the new parser; otherwise the next {@code feed} does.
+     */
+    public void reset() {
+        if (inCallback) {
+            resetPending = true;
+        } else {
+            newParser();
+        }
+    }
+
+    /** Releases the parser; later input is ignored. From inside a callback, the rest of the input is dropped. */
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        resetPending = false;
+        if (!inCallback) {
+            closeParser();
+        }
+        // Inside a callback the parser is still on the stack; feed() releases it once the callback returns.
+    }
+
+    /** Feeds one slice; returns the array index up to which input was consumed. */
+    private int feedSlice(byte[] b, int off, int len) throws XMLStreamException, XmlStreamException {
+        long sliceBase = parserFed;
+        if (inProlog) {
+            sniffDoctype(b, off, len);
+        }
+        if (invalidUtf8At < 0) {
+            int bad = Utf8Check.firstInvalid(b, off, len, previousByte);
+            if (bad >= 0) {
+                invalidUtf8At = sliceBase + (bad - off);
+            }
+        }
+        previousByte = b[off + len - 1];
+        sliceStart = off;
+        reader.getInputFeeder().feedInput(b, off, len);
+        parserFed += len;
+        int event;
+        while ((event = reader.next()) != AsyncXMLStreamReader.EVENT_INCOMPLETE) {
+            // The bad byte only counts once the parser reaches it: a callback may still reset or close first,
+            // e.g. when binary TLS data follows <starttls/> in the same read.
+            if (invalidUtf8At >= 0 && endOffset() > invalidUtf8At) {
+                throw invalidUtf8();
+            }
+            handle(event);
+            if (closed) {
+                closeParser();
+                return off + len;
+            }
+            if (resetPending || rotatePending) {
+                // Offsets are exact here: the event just handled ended inside this slice.
+                int consumed = (int) (endOffset() - sliceBase);
+                if (resetPending) {
+                    newParser();
+                } else {
+                    rotateParser();
+                }
+                return off + consumed;
+            }
+        }
+        if (invalidUtf8At >= 0) {
+            // Everything fed has been consumed by now, the bad byte included.
+            throw invalidUtf8();
+        }
+        if (parserFed - boundary > maxStanzaBytes) {
+            throw new XmlStreamException(StreamErrorCondition.POLICY_VIOLATION, depth >= 2
+                    ? "stanza exceeds " + maxStanzaBytes + " bytes"
+                    : "more than " + maxStanzaBytes + " bytes outside a stanza");
+        }
+        return off + len;
+    }
+
+    private void handle(int event) throws XMLStreamException, XmlStreamException {
+        switch (event) {
+            case XMLStreamConstants.START_ELEMENT -> startElement();
+            case XMLStreamConstants.END_ELEMENT -> endElement();
+            case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> characters();
+            case XMLStreamConstants.COMMENT -> {
+                if (depth < 2) {
+                    boundary = endOffset();
+                }
+            }
+            case XMLStreamConstants.START_DOCUMENT -> {
+                checkEncoding();
+                boundary = endOffset();
+            }
+            case XMLStreamConstants.DTD -> throw new XmlStreamException(StreamErrorCondition.RESTRICTED_XML,
+                    "DTD not allowed");
+            case XMLStreamConstants.ENTITY_REFERENCE -> throw new XmlStreamException(
+                    StreamErrorCondition.RESTRICTED_XML, "entity reference &" + reader.getLocalName() + "; not allowed");
+            case XMLStreamConstants.PROCESSING_INSTRUCTION -> throw new XmlStreamException(
+                    StreamErrorCondition.RESTRICTED_XML, "processing instruction not allowed");
+            case XMLStreamConstants.END_DOCUMENT -> { }
+            default -> throw new XmlStreamException(StreamErrorCondition.RESTRICTED_XML,
+                    "unexpected XML construct (event " + event + ")");
+        }
+    }
+
+    private void startElement() throws XMLStreamException, XmlStreamException {
+        int d = ++depth;
+        if (d == 1) {
+            inProlog = false;
+            if (mode == Mode.STREAM) {
+                StreamHeader opened = readHeader();
+                boundary = endOffset();
+                if (rotating) {
+                    return;
+                }
+                header = opened;
+                inCallback = true;
+                try {
+                    listener.streamOpened(opened);
+                } catch (RuntimeException e) {
+                    throw new ListenerFailure(e);
+                } finally {
+                    inCallback = false;
+                }
+            } else {
+                boundary = endOffset();
+            }
+            return;
+        }
+        int stanzaDepth = d - 1;
+        if (stanzaDepth > maxDepth) {
+            throw new XmlStreamException(StreamErrorCondition.POLICY_VIOLATION,
+                    "element nesting exceeds depth " + maxDepth);
+        }
+        Element element = newElement();
+        if (stanzaDepth > 1) {
+            Element parent = stack[stanzaDepth - 2];
+            flushText(parent);
+            parent.add(element);
+        }
+        if (stanzaDepth > stack.length) {
+            stack = Arrays.copyOf(stack, stack.length * 2);
+        }
+        stack[stanzaDepth - 1] = element;
+    }
+
+    private void endElement() throws XMLStreamException, XmlStreamException {
+        int d = depth--;
+        if (d == 1) {
+            if (mode == Mode.FRAGMENTS) {
+                throw new XmlStreamException(StreamErrorCondition.NOT_WELL_FORMED,
+                        "end tag </" + reader.getPrefixedName() + "> without start tag");
+            }
+            boundary = endOffset();
+            inCallback = true;
+            try {
+                listener.streamClosed();
+            } catch (RuntimeException e) {
+                throw new ListenerFailure(e);
+            } finally {
+                inCallback = false;
+            }
+            return;
+        }
+        int stanzaDepth = d - 1;
+        Element element = stack[stanzaDepth - 1];
+        stack[stanzaDepth - 1] = null;
+        flushText(element);
+        if (stanzaDepth == 1) {
+            long end = endOffset();
+            if (end - boundary > maxStanzaBytes) {
+                throw new XmlStreamException(StreamErrorCondition.POLICY_VIOLATION,
+                        "stanza of " + (end - boundary) + " bytes exceeds " + maxStanzaBytes);
+            }
+            boundary = end;
+            inCallback = true;
+            try {
+                listener.element(element);
+            } catch (RuntimeException e) {
+                throw new ListenerFailure(e);
+            } finally {
+                inCallback = false;
+            }
+            if (names.overflowed) {
+                rotatePending = true;
+            }
+        }
+    }
+
+    private void characters() throws XMLStreamException, XmlStreamException {
+        char[] chars = reader.getTextCharacters();
+        int start = reader.getTextStart();
+        int length = reader.getTextLength();
+        if (depth >= 2) {
+            text.append(chars, start, length);
+            return;
+        }
+        for (int i = start, end = start + length; i < end; i++) {
+            char c = chars[i];
+            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                throw new XmlStreamException(
+                        mode == Mode.STREAM ? StreamErrorCondition.BAD_FORMAT : StreamErrorCondition.NOT_WELL_FORMED,
+                        "text outside a stanza");
+            }
+        }
+        boundary = endOffset();
+    }
+
+    private void flushText(Element element) {
+        if (text.length() > 0) {
+            element.addText(text.toString());
+            text.setLength(0);
+        }
+    }
+
+    private Element newElement() {
+        AsyncXMLStreamReader<AsyncByteArrayFeeder> r = reader;
+        String prefix = r.getPrefix();
+        String uri = nullToEmpty(r.getNamespaceURI());
+        QName qname = names.qname(r.getLocalName(), prefix, uri);
+        Element element = DOCUMENT_FACTORY.createElement(qname);
+        int declarations = r.getNamespaceCount();
+        for (int i = 0; i < declarations; i++) {
+            String p = nullToEmpty(r.getNamespacePrefix(i));
+            String u = nullToEmpty(r.getNamespaceURI(i));
+            // The element's own binding travels in its QName; keep only the extra ones (used by attributes,
+            // descendants or QName-valued content) so the element stays self-describing once detached.
+            if (!(p.equals(prefix) && u.equals(uri)) && !(p.isEmpty() && u.isEmpty())) {
+                element.add(names.namespace(p, u));
+            }
+        }
+        int attributes = r.getAttributeCount();
+        for (int i = 0; i < attributes; i++) {
+            QName name = names.qname(r.getAttributeLocalName(i), nullToEmpty(r.getAttributePrefix(i)),
+                    nullToEmpty(r.getAttributeNamespace(i)));
+            element.add(DOCUMENT_FACTORY.createAttribute(element, name, r.getAttributeValue(i)));
+        }
+        return element;
+    }
+
+    private StreamHeader readHeader() throws XmlStreamException {
+        AsyncXMLStreamReader<AsyncByteArrayFeeder> r = reader;
+        String local = r.getLocalName();
+        String prefix = r.getPrefix();
+        String uri = nullToEmpty(r.getNamespaceURI());
+        if (!"stream".equals(local) || !STREAM_NAMESPACE.equals(uri)) {
+            throw new XmlStreamException(StreamErrorCondition.INVALID_NAMESPACE, "expected {" + STREAM_NAMESPACE
+                    + "}stream as first element, got {" + uri + "}" + local);
+        }
+        Map<String, String> namespaces = new LinkedHashMap<>();
+        String defaultNamespace = "";
+        for (int i = 0, n = r.getNamespaceCount(); i < n; i++) {
+            String p = nullToEmpty(r.getNamespacePrefix(i));
+            String u = nullToEmpty(r.getNamespaceURI(i));
+            namespaces.put(p, u);
+            if (p.isEmpty()) {
+                defaultNamespace = u;
+            }
+        }
+        Map<String, String> attributes = new LinkedHashMap<>();
+        for (int i = 0, n = r.getAttributeCount(); i < n; i++) {
+            String p = nullToEmpty(r.getAttributePrefix(i));
+            String name = r.getAttributeLocalName(i);
+            attributes.put(p.isEmpty() ? name : p + ':' + name, r.getAttributeValue(i));
+        }
+        return new StreamHeader(local, prefix, uri, defaultNamespace, attributes, namespaces);
+    }
+
+    private void checkEncoding() throws XmlStreamException {
+        String declared = reader.getCharacterEncodingScheme();
+        if (declared != null && !declared.equalsIgnoreCase("UTF-8") && !declared.equalsIgnoreCase("UTF8")) {
+            throw new XmlStreamException(StreamErrorCondition.UNSUPPORTED_ENCODING,
+                    "encoding " + declared + " not supported; XMPP requires UTF-8");
+        }
+    }
+
+    /**
+     * Where the current event ends, counted in bytes from the start of the current parser's input. Throws if
+     * finishing a lazily parsed text token finds it malformed.
+     */
+    private long endOffset() throws XMLStreamException {
+        return reader.getLocationInfo().getEndingByteOffset() - sliceStart;
+    }
+
+    private void newParser() {
+        closeParser();
+        resetPending = false;
+        rotatePending = false;
+        parsersCreated++;
+        depth = 0;
+        parserFed = 0;
+        boundary = 0;
+        sliceStart = 0;
+        inProlog = mode == Mode.STREAM;
+        doctypeMatch = 0;
+        sawDoctype = false;
+        invalidUtf8At = -1;
+        previousByte = 0;
+        text.setLength(0);
+        Arrays.fill(stack, null);
+        reader = FACTORY.createAsyncForByteArray();
+        if (mode == Mode.FRAGMENTS) {
+            try {
+                feedSlice(FRAGMENTS_ROOT, 0, FRAGMENTS_ROOT.length);
+            } catch (XMLStreamException | XmlStreamException e) {
+                throw new IllegalStateException("synthetic fragments root refused", e);
+            }
+        }
+    }
+
+    /**
+     * Aalto keeps every distinct name it meets in a symbol table that close() merges into the factory-wide table
+     * shared by all connections, which has no size bound: a peer inventing names would grow it for the life of
+     * the server. So per-connection parsers are dropped, never closed; the shared table only holds what
+     * {@link #newFactory()} warms it with.
+     */
+    private void closeParser() {
+        reader = null;
+    }
+
+    /**
+     * Replaces the parser mid-stream to free the names a peer has piled into its symbol table. Only called between
+     * stanzas, so the new parser needs nothing but the stream's namespace context, replayed from the header.
+     */
+    private void rotateParser() throws XMLStreamException, XmlStreamException {
+        LOG.debug("Too many distinct XML names on one stream; replacing the parser");
+        names.clear();
+        StreamHeader current = header;
+        newParser();
+        if (mode == Mode.STREAM && current != null) {
+            inProlog = false;
+            byte[] synthetic = syntheticHeader(current);
+            rotating = true;
+            try {
+                feedSlice(synthetic, 0, synthetic.length);
+            } finally {
+                rotating = false;
+            }
+        }
+    }
+
+    private static byte[] syntheticHeader(StreamHeader h) {
+        StringBuilder sb = new StringBuilder(160).append('<');
+        if (!h.prefix().isEmpty()) {
+            sb.append(h.prefix()).append(':');
+        }
+        sb.append(h.name());
+        for (Map.Entry<String, String> ns : h.namespaces().entrySet()) {
+            sb.append(ns.getKey().isEmpty() ? " xmlns" : " xmlns:" + ns.getKey()).append("='");
+            XmlWriter.appendAttribute(sb, ns.getValue());
+            sb.append('\'');
+        }
+        return sb.append('>').toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** How many parsers this framer has used, for tests. */
+    int parsersCreated() {
+        return parsersCreated;
+    }
+
+    private XmlStreamException fail(XmlStreamException e) {
+        failure = e;
+        closeParser();
+        LOG.debug("XML stream refused: {}", e.toString());
+        return e;
+    }
+
+    private XmlStreamException fromParser(XMLStreamException e) {
+        String message = String.valueOf(e.getMessage());
+        StreamErrorCondition condition;
+        if (sawDoctype) {
+            // Aalto's async parser cannot even parse an internal DTD subset without an external id (the usual
+            // entity-expansion attack shape) and fails with an unrelated message, so the raw bytes tell.
+            condition = StreamErrorCondition.RESTRICTED_XML;
+        } else if (message.startsWith("Unexpected character 'D'") && message.contains("for COMMENT")) {
+            // "<!D" inside the root element: a DOCTYPE out of place, refused the same as one in the prolog.
+            condition = StreamErrorCondition.RESTRICTED_XML;
+        } else if (message.contains("ENTITY_REFERENCE")) {
+            // Entity references in attribute values cannot be reported as events, so Aalto refuses them itself.
+            condition = StreamErrorCondition.RESTRICTED_XML;
+        } else if (message.startsWith("Unsupported encoding")) {
+            condition = StreamErrorCondition.UNSUPPORTED_ENCODING;
+        } else {
+            condition = StreamErrorCondition.NOT_WELL_FORMED;
+        }
+        return new XmlStreamException(condition, message, e);
+    }
+
+    private XmlStreamException invalidUtf8() {
+        return new XmlStreamException(StreamErrorCondition.NOT_WELL_FORMED,
+                "invalid UTF-8 at byte " + invalidUtf8At + " of the stream");
+    }
+
+    private void sniffDoctype(byte[] b, int off, int len) {
+        int state = doctypeMatch;
+        for (int i = off, end = off + len; i < end; i++) {
+            byte c = b[i];
+            if (c == '<') {
+                state = 1;
+            } else if (state == 1 && c == '!') {
+                state = 2;
+            } else if (state == 2 && c == 'D') {
+                sawDoctype = true;
+                state = 0;
+            } else {
+                state = 0;
+            }
+        }
+        doctypeMatch = state;
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static AsyncXMLInputFactory newFactory() {
+        AsyncXMLInputFactory factory = new InputFactoryImpl();
+        // Untrusted input: no DTDs and no entity expansion; whatever of them shows up is reported as an event and
+        // refused above before anything is expanded.
+        factory.setProperty(XMLInputFactory.SUPPORT_DTD, Boolean.FALSE);
+        factory.setProperty(XMLInputFactory.IS_REPLACING_ENTITY_REFERENCES, Boolean.FALSE);
+        factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, Boolean.FALSE);
+        factory.setProperty(XMLInputFactory.IS_NAMESPACE_AWARE, Boolean.TRUE);
+        // Non-coalescing: text comes out in pieces as input arrives, so the parser never buffers a huge text
+        // node on its own; the framer joins the pieces and bounds them with maxStanzaBytes.
+        factory.setProperty(XMLInputFactory.IS_COALESCING, Boolean.FALSE);
+        warmSymbols(factory);
+        // Lazy parsing must stay on (the default): Aalto 1.3.3's async scanner with it off and coalescing off
+        // hits "Internal error: should never execute this code path" on text split across feeds. The price is
+        // that malformed text surfaces from getTextCharacters() as an UncheckedStreamException.
+        return factory;
+    }
+
+    /**
+     * Seeds the factory-wide name table with the names XMPP traffic is made of, since per-connection parsers never
+     * merge theirs back (see {@link #closeParser()}).
+     */
+    private static void warmSymbols(AsyncXMLInputFactory factory) {
+        AsyncXMLStreamReader<AsyncByteArrayFeeder> r = factory.createAsyncForByteArray();
+        try {
+            byte[] doc = WARM_UP.getBytes(StandardCharsets.UTF_8);
+            r.getInputFeeder().feedInput(doc, 0, doc.length);
+            r.getInputFeeder().endOfInput();
+            while (r.hasNext()) {
+                r.next();
+            }
+            r.close();
+        } catch (XMLStreamException e) {
+            LOG.warn("Warming the XML name table failed; parsing still works, only slower to start", e);
+        }
+    }
+
+    private static final String WARM_UP = "<stream:stream xmlns='jabber:client'"
+            + " xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback'"
+            + " to='' from='' id='' version='' xml:lang=''>"
+            + "<stream:features/><stream:error/><db:result/><db:verify/>"
+            + "<starttls/><proceed/><failure/><auth mechanism=''/><challenge/><response/><success/><abort/>"
+            + "<mechanisms/><mechanism/><bind/><session/><jid/><resource/><required/><optional/><sm/><ver/>"
+            + "<enable resume='' max=''/><enabled location=''/><resume previd='' h=''/><resumed/><r/>"
+            + "<a h=''/><csi/><active/><inactive/><composing/><paused/><gone/><markable/><displayed/>"
+            + "<received/><request/><ping/><query node=''/><identity category='' name='' type=''/>"
+            + "<feature var=''/><features/><item affiliation='' role='' jid='' nick='' subscription='' ask=''/>"
+            + "<group/><status code=''/><x/><c hash='' node='' ver='' ext=''/><show/><priority/><body/>"
+            + "<subject/><thread parent=''/><delay stamp=''/><stanza-id by=''/><origin-id/><error by=''/>"
+            + "<text/><nick/><photo/><password/><history maxstanzas='' since=''/><destroy/><reason/><invite/>"
+            + "<decline/><continue/><pubsub/><items max_items=''/><publish/><retract/><event/><data/>"
+            + "<conference/><stats-id/><region/><jitsi_participant_codecType/><jitsi_participant_region/>"
+            + "<audiomuted/><videomuted/><SourceInfo/><json-message/><jingle action='' initiator='' sid=''/>"
+            + "<content creator='' senders=''/><description media='' ssrc=''/><payload-type clockrate=''"
+            + " channels=''/><parameter value=''/><rtcp-fb subtype=''/><rtp-hdrext uri=''/><transport pwd=''"
+            + " ufrag=''/><candidate component='' foundation='' generation='' ip='' network='' port=''"
+            + " protocol='' rel-addr='' rel-port='' priority=''/><fingerprint setup='' hash=''/><rtcp-mux/>"
+            + "<source/><ssrc-group semantics=''/><ssrc-info owner=''/><bundle/><group semantics=''/>"
+            + "<rtt/><user-agent/><device/><fast/><bind2/><authenticate/><initial-response/>"
+            + "</stream:stream>";
+
+    /** Carries a listener's exception past the handler that turns parser exceptions into stream errors. */
+    private static final class ListenerFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ListenerFailure(RuntimeException cause) {
+            super(cause);
+        }
+    }
+
+    /**
+     * Per-framer cache of names: a stanza stream repeats the same few dozen names, and dom4j's global caches
+     * synchronise. Bounded so a peer inventing names cannot grow it without limit.
+     */
+    private static final class NameCache {
+        private static final int MAX_ENTRIES = 1024;
+
+        private final HashMap<Key, QName> qnames = new HashMap<>(128);
+        private final HashMap<Key, Namespace> namespaces = new HashMap<>(16);
+        private final Key probe = new Key();
+        /** Set once the peer's distinct names outgrew the cache, a sign its parser's symbol table did too. */
+        boolean overflowed;
+
+        void clear() {
+            qnames.clear();
+            namespaces.clear();
+            overflowed = false;
+        }
+
+        QName qname(String local, String prefix, String uri) {
+            probe.set(local, prefix, uri);
+            QName q = qnames.get(probe);
+            if (q == null) {
+                if (qnames.size() >= MAX_ENTRIES) {
+                    qnames.clear();
+                    overflowed = true;
+                }
+                q = new QName(local, namespace(prefix, uri));
+                qnames.put(new Key().set(local, prefix, uri), q);
+            }
+            return q;
+        }
+
+        Namespace namespace(String prefix, String uri) {
+            if (uri.isEmpty() && prefix.isEmpty()) {
+                return Namespace.NO_NAMESPACE;
+            }
+            if ("xml".equals(prefix)) {
+                return Namespace.XML_NAMESPACE;
+            }
+            probe.set("", prefix, uri);
+            Namespace ns = namespaces.get(probe);
+            if (ns == null) {
+                if (namespaces.size() >= MAX_ENTRIES) {
+                    namespaces.clear();
+                    overflowed = true;
+                }
+                ns = Namespace.get(prefix, uri);
+                namespaces.put(new Key().set("", prefix, uri), ns);
+            }
+            return ns;
+        }
+
+        private static final class Key {
+            String local;
+            String prefix;
+            String uri;
+            int hash;
+
+            Key set(String local, String prefix, String uri) {
+                this.local = local;
+                this.prefix = prefix;
+                this.uri = uri;
+                this.hash = (local.hashCode() * 31 + prefix.hashCode()) * 31 + uri.hashCode();
+                return this;
+            }
+
+            @Override
+            public int hashCode() {
+                return hash;
+            }
+
+            @Override
+            public boolean equals(Object o) {
+                return o instanceof Key k && hash == k.hash && local.equals(k.local) && uri.equals(k.uri)
+                        && prefix.equals(k.prefix);
+            }
+        }
+    }
+}
