@@ -10,5 +10,7 @@ public record Limits(
         int stanzasPerSecond,
         int stanzaBurst,
         int maxOfflineMessagesPerUser,
+        int registrationsPerAddress,
+        Duration registrationWindow,
         Duration negotiationTimeout,
         Duration idleTimeout) {}

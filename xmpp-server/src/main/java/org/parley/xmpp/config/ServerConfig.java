@@ -30,6 +30,12 @@ public record ServerConfig(
         return new ServerConfig(hosts, startTls, directTls, limits, storage, dataDir, serverName, serverVersion);
     }
 
+    /** A copy keeping its state (embedded database, generated certificates) under {@code dir}. */
+    public ServerConfig withDataDir(Path dir) {
+        StorageConfig s = new StorageConfig(storage.url(), storage.user(), storage.password(), storage.poolSize(), dir);
+        return new ServerConfig(hosts, c2sStartTls, c2sDirectTls, limits, s, dir, serverName, serverVersion);
+    }
+
     public ServerConfig withStorage(StorageConfig s) {
         return new ServerConfig(hosts, c2sStartTls, c2sDirectTls, limits, s, dataDir, serverName, serverVersion);
     }

@@ -1,0 +1,55 @@
+package org.parley.app;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.parley.xmpp.config.ConfigProblem;
+import org.parley.xmpp.config.ServerConfig;
+import org.parley.xmpp.config.VirtualHost;
+import org.parley.xmpp.tls.CertificateStore;
+import org.parley.xmpp.tls.ServerTlsContexts;
+import org.parley.xmpp.tls.TlsMaterial;
+
+/**
+ * The certificate of every host: the operator's PEM files, or a self-signed one generated into
+ * {@code <data-dir>/certs} for hosts that name none (the demo default).
+ */
+final class HostCertificates {
+    private final Map<String, SslContext> byDomain = new LinkedHashMap<>();
+    private final List<ConfigProblem> problems = new ArrayList<>();
+
+    private HostCertificates() {}
+
+    static HostCertificates load(ServerConfig config) {
+        HostCertificates certs = new HostCertificates();
+        Path generated = config.dataDir().resolve("certs");
+        for (int i = 0; i < config.hosts().size(); i++) {
+            VirtualHost h = config.hosts().get(i);
+            String key = "parley.hosts[" + i + "].certificate";
+            try {
+                TlsMaterial m = h.certificate() == null
+                        ? CertificateStore.selfSigned(generated, h.domain())
+                        : CertificateStore.load(h.certificate(), h.privateKey());
+                for (String p : m.problems(h.domain())) certs.problems.add(new ConfigProblem(key, p));
+                certs.byDomain.put(h.domain(), ServerTlsContexts.forServer(m));
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                certs.problems.add(new ConfigProblem(key, "cannot load: " + e.getMessage()));
+            }
+        }
+        return certs;
+    }
+
+    List<ConfigProblem> problems() { return problems; }
+
+    /** SNI selects the host's context; clients without SNI get the first host's. */
+    Mapping<String, SslContext> sniMapping() {
+        if (byDomain.isEmpty()) throw new IllegalStateException("no host has a usable certificate");
+        return ServerTlsContexts.sniMapping(byDomain, byDomain.values().iterator().next());
+    }
+}

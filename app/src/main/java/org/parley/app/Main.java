@@ -1,0 +1,133 @@
+package org.parley.app;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.parley.storage.jdbc.JdbcStorage;
+import org.parley.xmpp.config.ConfigException;
+import org.parley.xmpp.config.ConfigLoader;
+import org.parley.xmpp.config.ConfigProblem;
+import org.parley.xmpp.config.ServerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xmpp.packet.JID;
+
+/** The operator's command line: {@code parley run|check|adduser|passwd|deluser|help}. */
+public final class Main {
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    private static final String USAGE = """
+            usage: parley <command> [--config FILE] [args]
+              run                 start the server (embedded defaults when no --config)
+              check               validate the configuration and certificates
+              adduser JID         create an account; the password is read from the terminal or stdin
+              passwd JID          change an account's password
+              deluser JID         delete an account with its roster and offline messages
+              help                this text
+            """;
+
+    /** Used when no --config is given and it exists, as DESIGN.md lays the installation out. */
+    static final Path DEFAULT_CONFIG = Path.of("conf", "parley.conf");
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out));
+    }
+
+    static int run(String[] argv, PrintStream out) {
+        List<String> args = new ArrayList<>(List.of(argv));
+        Path configFile = null;
+        int at = args.indexOf("--config");
+        if (at >= 0) {
+            if (at + 1 >= args.size()) {
+                out.println("--config needs a file");
+                return 2;
+            }
+            configFile = Path.of(args.get(at + 1));
+            args.remove(at + 1);
+            args.remove(at);
+        }
+        if (configFile == null && java.nio.file.Files.isRegularFile(DEFAULT_CONFIG)) configFile = DEFAULT_CONFIG;
+        String command = args.isEmpty() ? "help" : args.remove(0);
+        try {
+            return switch (command) {
+                case "run" -> serve(load(configFile, out));
+                case "check" -> check(configFile, out);
+                case "adduser", "passwd", "deluser" -> account(command, args, load(configFile, out), out);
+                case "help", "--help", "-h" -> {
+                    out.print(USAGE);
+                    yield 0;
+                }
+                default -> {
+                    out.println("unknown command: " + command);
+                    out.print(USAGE);
+                    yield 2;
+                }
+            };
+        } catch (ConfigException e) {
+            out.println("configuration problems:");
+            for (ConfigProblem p : e.problems()) out.println("  " + p);
+            return 1;
+        } catch (Exception e) {
+            log.error("{} failed", command, e);
+            out.println(command + " failed: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static ServerConfig load(Path file, PrintStream out) throws ConfigException {
+        if (file != null) out.println("configuration: " + file);
+        return ConfigLoader.load(file);
+    }
+
+    private static int serve(ServerConfig config) throws Exception {
+        Parley parley = Parley.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping");
+            parley.close();
+            stopped.countDown();
+        }, "shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    private static int check(Path file, PrintStream out) {
+        ServerConfig config;
+        try {
+            config = ConfigLoader.load(file);
+        } catch (ConfigException e) {
+            for (ConfigProblem p : e.problems()) out.println(p);
+            return 1;
+        }
+        List<ConfigProblem> problems = Parley.check(config);
+        for (ConfigProblem p : problems) out.println(p);
+        if (problems.isEmpty()) {
+            out.println("configuration OK: hosts " + config.hosts().stream().map(h -> h.domain()).toList()
+                    + ", storage " + (config.storage().embedded() ? "embedded H2 in " + config.dataDir() : config.storage().url()));
+            return 0;
+        }
+        return 1;
+    }
+
+    private static int account(String command, List<String> args, ServerConfig config, PrintStream out) throws Exception {
+        if (args.size() != 1) {
+            out.println("usage: parley " + command + " JID");
+            return 2;
+        }
+        try (JdbcStorage storage = JdbcStorage.open(config.storage())) {
+            AccountAdmin admin = new AccountAdmin(config, storage, out);
+            JID jid = admin.parse(args.get(0));
+            if (jid == null) return 2;
+            boolean ok = switch (command) {
+                case "adduser" -> admin.add(jid, new PasswordPrompt().read(out));
+                case "passwd" -> admin.passwd(jid, new PasswordPrompt().read(out));
+                default -> admin.delete(jid);
+            };
+            return ok ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package org.parley.xmpp.net;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.Mapping;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.dom4j.Element;
+import org.parley.xmpp.server.ServerContext;
+import org.parley.xmpp.session.ClientSession;
+import org.parley.xmpp.session.Transport;
+import org.parley.xmpp.stream.StreamErrorCondition;
+import org.parley.xmpp.tls.TlsExporter;
+import org.parley.xmpp.xml.StreamHeader;
+import org.parley.xmpp.xml.XmlFramer;
+import org.parley.xmpp.xml.XmlLimits;
+import org.parley.xmpp.xml.XmlStreamException;
+import org.parley.xmpp.xml.XmlStreamListener;
+import org.parley.xmpp.xml.XmlWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client TCP connection (5222 with STARTTLS, 5223 with direct TLS): bytes to the XML framer, framer
+ * events to the {@link ClientSession}, and the session's output back to bytes. Lives on one event loop.
+ */
+final class TcpClientConnection extends ChannelInboundHandlerAdapter implements Transport, XmlStreamListener {
+    private static final Logger log = LoggerFactory.getLogger(TcpClientConnection.class);
+
+    private final ServerContext server;
+    private final Mapping<String, SslContext> tls;
+    private final boolean directTls;
+    private final ConnectionLimiter limiter;
+    private final XmlFramer framer;
+    private Channel channel;
+    private ClientSession session;
+    private boolean secure;
+    private boolean counted;
+    private boolean closing;
+    private Runnable onSecured;
+    private byte[] exporter;
+
+    TcpClientConnection(ServerContext server, Mapping<String, SslContext> tls, boolean directTls, ConnectionLimiter limiter) {
+        this.server = server;
+        this.tls = tls;
+        this.directTls = directTls;
+        this.limiter = limiter;
+        var limits = server.config().limits();
+        this.framer = new XmlFramer(XmlFramer.Mode.STREAM, new XmlLimits(limits.maxStanzaBytes(), limits.maxDepth()), this);
+    }
+
+    // ---- Netty inbound ----
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        if (!limiter.tryAcquire(remoteAddress().getAddress())) {
+            log.debug("refusing {}: too many connections from that address", remoteAddress());
+            channel.close();
+            return;
+        }
+        counted = true;
+        session = new ClientSession(server, this);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf buf = (ByteBuf) msg;
+        try {
+            if (session == null || closing) return;
+            framer.feed(buf.nioBuffer());
+        } catch (XmlStreamException e) {
+            session.onStreamError(e.condition(), e.getMessage());
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent hs) {
+            if (!hs.isSuccess()) {
+                log.debug("TLS handshake with {} failed: {}", remoteAddress(), hs.cause().toString());
+                channel.close();
+                return;
+            }
+            secure = true;
+            SslHandler ssl = channel.pipeline().get(SslHandler.class);
+            exporter = ssl == null ? null : TlsExporter.channelBinding(ssl.engine());
+            Runnable r = onSecured;
+            onSecured = null;
+            if (r != null) r.run();
+        } else if (evt instanceof IdleStateEvent idle) {
+            if (idle.state() == IdleState.READER_IDLE && session != null) {
+                session.onStreamError(StreamErrorCondition.CONNECTION_TIMEOUT, "Idle for too long");
+            } else if (idle.state() == IdleState.WRITER_IDLE && !closing && secure) {
+                // A whitespace keepalive finds dead peers that never sent a FIN.
+                channel.writeAndFlush(channel.alloc().buffer(1).writeByte(' '));
+            }
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (counted) limiter.release(remoteAddress().getAddress());
+        counted = false;
+        if (session != null) session.onDisconnect();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("connection {} failed: {}", remoteAddress(), cause.toString());
+        ctx.close();
+    }
+
+    // ---- framer events ----
+
+    @Override
+    public void streamOpened(StreamHeader header) {
+        var a = header.attributes();
+        session.onStreamOpen(a.get("to"), a.get("version"), a.get("xml:lang"), header.defaultNamespace());
+    }
+
+    @Override
+    public void element(Element element) {
+        session.onElement(element);
+    }
+
+    @Override
+    public void streamClosed() {
+        session.onStreamClose();
+    }
+
+    // ---- Transport ----
+
+    @Override
+    public void openStream(String from, String id, String lang) {
+        write(XmlWriter.streamHeader("jabber:client", from, null, id, lang));
+    }
+
+    @Override
+    public void send(String xml) {
+        write(xml);
+    }
+
+    private void write(String xml) {
+        if (closing) return;
+        channel.writeAndFlush(ByteBufUtil.writeUtf8(channel.alloc(), xml), channel.voidPromise());
+    }
+
+    @Override
+    public void fail(StreamErrorCondition condition, String text) {
+        if (closing) return;
+        write(XmlWriter.streamError(condition, text) + "</stream:stream>");
+        closing = true;
+        channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void close() {
+        if (closing) return;
+        write("</stream:stream>");
+        closing = true;
+        channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override public boolean secure() { return secure; }
+
+    @Override public boolean canStartTls() { return !directTls && !secure; }
+
+    @Override
+    public void startTls(Runnable onSecured) {
+        this.onSecured = onSecured;
+        // The SNI handler only inspects inbound bytes, so <proceed/> written after it is added still goes out
+        // in the clear, and the ClientHello that follows can never overtake it.
+        channel.pipeline().addFirst("tls", new SniHandler(tls));
+        write("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    }
+
+    @Override public void restartStream() { framer.reset(); }
+
+    @Override public byte[] tlsExporter() { return exporter; }
+
+    @Override public InetSocketAddress remoteAddress() { return (InetSocketAddress) channel.remoteAddress(); }
+
+    @Override public ScheduledExecutorService executor() { return channel.eventLoop(); }
+
+    @Override
+    public void pauseReading(long millis) {
+        if (!channel.config().isAutoRead()) return;
+        channel.config().setAutoRead(false);
+        channel.eventLoop().schedule(() -> channel.config().setAutoRead(true), millis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override public String kind() { return directTls ? "tls" : "tcp"; }
+}

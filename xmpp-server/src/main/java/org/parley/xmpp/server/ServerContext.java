@@ -1,0 +1,73 @@
+package org.parley.xmpp.server;
+
+import java.time.Clock;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.parley.storage.Storage;
+import org.parley.xmpp.config.ServerConfig;
+import org.parley.xmpp.config.VirtualHost;
+import org.parley.xmpp.handler.DiscoInfoHandler;
+import org.parley.xmpp.handler.DiscoItemsHandler;
+import org.parley.xmpp.handler.IqDispatcher;
+import org.parley.xmpp.handler.PingHandler;
+import org.parley.xmpp.handler.RegistrationHandler;
+import org.parley.xmpp.handler.VersionHandler;
+import org.parley.xmpp.im.OfflineStore;
+import org.parley.xmpp.im.PresenceBroker;
+import org.parley.xmpp.im.RosterHandler;
+import org.parley.xmpp.im.RosterService;
+import org.parley.xmpp.router.Router;
+import org.parley.xmpp.router.SessionRegistry;
+import org.parley.xmpp.sasl.AuthFailureThrottle;
+
+/**
+ * The server's shared parts, wired once. Sessions, handlers and the router reach each other through it
+ * rather than through statics, so several servers can run in one JVM (tests do).
+ */
+public final class ServerContext {
+    private final ServerConfig config;
+    private final Storage storage;
+    private final Set<String> localDomains;
+    private final SessionRegistry sessions = new SessionRegistry();
+    private final IqDispatcher iq = new IqDispatcher();
+    private final AuthFailureThrottle authThrottle = new AuthFailureThrottle(Clock.systemUTC());
+    private final RosterService roster;
+    private final PresenceBroker presence;
+    private final OfflineStore offline;
+    private final RegistrationHandler registration;
+    private final Router router;
+
+    public ServerContext(ServerConfig config, Storage storage) {
+        this.config = config;
+        this.storage = storage;
+        Set<String> domains = new LinkedHashSet<>();
+        for (VirtualHost h : config.hosts()) domains.add(h.domain());
+        this.localDomains = Set.copyOf(domains);
+        this.router = new Router(this);
+        this.offline = new OfflineStore(this);
+        this.roster = new RosterService(this);
+        this.presence = new PresenceBroker(this);
+        this.registration = new RegistrationHandler(this);
+        iq.register(new PingHandler());
+        iq.register(new VersionHandler(config.serverName(), config.serverVersion()));
+        iq.register(new DiscoInfoHandler(this));
+        iq.register(new DiscoItemsHandler());
+        iq.register(registration);
+        iq.register(new RosterHandler(this));
+    }
+
+    public ServerConfig config() { return config; }
+    public Storage storage() { return storage; }
+    public SessionRegistry sessions() { return sessions; }
+    public IqDispatcher iq() { return iq; }
+    public AuthFailureThrottle authThrottle() { return authThrottle; }
+    public RosterService roster() { return roster; }
+    public PresenceBroker presence() { return presence; }
+    public OfflineStore offline() { return offline; }
+    public RegistrationHandler registration() { return registration; }
+    public Router router() { return router; }
+
+    public boolean isLocalDomain(String domain) { return localDomains.contains(domain); }
+
+    public VirtualHost host(String domain) { return config.host(domain).orElse(null); }
+}

@@ -1,0 +1,72 @@
+package org.parley.xmpp.server;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
+import java.util.ArrayList;
+import java.util.List;
+import org.parley.storage.Storage;
+import org.parley.xmpp.config.ServerConfig;
+import org.parley.xmpp.net.C2sListener;
+import org.parley.xmpp.net.ConnectionLimiter;
+import org.parley.xmpp.net.EventLoops;
+import org.parley.xmpp.session.ClientSession;
+import org.parley.xmpp.stream.StreamErrorCondition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running XMPP server: its context, event loops and listeners. {@link #close()} stops all of it. */
+public final class XmppServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(XmppServer.class);
+    private final ServerContext context;
+    private final EventLoops loops;
+    private final List<C2sListener> listeners = new ArrayList<>();
+
+    private XmppServer(ServerContext context, EventLoops loops) {
+        this.context = context;
+        this.loops = loops;
+    }
+
+    /** Binds the configured listeners. The caller keeps ownership of {@code storage}. */
+    public static XmppServer start(ServerConfig config, Storage storage, Mapping<String, SslContext> tls) throws InterruptedException {
+        ServerContext context = new ServerContext(config, storage);
+        EventLoops loops = new EventLoops(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        XmppServer server = new XmppServer(context, loops);
+        try {
+            ConnectionLimiter limiter = new ConnectionLimiter(config.limits().maxConnectionsPerAddress());
+            if (config.c2sStartTls().enabled()) {
+                server.listeners.add(C2sListener.bind(config.c2sStartTls(), false, loops, context, tls, limiter));
+            }
+            if (config.c2sDirectTls().enabled()) {
+                server.listeners.add(C2sListener.bind(config.c2sDirectTls(), true, loops, context, tls, limiter));
+            }
+        } catch (InterruptedException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        log.info("Parley serving {} with {} transport", config.hosts().stream().map(h -> h.domain()).toList(),
+                loops.epoll() ? "epoll" : "NIO");
+        return server;
+    }
+
+    public ServerContext context() { return context; }
+
+    /** The bound port of the STARTTLS listener, or -1. */
+    public int startTlsPort() { return port(false); }
+
+    /** The bound port of the direct TLS listener, or -1. */
+    public int directTlsPort() { return port(true); }
+
+    private int port(boolean direct) {
+        for (C2sListener l : listeners) if (l.directTls() == direct) return l.port();
+        return -1;
+    }
+
+    @Override
+    public void close() {
+        for (C2sListener l : listeners) l.close();
+        for (ClientSession s : context.sessions().all()) {
+            s.transport().executor().execute(() -> s.fail(StreamErrorCondition.SYSTEM_SHUTDOWN, "Server shutting down"));
+        }
+        loops.close();
+    }
+}

@@ -1,0 +1,407 @@
+package org.parley.xmpp.session;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.dom4j.Element;
+import org.parley.xmpp.config.VirtualHost;
+import org.parley.xmpp.router.Stanzas;
+import org.parley.xmpp.server.ServerContext;
+import org.parley.xmpp.stream.StreamErrorCondition;
+import org.parley.xmpp.xml.XmlWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xmpp.packet.IQ;
+import org.xmpp.packet.JID;
+import org.xmpp.packet.Message;
+import org.xmpp.packet.Packet;
+import org.xmpp.packet.PacketError;
+import org.xmpp.packet.Presence;
+
+/**
+ * One client's stream, whatever carries it: negotiation (STARTTLS, SASL, bind), then stanzas in and out.
+ * All inbound events run on {@link Transport#executor()}, one at a time, so the state needs no locks; the
+ * few fields other threads read (JID, presence) are volatile.
+ */
+public final class ClientSession {
+    private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    enum State { AWAITING_STREAM, NEGOTIATING, TLS_STARTING, AUTHENTICATED, BINDING, BOUND, CLOSED }
+
+    private final ServerContext server;
+    private final Transport transport;
+    private final StanzaRateLimiter rateLimiter;
+    private final SaslExchange sasl;
+    private State state = State.AWAITING_STREAM;
+    private boolean authenticated;
+    private VirtualHost host;
+    private String streamId;
+    private ScheduledFuture<?> negotiationTimer;
+    private java.util.Deque<Element> queuedDuringBind;
+    private static final int MAX_QUEUED_DURING_BIND = 64;
+
+    private volatile String username;
+    private volatile boolean anonymous;
+    private volatile JID jid;
+    private volatile Presence presence;
+    private volatile boolean rosterRequested;
+    private Set<JID> directedPresences;
+
+    public ClientSession(ServerContext server, Transport transport) {
+        this.server = server;
+        this.transport = transport;
+        var limits = server.config().limits();
+        this.rateLimiter = new StanzaRateLimiter(limits.stanzasPerSecond(), limits.stanzaBurst());
+        this.sasl = new SaslExchange(this, server);
+        long timeout = limits.negotiationTimeout().toMillis();
+        this.negotiationTimer = transport.executor().schedule(() -> {
+            if (state != State.BOUND && state != State.CLOSED) {
+                fail(StreamErrorCondition.CONNECTION_TIMEOUT, "Negotiation took too long");
+            }
+        }, timeout, TimeUnit.MILLISECONDS);
+    }
+
+    // ---- events from the transport ----
+
+    /** The peer opened a stream (a TCP stream header, a WebSocket {@code <open/>}, a BOSH session). */
+    public void onStreamOpen(String to, String version, String lang, String contentNamespace) {
+        if (state == State.CLOSED) return;
+        VirtualHost h = to == null ? null : server.host(to.toLowerCase(java.util.Locale.ROOT));
+        streamId = newStreamId();
+        transport.openStream(h != null ? h.domain() : firstDomain(), streamId, "en");
+        if (contentNamespace != null && !Stanzas.CLIENT_NS.equals(contentNamespace)) {
+            fail(StreamErrorCondition.INVALID_NAMESPACE, "Expected jabber:client");
+            return;
+        }
+        if (h == null || (host != null && !host.domain().equals(h.domain()))) {
+            fail(StreamErrorCondition.HOST_UNKNOWN, "This server does not serve " + to);
+            return;
+        }
+        if (version == null || !version.startsWith("1.")) {
+            fail(StreamErrorCondition.UNSUPPORTED_VERSION, "XMPP 1.0 streams only");
+            return;
+        }
+        host = h;
+        if (authenticated) {
+            state = State.AUTHENTICATED;
+            transport.send(StreamFeatures.afterAuth(List.of()));
+        } else {
+            state = State.NEGOTIATING;
+            boolean offerTls = !transport.secure() && transport.canStartTls();
+            boolean authAllowed = authAllowed();
+            List<String> mechanisms = authAllowed ? sasl.offered() : List.of();
+            transport.send(StreamFeatures.beforeAuth(offerTls, h.requireTls(), mechanisms,
+                    authAllowed && h.registration()));
+        }
+    }
+
+    public void onElement(Element e) {
+        try {
+            switch (state) {
+                case NEGOTIATING -> negotiate(e);
+                case AUTHENTICATED -> beforeBind(e);
+                case BOUND -> stanza(e);
+                case BINDING -> queueDuringBind(e);
+                case AWAITING_STREAM, TLS_STARTING -> fail(StreamErrorCondition.NOT_AUTHORIZED, "Unexpected element");
+                case CLOSED -> { }
+            }
+        } catch (IllegalArgumentException bad) {
+            // Tinder throws this for unparseable JIDs in to/from; the stanza is the client's fault.
+            stanzaError(e, PacketError.Condition.jid_malformed);
+        }
+    }
+
+    public void onStreamClose() {
+        if (state == State.CLOSED) return;
+        end();
+        transport.close();
+    }
+
+    /** The connection is gone, for whatever reason. Idempotent. */
+    public void onDisconnect() {
+        if (state == State.CLOSED) return;
+        end();
+    }
+
+    /** A framing or parsing error the transport detected. */
+    public void onStreamError(StreamErrorCondition condition, String text) {
+        if (streamId == null) transport.openStream(host != null ? host.domain() : firstDomain(), newStreamId(), "en");
+        fail(condition, text);
+    }
+
+    // ---- negotiation ----
+
+    private void negotiate(Element e) {
+        String ns = e.getNamespaceURI();
+        switch (e.getName()) {
+            case "starttls" -> {
+                if (StreamFeatures.TLS_NS.equals(ns) && transport.canStartTls() && !transport.secure()) {
+                    state = State.TLS_STARTING;
+                    transport.startTls(() -> {
+                        if (state == State.CLOSED) return;
+                        state = State.AWAITING_STREAM;
+                        transport.restartStream();
+                    });
+                } else {
+                    transport.send("<failure xmlns='" + StreamFeatures.TLS_NS + "'/>");
+                    closeNow();
+                }
+                return;
+            }
+            case "auth", "response", "abort" -> {
+                if (!StreamFeatures.SASL_NS.equals(ns)) break;
+                if (!authAllowed()) {
+                    transport.send("<failure xmlns='" + StreamFeatures.SASL_NS + "'><encryption-required/></failure>");
+                    return;
+                }
+                sasl.onElement(e);
+                return;
+            }
+            case "iq" -> {
+                if (Stanzas.CLIENT_NS.equals(ns) && authAllowed() && host.registration()) {
+                    IQ iq = new IQ(e, true);
+                    if (iq.getChildElement() != null && "jabber:iq:register".equals(iq.getChildElement().getNamespaceURI())) {
+                        server.registration().handleUnauthenticated(iq, this);
+                        return;
+                    }
+                }
+            }
+            default -> { }
+        }
+        fail(StreamErrorCondition.NOT_AUTHORIZED, "Authenticate first");
+    }
+
+    private boolean authAllowed() {
+        return transport.secure() || !host.requireTls();
+    }
+
+    /** Called by {@link SaslExchange} once SASL succeeded. */
+    void authenticated(String user, boolean anon) {
+        username = user;
+        anonymous = anon;
+        authenticated = true;
+        state = State.AWAITING_STREAM;
+        transport.restartStream();
+    }
+
+    private void beforeBind(Element e) {
+        if (Stanzas.CLIENT_NS.equals(e.getNamespaceURI()) && "iq".equals(e.getName())) {
+            IQ iq = new IQ(e, true);
+            Element child = iq.getChildElement();
+            if (iq.getType() == IQ.Type.set && child != null && StreamFeatures.BIND_NS.equals(child.getNamespaceURI())) {
+                bind(iq, child);
+                return;
+            }
+        }
+        fail(StreamErrorCondition.NOT_AUTHORIZED, "Bind a resource first");
+    }
+
+    private void bind(IQ iq, Element bindRequest) {
+        String requested = bindRequest.elementTextTrim("resource");
+        String resource = requested == null || requested.isEmpty() ? newResource() : requested;
+        JID full;
+        try {
+            full = new JID(username, host.domain(), resource);
+        } catch (IllegalArgumentException invalid) {
+            IQ error = (IQ) Stanzas.errorReply(iq, PacketError.Condition.bad_request);
+            error.setFrom((JID) null);
+            deliverElement(error.getElement());
+            return;
+        }
+        // The roster is loaded before the bind answer, so presence never waits on the database later.
+        state = State.BINDING;
+        server.roster().attach(full, !anonymous).whenComplete((roster, error) -> transport.executor().execute(() -> {
+            if (error != null) {
+                log.warn("could not load the roster of {}", full.toBareJID(), error);
+                fail(StreamErrorCondition.INTERNAL_SERVER_ERROR, "Storage unavailable");
+                return;
+            }
+            if (state == State.CLOSED) {
+                server.roster().detach(full);
+                return;
+            }
+            completeBind(iq, full);
+        }));
+    }
+
+    private void completeBind(IQ iq, JID full) {
+        jid = full;
+        ClientSession replaced = server.sessions().bind(this);
+        if (replaced != null) {
+            log.info("{} bound again; replacing the older session", full);
+            replaced.replaced();
+        }
+        state = State.BOUND;
+        if (negotiationTimer != null) negotiationTimer.cancel(false);
+        IQ result = IQ.createResultIQ(iq);
+        result.setFrom((JID) null);
+        result.setTo((JID) null);
+        result.setChildElement("bind", StreamFeatures.BIND_NS).addElement("jid").setText(full.toString());
+        deliverElement(result.getElement());
+        log.debug("{} bound over {} from {}", full, transport.kind(), transport.remoteAddress());
+        if (queuedDuringBind != null) {
+            java.util.Deque<Element> queued = queuedDuringBind;
+            queuedDuringBind = null;
+            while (!queued.isEmpty() && state == State.BOUND) onElement(queued.poll());
+        }
+    }
+
+    /** Some clients pipeline stanzas behind the bind request; they wait for the roster load with it. */
+    private void queueDuringBind(Element e) {
+        if (queuedDuringBind == null) queuedDuringBind = new java.util.ArrayDeque<>();
+        if (queuedDuringBind.size() >= MAX_QUEUED_DURING_BIND) {
+            fail(StreamErrorCondition.POLICY_VIOLATION, "Too many stanzas before bind completed");
+            return;
+        }
+        queuedDuringBind.add(e);
+    }
+
+    /** Another session bound the same full JID: this one goes, with the conflict stream error. */
+    private void replaced() {
+        transport.executor().execute(() -> {
+            if (state == State.CLOSED) return;
+            fail(StreamErrorCondition.CONFLICT, "Replaced by new connection");
+        });
+    }
+
+    // ---- stanzas after binding ----
+
+    private void stanza(Element e) {
+        Packet p = Stanzas.wrap(e);
+        if (p == null) {
+            fail(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE, "Unknown element " + e.getQualifiedName());
+            return;
+        }
+        long pause = rateLimiter.acquire(System.nanoTime());
+        if (pause > 0) transport.pauseReading(pause);
+        JID from = p.getFrom();
+        if (from != null && !from.equals(jid) && !(from.getResource() == null && from.toBareJID().equals(jid.toBareJID()))) {
+            fail(StreamErrorCondition.INVALID_FROM, "Stanza from " + from + " on the stream of " + jid);
+            return;
+        }
+        p.setFrom(jid);
+        JID to = p.getTo();
+        if (p instanceof IQ iq) {
+            Element child = iq.getChildElement();
+            if (child != null && StreamFeatures.SESSION_NS.equals(child.getNamespaceURI()) && iq.getType() == IQ.Type.set) {
+                deliver(Stanzas.result(iq));
+                return;
+            }
+            if (to == null || to.toString().equals(jid.toBareJID())) {
+                server.iq().dispatch(iq, true, new SessionIqRequest(server, this));
+            } else {
+                server.router().route(iq);
+            }
+        } else if (p instanceof Presence pr) {
+            server.presence().outbound(this, pr);
+        } else if (p instanceof Message m) {
+            if (to == null) m.setTo(jid.asBareJID());
+            server.router().route(m);
+        }
+    }
+
+    private void stanzaError(Element e, PacketError.Condition condition) {
+        Packet p = Stanzas.wrap(e);
+        if (p == null || state != State.BOUND) {
+            fail(StreamErrorCondition.BAD_FORMAT, "Malformed address");
+            return;
+        }
+        p.getElement().addAttribute("to", null);
+        p.getElement().addAttribute("from", null);
+        Packet reply = Stanzas.errorReply(p, condition);
+        if (reply != null) {
+            reply.setTo(jid);
+            deliverElement(reply.getElement());
+        }
+    }
+
+    // ---- output and lifecycle ----
+
+    /** Sends a stanza to this client. Safe from any thread. */
+    public void deliver(Packet p) {
+        deliverElement(p.getElement());
+    }
+
+    public void deliverElement(Element e) {
+        if (state == State.CLOSED) return;
+        transport.send(XmlWriter.toXml(e, Stanzas.CLIENT_NS));
+    }
+
+    /** Sends a raw, already serialized top-level element (SASL and TLS nonzas). */
+    void sendRaw(String xml) {
+        transport.send(xml);
+    }
+
+    public void fail(StreamErrorCondition condition, String text) {
+        if (state == State.CLOSED) return;
+        log.debug("stream error {} to {} ({}): {}", condition.xmlName(), jid != null ? jid : transport.remoteAddress(), transport.kind(), text);
+        end();
+        transport.fail(condition, text);
+    }
+
+    void closeNow() {
+        end();
+        transport.close();
+    }
+
+    private void end() {
+        if (state == State.CLOSED) return;
+        boolean wasBound = state == State.BOUND;
+        state = State.CLOSED;
+        if (negotiationTimer != null) negotiationTimer.cancel(false);
+        if (wasBound) {
+            server.sessions().unbind(this);
+            server.presence().sessionEnded(this);
+        }
+    }
+
+    private String firstDomain() {
+        return server.config().hosts().get(0).domain();
+    }
+
+    private static String newStreamId() {
+        byte[] b = new byte[12];
+        RANDOM.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    private static String newResource() {
+        byte[] b = new byte[6];
+        RANDOM.nextBytes(b);
+        return "parley-" + HexFormat.of().formatHex(b);
+    }
+
+    // ---- state other parts of the server read ----
+
+    public JID jid() { return jid; }
+    public String username() { return username; }
+    public boolean anonymous() { return anonymous; }
+    public VirtualHost host() { return host; }
+    public Transport transport() { return transport; }
+    public boolean bound() { return state == State.BOUND; }
+
+    /** The last available presence this client broadcast, or null when unavailable. */
+    public Presence presence() { return presence; }
+    public void presence(Presence p) { presence = p; }
+    public boolean available() { return presence != null; }
+    public int priority() { Presence p = presence; return p == null ? -129 : p.getPriority(); }
+
+    public boolean rosterRequested() { return rosterRequested; }
+    public void rosterRequested(boolean r) { rosterRequested = r; }
+
+    /** JIDs this client sent directed presence to; touched only on this session's executor. */
+    public Set<JID> directedPresences() {
+        if (directedPresences == null) directedPresences = new HashSet<>(4);
+        return directedPresences;
+    }
+
+    public boolean hasDirectedPresences() { return directedPresences != null && !directedPresences.isEmpty(); }
+
+    @Override public String toString() { return "ClientSession[" + (jid != null ? jid : transport.remoteAddress()) + "]"; }
+}

@@ -1,0 +1,38 @@
+package org.parley.xmpp.session;
+
+import java.util.List;
+
+/** Builds the {@code <stream:features/>} a client sees at each stage of negotiation. */
+final class StreamFeatures {
+    static final String TLS_NS = "urn:ietf:params:xml:ns:xmpp-tls";
+    static final String SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl";
+    static final String BIND_NS = "urn:ietf:params:xml:ns:xmpp-bind";
+    static final String SESSION_NS = "urn:ietf:params:xml:ns:xmpp-session";
+    static final String REGISTER_FEATURE_NS = "http://jabber.org/features/iq-register";
+
+    private StreamFeatures() {}
+
+    static String beforeAuth(boolean offerStartTls, boolean tlsRequired, List<String> mechanisms, boolean offerRegister) {
+        StringBuilder sb = new StringBuilder(256).append("<stream:features>");
+        if (offerStartTls) {
+            sb.append("<starttls xmlns='").append(TLS_NS).append("'>");
+            if (tlsRequired) sb.append("<required/>");
+            sb.append("</starttls>");
+        }
+        if (!mechanisms.isEmpty()) {
+            sb.append("<mechanisms xmlns='").append(SASL_NS).append("'>");
+            for (String m : mechanisms) sb.append("<mechanism>").append(m).append("</mechanism>");
+            sb.append("</mechanisms>");
+        }
+        if (offerRegister) sb.append("<register xmlns='").append(REGISTER_FEATURE_NS).append("'/>");
+        return sb.append("</stream:features>").toString();
+    }
+
+    static String afterAuth(List<String> extra) {
+        StringBuilder sb = new StringBuilder(256).append("<stream:features>")
+                .append("<bind xmlns='").append(BIND_NS).append("'/>")
+                .append("<session xmlns='").append(SESSION_NS).append("'><optional/></session>");
+        for (String e : extra) sb.append(e);
+        return sb.append("</stream:features>").toString();
+    }
+}

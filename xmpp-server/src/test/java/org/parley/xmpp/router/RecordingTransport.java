@@ -1,0 +1,42 @@
+package org.parley.xmpp.router;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.parley.xmpp.session.Transport;
+import org.parley.xmpp.stream.StreamErrorCondition;
+
+/** A transport that keeps what the session sends, for driving sessions without sockets. */
+final class RecordingTransport implements Transport {
+    final LinkedBlockingQueue<String> out = new LinkedBlockingQueue<>();
+    private final ScheduledExecutorService executor;
+    private final int port;
+    volatile boolean closed;
+    volatile StreamErrorCondition error;
+
+    RecordingTransport(ScheduledExecutorService executor, int port) {
+        this.executor = executor;
+        this.port = port;
+    }
+
+    String next() throws InterruptedException {
+        String s = out.poll(5, TimeUnit.SECONDS);
+        if (s == null) throw new AssertionError("nothing sent within 5 s");
+        return s;
+    }
+
+    @Override public void openStream(String from, String id, String lang) { out.add("<stream from='" + from + "'>"); }
+    @Override public void send(String xml) { out.add(xml); }
+    @Override public void fail(StreamErrorCondition condition, String text) { error = condition; closed = true; out.add("<stream-error " + condition.xmlName() + ">"); }
+    @Override public void close() { closed = true; out.add("</stream>"); }
+    @Override public boolean secure() { return true; }
+    @Override public boolean canStartTls() { return false; }
+    @Override public void startTls(Runnable onSecured) { throw new AssertionError("no STARTTLS here"); }
+    @Override public void restartStream() { }
+    @Override public byte[] tlsExporter() { return null; }
+    @Override public InetSocketAddress remoteAddress() { return new InetSocketAddress("127.0.0.1", port); }
+    @Override public ScheduledExecutorService executor() { return executor; }
+    @Override public void pauseReading(long millis) { }
+    @Override public String kind() { return "test"; }
+}
