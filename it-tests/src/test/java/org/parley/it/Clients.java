@@ -1,0 +1,86 @@
+package org.parley.it;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
+import org.jivesoftware.smack.SASLAuthentication;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
+import org.jivesoftware.smackx.iqregister.AccountManager;
+import org.jxmpp.jid.parts.Localpart;
+
+/** Smack connections to the shared test server; every connection made is closed by {@link #close()}. */
+public final class Clients implements AutoCloseable {
+    static {
+        SASLAuthentication.registerSASLMechanism(new ScramSha256Mechanism());
+    }
+
+    public static final String PASSWORD = "correct horse battery staple";
+    private final List<XMPPTCPConnection> open = new ArrayList<>();
+
+    /** A fresh username, so tests sharing the server never meet. */
+    public static String newUser(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** Logs in with SCRAM-SHA-256 only, so a silent fallback to a weaker mechanism fails the test. */
+    public XMPPTCPConnectionConfiguration.Builder config() {
+        return base().addEnabledSaslMechanism(ScramSha256Mechanism.NAME);
+    }
+
+    public XMPPTCPConnectionConfiguration.Builder anonymousConfig() {
+        return base().performSaslAnonymousAuthentication();
+    }
+
+    private XMPPTCPConnectionConfiguration.Builder base() {
+        ParleyServer server = ParleyServer.get();
+        try {
+            return XMPPTCPConnectionConfiguration.builder()
+                    .setXmppDomain("localhost")
+                    .setHostAddress(InetAddress.getLoopbackAddress())
+                    .setPort(server.startTlsPort())
+                    .setSecurityMode(SecurityMode.required)
+                    .setCustomX509TrustManager(server.trustManager())
+                    .setSendPresence(true)
+                    .setConnectTimeout(10_000);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public XMPPTCPConnection connect(XMPPTCPConnectionConfiguration config) throws Exception {
+        XMPPTCPConnection c = new XMPPTCPConnection(config);
+        c.setReplyTimeout(10_000);
+        open.add(c);
+        c.connect();
+        return c;
+    }
+
+    /** Registers {@code user} in band (XEP-0077) on a connection that is then closed. */
+    public void register(String user) throws Exception {
+        XMPPTCPConnection c = connect(config().build());
+        AccountManager accounts = AccountManager.getInstance(c);
+        accounts.createAccount(Localpart.from(user), PASSWORD);
+        c.disconnect();
+    }
+
+    /** Registers a new user and logs in as {@code resource}. */
+    public XMPPTCPConnection newUser(String prefix, String resource) throws Exception {
+        String user = newUser(prefix);
+        register(user);
+        return login(user, resource);
+    }
+
+    public XMPPTCPConnection login(String user, String resource) throws Exception {
+        XMPPTCPConnection c = connect(config().setUsernameAndPassword(user, PASSWORD).setResource(resource).build());
+        c.login();
+        return c;
+    }
+
+    @Override
+    public void close() {
+        for (XMPPTCPConnection c : open) if (c.isConnected()) c.disconnect();
+    }
+}

@@ -1,0 +1,111 @@
+package org.parley.it;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.parley.app.Parley;
+import org.parley.xmpp.config.ConfigLoader;
+import org.parley.xmpp.config.ServerConfig;
+
+/**
+ * One Parley server on a real PostgreSQL for the whole test run, on free loopback ports, configured the way
+ * an operator would: a HOCON file over the defaults. Closed (server, then database) when JUnit finishes.
+ */
+public final class ParleyServer implements BeforeAllCallback, ExtensionContext.Store.CloseableResource {
+    private static ParleyServer instance;
+
+    private EmbeddedPostgres postgres;
+    private Parley parley;
+    private Path dataDir;
+    private X509TrustManager trust;
+
+    /** Registered with {@code @ExtendWith}; the first test class starts the shared server. */
+    public ParleyServer() {}
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        synchronized (ParleyServer.class) {
+            if (instance == null) {
+                ParleyServer s = new ParleyServer();
+                s.start();
+                context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).put(ParleyServer.class.getName(), s);
+                instance = s;
+            }
+        }
+    }
+
+    public static ParleyServer get() {
+        if (instance == null) throw new IllegalStateException("annotate the test with @ExtendWith(ParleyServer.class)");
+        return instance;
+    }
+
+    private void start() throws Exception {
+        postgres = EmbeddedPostgres.start();
+        dataDir = Files.createTempDirectory("parley-it");
+        Path conf = dataDir.resolve("parley.conf");
+        Files.writeString(conf, """
+                parley {
+                  data-dir = "%s"
+                  listeners {
+                    c2s { bind = "127.0.0.1", port = 0 }
+                    c2s-direct-tls { bind = "127.0.0.1", port = 0 }
+                  }
+                  limits {
+                    registrations-per-address = 10000
+                    max-connections-per-address = 10000
+                  }
+                  storage { url = "%s", user = "postgres", password = "postgres", pool-size = 4 }
+                }
+                """.formatted(dataDir.resolve("state"), postgres.getJdbcUrl("postgres", "postgres")));
+        ServerConfig config = ConfigLoader.load(conf);
+        parley = Parley.start(config);
+        trust = trustManagerFor(dataDir.resolve("state/certs/localhost.crt"));
+    }
+
+    public int startTlsPort() { return parley.startTlsPort(); }
+
+    public int directTlsPort() { return parley.directTlsPort(); }
+
+    public Parley parley() { return parley; }
+
+    /** Trusts exactly the server's generated self-signed certificate, as a pinned client would. */
+    public X509TrustManager trustManager() { return trust; }
+
+    public SSLContext sslContext() throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new javax.net.ssl.TrustManager[] {trust}, null);
+        return ctx;
+    }
+
+    private static X509TrustManager trustManagerFor(Path pem) throws Exception {
+        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+        ks.load(null, null);
+        try (InputStream in = Files.newInputStream(pem)) {
+            int i = 0;
+            for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                ks.setCertificateEntry("parley-" + i++, (X509Certificate) c);
+            }
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        return (X509TrustManager) tmf.getTrustManagers()[0];
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (parley != null) parley.close();
+        } finally {
+            if (postgres != null) postgres.close();
+        }
+    }
+}

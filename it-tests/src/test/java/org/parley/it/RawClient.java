@@ -1,0 +1,144 @@
+package org.parley.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * A client that writes raw bytes: what Smack will not send (malformed XML, spoofed addresses, huge
+ * stanzas) and XEP-0368 direct TLS, which Smack 4.4 lacks.
+ */
+public final class RawClient implements AutoCloseable {
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
+    private final StringBuilder received = new StringBuilder();
+    private int consumed;
+    private boolean eof;
+
+    private RawClient(Socket socket) throws IOException {
+        use(socket);
+    }
+
+    private void use(Socket s) throws IOException {
+        socket = s;
+        socket.setSoTimeout(100);
+        in = s.getInputStream();
+        out = s.getOutputStream();
+    }
+
+    public static RawClient plain(int port) throws IOException {
+        return new RawClient(new Socket(InetAddress.getLoopbackAddress(), port));
+    }
+
+    public static RawClient directTls(int port) throws Exception {
+        SSLSocket s = (SSLSocket) ParleyServer.get().sslContext().getSocketFactory()
+                .createSocket(InetAddress.getLoopbackAddress(), port);
+        var params = s.getSSLParameters();
+        params.setServerNames(java.util.List.of(new javax.net.ssl.SNIHostName("localhost")));
+        s.setSSLParameters(params);
+        s.startHandshake();
+        return new RawClient(s);
+    }
+
+    public RawClient send(String xml) throws IOException {
+        return send(xml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public RawClient send(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+        return this;
+    }
+
+    public RawClient openStream() throws IOException {
+        return send("<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'"
+                + " to='localhost' version='1.0'>");
+    }
+
+    /** Waits until {@code fragment} arrives after what earlier calls matched; returns the text up to it. */
+    public String await(String fragment) throws IOException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            int at = received.indexOf(fragment, consumed);
+            if (at >= 0) {
+                String upTo = received.substring(consumed, at + fragment.length());
+                consumed = at + fragment.length();
+                return upTo;
+            }
+            if (eof || System.nanoTime() > deadline) {
+                throw new AssertionError("no '" + fragment + "' " + (eof ? "before the connection closed" : "within 10 s")
+                        + "; received: " + received.substring(consumed));
+            }
+            readSome();
+        }
+    }
+
+    /** True when the server closes the connection within 10 s. */
+    public boolean closedByServer() throws IOException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!eof && System.nanoTime() < deadline) {
+            try {
+                readSome();
+            } catch (IOException reset) {
+                eof = true;
+            }
+        }
+        return eof;
+    }
+
+    private void readSome() throws IOException {
+        byte[] buf = new byte[8192];
+        try {
+            int n = in.read(buf);
+            if (n < 0) eof = true;
+            else received.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+        } catch (SocketTimeoutException e) {
+            // nothing yet
+        }
+    }
+
+    /** STARTTLS on a plain connection, then a new stream over TLS. */
+    public RawClient startTls() throws Exception {
+        openStream();
+        await("</stream:features>");
+        send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+        await("<proceed");
+        SSLSocket s = (SSLSocket) ParleyServer.get().sslContext().getSocketFactory()
+                .createSocket(socket, "localhost", socket.getPort(), true);
+        s.startHandshake();
+        use(s);
+        return this;
+    }
+
+    /** SASL PLAIN on a secure stream (its header not yet sent), the restart, and binding {@code resource}. */
+    public RawClient login(String user, String password, String resource) throws IOException {
+        openStream();
+        await("</stream:features>");
+        String plain = Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
+        send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + plain + "</auth>");
+        await("<success");
+        openStream();
+        await("</stream:features>");
+        send("<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource
+                + "</resource></bind></iq>");
+        await("</iq>");
+        return this;
+    }
+
+    /** Everything received and not yet matched. */
+    public String rest() {
+        return received.substring(consumed);
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
