@@ -12,6 +12,7 @@ import org.parley.xmpp.config.ConfigProblem;
 import org.parley.xmpp.config.ServerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import org.xmpp.packet.JID;
 
 /** The operator's command line: {@code parley run|check|adduser|passwd|deluser|help}. */
@@ -34,6 +35,8 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
         System.exit(run(args, System.out));
     }
 

@@ -49,6 +49,9 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
     }
 
     private void start() throws Exception {
+        // BouncyCastle JSSE logs through java.util.logging, as in bin/parley route it to the test log.
+        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+        org.slf4j.bridge.SLF4JBridgeHandler.install();
         postgres = EmbeddedPostgres.start();
         dataDir = Files.createTempDirectory("parley-it");
         Path conf = dataDir.resolve("parley.conf");

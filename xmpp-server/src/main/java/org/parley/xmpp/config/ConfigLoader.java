@@ -30,6 +30,9 @@ public final class ConfigLoader {
 
     /** Loads {@code file} (or only the defaults when null). */
     public static ServerConfig load(Path file) throws ConfigException {
+        if (file != null && !Files.isRegularFile(file)) {
+            throw new ConfigException(List.of(new ConfigProblem(file.toString(), "cannot read the configuration file")));
+        }
         Config raw;
         try {
             raw = resolve(file);
@@ -38,7 +41,14 @@ public final class ConfigLoader {
             throw new ConfigException(List.of(new ConfigProblem(key, e.getMessage())));
         }
         ConfigLoader loader = new ConfigLoader();
-        ServerConfig config = loader.read(raw.getConfig("parley"), file);
+        ServerConfig config;
+        try {
+            config = loader.read(raw.getConfig("parley"), file);
+        } catch (com.typesafe.config.ConfigException e) {
+            // A whole section of the wrong type (e.g. "listeners = 5"): nothing below it can be read.
+            loader.problems.add(new ConfigProblem(e.origin() == null ? "parley" : e.origin().description(), e.getMessage()));
+            config = null;
+        }
         if (!loader.problems.isEmpty()) throw new ConfigException(loader.problems);
         return config;
     }
@@ -46,9 +56,6 @@ public final class ConfigLoader {
     private static Config resolve(Path file) {
         Config user = ConfigFactory.empty();
         if (file != null) {
-            if (!Files.isRegularFile(file)) {
-                throw new com.typesafe.config.ConfigException.IO(null, "cannot read configuration file " + file);
-            }
             user = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
         }
         ConfigFactory.invalidateCaches();

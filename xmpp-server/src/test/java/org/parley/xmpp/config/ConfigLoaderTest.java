@@ -1,0 +1,102 @@
+package org.parley.xmpp.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir Path dir;
+
+    @Test
+    void defaultsServeTheDemoHost() throws Exception {
+        ServerConfig c = ConfigLoader.load(null);
+        assertThat(c.hosts()).hasSize(1);
+        VirtualHost h = c.hosts().get(0);
+        assertThat(h.domain()).isEqualTo("localhost");
+        assertThat(h.anonymous()).isTrue();
+        assertThat(h.registration()).isTrue();
+        assertThat(h.requireTls()).isTrue();
+        assertThat(h.saslMechanisms()).containsExactly("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN");
+        assertThat(c.c2sStartTls().port()).isEqualTo(5222);
+        assertThat(c.c2sDirectTls().port()).isEqualTo(5223);
+        assertThat(c.limits().maxStanzaBytes()).isEqualTo(256 * 1024);
+        assertThat(c.storage().embedded()).isTrue();
+        assertThat(c.dataDir()).isEqualTo(Path.of("data"));
+    }
+
+    @Test
+    void hostsTakeMissingKeysFromHostDefaultsAndPathsAreRelativeToTheFile() throws Exception {
+        Path file = dir.resolve("parley.conf");
+        Files.writeString(file, """
+                parley {
+                  data-dir = "state"
+                  hosts = [ { domain = "Example.ORG", certificate = "certs/e.pem", key = "certs/e.key" },
+                            { domain = "guest.example.org", anonymous = true, sasl-mechanisms = [] } ]
+                  limits.idle-timeout = 2m
+                  storage.url = "jdbc:postgresql://db/parley"
+                }
+                """);
+        ServerConfig c = ConfigLoader.load(file);
+        assertThat(c.hosts()).extracting(VirtualHost::domain).containsExactly("example.org", "guest.example.org");
+        VirtualHost e = c.hosts().get(0);
+        assertThat(e.registration()).isFalse();
+        assertThat(e.anonymous()).isFalse();
+        assertThat(e.certificate()).isEqualTo(dir.resolve("certs/e.pem"));
+        assertThat(c.hosts().get(1).saslMechanisms()).isEmpty();
+        assertThat(c.dataDir()).isEqualTo(dir.resolve("state"));
+        assertThat(c.limits().idleTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.storage().embedded()).isFalse();
+    }
+
+    @Test
+    void everyProblemIsReportedWithItsKey() throws Exception {
+        Path file = dir.resolve("bad.conf");
+        Files.writeString(file, """
+                parley {
+                  hosts = [ { domain = "ok.org", sasl-mechanisms = ["SCRAM-SHA-256", "DIGEST-MD5"] },
+                            { domain = "not a domain" },
+                            { domain = "ok.org" },
+                            { domain = "half.org", certificate = "x.pem" } ]
+                  listeners.c2s.port = 70000
+                  limits.max-depth = 0
+                  limits.idle-timeout = "soon"
+                  storage.url = "postgres://db"
+                }
+                """);
+        assertThatThrownBy(() -> ConfigLoader.load(file)).isInstanceOfSatisfying(ConfigException.class, e ->
+                assertThat(e.problems()).extracting(ConfigProblem::key).containsExactlyInAnyOrder(
+                        "parley.hosts[0].sasl-mechanisms",
+                        "parley.hosts[1].domain",
+                        "parley.hosts[2].domain",
+                        "parley.hosts[3].key",
+                        "parley.listeners.c2s.port",
+                        "parley.limits.max-depth",
+                        "parley.limits.idle-timeout",
+                        "parley.storage.url"));
+    }
+
+    @Test
+    void syntaxErrorsAndMissingFilesAreProblemsToo() throws Exception {
+        Path file = dir.resolve("broken.conf");
+        Files.writeString(file, "parley { hosts = [ \n");
+        assertThatThrownBy(() -> ConfigLoader.load(file)).isInstanceOf(ConfigException.class);
+        assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("absent.conf")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage()).contains("absent.conf"));
+    }
+
+    @Test
+    void systemPropertiesOverrideTheFile() throws Exception {
+        System.setProperty("parley.limits.max-depth", "17");
+        try {
+            assertThat(ConfigLoader.load(null).limits().maxDepth()).isEqualTo(17);
+        } finally {
+            System.clearProperty("parley.limits.max-depth");
+            com.typesafe.config.ConfigFactory.invalidateCaches();
+        }
+    }
+}
