@@ -14,7 +14,8 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.Mapping;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ScheduledExecutorService;
+import io.netty.util.concurrent.EventExecutor;
+import org.parley.xmpp.router.Stanzas;
 import java.util.concurrent.TimeUnit;
 import org.dom4j.Element;
 import org.parley.xmpp.server.ServerContext;
@@ -197,7 +198,14 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
 
     @Override public InetSocketAddress remoteAddress() { return (InetSocketAddress) channel.remoteAddress(); }
 
-    @Override public ScheduledExecutorService executor() { return channel.eventLoop(); }
+    @Override public EventExecutor executor() { return channel.eventLoop(); }
+
+    @Override public String defaultNamespace() { return Stanzas.CLIENT_NS; }
+
+    @Override
+    public void attach(ClientSession resumed) {
+        session = resumed;
+    }
 
     @Override
     public void pauseReading(long millis) {

@@ -330,7 +330,7 @@ public final class ClientSession {
 
     public void deliverElement(Element e) {
         if (state == State.CLOSED) return;
-        transport.send(XmlWriter.toXml(e, Stanzas.CLIENT_NS));
+        transport.send(XmlWriter.toXml(e, transport.defaultNamespace()));
     }
 
     /** Sends a raw, already serialized top-level element (SASL and TLS nonzas). */

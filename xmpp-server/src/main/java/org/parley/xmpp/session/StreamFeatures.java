@@ -10,10 +10,13 @@ final class StreamFeatures {
     static final String SESSION_NS = "urn:ietf:params:xml:ns:xmpp-session";
     static final String REGISTER_FEATURE_NS = "http://jabber.org/features/iq-register";
 
+    /** Declares its prefix itself: on WebSocket and BOSH there is no stream header to inherit it from. */
+    private static final String OPEN = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>";
+
     private StreamFeatures() {}
 
     static String beforeAuth(boolean offerStartTls, boolean tlsRequired, List<String> mechanisms, boolean offerRegister) {
-        StringBuilder sb = new StringBuilder(256).append("<stream:features>");
+        StringBuilder sb = new StringBuilder(256).append(OPEN);
         if (offerStartTls) {
             sb.append("<starttls xmlns='").append(TLS_NS).append("'>");
             if (tlsRequired) sb.append("<required/>");
@@ -29,7 +32,7 @@ final class StreamFeatures {
     }
 
     static String afterAuth(List<String> extra) {
-        StringBuilder sb = new StringBuilder(256).append("<stream:features>")
+        StringBuilder sb = new StringBuilder(256).append(OPEN)
                 .append("<bind xmlns='").append(BIND_NS).append("'/>")
                 .append("<session xmlns='").append(SESSION_NS).append("'><optional/></session>");
         for (String e : extra) sb.append(e);

@@ -1,7 +1,7 @@
 package org.parley.xmpp.session;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.ScheduledExecutorService;
+import io.netty.util.concurrent.EventExecutor;
 import org.parley.xmpp.stream.StreamErrorCondition;
 
 /**
@@ -13,8 +13,24 @@ public interface Transport {
     /** Opens (or re-opens after a restart) the server's side of the stream. */
     void openStream(String from, String id, String lang);
 
-    /** Sends one top-level element, already serialized in the {@code jabber:client} context. */
+    /**
+     * Sends one top-level element, serialized for {@link #defaultNamespace()}: stanzas without their
+     * {@code xmlns} on TCP, where the stream header declares it, with it on framed transports.
+     */
     void send(String xml);
+
+    /**
+     * The default namespace stanzas are written in: {@code jabber:client} for TCP streams; empty for
+     * WebSocket and BOSH, where every element stands alone and carries its own (RFC 7395 section 3.3.3,
+     * XEP-0206 section 8).
+     */
+    String defaultNamespace();
+
+    /**
+     * From now on, hand inbound events to {@code session} instead of the session that was created for this
+     * connection: stream management resumed an older session over this transport.
+     */
+    void attach(ClientSession session);
 
     /** Sends a stream error and closes the stream and the connection. */
     void fail(StreamErrorCondition condition, String text);
@@ -42,8 +58,8 @@ public interface Transport {
 
     InetSocketAddress remoteAddress();
 
-    /** The single thread that runs this session's events. */
-    ScheduledExecutorService executor();
+    /** The event loop of this connection; a new session runs its events there. */
+    EventExecutor executor();
 
     /** Stops reading for a while (rate limiting); reading resumes after {@code millis}. */
     void pauseReading(long millis);

@@ -2,7 +2,8 @@ package org.parley.xmpp.router;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
+import io.netty.util.concurrent.EventExecutor;
+import org.parley.xmpp.session.ClientSession;
 import java.util.concurrent.TimeUnit;
 import org.parley.xmpp.session.Transport;
 import org.parley.xmpp.stream.StreamErrorCondition;
@@ -10,12 +11,12 @@ import org.parley.xmpp.stream.StreamErrorCondition;
 /** A transport that keeps what the session sends, for driving sessions without sockets. */
 final class RecordingTransport implements Transport {
     final LinkedBlockingQueue<String> out = new LinkedBlockingQueue<>();
-    private final ScheduledExecutorService executor;
+    private final EventExecutor executor;
     private final int port;
     volatile boolean closed;
     volatile StreamErrorCondition error;
 
-    RecordingTransport(ScheduledExecutorService executor, int port) {
+    RecordingTransport(EventExecutor executor, int port) {
         this.executor = executor;
         this.port = port;
     }
@@ -36,7 +37,9 @@ final class RecordingTransport implements Transport {
     @Override public void restartStream() { }
     @Override public byte[] tlsExporter() { return null; }
     @Override public InetSocketAddress remoteAddress() { return new InetSocketAddress("127.0.0.1", port); }
-    @Override public ScheduledExecutorService executor() { return executor; }
+    @Override public EventExecutor executor() { return executor; }
+    @Override public String defaultNamespace() { return Stanzas.CLIENT_NS; }
+    @Override public void attach(ClientSession session) { }
     @Override public void pauseReading(long millis) { }
     @Override public String kind() { return "test"; }
 }

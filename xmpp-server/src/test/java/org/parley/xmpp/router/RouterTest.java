@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import io.netty.util.concurrent.EventExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,7 +26,7 @@ class RouterTest {
     @TempDir Path dir;
     private JdbcStorage storage;
     private ServerContext server;
-    private ScheduledExecutorService loop;
+    private EventExecutor loop;
     private int port = 40000;
 
     @BeforeEach
@@ -43,13 +42,12 @@ class RouterTest {
         for (String user : List.of("alice", "bob")) {
             storage.accounts().create("localhost", user, ScramCredentials.deriveAll("secret")).get();
         }
-        loop = Executors.newSingleThreadScheduledExecutor();
+        loop = new io.netty.util.concurrent.DefaultEventExecutor();
     }
 
     @AfterEach
     void stop() throws Exception {
-        loop.shutdownNow();
-        loop.awaitTermination(5, TimeUnit.SECONDS);
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         storage.close();
     }
 

@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.ScheduledExecutorService;
+import io.netty.util.concurrent.EventExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.dom4j.DocumentHelper;
@@ -16,10 +16,10 @@ import org.parley.xmpp.session.ClientSession;
 final class TestSession {
     final RecordingTransport transport;
     final ClientSession session;
-    private final ScheduledExecutorService loop;
+    private final EventExecutor loop;
     private final List<String> seen = new ArrayList<>();
 
-    TestSession(ServerContext server, ScheduledExecutorService loop, int port) throws Exception {
+    TestSession(ServerContext server, EventExecutor loop, int port) throws Exception {
         this.loop = loop;
         this.transport = new RecordingTransport(loop, port);
         this.session = loop.submit(() -> new ClientSession(server, transport)).get();
