@@ -115,7 +115,7 @@ public final class ConfigLoader {
 
         String version = ConfigLoader.class.getPackage().getImplementationVersion();
         return new ServerConfig(hosts, c2s, c2sTls, limits, storage, dataDir, serverName,
-                version == null ? "development" : version);
+                version == null ? "development" : version, c);
     }
 
     private VirtualHost readHost(String prefix, Config h, Path base) {

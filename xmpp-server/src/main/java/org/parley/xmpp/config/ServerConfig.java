@@ -5,7 +5,11 @@ import java.util.List;
 import java.util.Optional;
 import org.parley.storage.StorageConfig;
 
-/** The whole typed configuration, read once at start-up by {@link ConfigLoader}. */
+/**
+ * The core's typed configuration, read once at start-up by {@link ConfigLoader}. {@code source} is the whole
+ * resolved {@code parley} section, from which other modules (HTTP transports, MUC, focus) read their own
+ * settings with their own {@code reference.conf} defaults.
+ */
 public record ServerConfig(
         List<VirtualHost> hosts,
         ListenerConfig c2sStartTls,
@@ -14,7 +18,8 @@ public record ServerConfig(
         StorageConfig storage,
         Path dataDir,
         String serverName,
-        String serverVersion) {
+        String serverVersion,
+        com.typesafe.config.Config source) {
 
     public ServerConfig {
         hosts = List.copyOf(hosts);
@@ -27,16 +32,16 @@ public record ServerConfig(
 
     /** A copy with other listeners, for tests that need free ports. */
     public ServerConfig withListeners(ListenerConfig startTls, ListenerConfig directTls) {
-        return new ServerConfig(hosts, startTls, directTls, limits, storage, dataDir, serverName, serverVersion);
+        return new ServerConfig(hosts, startTls, directTls, limits, storage, dataDir, serverName, serverVersion, source);
     }
 
     /** A copy keeping its state (embedded database, generated certificates) under {@code dir}. */
     public ServerConfig withDataDir(Path dir) {
         StorageConfig s = new StorageConfig(storage.url(), storage.user(), storage.password(), storage.poolSize(), dir);
-        return new ServerConfig(hosts, c2sStartTls, c2sDirectTls, limits, s, dir, serverName, serverVersion);
+        return new ServerConfig(hosts, c2sStartTls, c2sDirectTls, limits, s, dir, serverName, serverVersion, source);
     }
 
     public ServerConfig withStorage(StorageConfig s) {
-        return new ServerConfig(hosts, c2sStartTls, c2sDirectTls, limits, s, dataDir, serverName, serverVersion);
+        return new ServerConfig(hosts, c2sStartTls, c2sDirectTls, limits, s, dataDir, serverName, serverVersion, source);
     }
 }

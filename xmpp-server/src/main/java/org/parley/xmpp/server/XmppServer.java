@@ -50,6 +50,9 @@ public final class XmppServer implements AutoCloseable {
 
     public ServerContext context() { return context; }
 
+    /** The event loops, shared with the other listeners (HTTP, components, s2s). */
+    public EventLoops loops() { return loops; }
+
     /** The bound port of the STARTTLS listener, or -1. */
     public int startTlsPort() { return port(false); }
 

@@ -37,7 +37,8 @@ class RouterTest {
                 Duration.ofSeconds(30), Duration.ofMinutes(5));
         VirtualHost host = new VirtualHost("localhost", List.of("PLAIN"), true, false, true, null, null);
         ListenerConfig off = new ListenerConfig(false, "127.0.0.1", 0);
-        server = new ServerContext(new ServerConfig(List.of(host), off, off, limits, storageConfig, dir, "Parley", "test"),
+        server = new ServerContext(new ServerConfig(List.of(host), off, off, limits, storageConfig, dir, "Parley", "test",
+                com.typesafe.config.ConfigFactory.empty()),
                 storage);
         for (String user : List.of("alice", "bob")) {
             storage.accounts().create("localhost", user, ScramCredentials.deriveAll("secret")).get();
