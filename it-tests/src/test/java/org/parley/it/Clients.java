@@ -50,6 +50,11 @@ public final class Clients implements AutoCloseable {
         }
     }
 
+    /** Closes {@code c} with the others at the end of the test. */
+    public void track(XMPPTCPConnection c) {
+        open.add(c);
+    }
+
     public XMPPTCPConnection connect(XMPPTCPConnectionConfiguration config) throws Exception {
         XMPPTCPConnection c = new XMPPTCPConnection(config);
         c.setReplyTimeout(10_000);

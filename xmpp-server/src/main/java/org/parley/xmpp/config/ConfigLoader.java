@@ -103,7 +103,9 @@ public final class ConfigLoader {
                 nonNegative(l, "parley.limits.registrations-per-address"),
                 duration(l, "parley.limits.registration-window"),
                 duration(l, "parley.limits.negotiation-timeout"),
-                duration(l, "parley.limits.idle-timeout"));
+                duration(l, "parley.limits.idle-timeout"),
+                duration(l, "parley.limits.resume-timeout"),
+                positive(l, "parley.limits.max-unacked-stanzas"));
 
         Config s = c.getConfig("storage");
         String url = get("parley.storage.url", () -> s.getString("url"), "");

@@ -13,4 +13,6 @@ public record Limits(
         int registrationsPerAddress,
         Duration registrationWindow,
         Duration negotiationTimeout,
-        Duration idleTimeout) {}
+        Duration idleTimeout,
+        Duration resumeTimeout,
+        int maxUnackedStanzas) {}

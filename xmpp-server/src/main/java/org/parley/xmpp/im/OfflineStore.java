@@ -3,6 +3,7 @@ package org.parley.xmpp.im;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import org.dom4j.Element;
+import org.parley.xmpp.router.KeyedSequencer;
 import org.parley.xmpp.router.Stanzas;
 import org.parley.xmpp.server.ServerContext;
 import org.parley.xmpp.session.ClientSession;
@@ -25,6 +26,8 @@ public final class OfflineStore {
     private static final Logger log = LoggerFactory.getLogger(OfflineStore.class);
     private static final String DELAY_NS = "urn:xmpp:delay";
     private final ServerContext server;
+    /** Stores and drains for one user run in order, so messages come back in the order they were sent. */
+    private final KeyedSequencer sequencer = new KeyedSequencer();
 
     public OfflineStore(ServerContext server) {
         this.server = server;
@@ -47,10 +50,10 @@ public final class OfflineStore {
         // Stored with its namespace declared, so it parses back on its own.
         String xml = XmlWriter.toXml(stored.getElement(), "");
         int max = server.config().limits().maxOfflineMessagesPerUser();
-        server.storage().accounts().exists(bare.getDomain(), bare.getNode())
+        sequencer.run(bare.toBareJID(), () -> server.storage().accounts().exists(bare.getDomain(), bare.getNode())
                 .thenCompose(exists -> exists
                         ? server.storage().offline().store(bare.getDomain(), bare.getNode(), xml, max)
-                        : java.util.concurrent.CompletableFuture.completedFuture(false))
+                        : java.util.concurrent.CompletableFuture.completedFuture(false)))
                 .whenComplete((stored1, error) -> {
                     if (error != null) log.warn("could not store offline message for {}", bare, error);
                     if (error != null || !stored1) {
@@ -67,7 +70,7 @@ public final class OfflineStore {
     /** Delivers and deletes everything stored for the session's user. */
     public void drainTo(ClientSession s) {
         JID jid = s.jid();
-        server.storage().offline().drain(jid.getDomain(), jid.getNode()).whenComplete((messages, error) -> {
+        sequencer.run(jid.toBareJID(), () -> server.storage().offline().drain(jid.getDomain(), jid.getNode())).whenComplete((messages, error) -> {
             if (error != null) {
                 log.warn("could not read offline messages for {}", jid.toBareJID(), error);
                 return;

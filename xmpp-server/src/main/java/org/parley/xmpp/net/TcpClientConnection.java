@@ -45,7 +45,8 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
     private final ConnectionLimiter limiter;
     private final XmlFramer framer;
     private Channel channel;
-    private ClientSession session;
+    /** Replaced when stream management resumes another session over this connection; read by the loop. */
+    private volatile ClientSession session;
     private boolean secure;
     private boolean counted;
     private boolean closing;
@@ -83,7 +84,8 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
             if (session == null || closing) return;
             framer.feed(buf.nioBuffer());
         } catch (XmlStreamException e) {
-            session.onStreamError(e.condition(), e.getMessage());
+            ClientSession s = session;
+            if (s != null) s.onStreamError(e.condition(), e.getMessage());
         } finally {
             buf.release();
         }
@@ -104,8 +106,9 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
             onSecured = null;
             if (r != null) r.run();
         } else if (evt instanceof IdleStateEvent idle) {
-            if (idle.state() == IdleState.READER_IDLE && session != null) {
-                session.onStreamError(StreamErrorCondition.CONNECTION_TIMEOUT, "Idle for too long");
+            ClientSession s = session;
+            if (idle.state() == IdleState.READER_IDLE && s != null) {
+                s.onStreamError(StreamErrorCondition.CONNECTION_TIMEOUT, "Idle for too long");
             } else if (idle.state() == IdleState.WRITER_IDLE && !closing && secure) {
                 // A whitespace keepalive finds dead peers that never sent a FIN.
                 channel.writeAndFlush(channel.alloc().buffer(1).writeByte(' '));
@@ -119,7 +122,8 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
     public void channelInactive(ChannelHandlerContext ctx) {
         if (counted) limiter.release(remoteAddress().getAddress());
         counted = false;
-        if (session != null) session.onDisconnect();
+        ClientSession s = session;
+        if (s != null) s.onDisconnect();
     }
 
     @Override
@@ -133,17 +137,20 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
     @Override
     public void streamOpened(StreamHeader header) {
         var a = header.attributes();
-        session.onStreamOpen(a.get("to"), a.get("version"), a.get("xml:lang"), header.defaultNamespace());
+        ClientSession s = session;
+        if (s != null) s.onStreamOpen(a.get("to"), a.get("version"), a.get("xml:lang"), header.defaultNamespace());
     }
 
     @Override
     public void element(Element element) {
-        session.onElement(element);
+        ClientSession s = session;
+        if (s != null) s.onElement(element);
     }
 
     @Override
     public void streamClosed() {
-        session.onStreamClose();
+        ClientSession s = session;
+        if (s != null) s.onStreamClose();
     }
 
     // ---- Transport ----

@@ -19,6 +19,7 @@ import org.parley.xmpp.im.RosterService;
 import org.parley.xmpp.router.Router;
 import org.parley.xmpp.router.SessionRegistry;
 import org.parley.xmpp.sasl.AuthFailureThrottle;
+import org.parley.xmpp.session.ResumableSessions;
 
 /**
  * The server's shared parts, wired once. Sessions, handlers and the router reach each other through it
@@ -29,6 +30,7 @@ public final class ServerContext {
     private final Storage storage;
     private final Set<String> localDomains;
     private final SessionRegistry sessions = new SessionRegistry();
+    private final ResumableSessions resumable = new ResumableSessions();
     private final IqDispatcher iq = new IqDispatcher();
     private final AuthFailureThrottle authThrottle = new AuthFailureThrottle(Clock.systemUTC());
     private final RosterService roster;
@@ -59,6 +61,7 @@ public final class ServerContext {
     public ServerConfig config() { return config; }
     public Storage storage() { return storage; }
     public SessionRegistry sessions() { return sessions; }
+    public ResumableSessions resumable() { return resumable; }
     public IqDispatcher iq() { return iq; }
     public AuthFailureThrottle authThrottle() { return authThrottle; }
     public RosterService roster() { return roster; }

@@ -68,7 +68,7 @@ public final class XmppServer implements AutoCloseable {
     public void close() {
         for (C2sListener l : listeners) l.close();
         for (ClientSession s : context.sessions().all()) {
-            s.transport().executor().execute(() -> s.fail(StreamErrorCondition.SYSTEM_SHUTDOWN, "Server shutting down"));
+            s.executor().execute(() -> s.fail(StreamErrorCondition.SYSTEM_SHUTDOWN, "Server shutting down"));
         }
         loops.close();
     }

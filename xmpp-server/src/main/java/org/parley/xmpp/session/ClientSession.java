@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import io.netty.util.concurrent.EventExecutor;
 import org.dom4j.Element;
 import org.parley.xmpp.config.VirtualHost;
 import org.parley.xmpp.router.Stanzas;
@@ -32,10 +33,15 @@ public final class ClientSession {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    enum State { AWAITING_STREAM, NEGOTIATING, TLS_STARTING, AUTHENTICATED, BINDING, BOUND, CLOSED }
+    enum State { AWAITING_STREAM, NEGOTIATING, TLS_STARTING, AUTHENTICATED, BINDING, RESUMING, BOUND, CLOSED }
 
     private final ServerContext server;
-    private final Transport transport;
+    /** Fixed for the session's life, even when a resumption moves it to a connection on another loop. */
+    private final EventExecutor executor;
+    private volatile Transport transport;
+    private final StreamManagement sm;
+    /** The connection dropped and the session waits for an XEP-0198 resumption. */
+    private boolean detached;
     private final StanzaRateLimiter rateLimiter;
     private final SaslExchange sasl;
     private State state = State.AWAITING_STREAM;
@@ -56,11 +62,13 @@ public final class ClientSession {
     public ClientSession(ServerContext server, Transport transport) {
         this.server = server;
         this.transport = transport;
+        this.executor = transport.executor();
         var limits = server.config().limits();
+        this.sm = new StreamManagement(this, limits.maxUnackedStanzas());
         this.rateLimiter = new StanzaRateLimiter(limits.stanzasPerSecond(), limits.stanzaBurst());
         this.sasl = new SaslExchange(this, server);
         long timeout = limits.negotiationTimeout().toMillis();
-        this.negotiationTimer = transport.executor().schedule(() -> {
+        this.negotiationTimer = executor.schedule(() -> {
             if (state != State.BOUND && state != State.CLOSED) {
                 fail(StreamErrorCondition.CONNECTION_TIMEOUT, "Negotiation took too long");
             }
@@ -71,6 +79,10 @@ public final class ClientSession {
 
     /** The peer opened a stream (a TCP stream header, a WebSocket {@code <open/>}, a BOSH session). */
     public void onStreamOpen(String to, String version, String lang, String contentNamespace) {
+        if (!executor.inEventLoop()) {
+            executor.execute(() -> onStreamOpen(to, version, lang, contentNamespace));
+            return;
+        }
         if (state == State.CLOSED) return;
         VirtualHost h = to == null ? null : server.host(to.toLowerCase(java.util.Locale.ROOT));
         streamId = newStreamId();
@@ -90,7 +102,7 @@ public final class ClientSession {
         host = h;
         if (authenticated) {
             state = State.AUTHENTICATED;
-            transport.send(StreamFeatures.afterAuth(List.of()));
+            transport.send(StreamFeatures.afterAuth(List.of(StreamManagement.FEATURE)));
         } else {
             state = State.NEGOTIATING;
             boolean offerTls = !transport.secure() && transport.canStartTls();
@@ -102,12 +114,16 @@ public final class ClientSession {
     }
 
     public void onElement(Element e) {
+        if (!executor.inEventLoop()) {
+            executor.execute(() -> onElement(e));
+            return;
+        }
         try {
             switch (state) {
                 case NEGOTIATING -> negotiate(e);
                 case AUTHENTICATED -> beforeBind(e);
                 case BOUND -> stanza(e);
-                case BINDING -> queueDuringBind(e);
+                case BINDING, RESUMING -> queueDuringBind(e);
                 case AWAITING_STREAM, TLS_STARTING -> fail(StreamErrorCondition.NOT_AUTHORIZED, "Unexpected element");
                 case CLOSED -> { }
             }
@@ -118,6 +134,10 @@ public final class ClientSession {
     }
 
     public void onStreamClose() {
+        if (!executor.inEventLoop()) {
+            executor.execute(this::onStreamClose);
+            return;
+        }
         if (state == State.CLOSED) return;
         end();
         transport.close();
@@ -125,12 +145,31 @@ public final class ClientSession {
 
     /** The connection is gone, for whatever reason. Idempotent. */
     public void onDisconnect() {
-        if (state == State.CLOSED) return;
+        if (!executor.inEventLoop()) {
+            executor.execute(this::onDisconnect);
+            return;
+        }
+        if (state == State.CLOSED || detached) return;
+        if (state == State.BOUND && sm.resumable()) {
+            detached = true;
+            log.debug("{} lost its connection; waiting for it to resume", jid);
+            sm.detached(() -> {
+                if (detached) {
+                    log.debug("{} did not resume in time", jid);
+                    end();
+                }
+            });
+            return;
+        }
         end();
     }
 
     /** A framing or parsing error the transport detected. */
     public void onStreamError(StreamErrorCondition condition, String text) {
+        if (!executor.inEventLoop()) {
+            executor.execute(() -> onStreamError(condition, text));
+            return;
+        }
         if (streamId == null) transport.openStream(host != null ? host.domain() : firstDomain(), newStreamId(), "en");
         fail(condition, text);
     }
@@ -191,6 +230,14 @@ public final class ClientSession {
     }
 
     private void beforeBind(Element e) {
+        if (StreamManagement.NS.equals(e.getNamespaceURI())) {
+            switch (e.getName()) {
+                case "resume" -> resume(e);
+                case "enable" -> sendRaw(StreamManagement.failed("unexpected-request", null));
+                default -> { } // <r/> and <a/> before enabling mean nothing yet
+            }
+            return;
+        }
         if (Stanzas.CLIENT_NS.equals(e.getNamespaceURI()) && "iq".equals(e.getName())) {
             IQ iq = new IQ(e, true);
             Element child = iq.getChildElement();
@@ -216,7 +263,7 @@ public final class ClientSession {
         }
         // The roster is loaded before the bind answer, so presence never waits on the database later.
         state = State.BINDING;
-        server.roster().attach(full, !anonymous).whenComplete((roster, error) -> transport.executor().execute(() -> {
+        server.roster().attach(full, !anonymous).whenComplete((roster, error) -> executor.execute(() -> {
             if (error != null) {
                 log.warn("could not load the roster of {}", full.toBareJID(), error);
                 fail(StreamErrorCondition.INTERNAL_SERVER_ERROR, "Storage unavailable");
@@ -264,7 +311,7 @@ public final class ClientSession {
 
     /** Another session bound the same full JID: this one goes, with the conflict stream error. */
     private void replaced() {
-        transport.executor().execute(() -> {
+        executor.execute(() -> {
             if (state == State.CLOSED) return;
             fail(StreamErrorCondition.CONFLICT, "Replaced by new connection");
         });
@@ -273,6 +320,15 @@ public final class ClientSession {
     // ---- stanzas after binding ----
 
     private void stanza(Element e) {
+        if (StreamManagement.NS.equals(e.getNamespaceURI())) {
+            if ("enable".equals(e.getName())) {
+                sm.enable(e, server.config().limits().resumeTimeout(), server.resumable());
+            } else if (!sm.onNonza(e)) {
+                fail(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE, "Unknown element " + e.getQualifiedName());
+            }
+            return;
+        }
+        sm.countInbound();
         Packet p = Stanzas.wrap(e);
         if (p == null) {
             fail(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE, "Unknown element " + e.getQualifiedName());
@@ -329,8 +385,15 @@ public final class ClientSession {
     }
 
     public void deliverElement(Element e) {
+        // Output runs on the session's thread like everything else, so stream management counts exactly
+        // what went out; Netty would queue a write from another thread just the same.
+        if (!executor.inEventLoop()) {
+            executor.execute(() -> deliverElement(e));
+            return;
+        }
         if (state == State.CLOSED) return;
-        transport.send(XmlWriter.toXml(e, transport.defaultNamespace()));
+        if (!sm.track(e, !detached)) return;
+        if (!detached) transport.send(XmlWriter.toXml(e, transport.defaultNamespace()));
     }
 
     /** Sends a raw, already serialized top-level element (SASL and TLS nonzas). */
@@ -345,6 +408,73 @@ public final class ClientSession {
         transport.fail(condition, text);
     }
 
+    /** True while a live connection carries the session. */
+    boolean connected() {
+        return state != State.CLOSED && !detached;
+    }
+
+    public EventExecutor executor() { return executor; }
+
+    StreamManagement streamManagement() { return sm; }
+
+    // ---- XEP-0198 resumption ----
+
+    /** {@code <resume/>} on a fresh authenticated stream: hand this connection to the session it names. */
+    private void resume(Element e) {
+        String previd = e.attributeValue("previd");
+        ClientSession old = previd == null ? null : server.resumable().get(previd);
+        if (old == null || old == this || !host.domain().equals(old.host.domain()) || !username.equals(old.username)) {
+            sendRaw(StreamManagement.failed("item-not-found", null));
+            return;
+        }
+        state = State.RESUMING;
+        Transport t = transport;
+        String h = e.attributeValue("h");
+        old.executor.execute(() -> old.resumeOn(t, h, this));
+    }
+
+    /** Runs on the old session's executor: take over {@code t} from {@code shell} and catch the client up. */
+    private void resumeOn(Transport t, String h, ClientSession shell) {
+        if (state != State.BOUND || !sm.resumable()) {
+            shell.executor.execute(shell::resumeFailed);
+            return;
+        }
+        Transport previous = transport;
+        previous.attach(null);
+        if (!detached) previous.close();
+        transport = t;
+        detached = false;
+        sm.reattached();
+        if (!sm.acknowledge(h)) return;
+        sendRaw("<resumed xmlns='" + StreamManagement.NS + "' previd='" + sm.resumeId() + "' h='" + sm.handledIn() + "'/>");
+        for (Element pending : sm.unacknowledged()) transport.send(XmlWriter.toXml(pending, t.defaultNamespace()));
+        log.debug("{} resumed over {} from {}", jid, t.kind(), t.remoteAddress());
+        shell.executor.execute(() -> shell.handOver(this));
+    }
+
+    private void resumeFailed() {
+        if (state != State.RESUMING) return;
+        state = State.AUTHENTICATED;
+        sendRaw(StreamManagement.failed("item-not-found", null));
+        replayQueued(this);
+    }
+
+    /** This stream now belongs to {@code resumed}; what the client pipelined meanwhile goes there too. */
+    private void handOver(ClientSession resumed) {
+        if (state != State.RESUMING) return;
+        state = State.CLOSED;
+        if (negotiationTimer != null) negotiationTimer.cancel(false);
+        transport.attach(resumed);
+        replayQueued(resumed);
+    }
+
+    private void replayQueued(ClientSession target) {
+        if (queuedDuringBind == null) return;
+        java.util.Deque<Element> queued = queuedDuringBind;
+        queuedDuringBind = null;
+        for (Element e : queued) target.onElement(e);
+    }
+
     void closeNow() {
         end();
         transport.close();
@@ -354,10 +484,27 @@ public final class ClientSession {
         if (state == State.CLOSED) return;
         boolean wasBound = state == State.BOUND;
         state = State.CLOSED;
+        detached = false;
         if (negotiationTimer != null) negotiationTimer.cancel(false);
+        sm.ended(server.resumable());
         if (wasBound) {
             server.sessions().unbind(this);
             server.presence().sessionEnded(this);
+            for (Element e : sm.drain()) reroute(e);
+        }
+    }
+
+    /**
+     * A stanza the client never acknowledged, after the session ended: messages go where a message to a
+     * vanished resource goes (another resource, offline storage, or an error to the sender), requests get
+     * an error, the rest is state that is stale by now (XEP-0198 section 4).
+     */
+    private void reroute(Element e) {
+        Packet p = Stanzas.wrap(e.createCopy());
+        if (p instanceof Message) {
+            server.router().route(p);
+        } else if (p instanceof IQ iq && iq.isRequest()) {
+            server.router().bounce(iq, PacketError.Condition.service_unavailable);
         }
     }
 

@@ -112,7 +112,7 @@ final class SaslExchange {
 
     private void evaluate(byte[] response) {
         waiting = true;
-        negotiation.evaluate(response).whenComplete((step, error) -> session.transport().executor().execute(() -> {
+        negotiation.evaluate(response).whenComplete((step, error) -> session.executor().execute(() -> {
             waiting = false;
             if (error != null) {
                 log.warn("SASL evaluation failed for {}", session, error);
@@ -152,7 +152,7 @@ final class SaslExchange {
             answer.run();
         } else {
             waiting = true;
-            session.transport().executor().schedule(() -> {
+            session.executor().schedule(() -> {
                 waiting = false;
                 answer.run();
             }, delay.toMillis(), TimeUnit.MILLISECONDS);

@@ -9,14 +9,14 @@ import org.parley.xmpp.session.Transport;
 import org.parley.xmpp.stream.StreamErrorCondition;
 
 /** A transport that keeps what the session sends, for driving sessions without sockets. */
-final class RecordingTransport implements Transport {
-    final LinkedBlockingQueue<String> out = new LinkedBlockingQueue<>();
+public final class RecordingTransport implements Transport {
+    public final LinkedBlockingQueue<String> out = new LinkedBlockingQueue<>();
     private final EventExecutor executor;
     private final int port;
-    volatile boolean closed;
-    volatile StreamErrorCondition error;
+    public volatile boolean closed;
+    public volatile StreamErrorCondition error;
 
-    RecordingTransport(EventExecutor executor, int port) {
+    public RecordingTransport(EventExecutor executor, int port) {
         this.executor = executor;
         this.port = port;
     }

@@ -34,7 +34,7 @@ class RouterTest {
         StorageConfig storageConfig = new StorageConfig(null, null, null, 2, dir);
         storage = JdbcStorage.open(storageConfig);
         Limits limits = new Limits(65536, 64, 100, 1000, 1000, 10, 5, Duration.ofMinutes(10),
-                Duration.ofSeconds(30), Duration.ofMinutes(5));
+                Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofSeconds(300), 5000);
         VirtualHost host = new VirtualHost("localhost", List.of("PLAIN"), true, false, true, null, null);
         ListenerConfig off = new ListenerConfig(false, "127.0.0.1", 0);
         server = new ServerContext(new ServerConfig(List.of(host), off, off, limits, storageConfig, dir, "Parley", "test",

@@ -13,30 +13,30 @@ import org.parley.xmpp.server.ServerContext;
 import org.parley.xmpp.session.ClientSession;
 
 /** A client session driven in-process through a {@link RecordingTransport}, one event loop thread. */
-final class TestSession {
-    final RecordingTransport transport;
-    final ClientSession session;
+public final class TestSession {
+    public final RecordingTransport transport;
+    public final ClientSession session;
     private final EventExecutor loop;
     private final List<String> seen = new ArrayList<>();
 
-    TestSession(ServerContext server, EventExecutor loop, int port) throws Exception {
+    public TestSession(ServerContext server, EventExecutor loop, int port) throws Exception {
         this.loop = loop;
         this.transport = new RecordingTransport(loop, port);
         this.session = loop.submit(() -> new ClientSession(server, transport)).get();
     }
 
-    void open() throws Exception {
+    public void open() throws Exception {
         loop.submit(() -> session.onStreamOpen("localhost", "1.0", "en", "jabber:client")).get();
     }
 
-    void send(String xml) throws Exception {
+    public void send(String xml) throws Exception {
         Element e = DocumentHelper.parseText(xml).getRootElement();
         e.detach();
         loop.submit(() -> session.onElement(e)).get();
     }
 
     /** Waits for the next output that matches, keeping the others for later {@link #sent} checks. */
-    String await(Predicate<String> match) throws InterruptedException {
+    public String await(Predicate<String> match) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < deadline) {
             String s = transport.out.poll(50, TimeUnit.MILLISECONDS);
@@ -48,13 +48,13 @@ final class TestSession {
     }
 
     /** Quotes do not matter: {@code id="x"} matches {@code id='x'}. */
-    String await(String fragment) throws InterruptedException {
+    public String await(String fragment) throws InterruptedException {
         String f = fragment.replace('"', '\'');
         return await(s -> s.replace('"', '\'').contains(f)).replace('"', '\'');
     }
 
     /** Everything output so far, drained. */
-    List<String> drain() throws InterruptedException {
+    public List<String> drain() throws InterruptedException {
         Thread.sleep(200);
         List<String> all = new ArrayList<>();
         transport.out.drainTo(all);
@@ -63,7 +63,7 @@ final class TestSession {
     }
 
     /** SASL PLAIN (the transport claims TLS), stream restart, bind and available presence. */
-    TestSession login(String user, String password, String resource, int priority) throws Exception {
+    public TestSession login(String user, String password, String resource, int priority) throws Exception {
         open();
         await("<stream:features");
         String plain = Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
