@@ -34,6 +34,11 @@ public final class Router {
             log.debug("dropping stanza without a destination: {}", p.getID());
             return;
         }
+        org.xmpp.component.Component service = server.services().get(to.getDomain());
+        if (service != null) {
+            server.services().deliver(service, p);
+            return;
+        }
         if (server.isLocalDomain(to.getDomain())) {
             if (to.getNode() == null) toServer(p);
             else if (to.getResource() == null) toBareJid(p, to);

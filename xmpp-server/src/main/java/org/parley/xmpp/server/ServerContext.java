@@ -19,6 +19,7 @@ import org.parley.xmpp.im.RosterService;
 import org.parley.xmpp.router.Router;
 import org.parley.xmpp.router.SessionRegistry;
 import org.parley.xmpp.sasl.AuthFailureThrottle;
+import org.parley.xmpp.service.Services;
 import org.parley.xmpp.session.ResumableSessions;
 
 /**
@@ -38,6 +39,14 @@ public final class ServerContext {
     private final OfflineStore offline;
     private final RegistrationHandler registration;
     private final Router router;
+    private final Services services;
+    /** For timeouts that belong to no connection (service queries). */
+    private final java.util.concurrent.ScheduledExecutorService timer =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "parley-timer");
+                t.setDaemon(true);
+                return t;
+            });
 
     public ServerContext(ServerConfig config, Storage storage) {
         this.config = config;
@@ -53,7 +62,10 @@ public final class ServerContext {
         iq.register(new PingHandler());
         iq.register(new VersionHandler(config.serverName(), config.serverVersion()));
         iq.register(new DiscoInfoHandler(this));
-        iq.register(new DiscoItemsHandler());
+        DiscoItemsHandler discoItems = new DiscoItemsHandler();
+        iq.register(discoItems);
+        this.services = new Services(config.hosts().get(0).domain(), discoItems, timer);
+        services.router(router);
         iq.register(registration);
         iq.register(new RosterHandler(this));
     }
@@ -69,6 +81,14 @@ public final class ServerContext {
     public OfflineStore offline() { return offline; }
     public RegistrationHandler registration() { return registration; }
     public Router router() { return router; }
+    /** The internal services (MUC, focus) by domain. */
+    public Services services() { return services; }
+
+    /** Stops the services and the timer; the listeners are closed by the server. */
+    public void shutdown() {
+        services.shutdown();
+        timer.shutdownNow();
+    }
 
     public boolean isLocalDomain(String domain) { return localDomains.contains(domain); }
 

@@ -71,5 +71,6 @@ public final class XmppServer implements AutoCloseable {
             s.executor().execute(() -> s.fail(StreamErrorCondition.SYSTEM_SHUTDOWN, "Server shutting down"));
         }
         loops.close();
+        context.shutdown();
     }
 }

@@ -1,0 +1,142 @@
+package org.parley.xmpp.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.storage.StorageConfig;
+import org.parley.storage.jdbc.JdbcStorage;
+import org.parley.xmpp.config.Limits;
+import org.parley.xmpp.config.ListenerConfig;
+import org.parley.xmpp.config.ServerConfig;
+import org.parley.xmpp.config.VirtualHost;
+import org.parley.xmpp.sasl.ScramCredentials;
+import org.parley.xmpp.server.ServerContext;
+import org.parley.xmpp.stream.StreamErrorCondition;
+import org.xmpp.component.Component;
+import org.xmpp.component.ComponentManager;
+import org.xmpp.packet.IQ;
+import org.xmpp.packet.JID;
+import org.xmpp.packet.Message;
+import org.xmpp.packet.Packet;
+
+/** Internal services (Tinder components) behind the router: delivery, replies, from checks, queries. */
+class ServicesTest {
+    @TempDir Path dir;
+    private JdbcStorage storage;
+    private ServerContext server;
+    private EventExecutor loop;
+    private int port = 40000;
+
+    @BeforeEach
+    void start() throws Exception {
+        StorageConfig storageConfig = new StorageConfig(null, null, null, 2, dir);
+        storage = JdbcStorage.open(storageConfig);
+        Limits limits = new Limits(65536, 64, 100, 1000, 1000, 10, 5, Duration.ofMinutes(10),
+                Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofSeconds(300), 5000);
+        VirtualHost host = new VirtualHost("localhost", List.of("PLAIN"), true, false, true, null, null);
+        ListenerConfig off = new ListenerConfig(false, "127.0.0.1", 0);
+        server = new ServerContext(new ServerConfig(List.of(host), off, off, limits, storageConfig, dir, "Parley", "test",
+                com.typesafe.config.ConfigFactory.empty()),
+                storage);
+        for (String user : List.of("alice", "bob")) {
+            storage.accounts().create("localhost", user, ScramCredentials.deriveAll("secret")).get();
+        }
+        loop = new io.netty.util.concurrent.DefaultEventExecutor();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        storage.close();
+    }
+
+    private TestSession session() throws Exception {
+        return new TestSession(server, loop, port++);
+    }
+
+    /** Answers every message with an echo, from a room-like JID of its own domain or, when asked, a forged one. */
+    static final class Echo implements Component {
+        ComponentManager manager;
+        JID jid;
+        final java.util.concurrent.CopyOnWriteArrayList<Packet> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override public String getName() { return "Echo"; }
+        @Override public String getDescription() { return "echoes messages"; }
+        @Override public void initialize(JID jid, ComponentManager m) { this.jid = jid; this.manager = m; }
+        @Override public void start() { }
+        @Override public void shutdown() { }
+
+        @Override
+        public void processPacket(Packet p) {
+            got.add(p);
+            if (p instanceof Message m) {
+                Message reply = new Message();
+                reply.setTo(m.getFrom());
+                reply.setID(m.getID());
+                reply.setBody("echo " + m.getBody());
+                reply.setFrom("forge".equals(m.getBody()) ? new JID("bob@localhost/b") : new JID("room", jid.getDomain(), "nick"));
+                try {
+                    manager.sendPacket(this, reply);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
+    @Test
+    void messagesReachTheServiceAndItsRepliesComeBack() throws Exception {
+        Echo echo = new Echo();
+        server.services().addComponent("echo.localhost", echo);
+        TestSession alice = session().login("alice", "secret", "a", 0);
+        alice.send("<message xmlns='jabber:client' to='room@echo.localhost' id='e1'><body>hi</body></message>");
+        String reply = alice.await("id='e1'");
+        assertThat(reply).contains("from='room@echo.localhost/nick'").contains("echo hi");
+        assertThat(echo.got.get(0).getFrom().toString()).isEqualTo("alice@localhost/a");
+    }
+
+    @Test
+    void aServiceCannotSendFromAnotherDomain() throws Exception {
+        Echo echo = new Echo();
+        server.services().addComponent("echo.localhost", echo);
+        TestSession alice = session().login("alice", "secret", "a", 0);
+        alice.send("<message xmlns='jabber:client' to='room@echo.localhost' id='f1'><body>forge</body></message>");
+        alice.send("<message xmlns='jabber:client' to='room@echo.localhost' id='f2'><body>fine</body></message>");
+        alice.await("id='f2'");
+        assertThat(alice.drain()).noneMatch(s -> s.contains("f1"));
+    }
+
+    @Test
+    void queriesGetTheirAnswerThroughTheListener() throws Exception {
+        Echo echo = new Echo();
+        server.services().addComponent("echo.localhost", echo);
+        session().login("alice", "secret", "a", 0);
+        IQ ping = new IQ(IQ.Type.get);
+        ping.setTo("localhost");
+        ping.setChildElement("ping", "urn:xmpp:ping");
+        java.util.concurrent.CompletableFuture<IQ> answer = new java.util.concurrent.CompletableFuture<>();
+        server.services().query(echo, ping, new org.xmpp.component.IQResultListener() {
+            @Override public void receivedAnswer(IQ packet) { answer.complete(packet); }
+            @Override public void answerTimeout(String id) { answer.completeExceptionally(new AssertionError("timeout")); }
+        });
+        IQ result = answer.get(5, TimeUnit.SECONDS);
+        assertThat(result.getType()).isEqualTo(IQ.Type.result);
+        assertThat(echo.got).noneMatch(p -> p instanceof IQ);
+    }
+
+    @Test
+    void servicesAreListedInTheServersDiscoItems() throws Exception {
+        server.services().addComponent("echo.localhost", new Echo());
+        TestSession alice = session().login("alice", "secret", "a", 0);
+        alice.send("<iq xmlns='jabber:client' to='localhost' type='get' id='d1'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
+        assertThat(alice.await("id='d1'")).contains("jid='echo.localhost'").contains("name='Echo'");
+    }
+}
