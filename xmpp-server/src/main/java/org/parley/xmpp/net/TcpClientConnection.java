@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.dom4j.Element;
 import org.parley.xmpp.server.ServerContext;
 import org.parley.xmpp.session.ClientSession;
+import org.parley.xmpp.session.SharedStanza;
 import org.parley.xmpp.session.Transport;
 import org.parley.xmpp.stream.StreamErrorCondition;
 import org.parley.xmpp.tls.TlsExporter;
@@ -208,6 +209,19 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
     @Override public EventExecutor executor() { return channel.eventLoop(); }
 
     @Override public String defaultNamespace() { return Stanzas.CLIENT_NS; }
+
+    @Override
+    public void sendShared(SharedStanza stanza, String to) {
+        if (closing) return;
+        SharedStanza.Parts p = stanza.parts(Stanzas.CLIENT_NS);
+        StringBuilder address = new StringBuilder(to.length() + 6).append(" to='");
+        XmlWriter.appendAttribute(address, to);
+        address.append('\'');
+        // The halves are shared by every recipient; only the address is this connection's own.
+        ByteBuf out = io.netty.buffer.Unpooled.wrappedBuffer(p.head(),
+                address.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), p.tail());
+        channel.writeAndFlush(out, channel.voidPromise());
+    }
 
     @Override
     public void attach(ClientSession resumed) {

@@ -396,6 +396,21 @@ public final class ClientSession {
         if (!detached) transport.send(XmlWriter.toXml(e, transport.defaultNamespace()));
     }
 
+    /**
+     * Sends a stanza serialized once for many recipients (MUC fan-out) to this client's full JID. Safe from
+     * any thread.
+     */
+    public void deliverShared(SharedStanza stanza) {
+        if (!executor.inEventLoop()) {
+            executor.execute(() -> deliverShared(stanza));
+            return;
+        }
+        if (state == State.CLOSED) return;
+        String to = jid.toString();
+        if (sm.enabled() && !sm.track(new StreamManagement.Addressed(stanza, to), !detached)) return;
+        if (!detached) transport.sendShared(stanza, to);
+    }
+
     /** Sends a raw, already serialized top-level element (SASL and TLS nonzas). */
     void sendRaw(String xml) {
         transport.send(xml);
@@ -447,7 +462,10 @@ public final class ClientSession {
         sm.reattached();
         if (!sm.acknowledge(h)) return;
         sendRaw("<resumed xmlns='" + StreamManagement.NS + "' previd='" + sm.resumeId() + "' h='" + sm.handledIn() + "'/>");
-        for (Element pending : sm.unacknowledged()) transport.send(XmlWriter.toXml(pending, t.defaultNamespace()));
+        for (Object pending : sm.unacknowledged()) {
+            if (pending instanceof StreamManagement.Addressed a) t.sendShared(a.stanza(), a.to());
+            else t.send(XmlWriter.toXml((Element) pending, t.defaultNamespace()));
+        }
         log.debug("{} resumed over {} from {}", jid, t.kind(), t.remoteAddress());
         shell.executor.execute(() -> shell.handOver(this));
     }

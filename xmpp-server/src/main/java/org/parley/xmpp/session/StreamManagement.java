@@ -32,7 +32,13 @@ final class StreamManagement {
     private Duration resumeTimeout;
     private long handledIn;
     private long ackedOut;
-    private final ArrayDeque<Element> unacked = new ArrayDeque<>();
+    /** Each entry is an {@link Element}, or an {@link Addressed} shared stanza (no tree copied per recipient). */
+    private final ArrayDeque<Object> unacked = new ArrayDeque<>();
+
+    /** A shared stanza sent to one recipient. */
+    record Addressed(SharedStanza stanza, String to) {
+        Element element() { return stanza.addressed(to); }
+    }
     private boolean requestPending;
     private int sinceRequest;
     private ScheduledFuture<?> expiry;
@@ -140,7 +146,7 @@ final class StreamManagement {
      * Keeps a stanza until acknowledged; false (after failing the stream) when the client is too far behind.
      * Asks for an acknowledgement every few stanzas, or shortly after a lone one.
      */
-    boolean track(Element stanza, boolean connected) {
+    boolean track(Object stanza, boolean connected) {
         if (!enabled) return true;
         if (unacked.size() >= maxUnacked) {
             session.fail(StreamErrorCondition.RESOURCE_CONSTRAINT, "Too many unacknowledged stanzas");
@@ -167,13 +173,14 @@ final class StreamManagement {
     }
 
     /** The stanzas to re-send after resumption, oldest first; they stay unacknowledged. */
-    List<Element> unacknowledged() {
+    List<Object> unacknowledged() {
         return new ArrayList<>(unacked);
     }
 
     /** Takes the unacknowledged stanzas away for re-routing when the session ends for good. */
     List<Element> drain() {
-        List<Element> out = new ArrayList<>(unacked);
+        List<Element> out = new ArrayList<>(unacked.size());
+        for (Object o : unacked) out.add(o instanceof Addressed a ? a.element() : (Element) o);
         unacked.clear();
         return out;
     }

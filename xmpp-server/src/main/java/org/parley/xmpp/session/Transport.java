@@ -27,6 +27,14 @@ public interface Transport {
     String defaultNamespace();
 
     /**
+     * Sends a stanza serialized once for many recipients, addressed to {@code to}. Transports that can write
+     * the shared bytes without copying them override this.
+     */
+    default void sendShared(SharedStanza stanza, String to) {
+        send(stanza.render(to, defaultNamespace()));
+    }
+
+    /**
      * From now on, hand inbound events to {@code session} instead of the session that was created for this
      * connection: stream management resumed an older session over this transport.
      */

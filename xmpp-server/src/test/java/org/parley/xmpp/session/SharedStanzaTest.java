@@ -1,0 +1,45 @@
+package org.parley.xmpp.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.dom4j.DocumentHelper;
+import org.dom4j.Element;
+import org.junit.jupiter.api.Test;
+import org.parley.xmpp.xml.XmlWriter;
+
+class SharedStanzaTest {
+    private static Element parse(String xml) throws Exception {
+        Element e = DocumentHelper.parseText(xml).getRootElement();
+        e.detach();
+        return e;
+    }
+
+    @Test
+    void rendersLikeTheAddressedElementOnStreamsAndStandalone() throws Exception {
+        Element presence = parse("<presence xmlns='jabber:client' from='room@conference.localhost/Ann &amp; Bob'>"
+                + "<x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='participant'/></x>"
+                + "<stats-id>Ann-Zp</stats-id><audiomuted>true</audiomuted></presence>");
+        SharedStanza shared = new SharedStanza(presence);
+        String to = "o'neil@localhost/phone";
+        for (String ns : new String[] {"jabber:client", ""}) {
+            Element expected = parse(wrap(XmlWriter.toXml(shared.addressed(to), ns))).element("presence");
+            Element actual = parse(wrap(shared.render(to, ns))).element("presence");
+            assertThat(actual.attributeValue("to")).isEqualTo(to);
+            expected.addAttribute("to", null);
+            actual.addAttribute("to", null);
+            assertThat(actual.asXML()).isEqualTo(expected.asXML());
+            assertThat(shared.render(to, ns)).startsWith("<presence to='o&apos;neil@localhost/phone'");
+        }
+    }
+
+    @Test
+    void emptyElementsAndAnExistingToAreHandled() throws Exception {
+        SharedStanza shared = new SharedStanza(parse("<presence xmlns='jabber:client' to='old@localhost'/>"));
+        assertThat(shared.render("new@localhost", "jabber:client")).isEqualTo("<presence to='new@localhost'/>");
+        assertThat(shared.element().attribute("to")).isNull();
+    }
+
+    private static String wrap(String stanza) {
+        return "<w xmlns='jabber:client'>" + stanza + "</w>";
+    }
+}
