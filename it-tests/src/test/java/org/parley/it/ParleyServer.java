@@ -61,7 +61,12 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                   listeners {
                     c2s { bind = "127.0.0.1", port = 0 }
                     c2s-direct-tls { bind = "127.0.0.1", port = 0 }
+                    component { bind = "127.0.0.1", port = 0 }
                   }
+                  components = [
+                    { domain = "component.localhost", secret = "component-secret", max-connections = 2 }
+                    { domain = "solo.localhost", secret = "solo-secret-1", max-connections = 1 }
+                  ]
                   limits {
                     registrations-per-address = 10000
                     max-connections-per-address = 10000
@@ -77,6 +82,8 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
     public int startTlsPort() { return parley.startTlsPort(); }
 
     public int directTlsPort() { return parley.directTlsPort(); }
+
+    public int componentPort() { return parley.xmpp().componentPort(); }
 
     public Parley parley() { return parley; }
 

@@ -37,6 +37,14 @@ public final class RawClient implements AutoCloseable {
         return new RawClient(new Socket(InetAddress.getLoopbackAddress(), port));
     }
 
+    /** A client with a tiny receive buffer, to play one that reads slowly or not at all. */
+    public static RawClient slow(int port) throws IOException {
+        Socket s = new Socket();
+        s.setReceiveBufferSize(4096);
+        s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        return new RawClient(s);
+    }
+
     public static RawClient directTls(int port) throws Exception {
         SSLSocket s = (SSLSocket) ParleyServer.get().sslContext().getSocketFactory()
                 .createSocket(InetAddress.getLoopbackAddress(), port);

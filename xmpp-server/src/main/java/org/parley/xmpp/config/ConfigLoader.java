@@ -115,6 +115,11 @@ public final class ConfigLoader {
         StorageConfig storage = new StorageConfig(url, get("parley.storage.user", () -> s.getString("user"), ""),
                 get("parley.storage.password", () -> s.getString("password"), ""), positive(s, "parley.storage.pool-size"), dataDir);
 
+        try {
+            org.parley.xmpp.component.ComponentsConfig.from(c);
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        }
         String version = ConfigLoader.class.getPackage().getImplementationVersion();
         return new ServerConfig(hosts, c2s, c2sTls, limits, storage, dataDir, serverName,
                 version == null ? "development" : version, c);

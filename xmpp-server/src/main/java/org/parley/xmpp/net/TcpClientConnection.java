@@ -51,6 +51,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
     private boolean secure;
     private boolean counted;
     private boolean closing;
+    private boolean overflowed;
     private Runnable onSecured;
     private byte[] exporter;
 
@@ -167,13 +168,34 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
     }
 
     private void write(String xml) {
-        if (closing) return;
+        if (closing || backlogExceeded()) return;
         channel.writeAndFlush(ByteBufUtil.writeUtf8(channel.alloc(), xml), channel.voidPromise());
+    }
+
+    /**
+     * A client that stops reading while others send to it: past the limit the session ends with
+     * resource-constraint, and what is queued is dropped rather than held.
+     */
+    private boolean backlogExceeded() {
+        if (overflowed) return true;
+        if (!OutboundBacklog.exceeded(channel, OutboundBacklog.CLIENT_LIMIT)) return false;
+        overflowed = true;
+        log.info("{} does not read what it is sent; closing", remoteAddress());
+        ClientSession s = session;
+        if (s != null) s.onStreamError(StreamErrorCondition.RESOURCE_CONSTRAINT, "Too much output waiting for the client");
+        else channel.close();
+        return true;
     }
 
     @Override
     public void fail(StreamErrorCondition condition, String text) {
         if (closing) return;
+        if (overflowed) {
+            // Nothing more fits; the peer will not read an error either.
+            closing = true;
+            channel.close();
+            return;
+        }
         write(XmlWriter.streamError(condition, text) + "</stream:stream>");
         closing = true;
         channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -212,7 +234,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void sendShared(SharedStanza stanza, String to) {
-        if (closing) return;
+        if (closing || backlogExceeded()) return;
         SharedStanza.Parts p = stanza.parts(Stanzas.CLIENT_NS);
         StringBuilder address = new StringBuilder(to.length() + 6).append(" to='");
         XmlWriter.appendAttribute(address, to);

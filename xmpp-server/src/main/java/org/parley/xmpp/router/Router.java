@@ -39,6 +39,11 @@ public final class Router {
             server.services().deliver(service, p);
             return;
         }
+        if (server.components().configured(to.getDomain())) {
+            // A configured component that is not connected is a service that is down, not a missing server.
+            if (!server.components().deliver(to.getDomain(), p)) bounce(p, PacketError.Condition.service_unavailable);
+            return;
+        }
         if (server.isLocalDomain(to.getDomain())) {
             if (to.getNode() == null) toServer(p);
             else if (to.getResource() == null) toBareJid(p, to);

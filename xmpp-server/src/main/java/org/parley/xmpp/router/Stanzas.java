@@ -65,6 +65,15 @@ public final class Stanzas {
         return IQ.createResultIQ(request);
     }
 
+    /**
+     * Moves an element and its descendants from one default namespace to another: stanzas from a component
+     * stream arrive in {@code jabber:component:accept} and travel on in {@code jabber:client}.
+     */
+    public static void requalify(Element e, String from, String to) {
+        if (from.equals(e.getNamespaceURI())) e.setQName(QName.get(e.getName(), org.dom4j.Namespace.get(to)));
+        for (Element child : e.elements()) requalify(child, from, to);
+    }
+
     public static Element element(String name, String namespace) {
         return org.dom4j.DocumentHelper.createElement(QName.get(name, namespace));
     }

@@ -20,6 +20,8 @@ import org.parley.xmpp.router.Router;
 import org.parley.xmpp.router.SessionRegistry;
 import org.parley.xmpp.sasl.AuthFailureThrottle;
 import org.parley.xmpp.service.Services;
+import org.parley.xmpp.component.ComponentsConfig;
+import org.parley.xmpp.component.ExternalComponents;
 import org.parley.xmpp.session.ResumableSessions;
 
 /**
@@ -40,6 +42,7 @@ public final class ServerContext {
     private final RegistrationHandler registration;
     private final Router router;
     private final Services services;
+    private final ExternalComponents components;
     /** For timeouts that belong to no connection (service queries). */
     private final java.util.concurrent.ScheduledExecutorService timer =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -66,6 +69,12 @@ public final class ServerContext {
         iq.register(discoItems);
         this.services = new Services(config.hosts().get(0).domain(), discoItems, timer);
         services.router(router);
+        try {
+            this.components = new ExternalComponents(ComponentsConfig.from(config.source()), discoItems);
+        } catch (org.parley.xmpp.config.ConfigException e) {
+            // ConfigLoader already reported these; a hand-built config in a test may still carry them.
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         iq.register(registration);
         iq.register(new RosterHandler(this));
     }
@@ -83,6 +92,8 @@ public final class ServerContext {
     public Router router() { return router; }
     /** The internal services (MUC, focus) by domain. */
     public Services services() { return services; }
+    /** Connected XEP-0114 components by domain. */
+    public ExternalComponents components() { return components; }
 
     /** Stops the services and the timer; the listeners are closed by the server. */
     public void shutdown() {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.parley.storage.Storage;
 import org.parley.xmpp.config.ServerConfig;
+import org.parley.xmpp.component.ComponentListener;
 import org.parley.xmpp.net.C2sListener;
 import org.parley.xmpp.net.ConnectionLimiter;
 import org.parley.xmpp.net.EventLoops;
@@ -20,6 +21,7 @@ public final class XmppServer implements AutoCloseable {
     private final ServerContext context;
     private final EventLoops loops;
     private final List<C2sListener> listeners = new ArrayList<>();
+    private ComponentListener componentListener;
 
     private XmppServer(ServerContext context, EventLoops loops) {
         this.context = context;
@@ -39,6 +41,8 @@ public final class XmppServer implements AutoCloseable {
             if (config.c2sDirectTls().enabled()) {
                 server.listeners.add(C2sListener.bind(config.c2sDirectTls(), true, loops, context, tls, limiter));
             }
+            var components = context.components().config().listener();
+            if (components.enabled()) server.componentListener = ComponentListener.bind(components, loops, context);
         } catch (InterruptedException | RuntimeException e) {
             server.close();
             throw e;
@@ -64,9 +68,15 @@ public final class XmppServer implements AutoCloseable {
         return -1;
     }
 
+    /** The bound port of the XEP-0114 listener, or -1. */
+    public int componentPort() {
+        return componentListener == null ? -1 : componentListener.port();
+    }
+
     @Override
     public void close() {
         for (C2sListener l : listeners) l.close();
+        if (componentListener != null) componentListener.close();
         for (ClientSession s : context.sessions().all()) {
             s.executor().execute(() -> s.fail(StreamErrorCondition.SYSTEM_SHUTDOWN, "Server shutting down"));
         }

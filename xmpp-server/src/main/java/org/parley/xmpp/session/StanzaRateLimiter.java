@@ -4,13 +4,13 @@ package org.parley.xmpp.session;
  * A token bucket per session. A flooding client is not disconnected: its socket stops being read until it
  * is back under its rate, which pushes the cost back onto the sender through TCP flow control.
  */
-final class StanzaRateLimiter {
+public final class StanzaRateLimiter {
     private final double perNano;
     private final double burst;
     private double tokens;
     private long last;
 
-    StanzaRateLimiter(int perSecond, int burst) {
+    public StanzaRateLimiter(int perSecond, int burst) {
         this.perNano = perSecond / 1e9;
         this.burst = Math.max(1, burst);
         this.tokens = this.burst;
@@ -18,7 +18,7 @@ final class StanzaRateLimiter {
     }
 
     /** Takes one token; returns how many milliseconds reading should pause, 0 when under the rate. */
-    long acquire(long now) {
+    public long acquire(long now) {
         tokens = Math.min(burst, tokens + (now - last) * perNano);
         last = now;
         tokens -= 1;
