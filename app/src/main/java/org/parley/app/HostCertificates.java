@@ -22,6 +22,7 @@ import org.parley.xmpp.tls.TlsMaterial;
  */
 final class HostCertificates {
     private final Map<String, SslContext> byDomain = new LinkedHashMap<>();
+    private final Map<String, TlsMaterial> materials = new LinkedHashMap<>();
     private final List<ConfigProblem> problems = new ArrayList<>();
 
     private HostCertificates() {}
@@ -38,6 +39,7 @@ final class HostCertificates {
                         : CertificateStore.load(h.certificate(), h.privateKey());
                 for (String p : m.problems(h.domain())) certs.problems.add(new ConfigProblem(key, p));
                 certs.byDomain.put(h.domain(), ServerTlsContexts.forServer(m));
+                certs.materials.put(h.domain(), m);
             } catch (IOException | GeneralSecurityException | RuntimeException e) {
                 certs.problems.add(new ConfigProblem(key, "cannot load: " + e.getMessage()));
             }
@@ -46,6 +48,9 @@ final class HostCertificates {
     }
 
     List<ConfigProblem> problems() { return problems; }
+
+    /** Each host's certificate and key, by domain, in configuration order: federation presents them. */
+    Map<String, TlsMaterial> materials() { return materials; }
 
     /** SNI selects the host's context; clients without SNI get the first host's. */
     Mapping<String, SslContext> sniMapping() {

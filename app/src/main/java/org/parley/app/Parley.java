@@ -30,7 +30,7 @@ public final class Parley implements AutoCloseable {
         JdbcStorage storage = JdbcStorage.open(config.storage());
         log.info("storage: {}", storage.dataSourceDescription());
         try {
-            return new Parley(storage, XmppServer.start(config, storage, tls));
+            return new Parley(storage, XmppServer.start(config, storage, tls, certs.materials()));
         } catch (InterruptedException | RuntimeException e) {
             storage.close();
             throw e;
@@ -44,6 +44,9 @@ public final class Parley implements AutoCloseable {
     public int startTlsPort() { return xmpp.startTlsPort(); }
 
     public int directTlsPort() { return xmpp.directTlsPort(); }
+
+    /** The server-to-server listener's port, or -1. */
+    public int s2sPort() { return xmpp.s2sPort(); }
 
     @Override
     public void close() {

@@ -62,6 +62,7 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                     c2s { bind = "127.0.0.1", port = 0 }
                     c2s-direct-tls { bind = "127.0.0.1", port = 0 }
                     component { bind = "127.0.0.1", port = 0 }
+                    s2s { bind = "127.0.0.1", port = 0 }
                   }
                   components = [
                     { domain = "component.localhost", secret = "component-secret", max-connections = 2 }

@@ -50,8 +50,8 @@ public final class Router {
             else toFullJid(p, to);
             return;
         }
-        // No federation yet: anything for another domain comes back as an error.
-        bounce(p, PacketError.Condition.remote_server_not_found);
+        // Another domain: federation takes it, or bounces it when it is off.
+        server.s2s().route(p);
     }
 
     /** Sends the error reply for {@code p}, unless it is itself an error. */

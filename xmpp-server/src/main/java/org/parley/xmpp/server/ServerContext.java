@@ -23,6 +23,8 @@ import org.parley.xmpp.service.Services;
 import org.parley.xmpp.component.ComponentsConfig;
 import org.parley.xmpp.component.ExternalComponents;
 import org.parley.xmpp.session.ResumableSessions;
+import org.parley.xmpp.s2s.S2s;
+import org.parley.xmpp.s2s.S2sConfig;
 
 /**
  * The server's shared parts, wired once. Sessions, handlers and the router reach each other through it
@@ -43,6 +45,7 @@ public final class ServerContext {
     private final Router router;
     private final Services services;
     private final ExternalComponents components;
+    private final S2s s2s;
     /** For timeouts that belong to no connection (service queries). */
     private final java.util.concurrent.ScheduledExecutorService timer =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -75,6 +78,11 @@ public final class ServerContext {
             // ConfigLoader already reported these; a hand-built config in a test may still carry them.
             throw new IllegalArgumentException(e.getMessage(), e);
         }
+        try {
+            this.s2s = new S2s(this, S2sConfig.from(config.source()));
+        } catch (org.parley.xmpp.config.ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         iq.register(registration);
         iq.register(new RosterHandler(this));
     }
@@ -94,6 +102,8 @@ public final class ServerContext {
     public Services services() { return services; }
     /** Connected XEP-0114 components by domain. */
     public ExternalComponents components() { return components; }
+    /** Federation: links to other servers; started by the server once its event loops exist. */
+    public S2s s2s() { return s2s; }
 
     /** Stops the services and the timer; the listeners are closed by the server. */
     public void shutdown() {

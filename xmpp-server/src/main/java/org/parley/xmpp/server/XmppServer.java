@@ -4,6 +4,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.parley.storage.Storage;
 import org.parley.xmpp.config.ServerConfig;
 import org.parley.xmpp.component.ComponentListener;
@@ -12,6 +13,7 @@ import org.parley.xmpp.net.ConnectionLimiter;
 import org.parley.xmpp.net.EventLoops;
 import org.parley.xmpp.session.ClientSession;
 import org.parley.xmpp.stream.StreamErrorCondition;
+import org.parley.xmpp.tls.TlsMaterial;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +30,17 @@ public final class XmppServer implements AutoCloseable {
         this.loops = loops;
     }
 
-    /** Binds the configured listeners. The caller keeps ownership of {@code storage}. */
+    /** Binds the configured listeners, without federation. The caller keeps ownership of {@code storage}. */
     public static XmppServer start(ServerConfig config, Storage storage, Mapping<String, SslContext> tls) throws InterruptedException {
+        return start(config, storage, tls, Map.of());
+    }
+
+    /**
+     * Binds the configured listeners and starts federation, which presents {@code certificates} (each host's,
+     * by domain) on server-to-server links. The caller keeps ownership of {@code storage}.
+     */
+    public static XmppServer start(ServerConfig config, Storage storage, Mapping<String, SslContext> tls,
+                                   Map<String, TlsMaterial> certificates) throws InterruptedException {
         ServerContext context = new ServerContext(config, storage);
         EventLoops loops = new EventLoops(Math.max(2, Runtime.getRuntime().availableProcessors()));
         XmppServer server = new XmppServer(context, loops);
@@ -43,6 +54,7 @@ public final class XmppServer implements AutoCloseable {
             }
             var components = context.components().config().listener();
             if (components.enabled()) server.componentListener = ComponentListener.bind(components, loops, context);
+            context.s2s().start(loops, certificates);
         } catch (InterruptedException | RuntimeException e) {
             server.close();
             throw e;
@@ -73,8 +85,14 @@ public final class XmppServer implements AutoCloseable {
         return componentListener == null ? -1 : componentListener.port();
     }
 
+    /** The bound port of the server-to-server listener, or -1. */
+    public int s2sPort() {
+        return context.s2s().port();
+    }
+
     @Override
     public void close() {
+        context.s2s().close();
         for (C2sListener l : listeners) l.close();
         if (componentListener != null) componentListener.close();
         for (ClientSession s : context.sessions().all()) {

@@ -1,0 +1,184 @@
+package org.parley.xmpp.s2s;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
+import org.parley.xmpp.net.EventLoops;
+import org.parley.xmpp.server.ServerContext;
+import org.parley.xmpp.tls.TlsMaterial;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xmpp.packet.JID;
+import org.xmpp.packet.Packet;
+import org.xmpp.packet.PacketError;
+
+/**
+ * Server-to-server federation: the listener, the outgoing links (one per pair of local and remote domain,
+ * made on first use and closed when idle), dialback keys and certificate checks. The router hands it every
+ * stanza for a domain that is not served here. Until {@link #start} has run, or when federation is off, such
+ * stanzas bounce with {@code remote-server-not-found}.
+ *
+ * <p>Local domains, for federation, are the configured hosts, the internal services' domains and the external
+ * components' domains: stanzas from any of them may leave, and stanzas to any of them may arrive.
+ */
+public final class S2s implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(S2s.class);
+
+    /** An outgoing link's domains. */
+    record Pair(String local, String remote) {}
+
+    private final ServerContext server;
+    private final S2sConfig config;
+    private final DialbackKeys keys;
+    private final Resolver resolver;
+    private final Map<Pair, OutboundLink> links = new ConcurrentHashMap<>();
+    private final Set<InboundStream> inbound = ConcurrentHashMap.newKeySet();
+    private volatile boolean running;
+    private EventLoops loops;
+    private S2sTls tls;
+    private CertificateVerifier verifier;
+    private S2sListener listener;
+    private ExecutorService resolverPool;
+
+    public S2s(ServerContext server, S2sConfig config) {
+        this(server, config, new Resolver(config.routes()));
+    }
+
+    S2s(ServerContext server, S2sConfig config, Resolver resolver) {
+        this.server = server;
+        this.config = config;
+        this.keys = new DialbackKeys(config.dialbackSecret());
+        this.resolver = resolver;
+    }
+
+    /**
+     * Starts federation when it is enabled: loads the trust anchors, builds the TLS contexts from the hosts'
+     * certificates and binds the listener when that is enabled.
+     *
+     * @param certificates each host's certificate and key, by domain; without any, federation stays off
+     */
+    public synchronized void start(EventLoops loops, Map<String, TlsMaterial> certificates) throws InterruptedException {
+        if (!config.enabled()) return;
+        if (certificates.isEmpty()) {
+            log.warn("federation is enabled but no host certificates were given; stanzas to other servers will bounce");
+            return;
+        }
+        this.loops = loops;
+        try {
+            this.verifier = CertificateVerifier.load(config.trustedCertificates(), true);
+            this.tls = new S2sTls(certificates);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("Cannot set up federation (parley.s2s.trusted-certificates): " + e.getMessage(), e);
+        }
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "parley-s2s-dns-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        pool.allowCoreThreadTimeOut(true);
+        this.resolverPool = pool;
+        if (config.listener().enabled()) listener = S2sListener.bind(config.listener(), loops, this);
+        running = true;
+        if (config.dialbackSecret().isEmpty() && config.allowDialback()) {
+            log.info("dialback keys derive from a random secret made at start; a cluster must share parley.s2s.dialback-secret");
+        }
+    }
+
+    /** The bound port of the listener, or -1. */
+    public int port() {
+        S2sListener l = listener;
+        return l == null ? -1 : l.port();
+    }
+
+    public S2sConfig config() { return config; }
+
+    /** Whether stanzas may come from and go to {@code domain} here: a host, a service or a component. */
+    public boolean isLocal(String domain) {
+        return server.isLocalDomain(domain) || server.services().get(domain) != null || server.components().configured(domain);
+    }
+
+    /** Sends a stanza to another server; {@code to} is not local. Safe from any thread. */
+    public void route(Packet p) {
+        JID to = p.getTo();
+        JID from = p.getFrom();
+        if (!running) {
+            server.router().bounce(p, PacketError.Condition.remote_server_not_found);
+            return;
+        }
+        if (from == null || !isLocal(from.getDomain())) {
+            // Nothing on another server could answer it, and nobody here to tell.
+            log.debug("dropping a stanza for {} from {}: not from a local domain", to, from);
+            return;
+        }
+        String remote = to.getDomain();
+        if (!S2sConfig.validDomain(remote) || isLocal(remote)) {
+            server.router().bounce(p, PacketError.Condition.remote_server_not_found);
+            return;
+        }
+        Pair pair = new Pair(from.getDomain(), remote);
+        OutboundLink link = links.computeIfAbsent(pair, k -> {
+            OutboundLink l = new OutboundLink(this, k, loops.workers().next());
+            l.start();
+            return l;
+        });
+        link.offer(p);
+    }
+
+    /** Asks the authoritative server of {@code originating} whether {@code key} is right; completes on {@code loop}. */
+    CompletableFuture<DialbackVerification.Result> verify(EventLoop loop, String receiving, String originating, String streamId, String key) {
+        return new DialbackVerification(this, loop, receiving, originating, streamId, key).start();
+    }
+
+    void linkClosed(OutboundLink link) {
+        links.remove(link.pair(), link);
+    }
+
+    void inboundOpened(InboundStream s) { inbound.add(s); }
+
+    void inboundClosed(InboundStream s) { inbound.remove(s); }
+
+    /** The outgoing links that are up or coming up, for tests. */
+    public int linkCount() { return links.size(); }
+
+    /** How this server authenticated on the link from {@code local} to {@code remote}: "SASL EXTERNAL", "dialback", or null. */
+    public String linkMethod(String local, String remote) {
+        OutboundLink l = links.get(new Pair(local, remote));
+        return l == null ? null : l.method();
+    }
+
+    ServerContext server() { return server; }
+    DialbackKeys keys() { return keys; }
+    Resolver resolver() { return resolver; }
+    ExecutorService resolverPool() { return resolverPool; }
+    S2sTls tls() { return tls; }
+    CertificateVerifier verifier() { return verifier; }
+
+    Class<? extends SocketChannel> channelClass() {
+        return loops.epoll() ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /** Closes the listener, every link (queued stanzas bounce) and every incoming stream. */
+    @Override
+    public synchronized void close() {
+        if (!running) return;
+        running = false;
+        if (listener != null) listener.close();
+        for (OutboundLink l : links.values()) l.shutdown();
+        for (InboundStream s : inbound) s.closeLater();
+        resolverPool.shutdownNow();
+    }
+}
