@@ -67,7 +67,15 @@ final class OutboundLink implements OutboundStream.Owner {
 
     private void offerNow(Packet p, String xml) {
         switch (state) {
-            case READY -> stream.send(xml);
+            case READY -> {
+                if (!stream.closing()) {
+                    stream.send(xml);
+                } else {
+                    // Closing for idleness or by the peer: this stanza goes over a new link.
+                    closedNow();
+                    s2s.route(p);
+                }
+            }
             case CONNECTING -> {
                 if (queue.size() >= s2s.config().maxQueuedStanzas()) {
                     s2s.server().router().bounce(p, PacketError.Condition.resource_constraint);
@@ -104,12 +112,16 @@ final class OutboundLink implements OutboundStream.Owner {
         fail(condition, why);
     }
 
+    private void closedNow() {
+        state = State.CLOSED;
+        s2s.linkClosed(this);
+        log.info("s2s link {} -> {} closed", pair.local(), pair.remote());
+    }
+
     @Override
     public void closed(OutboundStream s) {
         if (state == State.READY && s == stream) {
-            state = State.CLOSED;
-            s2s.linkClosed(this);
-            log.info("s2s link {} -> {} closed", pair.local(), pair.remote());
+            closedNow();
         } else if (state == State.CONNECTING && s == stream) {
             fail(PacketError.Condition.remote_server_not_found, "connection closed during negotiation");
         }

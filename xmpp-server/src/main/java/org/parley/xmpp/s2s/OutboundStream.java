@@ -88,7 +88,8 @@ final class OutboundStream extends ChannelInboundHandlerAdapter implements XmlSt
 
     String local() { return local; }
     String remote() { return remote; }
-    boolean negotiatedOk() { return negotiated; }
+    /** True once this side or the peer began closing: nothing more can be sent. */
+    boolean closing() { return closing; }
 
     /** How we were authenticated to the peer, for logs and tests: "SASL EXTERNAL", "dialback" or "none". */
     String method() { return method; }
