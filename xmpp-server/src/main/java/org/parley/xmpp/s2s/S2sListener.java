@@ -22,7 +22,9 @@ final class S2sListener implements AutoCloseable {
     }
 
     static S2sListener bind(ListenerConfig config, EventLoops loops, S2s s2s) throws InterruptedException {
-        long idleSeconds = Math.max(1, s2s.config().idleTimeout().toSeconds());
+        // Half as long again as outgoing links wait: the sending side, which knows whether it has more to say,
+        // should be the one to close, so no stanza crosses a close coming the other way.
+        long idleSeconds = Math.max(2, s2s.config().idleTimeout().toSeconds() * 3 / 2);
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops.acceptors(), loops.workers())
                 .channel(loops.serverChannel())
