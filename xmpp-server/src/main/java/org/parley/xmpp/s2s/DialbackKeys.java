@@ -9,7 +9,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * XEP-0185 dialback keys: {@code hex(HMAC-SHA256(SHA-256(secret), receiving + ' ' + originating + ' ' + streamId))}.
+ * XEP-0185 dialback keys: {@code hex(HMAC-SHA256(hex(SHA-256(secret)), receiving + ' ' + originating + ' ' + streamId))},
+ * the HMAC keyed with the hexadecimal form of the hashed secret exactly as the XEP's example does.
  * Only a node that knows the secret can produce the key for a stream, so the authoritative server can check a
  * key without remembering which keys it handed out. Every node of a cluster must share the secret.
  */
@@ -26,7 +27,8 @@ final class DialbackKeys {
             material = secret.getBytes(StandardCharsets.UTF_8);
         }
         try {
-            this.hmacKey = MessageDigest.getInstance("SHA-256").digest(material);
+            byte[] hashed = MessageDigest.getInstance("SHA-256").digest(material);
+            this.hmacKey = HexFormat.of().formatHex(hashed).getBytes(StandardCharsets.US_ASCII);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

@@ -273,7 +273,7 @@ final class InboundStream extends ChannelInboundHandlerAdapter implements XmlStr
             write(S2sXml.dialbackError(to, from, "cancel", "item-not-found"));
             return;
         }
-        if (s2s.isLocal(from) || !S2sConfig.validDomain(from)) {
+        if (s2s.isLocal(from) || S2sConfig.asciiDomain(from) == null) {
             write(S2sXml.dialbackError(to, from, "cancel", "forbidden"));
             return;
         }

@@ -54,7 +54,10 @@ class Resolver {
         return out;
     }
 
-    List<HostPort> hosts(String domain) {
+    List<HostPort> hosts(String name) {
+        // DNS speaks A-labels; the routes table is keyed by them too.
+        String domain = S2sConfig.asciiDomain(name);
+        if (domain == null) return List.of();
         S2sConfig.Route route = routes.get(domain);
         if (route != null) return List.of(new HostPort(route.host(), route.port(), route.directTls()));
         List<HostPort> out = new ArrayList<>();

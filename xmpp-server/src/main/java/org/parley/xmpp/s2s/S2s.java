@@ -125,7 +125,7 @@ public final class S2s implements AutoCloseable {
             return;
         }
         String remote = to.getDomain();
-        if (!S2sConfig.validDomain(remote) || isLocal(remote)) {
+        if (S2sConfig.asciiDomain(remote) == null || isLocal(remote)) {
             server.router().bounce(p, PacketError.Condition.remote_server_not_found);
             return;
         }

@@ -174,6 +174,17 @@ public record S2sConfig(
         return domain.matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?");
     }
 
+    /** The ASCII (A-label) form of a domain, or null when it cannot be one a server is reached at. */
+    static String asciiDomain(String domain) {
+        if (domain == null || domain.isEmpty()) return null;
+        try {
+            String ascii = java.net.IDN.toASCII(domain).toLowerCase(Locale.ROOT);
+            return validDomain(ascii) ? ascii : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     private interface Read<T> {
         T get();
     }
