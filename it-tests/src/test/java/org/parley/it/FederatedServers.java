@@ -30,7 +30,8 @@ import org.parley.xmpp.tls.CertificateStore;
  * Two Parley servers in this JVM, {@code one.localhost} and {@code two.localhost}, each on its own embedded H2
  * database and free loopback ports, with static s2s routes to each other. In certificate mode each trusts the
  * other's generated self-signed certificate and requires valid certificates, so links authenticate with SASL
- * EXTERNAL; in dialback mode they trust nothing of each other and fall back to dialback.
+ * EXTERNAL (and server one reaches {@code echo.two.localhost} over direct TLS); in dialback mode they trust
+ * nothing of each other and fall back to dialback.
  */
 final class FederatedServers implements AutoCloseable {
     static final String ONE = "one.localhost";
@@ -61,12 +62,14 @@ final class FederatedServers implements AutoCloseable {
         // Made before either starts, so each can be told to trust the other's.
         CertificateStore.selfSigned(certsOne, ONE);
         CertificateStore.selfSigned(certsTwo, TWO);
+        boolean certs = mode == Mode.CERTIFICATES;
+        // In certificate mode the service domain is reached with direct TLS (XEP-0368) on the same port.
         StringBuilder routesOne = new StringBuilder()
                 .append('"').append(TWO).append("\" = \"127.0.0.1:").append(portTwo).append("\"\n")
-                .append("\"echo.").append(TWO).append("\" = \"127.0.0.1:").append(portTwo).append("\"\n");
+                .append("\"echo.").append(TWO).append("\" = \"").append(certs ? "tls://" : "").append("127.0.0.1:")
+                .append(portTwo).append("\"\n");
         extraRoutesOfOne.forEach((d, r) -> routesOne.append('"').append(d).append("\" = \"").append(r).append("\"\n"));
         String routesTwo = "\"" + ONE + "\" = \"127.0.0.1:" + portOne + "\"\n";
-        boolean certs = mode == Mode.CERTIFICATES;
         one = start(dir.resolve("one"), ONE, portOne, routesOne.toString(), certs ? certsTwo.resolve(TWO + ".crt") : null, certs, settings);
         Parley started = null;
         try {

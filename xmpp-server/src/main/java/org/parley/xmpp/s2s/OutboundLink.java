@@ -102,7 +102,7 @@ final class OutboundLink implements OutboundStream.Owner {
         state = State.READY;
         method = s.method();
         if (timeout != null) timeout.cancel(false);
-        log.info("s2s link {} -> {} up ({})", pair.local(), pair.remote(), s.method());
+        log.info("s2s link {} -> {} up ({}, {})", pair.local(), pair.remote(), s.method(), s.directTls() ? "direct TLS" : "STARTTLS");
         Queued q;
         while ((q = queue.poll()) != null) s.send(q.xml());
     }

@@ -88,6 +88,7 @@ final class OutboundStream extends ChannelInboundHandlerAdapter implements XmlSt
 
     String local() { return local; }
     String remote() { return remote; }
+    boolean directTls() { return directTls; }
     /** True once this side or the peer began closing: nothing more can be sent. */
     boolean closing() { return closing; }
 
