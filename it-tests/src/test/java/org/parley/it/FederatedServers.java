@@ -132,6 +132,13 @@ final class FederatedServers implements AutoCloseable {
         return c;
     }
 
+    /** Logs in as an existing user. */
+    XMPPTCPConnection loginExisting(Parley server, String user, String resource) throws Exception {
+        XMPPTCPConnection c = connect(config(server).setUsernameAndPassword(user, PASSWORD).setResource(resource).build());
+        c.login();
+        return c;
+    }
+
     private XMPPTCPConnectionConfiguration.Builder config(Parley server) throws Exception {
         boolean isOne = server == one;
         return XMPPTCPConnectionConfiguration.builder()

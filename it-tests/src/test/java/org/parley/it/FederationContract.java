@@ -15,6 +15,7 @@ import org.jivesoftware.smack.roster.packet.RosterPacket;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.muc.MultiUserChat;
 import org.jivesoftware.smackx.muc.MultiUserChatManager;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.impl.JidCreate;
@@ -82,6 +83,27 @@ abstract class FederationContract {
         // Going offline reaches the other server's subscriber.
         bob.disconnect();
         await().atMost(WAIT).until(() -> !aliceRoster.getPresence(bobJid).isAvailable());
+    }
+
+    @Test
+    @Disabled("PresenceBroker.available() only probes local contacts (probeLocal); contacts on another server need a "
+            + "<presence type='probe'/> from the user's bare JID routed to them (RFC 6121 4.3.1)")
+    void contactsOnTheOtherServerAreProbedAtLogin() throws Exception {
+        FederatedServers s = servers();
+        String aliceName = FederatedServers.newUser("alice");
+        XMPPTCPConnection alice = s.login(s.one, aliceName, "a");
+        XMPPTCPConnection bob = s.login(s.two, FederatedServers.newUser("bob"), "b");
+        EntityBareJid bobJid = bob.getUser().asEntityBareJid();
+        Roster.getInstanceFor(bob).addSubscribeListener((from, p) -> SubscribeListener.SubscribeAnswer.ApproveAndAlsoRequestIfRequired);
+        Roster aliceRoster = Roster.getInstanceFor(alice);
+        aliceRoster.addSubscribeListener((from, p) -> SubscribeListener.SubscribeAnswer.Approve);
+        aliceRoster.createItemAndRequestSubscription(bobJid, "Bob", null);
+        await().atMost(WAIT).until(() -> aliceRoster.getEntry(bobJid) != null
+                && aliceRoster.getEntry(bobJid).getType() == RosterPacket.ItemType.both);
+        alice.disconnect();
+        XMPPTCPConnection again = s.loginExisting(s.one, aliceName, "again");
+        Roster roster = Roster.getInstanceFor(again);
+        await().atMost(WAIT).until(() -> roster.getPresence(bobJid).isAvailable());
     }
 
     @Test
