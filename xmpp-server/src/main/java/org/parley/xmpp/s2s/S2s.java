@@ -174,11 +174,11 @@ public final class S2s implements AutoCloseable {
     /** Closes the listener, every link (queued stanzas bounce) and every incoming stream. */
     @Override
     public synchronized void close() {
-        if (!running) return;
         running = false;
         if (listener != null) listener.close();
+        listener = null;
         for (OutboundLink l : links.values()) l.shutdown();
         for (InboundStream s : inbound) s.closeLater();
-        resolverPool.shutdownNow();
+        if (resolverPool != null) resolverPool.shutdownNow();
     }
 }

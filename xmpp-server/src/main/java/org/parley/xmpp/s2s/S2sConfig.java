@@ -127,11 +127,9 @@ public record S2sConfig(
                         ? Path.of("") : Path.of(origin).toAbsolutePath().getParent();
                 for (int i = 0; i < files.size(); i++) {
                     Path file = base.resolve(files.get(i)).normalize();
-                    if (!java.nio.file.Files.isReadable(file)) {
-                        problems.add(new ConfigProblem("parley.s2s.trusted-certificates[" + i + "]", "cannot read " + file));
-                    } else {
-                        trusted.add(file);
-                    }
+                    String problem = certificateFileProblem(file);
+                    if (problem != null) problems.add(new ConfigProblem("parley.s2s.trusted-certificates[" + i + "]", problem));
+                    else trusted.add(file);
                 }
             } catch (com.typesafe.config.ConfigException e) {
                 problems.add(new ConfigProblem("parley.s2s.trusted-certificates", e.getMessage()));
@@ -139,6 +137,18 @@ public record S2sConfig(
         }
         if (!problems.isEmpty()) throw new ConfigException(problems);
         return new S2sConfig(enabled, listener, requireValid, allowDialback, routes, trusted, secret, connect, idle, maxQueued);
+    }
+
+    /** Why {@code file} is no use as a trust anchor file, or null when it holds at least one certificate. */
+    private static String certificateFileProblem(Path file) {
+        try (var in = java.nio.file.Files.newInputStream(file)) {
+            var certs = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in);
+            return certs.isEmpty() ? "no certificate in " + file : null;
+        } catch (java.io.IOException e) {
+            return "cannot read " + file;
+        } catch (java.security.GeneralSecurityException e) {
+            return "not a PEM certificate file: " + file + " (" + e.getMessage() + ")";
+        }
     }
 
     static Route parseRoute(String value) {

@@ -40,7 +40,8 @@ class S2sConfigTest {
 
     @Test
     void routesAndTrustedCertificatesRelativeToTheFile() throws Exception {
-        Files.writeString(dir.resolve("peer.pem"), "not checked here");
+        org.parley.xmpp.tls.CertificateStore.selfSigned(dir, "peer.example");
+        Files.move(dir.resolve("peer.example.crt"), dir.resolve("peer.pem"));
         Path file = dir.resolve("parley.conf");
         Files.writeString(file, """
                 parley.s2s {
@@ -72,7 +73,7 @@ class S2sConfigTest {
                   listeners.s2s.port = 70000
                   s2s {
                     routes { "ok.example" = "nope", "bad domain" = "1.2.3.4:5269" }
-                    trusted-certificates = ["missing.pem"]
+                    trusted-certificates = ["missing.pem", "bad.conf"]
                     dialback-secret = "short"
                     connect-timeout = 0s
                     max-queued-stanzas = 0
@@ -85,6 +86,7 @@ class S2sConfigTest {
                         "parley.s2s.routes.\"ok.example\"",
                         "parley.s2s.routes.\"bad domain\"",
                         "parley.s2s.trusted-certificates[0]",
+                        "parley.s2s.trusted-certificates[1]",
                         "parley.s2s.dialback-secret",
                         "parley.s2s.connect-timeout",
                         "parley.s2s.max-queued-stanzas"));
