@@ -15,7 +15,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLException;
 import org.parley.xmpp.net.EventLoops;
 import org.parley.xmpp.server.ServerContext;
 import org.parley.xmpp.tls.TlsMaterial;
