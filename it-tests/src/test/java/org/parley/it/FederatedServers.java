@@ -96,6 +96,8 @@ final class FederatedServers implements AutoCloseable {
                     component { enabled = false }
                     s2s { bind = "127.0.0.1", port = %d }
                   }
+                  # No WebSocket/BOSH listeners: these servers are only reached over TCP.
+                  http.listeners { plain.enabled = false, tls.enabled = false }
                   s2s {
                     routes { %s }
                     trusted-certificates = [ %s ]
