@@ -24,6 +24,6 @@ public record JsonMessage(String json) {
     }
 
     public void appendTo(Element parent) {
-        Xml.add(parent, ELEMENT, Ns.JITMEET).setText(json);
+        Xml.setText(Xml.add(parent, ELEMENT, Ns.JITMEET), json);
     }
 }

@@ -63,10 +63,10 @@ public record Reason(String condition, String alternativeSid, String text, List<
         Element e = Xml.add(parent, ELEMENT, Ns.JINGLE);
         Element c = Xml.add(e, condition, Ns.JINGLE);
         if (alternativeSid != null) {
-            Xml.add(c, "sid", Ns.JINGLE).setText(alternativeSid);
+            Xml.setText(Xml.add(c, "sid", Ns.JINGLE), alternativeSid);
         }
         if (text != null) {
-            Xml.add(e, "text", Ns.JINGLE).setText(text);
+            Xml.setText(Xml.add(e, "text", Ns.JINGLE), text);
         }
         for (OpaqueElement x : extensions) {
             x.appendTo(e);

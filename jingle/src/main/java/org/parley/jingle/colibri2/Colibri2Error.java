@@ -61,7 +61,7 @@ public record Colibri2Error(String reason, String endpointId) {
         error.addAttribute("type", "cancel");
         Xml.add(error, errorReason().stanzaCondition(), Ns.STANZAS);
         if (text != null) {
-            Xml.add(error, "text", Ns.STANZAS).setText(text);
+            Xml.setText(Xml.add(error, "text", Ns.STANZAS), text);
         }
         appendTo(error);
         return error;

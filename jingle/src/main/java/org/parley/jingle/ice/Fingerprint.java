@@ -58,6 +58,6 @@ public record Fingerprint(String hash, Setup setup, String value, boolean crypte
             Xml.set(e, "setup", setup.wire());
         }
         Xml.setIfTrue(e, "cryptex", cryptex);
-        e.setText(value);
+        Xml.setText(e, value);
     }
 }

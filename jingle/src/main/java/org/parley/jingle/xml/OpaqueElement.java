@@ -29,12 +29,28 @@ public final class OpaqueElement {
     /** Wraps a deep copy of {@code e}; later changes to {@code e} do not show. */
     public static OpaqueElement of(Element e) {
         Element copy = e.createCopy();
+        normalize(copy);
         return new OpaqueElement(copy);
     }
 
     /** Parses one element from XML text. */
     public static OpaqueElement parse(String xml) {
         return new OpaqueElement(Xml.parse(xml));
+    }
+
+    /**
+     * Keeps serialization canonical: empty text nodes (from {@code setText("")}) and namespace declaration nodes
+     * (a parser records {@code xmlns} as content) would make an empty element serialize as {@code <x></x>}. The
+     * writer declares the namespaces element and attribute names need; declarations used only inside attribute
+     * values are not kept.
+     */
+    private static void normalize(Element e) {
+        List<Node> content = e.content();
+        content.removeIf(n -> n.getNodeType() == Node.NAMESPACE_NODE
+            || (n.getNodeType() == Node.TEXT_NODE && n.getText().isEmpty()));
+        for (Element c : e.elements()) {
+            normalize(c);
+        }
     }
 
     public String name() {

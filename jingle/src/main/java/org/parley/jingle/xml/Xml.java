@@ -225,6 +225,16 @@ public final class Xml {
         }
     }
 
+    /**
+     * Sets an element's text; an empty string adds no text node, so the element serializes as {@code <x/>} both
+     * before and after a round trip.
+     */
+    public static void setText(Element e, String text) {
+        if (text != null && !text.isEmpty()) {
+            e.setText(text);
+        }
+    }
+
     // ---------------------------------------------------------------- text form
 
     /** The element as XML text, with the namespace declarations it needs. */
