@@ -77,7 +77,7 @@ public final class OpaqueElement {
 
     /** The element's trimmed text. */
     public String text() {
-        return element.getTextTrim();
+        return element.getText().strip();
     }
 
     /** An attribute of the element, or null. */

@@ -171,9 +171,12 @@ public final class Xml {
         return unknown;
     }
 
-    /** The element's text with surrounding whitespace removed. */
+    /**
+     * The element's text with surrounding whitespace removed (inner whitespace kept: dom4j's getTextTrim() would
+     * also collapse it).
+     */
     public static String text(Element e) {
-        return e.getTextTrim();
+        return e.getText().strip();
     }
 
     private static int parseInt(Element e, String name, String v) {
