@@ -64,6 +64,7 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     private boolean closing;
     private boolean closeFrameSent;
     private boolean pingOutstanding;
+    private boolean opened;
 
     public WebSocketTransport(ServerContext server, ConnectionLimiter limiter, InetSocketAddress client, boolean secure,
                               byte[] exporter, String seeOtherUri, int maxStanzaBytes, int maxDepth) {
@@ -162,6 +163,7 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
                         seeOther();
                         return;
                     }
+                    opened = true;
                     session.onStreamOpen(e.attributeValue("to"), e.attributeValue("version"), FrameParser.xmlLang(e),
                             Stanzas.CLIENT_NS);
                 }
@@ -172,6 +174,11 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
         }
         if (XmlFramer.STREAM_NAMESPACE.equals(e.getNamespaceURI()) && "stream".equals(e.getName())) {
             streamError(StreamErrorCondition.INVALID_NAMESPACE, "RFC 7395 streams open with <open/>, not <stream:stream>");
+            return;
+        }
+        if (!opened) {
+            // Through onStreamError, so that the client gets our <open/> before the error, as RFC 6120 4.9.1.1 asks.
+            streamError(StreamErrorCondition.NOT_AUTHORIZED, "The stream starts with <open/>");
             return;
         }
         session.onElement(e);
