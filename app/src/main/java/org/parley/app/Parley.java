@@ -63,9 +63,12 @@ public final class Parley implements AutoCloseable {
     public void close() {
         try {
             http.close();
-            xmpp.close();
         } finally {
-            storage.close();
+            try {
+                xmpp.close();
+            } finally {
+                storage.close();
+            }
         }
     }
 

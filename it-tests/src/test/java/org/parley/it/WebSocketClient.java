@@ -41,8 +41,9 @@ public final class WebSocketClient implements AutoCloseable {
     }
 
     public static WebSocketClient connect(URI uri, String subprotocol) throws Exception {
-        HttpClient http = HttpClient.newBuilder().sslContext(ParleyServer.get().sslContext())
-                .connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (uri.getScheme().equals("wss")) hb.sslContext(ParleyServer.get().sslContext());
+        HttpClient http = hb.build();
         WebSocketClient[] self = new WebSocketClient[1];
         Listener listener = new Listener(self);
         WebSocket.Builder b = http.newWebSocketBuilder();
