@@ -162,6 +162,19 @@ class WebSocketTest {
     }
 
     @Test
+    void messageOverTheStanzaLimitIsPolicyViolation() throws Exception {
+        WebSocketClient ws = plain();
+        ws.login(null, null, null);
+        try {
+            ws.send("<message xmlns='jabber:client' to='x@localhost'><body>" + "x".repeat(300 * 1024) + "</body></message>");
+        } catch (ExecutionException closedWhileSending) {
+            // The server may close before the whole message is written; the error was sent first.
+        }
+        streamErrorThenClose(ws, "policy-violation");
+        bystanderStillWorks();
+    }
+
+    @Test
     void elementBeforeOpenGetsOpenThenError() throws Exception {
         WebSocketClient ws = plain();
         ws.send("<message xmlns='jabber:client' to='x@localhost'><body>early</body></message>");
