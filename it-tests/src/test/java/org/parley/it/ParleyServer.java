@@ -62,6 +62,13 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                     c2s { bind = "127.0.0.1", port = 0 }
                     c2s-direct-tls { bind = "127.0.0.1", port = 0 }
                   }
+                  http {
+                    listeners {
+                      # Stands for a port behind a TLS-terminating proxy, so SASL works over plain ws:// and http://.
+                      plain { bind = "127.0.0.1", port = 0, secure = true }
+                      tls { bind = "127.0.0.1", port = 0 }
+                    }
+                  }
                   limits {
                     registrations-per-address = 10000
                     max-connections-per-address = 10000
@@ -77,6 +84,12 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
     public int startTlsPort() { return parley.startTlsPort(); }
 
     public int directTlsPort() { return parley.directTlsPort(); }
+
+    /** Plain HTTP (ws:// and BOSH), configured as if behind a TLS proxy: streams over it count as secure. */
+    public int httpPort() { return parley.httpPort(); }
+
+    /** HTTPS (wss:// and BOSH over TLS) with the generated certificate. */
+    public int httpsPort() { return parley.httpsPort(); }
 
     public Parley parley() { return parley; }
 
