@@ -4,7 +4,8 @@
 //
 // The page logs in anonymously over <serviceUrl> (ws://.../xmpp-websocket or http://.../http-bind), sends
 // "hello from browser <transport>" to <peerJid> and waits for "hello browser" back from the peer, then
-// disconnects. Prints "CONNECTED <jid>" once logged in and, at the end, one line "RESULT <json>".
+// disconnects. Prints "CONNECTED <jid>" once logged in, "UNQUALIFIED <stanza>" for each stanza the server sent
+// outside jabber:client, and at the end one line "RESULT <json>".
 // Exit code 0 when the reply arrived and the connection closed, 1 otherwise, 2 on bad arguments.
 // Env: CHROMIUM (default /usr/bin/chromium), DRIVE_TIMEOUT_MS (default 20000, for the whole exchange).
 import { chromium } from 'playwright-core';
@@ -92,6 +93,7 @@ if (!result.ok) {
   console.error('traffic:');
   for (const line of result.traffic || []) console.error('  ' + line);
 }
+for (const u of result.unqualified || []) console.log('UNQUALIFIED ' + u);
 console.log('RESULT ' + JSON.stringify(result));
 console.error(`${elapsed()} done, ok=${result.ok}`);
 process.exit(result.ok ? 0 : 1);
