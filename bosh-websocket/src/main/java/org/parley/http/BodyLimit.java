@@ -12,14 +12,17 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import java.util.concurrent.TimeUnit;
 import org.parley.http.bosh.BoshSession;
 
 /**
  * Collects request bodies up to the limit. A larger BOSH body is answered 413 with a policy-violation
- * termination in it, so that both HTTP-level and BOSH-level clients see why; the connection then closes,
- * since the rest of the body is not worth reading.
+ * termination in it, so that both HTTP-level and BOSH-level clients see why. The connection closes shortly
+ * after: at once would reset it under a client still sending, and the reset can destroy the answer before
+ * the client reads it; meanwhile the aggregator discards the rest of the body.
  */
 final class BodyLimit extends HttpObjectAggregator {
+    private static final long CLOSE_DELAY_MILLIS = 2000;
     private final CorsPolicy cors;
 
     BodyLimit(int maxBodyBytes, CorsPolicy cors) {
@@ -36,6 +39,7 @@ final class BodyLimit extends HttpObjectAggregator {
         r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         if (oversized instanceof HttpRequest req) cors.decorate(req.headers().get(HttpHeaderNames.ORIGIN), r.headers());
-        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(r).addListener((ChannelFutureListener) f ->
+                f.channel().eventLoop().schedule(() -> { f.channel().close(); }, CLOSE_DELAY_MILLIS, TimeUnit.MILLISECONDS));
     }
 }

@@ -352,7 +352,7 @@ public final class BoshSession implements Transport {
         ended = true;
         creationPending = false;
         if (!wasEnded && session != null) session.onDisconnect();
-        String rest = queued.toString() + payload;
+        String queuedPayload = queued.toString();
         queued.setLength(0);
         List<BoshExchange> open = new ArrayList<>(held);
         held.clear();
@@ -361,13 +361,19 @@ public final class BoshSession implements Transport {
         if (extra != null) open.add(extra);
         for (BoshExchange e : open) if (e.waitTimer != null) e.waitTimer.cancel(false);
         if (open.isEmpty()) {
-            finalAnswer = terminateBody(condition, rest);
+            finalAnswer = terminateBody(condition, queuedPayload + payload);
             // Kept until the client's next request or the inactivity period, whichever comes first.
             idleCheck();
             return;
         }
-        open.get(0).respond(terminateBody(condition, rest));
-        for (int i = 1; i < open.size(); i++) open.get(i).respond(terminateBody(condition, ""));
+        // Clients read answers in rid order: the earlier requests get ordinary answers (the first with what was
+        // still queued), the newest the termination, so nothing queued is lost behind a terminate.
+        int last = open.size() - 1;
+        for (int i = 0; i < last; i++) {
+            String p = i == 0 ? queuedPayload : "";
+            open.get(i).respond("<body xmlns='" + BoshBody.NS + "'" + (p.isEmpty() ? "/>" : ">" + p + "</body>"));
+        }
+        open.get(last).respond(terminateBody(condition, (last == 0 ? queuedPayload : "") + payload));
         finish();
     }
 
