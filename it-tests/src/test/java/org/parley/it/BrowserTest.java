@@ -67,6 +67,7 @@ class BrowserTest {
         if (!missing.isEmpty()) {
             String why = "browser test needs " + String.join(" and ", missing) + "; .ci/run installs them";
             if ("required".equals(System.getenv("PARLEY_BROWSER_TESTS"))) fail(why);
+            System.err.println("BrowserTest skipped: " + why);
             Assumptions.abort(why);
         }
         pages = new PageServer(Map.of(
