@@ -52,7 +52,7 @@ class BrowserTest {
      * care, namespace-aware clients (StanzaJS, ...) do. Off while the server still writes the stanzas it builds
      * itself (bind and session results) unqualified on framed transports: those are printed as warnings.
      */
-    private static final boolean REQUIRE_QUALIFIED_STANZAS = false;
+    private static final boolean REQUIRE_QUALIFIED_STANZAS = true;
 
     private static PageServer pages;
     private final Clients clients = new Clients();
