@@ -129,6 +129,24 @@ public final class WebSocketClient implements AutoCloseable {
         notifyAll();
     }
 
+    /** Drops the connection without a closing handshake, as a network failure would. */
+    public void cut() {
+        ws.abort();
+    }
+
+    /** SASL PLAIN and the restart, stopping before resource binding (for resumption). */
+    public void authenticate(String user, String password) throws Exception {
+        open();
+        await("<open");
+        await("</stream:features>");
+        String plain = Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
+        send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + plain + "</auth>");
+        await("<success");
+        open();
+        await("<open");
+        await("</stream:features>");
+    }
+
     @Override
     public void close() {
         if (!ws.isOutputClosed()) ws.sendClose(WebSocket.NORMAL_CLOSURE, "");

@@ -182,4 +182,42 @@ class WebSocketTest {
         streamErrorThenClose(ws, "not-authorized");
         bystanderStillWorks();
     }
+
+    @Test
+    void streamManagementResumesOverANewWebSocket() throws Exception {
+        String user = Clients.newUser("wssm");
+        clients.register(user);
+        WebSocketClient first = plain();
+        String jid = first.login(user, Clients.PASSWORD, "tab");
+        first.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+        String enabled = first.await("<enabled");
+        int at = enabled.indexOf("id='") + 4;
+        String id = enabled.substring(at, enabled.indexOf('\'', at));
+
+        org.jxmpp.jid.Jid to = org.jxmpp.jid.impl.JidCreate.from(jid);
+        bystander.sendStanza(org.jivesoftware.smack.packet.MessageBuilder.buildMessage().to(to)
+                .ofType(Message.Type.chat).setBody("one").build());
+        first.await("<body>one</body>");
+        first.cut();
+        for (String body : List.of("two", "three")) {
+            bystander.sendStanza(org.jivesoftware.smack.packet.MessageBuilder.buildMessage().to(to)
+                    .ofType(Message.Type.chat).setBody(body).build());
+        }
+        Thread.sleep(300);
+
+        WebSocketClient second = plain();
+        second.authenticate(user, Clients.PASSWORD);
+        // The client handled one stanza (the message "one") before the cut.
+        second.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='1'/>");
+        assertThat(second.await("<resumed")).contains("previd='" + id + "'");
+        second.await("<body>two</body>");
+        second.await("<body>three</body>");
+        second.send("<r xmlns='urn:xmpp:sm:3'/>");
+        second.await("<a ");
+        // "one" was acknowledged by the resume and is not sent again; the resumed session keeps its JID.
+        second.send("<iq xmlns='jabber:client' type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq>");
+        String pong = second.await("id='p'");
+        assertThat(pong).contains("to='" + jid + "'");
+        bystanderStillWorks();
+    }
 }
