@@ -74,6 +74,12 @@ public final class Parley implements AutoCloseable {
 
     /** Problems {@code parley check} reports beyond those of the file itself. */
     static List<org.parley.xmpp.config.ConfigProblem> check(ServerConfig config) {
-        return HostCertificates.load(config).problems();
+        List<org.parley.xmpp.config.ConfigProblem> problems = new java.util.ArrayList<>(HostCertificates.load(config).problems());
+        try {
+            org.parley.http.HttpConfig.from(config);
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        }
+        return problems;
     }
 }
