@@ -1,6 +1,7 @@
 package org.parley.app;
 
 import java.util.List;
+import org.parley.http.HttpTransports;
 import org.parley.storage.Storage;
 import org.parley.storage.jdbc.JdbcStorage;
 import org.parley.xmpp.config.ConfigException;
@@ -10,17 +11,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running Parley node: storage, certificates and the XMPP server, started in that order and stopped in
- * the reverse. The launcher and the black-box tests start the server through this same class.
+ * One running Parley node: storage, certificates, the XMPP server and its HTTP transports, started in that
+ * order and stopped in the reverse. The launcher and the black-box tests start the server through this same class.
  */
 public final class Parley implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Parley.class);
     private final Storage storage;
     private final XmppServer xmpp;
+    private final HttpTransports http;
 
-    private Parley(Storage storage, XmppServer xmpp) {
+    private Parley(Storage storage, XmppServer xmpp, HttpTransports http) {
         this.storage = storage;
         this.xmpp = xmpp;
+        this.http = http;
     }
 
     public static Parley start(ServerConfig config) throws ConfigException, InterruptedException {
@@ -29,9 +32,12 @@ public final class Parley implements AutoCloseable {
         var tls = certs.sniMapping();
         JdbcStorage storage = JdbcStorage.open(config.storage());
         log.info("storage: {}", storage.dataSourceDescription());
+        XmppServer xmpp = null;
         try {
-            return new Parley(storage, XmppServer.start(config, storage, tls, certs.materials()));
-        } catch (InterruptedException | RuntimeException e) {
+            xmpp = XmppServer.start(config, storage, tls, certs.materials());
+            return new Parley(storage, xmpp, HttpTransports.start(xmpp, tls));
+        } catch (ConfigException | InterruptedException | RuntimeException e) {
+            if (xmpp != null) xmpp.close();
             storage.close();
             throw e;
         }
@@ -48,17 +54,35 @@ public final class Parley implements AutoCloseable {
     /** The server-to-server listener's port, or -1. */
     public int s2sPort() { return xmpp.s2sPort(); }
 
+    /** The plain HTTP port (WebSocket and BOSH), or -1. */
+    public int httpPort() { return http.plainPort(); }
+
+    /** The HTTPS port (wss:// and BOSH over TLS), or -1. */
+    public int httpsPort() { return http.tlsPort(); }
+
+    public HttpTransports http() { return http; }
+
     @Override
     public void close() {
         try {
-            xmpp.close();
+            http.close();
         } finally {
-            storage.close();
+            try {
+                xmpp.close();
+            } finally {
+                storage.close();
+            }
         }
     }
 
     /** Problems {@code parley check} reports beyond those of the file itself. */
     static List<org.parley.xmpp.config.ConfigProblem> check(ServerConfig config) {
-        return HostCertificates.load(config).problems();
+        List<org.parley.xmpp.config.ConfigProblem> problems = new java.util.ArrayList<>(HostCertificates.load(config).problems());
+        try {
+            org.parley.http.HttpConfig.from(config);
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        }
+        return problems;
     }
 }

@@ -68,6 +68,13 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                     { domain = "component.localhost", secret = "component-secret", max-connections = 2 }
                     { domain = "solo.localhost", secret = "solo-secret-1", max-connections = 1 }
                   ]
+                  http {
+                    listeners {
+                      # Stands for a port behind a TLS-terminating proxy, so SASL works over plain ws:// and http://.
+                      plain { bind = "127.0.0.1", port = 0, secure = true }
+                      tls { bind = "127.0.0.1", port = 0 }
+                    }
+                  }
                   limits {
                     registrations-per-address = 10000
                     max-connections-per-address = 10000
@@ -85,6 +92,11 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
     public int directTlsPort() { return parley.directTlsPort(); }
 
     public int componentPort() { return parley.xmpp().componentPort(); }
+    /** Plain HTTP (ws:// and BOSH), configured as if behind a TLS proxy: streams over it count as secure. */
+    public int httpPort() { return parley.httpPort(); }
+
+    /** HTTPS (wss:// and BOSH over TLS) with the generated certificate. */
+    public int httpsPort() { return parley.httpsPort(); }
 
     public Parley parley() { return parley; }
 

@@ -170,7 +170,6 @@ public final class ClientSession {
             executor.execute(() -> onStreamError(condition, text));
             return;
         }
-        if (streamId == null) transport.openStream(host != null ? host.domain() : firstDomain(), newStreamId(), "en");
         fail(condition, text);
     }
 
@@ -419,6 +418,11 @@ public final class ClientSession {
     public void fail(StreamErrorCondition condition, String text) {
         if (state == State.CLOSED) return;
         log.debug("stream error {} to {} ({}): {}", condition.xmlName(), jid != null ? jid : transport.remoteAddress(), transport.kind(), text);
+        // RFC 6120 section 4.9.1.1: an error before our stream header still goes out inside one.
+        if (streamId == null) {
+            streamId = newStreamId();
+            transport.openStream(host != null ? host.domain() : firstDomain(), streamId, "en");
+        }
         end();
         transport.fail(condition, text);
     }

@@ -28,6 +28,8 @@ public final class XmlWriter {
      * namespace in force where the output goes (the stream's, e.g. jabber:client); pass "" to always declare it.
      * A root element in no namespace (as Tinder creates them) gets no xmlns and so takes the enclosing default.
      */
+    private static final java.util.Set<String> STANZAS = java.util.Set.of("message", "presence", "iq");
+
     public static String toXml(Element e, String enclosingDefaultNs) {
         StringBuilder out = new StringBuilder(256);
         appendXml(out, e, enclosingDefaultNs);
@@ -38,13 +40,19 @@ public final class XmlWriter {
     public static void appendXml(StringBuilder out, Element e, String enclosingDefaultNs) {
         String enclosing = enclosingDefaultNs == null ? "" : enclosingDefaultNs;
         QName q = e.getQName();
+        boolean qualifyAsClient = false;
         if (q.getNamespaceURI().isEmpty() && q.getNamespacePrefix().isEmpty()) {
             // Tinder builds packets in no namespace (new Message() is a bare <message>), meaning "whatever the
             // stream's default is"; writing xmlns='' would move them out of jabber:client. So an unqualified root
             // is written unqualified, and its unqualified descendants with it.
+            // Where no stream supplies a default (WebSocket frames, BOSH bodies, stored stanzas), a stanza must
+            // still say it is jabber:client (RFC 7395 section 3.3.3, XEP-0206 section 1).
+            qualifyAsClient = enclosing.isEmpty() && STANZAS.contains(q.getName());
             enclosing = "";
         }
+        int start = out.length();
         writeElement(out, e, new Scope(enclosing));
+        if (qualifyAsClient) out.insert(start + 1 + q.getName().length(), " xmlns='jabber:client'");
     }
 
     public static String escapeText(String s) {

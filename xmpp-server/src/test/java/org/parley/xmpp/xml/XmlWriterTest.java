@@ -83,6 +83,18 @@ class XmlWriterTest {
     }
 
     @Test
+    void tinderStanzasStandingAloneAreQualifiedAsClient() {
+        org.xmpp.packet.IQ result = new org.xmpp.packet.IQ(org.xmpp.packet.IQ.Type.result, "b1");
+        result.setChildElement("bind", "urn:ietf:params:xml:ns:xmpp-bind").addElement("jid").setText("a@b/c");
+        // On a WebSocket frame or in a BOSH body there is no stream default to inherit.
+        assertThat(XmlWriter.toXml(result.getElement(), "")).isEqualTo(
+                "<iq xmlns='jabber:client' type='result' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+                        + "<jid>a@b/c</jid></bind></iq>");
+        // On a TCP stream it inherits jabber:client and needs nothing.
+        assertThat(XmlWriter.toXml(result.getElement(), "jabber:client")).startsWith("<iq type='result'");
+    }
+
+    @Test
     void prefixesAreDeclaredOnce() throws Exception {
         Element e = parseStream("<db:result xmlns:db='jabber:server:dialback' from='a' to='b'>"
                 + "<db:inner db:attr='1'/></db:result>").get(0);

@@ -1,0 +1,73 @@
+package org.parley.http;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
+import java.util.ArrayList;
+import java.util.List;
+import org.parley.http.bosh.BoshSessions;
+import org.parley.xmpp.config.ConfigException;
+import org.parley.xmpp.net.ConnectionLimiter;
+import org.parley.xmpp.server.ServerContext;
+import org.parley.xmpp.server.XmppServer;
+
+/**
+ * XMPP over WebSocket and BOSH for browsers: the HTTP listeners (plain and TLS) with what their connections
+ * share. Streams they carry run through the same {@code ClientSession} as TCP clients.
+ */
+public final class HttpTransports implements AutoCloseable {
+    private final HttpConfig config;
+    private final ServerContext server;
+    private final ConnectionLimiter webSockets;
+    private final BoshSessions bosh;
+    private final List<HttpListener> listeners = new ArrayList<>();
+
+    private HttpTransports(HttpConfig config, XmppServer xmpp) {
+        this.config = config;
+        this.server = xmpp.context();
+        this.webSockets = new ConnectionLimiter(config.maxConnectionsPerAddress());
+        this.bosh = new BoshSessions(server, config.bosh(), xmpp.loops().workers());
+    }
+
+    /** Reads {@code parley.http} and binds the enabled listeners on the server's event loops. */
+    public static HttpTransports start(XmppServer xmpp, Mapping<String, SslContext> tls) throws ConfigException, InterruptedException {
+        HttpConfig config = HttpConfig.from(xmpp.context().config());
+        HttpTransports http = new HttpTransports(config, xmpp);
+        try {
+            if (config.plain().enabled()) http.listeners.add(HttpListener.bind(config.plain(), false, http, xmpp.loops(), tls));
+            if (config.tls().enabled()) http.listeners.add(HttpListener.bind(config.tls(), true, http, xmpp.loops(), tls));
+        } catch (InterruptedException | RuntimeException e) {
+            http.close();
+            throw e;
+        }
+        return http;
+    }
+
+    HttpConfig config() { return config; }
+
+    ServerContext server() { return server; }
+
+    ConnectionLimiter webSocketLimiter() { return webSockets; }
+
+    BoshSessions bosh() { return bosh; }
+
+    /** The bound port of the plain HTTP listener, or -1. */
+    public int plainPort() { return port(false); }
+
+    /** The bound port of the HTTPS listener, or -1. */
+    public int tlsPort() { return port(true); }
+
+    private int port(boolean tls) {
+        for (HttpListener l : listeners) if (l.tls() == tls) return l.port();
+        return -1;
+    }
+
+    /** Live BOSH sessions, for monitoring and tests. */
+    public int boshSessions() { return bosh.size(); }
+
+    @Override
+    public void close() {
+        for (HttpListener l : listeners) l.close();
+        listeners.clear();
+        bosh.shutdown();
+    }
+}

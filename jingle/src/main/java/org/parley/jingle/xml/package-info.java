@@ -1,0 +1,2 @@
+/** dom4j reading and writing shared by the model: named parse errors, namespaces, opaque extension elements. */
+package org.parley.jingle.xml;
