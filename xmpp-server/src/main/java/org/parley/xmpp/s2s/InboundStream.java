@@ -160,7 +160,7 @@ final class InboundStream extends ChannelInboundHandlerAdapter implements XmlStr
         String to = OutboundStream.lower(header.attribute("to"));
         String from = OutboundStream.lower(header.attribute("from"));
         boolean known = to != null && s2s.isLocal(to);
-        write(S2sXml.header(known ? to : null, from, streamId));
+        write(S2sXml.header(known ? to : null, from, streamId, s2s.config().allowDialback()));
         headerSent = true;
         if (!XmlFramer.STREAM_NAMESPACE.equals(header.namespace()) || !S2sXml.SERVER_NS.equals(header.defaultNamespace())) {
             fail(StreamErrorCondition.INVALID_NAMESPACE, "Expected a jabber:server stream");
@@ -398,7 +398,7 @@ final class InboundStream extends ChannelInboundHandlerAdapter implements XmlStr
     /** Orderly close; from the event loop. */
     void close() {
         if (closing) return;
-        if (!headerSent) write(S2sXml.header(null, null, S2sXml.newStreamId()));
+        if (!headerSent) write(S2sXml.header(null, null, S2sXml.newStreamId(), false));
         write("</stream:stream>");
         closing = true;
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -412,7 +412,7 @@ final class InboundStream extends ChannelInboundHandlerAdapter implements XmlStr
     private void fail(StreamErrorCondition condition, String text) {
         if (closing) return;
         if (!headerSent) {
-            write(S2sXml.header(null, null, S2sXml.newStreamId()));
+            write(S2sXml.header(null, null, S2sXml.newStreamId(), false));
             headerSent = true;
         }
         log.debug("s2s stream error {} to {}: {}", condition.xmlName(), channel.remoteAddress(), text);

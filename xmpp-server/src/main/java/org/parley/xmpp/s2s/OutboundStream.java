@@ -300,7 +300,7 @@ final class OutboundStream extends ChannelInboundHandlerAdapter implements XmlSt
     }
 
     private void sendHeader() {
-        write(S2sXml.header(local, remote, null));
+        write(S2sXml.header(local, remote, null, s2s.config().allowDialback()));
     }
 
     private void addTls() {

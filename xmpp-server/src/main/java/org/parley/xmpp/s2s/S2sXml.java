@@ -17,10 +17,14 @@ final class S2sXml {
 
     private S2sXml() {}
 
-    /** Our stream header; jabber:server by default and the db prefix bound for dialback. Null attributes are left out. */
-    static String header(String from, String to, String id) {
+    /**
+     * Our stream header, jabber:server by default; the db prefix is bound when dialback is allowed, which is also how
+     * servers before XEP-0220's stream feature announce it. Null attributes are left out.
+     */
+    static String header(String from, String to, String id, boolean dialback) {
         StringBuilder out = new StringBuilder(320).append("<?xml version='1.0'?><stream:stream xmlns='").append(SERVER_NS)
-                .append("' xmlns:stream='").append(XmlFramer.STREAM_NAMESPACE).append("' xmlns:db='").append(DIALBACK_NS).append('\'');
+                .append("' xmlns:stream='").append(XmlFramer.STREAM_NAMESPACE).append('\'');
+        if (dialback) out.append(" xmlns:db='").append(DIALBACK_NS).append('\'');
         attribute(out, "from", from);
         attribute(out, "to", to);
         attribute(out, "id", id);
