@@ -15,7 +15,6 @@ import org.jivesoftware.smack.roster.packet.RosterPacket;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.muc.MultiUserChat;
 import org.jivesoftware.smackx.muc.MultiUserChatManager;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.impl.JidCreate;
@@ -86,8 +85,6 @@ abstract class FederationContract {
     }
 
     @Test
-    @Disabled("PresenceBroker.available() only probes local contacts (probeLocal); contacts on another server need a "
-            + "<presence type='probe'/> from the user's bare JID routed to them (RFC 6121 4.3.1)")
     void contactsOnTheOtherServerAreProbedAtLogin() throws Exception {
         FederatedServers s = servers();
         String aliceName = FederatedServers.newUser("alice");

@@ -52,7 +52,7 @@ public final class PresenceBroker {
         }
         if (roster != null) {
             for (RosterItem item : roster.all()) {
-                if (item.subscription().hasTo()) probeLocal(new JID(item.contact()), s.jid());
+                if (item.subscription().hasTo()) probe(s, new JID(item.contact()));
                 if (item.pendingIn() && item.pendingInStanza() != null) {
                     server.offline().deliverSerialized(s, item.pendingInStanza());
                 }
@@ -111,6 +111,21 @@ public final class PresenceBroker {
         RosterItem item = roster.get(prober.toBareJID());
         if (item == null || !item.subscription().hasFrom()) return;
         probeLocal(target, prober);
+    }
+
+    /**
+     * Asks for a contact's current presence at login: answered here for local contacts, by a probe from the
+     * user's bare JID through the router for contacts elsewhere (RFC 6121 section 4.3.1).
+     */
+    private void probe(ClientSession s, JID contact) {
+        if (server.isLocalDomain(contact.getDomain())) {
+            probeLocal(contact, s.jid());
+            return;
+        }
+        Presence probe = new Presence(Presence.Type.probe);
+        probe.setFrom(s.jid().asBareJID());
+        probe.setTo(contact.asBareJID());
+        server.router().route(probe);
     }
 
     private void probeLocal(JID contact, JID requester) {
