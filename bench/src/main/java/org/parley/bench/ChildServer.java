@@ -1,0 +1,187 @@
+package org.parley.bench;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * {@code app/target/parley.jar} as a child process for a benchmark: a throw-away data dir (embedded H2, generated
+ * certificate) and a config with every listener on a free loopback port (c2s, direct TLS, plain HTTP for
+ * WebSocket and BOSH; HTTPS and the component port off), limits raised for many sessions from one address.
+ * {@link #close} stops the process and deletes the directory; it is idempotent, so a shutdown hook may call it too.
+ */
+final class ChildServer implements AutoCloseable {
+    private final Path jar;
+    private final String heap;
+    private final Path dir;
+    private final Path log;
+    private final int c2sPort;
+    private final int directTlsPort;
+    private final int httpPort;
+    private volatile Process process;
+    private volatile boolean closed;
+
+    private ChildServer(Path jar, String heap, Path dir, int[] ports) {
+        this.jar = jar;
+        this.heap = heap;
+        this.dir = dir;
+        this.log = dir.resolve("server.log");
+        this.c2sPort = ports[0];
+        this.directTlsPort = ports[1];
+        this.httpPort = ports[2];
+    }
+
+    /** Picks the ports and creates the data dir; nothing runs until {@link #start}. */
+    static ChildServer create(Path jar, String heap) throws IOException {
+        Path dir = Files.createTempDirectory("parley-bench");
+        return new ChildServer(jar, heap, dir, freePorts(3));
+    }
+
+    int directTlsPort() { return directTlsPort; }
+
+    int httpPort() { return httpPort; }
+
+    long pid() { return process.pid(); }
+
+    boolean alive() {
+        Process p = process;
+        return p != null && p.isAlive();
+    }
+
+    String exitDescription() {
+        Process p = process;
+        return p == null ? "not started" : p.isAlive() ? "running" : "exited with " + p.exitValue();
+    }
+
+    /** The HOCON handed to the server. */
+    String config() {
+        return """
+                parley {
+                  data-dir = "%s"
+                  listeners {
+                    c2s { bind = "127.0.0.1", port = %d }
+                    c2s-direct-tls { bind = "127.0.0.1", port = %d }
+                    component { enabled = false }
+                    s2s { enabled = false }
+                  }
+                  http {
+                    listeners {
+                      # secure: as if behind a TLS-terminating proxy, so ANONYMOUS is offered over ws:// and http://.
+                      plain { enabled = true, bind = "127.0.0.1", port = %d, secure = true }
+                      tls { enabled = false }
+                    }
+                    bosh.max-sessions-per-address = 100000
+                  }
+                  limits {
+                    max-connections-per-address = 100000
+                    registrations-per-address = 100000
+                    # Opening 10,000 TLS sessions on a small machine can take longer than the default
+                    # 300 s read-idle timeout, which would close the first ones before the measurement.
+                    idle-timeout = 1h
+                  }
+                }
+                """.formatted(dir.resolve("state").toString().replace("\\", "\\\\"), c2sPort, directTlsPort, httpPort);
+    }
+
+    /** The command line; valid before {@link #start}. */
+    List<String> command() {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return List.of(java, "-Xmx" + heap, "-XX:+UseG1GC", "-jar", jar.toAbsolutePath().toString(), "run",
+                "--config", dir.resolve("parley.conf").toString());
+    }
+
+    /**
+     * Writes the config, starts the process and waits until {@code port} accepts connections; false (with the
+     * process left for {@link #close}) when it does not within {@code timeoutMs}.
+     */
+    boolean start(int port, long timeoutMs) throws IOException, InterruptedException {
+        Files.writeString(dir.resolve("parley.conf"), config());
+        process = new ProcessBuilder(command()).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            if (!process.isAlive()) return false;
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+                return true;
+            } catch (IOException notYet) {
+                Thread.sleep(200);
+            }
+        }
+        return false;
+    }
+
+    /** WARN/ERROR lines and stack traces of the server log, less the expected ones (self-signed certificate, Flyway on H2). */
+    List<String> problems() throws IOException {
+        if (!Files.exists(log)) return List.of();
+        try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+            return lines.filter(l -> l.contains(" WARN ") || l.contains(" ERROR ") || l.startsWith("Exception")
+                            || l.contains("OutOfMemoryError"))
+                    .filter(l -> !l.contains("self-signed") && !l.contains("Flyway upgrade recommended"))
+                    .toList();
+        }
+    }
+
+    /** Prints up to {@code limit} lines of {@link #problems}. */
+    void printProblems(int limit) throws IOException {
+        List<String> bad = problems();
+        if (bad.isEmpty()) return;
+        System.out.printf("%nserver log has %d warning/error line(s); first ones:%n", bad.size());
+        bad.stream().limit(limit).forEach(l -> System.out.println("  " + l));
+    }
+
+    void printLogTail(int lines) throws IOException {
+        if (!Files.exists(log)) return;
+        List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+        System.out.println("---- last " + Math.min(lines, all.size()) + " lines of the server log (" + log + ") ----");
+        all.subList(Math.max(0, all.size() - lines), all.size()).forEach(System.out::println);
+        System.out.println("----");
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        Process p = process;
+        if (p != null) {
+            p.destroy();
+            try {
+                if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("could not delete " + dir + ": " + e);
+        }
+    }
+
+    static int[] freePorts(int n) throws IOException {
+        ServerSocket[] sockets = new ServerSocket[n];
+        int[] ports = new int[n];
+        try {
+            for (int i = 0; i < n; i++) {
+                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ports[i] = sockets[i].getLocalPort();
+            }
+        } finally {
+            for (ServerSocket s : sockets) if (s != null) s.close();
+        }
+        return ports;
+    }
+}
