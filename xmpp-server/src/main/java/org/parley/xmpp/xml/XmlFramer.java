@@ -5,6 +5,7 @@ import com.fasterxml.aalto.AsyncXMLInputFactory;
 import com.fasterxml.aalto.AsyncXMLStreamReader;
 import com.fasterxml.aalto.UncheckedStreamException;
 import com.fasterxml.aalto.stax.InputFactoryImpl;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -67,6 +68,18 @@ public final class XmlFramer {
 
     private static final DocumentFactory DOCUMENT_FACTORY = DocumentFactory.getInstance();
 
+    /**
+     * One copy buffer per thread for direct input, lent out for the length of a {@code feed}: the parser consumes
+     * everything before feed returns, so an idle connection needs no buffer of its own. A feed nested inside a
+     * callback on the same thread finds the slot empty and copies through a buffer of its own.
+     */
+    private static final FastThreadLocal<Scratch> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected Scratch initialValue() {
+            return new Scratch();
+        }
+    };
+
     private final Mode mode;
     private final XmlStreamListener listener;
     private final int maxStanzaBytes;
@@ -109,7 +122,6 @@ public final class XmlFramer {
     private int parsersCreated;
     private boolean closed;
     private XmlStreamException failure;
-    private byte[] scratch;
 
     public XmlFramer(Mode mode, XmlLimits limits, XmlStreamListener listener) {
         this.mode = Objects.requireNonNull(mode, "mode");
@@ -129,17 +141,29 @@ public final class XmlFramer {
             feed(bytes.array(), bytes.arrayOffset() + pos, n);
             return;
         }
-        // Direct (or read-only) buffers are copied slice by slice into one reusable array, so a single parser
+        // Direct (or read-only) buffers are copied slice by slice into a borrowed array, so a single parser
         // kind serves both; the bulk copy is small next to parsing (compare FramerBenchmark.directBuffer and
         // heapArray).
+        Scratch holder = SCRATCH.get();
+        byte[] scratch = holder.buffer;
+        holder.buffer = null;
         if (scratch == null) {
             scratch = new byte[SLICE];
         }
-        while (bytes.hasRemaining()) {
-            int n = Math.min(SLICE, bytes.remaining());
-            bytes.get(scratch, 0, n);
-            feed(scratch, 0, n);
+        try {
+            while (bytes.hasRemaining()) {
+                int n = Math.min(SLICE, bytes.remaining());
+                bytes.get(scratch, 0, n);
+                feed(scratch, 0, n);
+            }
+        } finally {
+            holder.buffer = scratch;
         }
+    }
+
+    /** The per-thread copy buffer; null while lent out. */
+    private static final class Scratch {
+        byte[] buffer = new byte[SLICE];
     }
 
     /**
@@ -612,6 +636,9 @@ public final class XmlFramer {
      * Seeds the factory-wide name table with the names XMPP traffic is made of, since per-connection parsers never
      * merge theirs back (see {@link #closeParser()}).
      */
+    /** Whether {@link #WARM_UP} parsed; false would mean a typo in it. For tests. */
+    static boolean warmed;
+
     private static void warmSymbols(AsyncXMLInputFactory factory) {
         AsyncXMLStreamReader<AsyncByteArrayFeeder> r = factory.createAsyncForByteArray();
         try {
@@ -622,6 +649,7 @@ public final class XmlFramer {
                 r.next();
             }
             r.close();
+            warmed = true;
         } catch (XMLStreamException e) {
             LOG.warn("Warming the XML name table failed; parsing still works, only slower to start", e);
         }
@@ -649,6 +677,19 @@ public final class XmlFramer {
             + " protocol='' rel-addr='' rel-port='' priority=''/><fingerprint setup='' hash=''/><rtcp-mux/>"
             + "<source/><ssrc-group semantics=''/><ssrc-info owner=''/><bundle/><group semantics=''/>"
             + "<rtt/><user-agent/><device/><fast/><bind2/><authenticate/><initial-response/>"
+            // Stanzas and what clients commonly put in them. A name missing here costs each connection that uses it
+            // a private copy of the parser's name table (about 2 KiB).
+            + "<iq type='' id='' to='' from='' xml:lang=''/><message/><presence/><query ver='' queryid=''/>"
+            + "<item name='' node='' var=''/><blocklist/><block/><unblock/><private/><sent/><forwarded/>"
+            + "<result queryid=''/><fin complete=''/><set/><first index=''/><last/><count/><max/><before/><after/>"
+            + "<field label='' var=''/><value/><option label=''/><title/><instructions/><reported/><no-store/>"
+            + "<no-permanent-store/><store/><hint/><replace/><reactions/><reaction/><reply/><fallback for=''/>"
+            + "<encryption namespace=''/><attention/><idle since=''/><vCard/><PHOTO/><TYPE/><BINVAL/><FN/><NICKNAME/>"
+            + "<storage/><pubsub/><publish-options/><subscribe/><unsubscribe/><subscription/><subscriptions/>"
+            + "<affiliations/><configure/><options/><default/><purge/><delete/><header name=''/><headers/>"
+            + "<time/><tzo/><utc/><version/><name/><os/><register/><username/><email/><remove/>"
+            + "<service host='' port='' transport='' restricted='' expires='' username='' password=''/>"
+            + "<services/><credentials/><slot/><get url=''/><put url=''/><size/><content-type/><filename/>"
             + "</stream:stream>";
 
     /** Carries a listener's exception past the handler that turns parser exceptions into stream errors. */

@@ -169,6 +169,36 @@ class XmlFramerTest {
     }
 
     @Test
+    void directFeedsNestedInACallbackDoNotShareTheCopyBuffer() throws Exception {
+        // A listener that feeds another connection's framer from a direct buffer while the outer framer is still
+        // parsing out of the thread's copy buffer.
+        Recorder inner = new Recorder();
+        XmlFramer innerFramer = new XmlFramer(XmlFramer.Mode.STREAM, LIMITS, inner);
+        byte[] innerHeader = utf8(HEADER);
+        innerFramer.feed(innerHeader, 0, innerHeader.length);
+        Recorder outer = new Recorder();
+        outer.onElement = e -> {
+            byte[] other = utf8("<message id='inner'><body>" + "z".repeat(9000) + "</body></message>");
+            try {
+                innerFramer.feed(ByteBuffer.allocateDirect(other.length).put(other).flip());
+            } catch (XmlStreamException ex) {
+                throw new IllegalStateException(ex);
+            }
+        };
+        XmlFramer outerFramer = new XmlFramer(XmlFramer.Mode.STREAM, LIMITS, outer);
+        byte[] b = utf8(STREAM);
+        outerFramer.feed(ByteBuffer.allocateDirect(b.length).put(b).flip());
+        assertThat(outer.events).isEqualTo(parseWhole(STREAM));
+        assertThat(inner.elements).hasSize(5).allSatisfy(m -> assertThat(m.elementText("body")).hasSize(9000));
+    }
+
+    @Test
+    void theNameTableWarmUpIsWellFormed() {
+        new XmlFramer(XmlFramer.Mode.STREAM, LIMITS, new Recorder());
+        assertThat(XmlFramer.warmed).isTrue();
+    }
+
+    @Test
     void offsetIntoALargerArrayIsRespected() throws Exception {
         byte[] b = utf8(STREAM);
         byte[] padded = new byte[b.length + 200];
