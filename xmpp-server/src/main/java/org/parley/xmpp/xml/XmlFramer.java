@@ -13,6 +13,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
@@ -499,6 +501,7 @@ public final class XmlFramer {
         previousByte = 0;
         text.setLength(0);
         Arrays.fill(stack, null);
+        names.clear();
         reader = FACTORY.createAsyncForByteArray();
         if (mode == Mode.FRAGMENTS) {
             try {
@@ -525,7 +528,6 @@ public final class XmlFramer {
      */
     private void rotateParser() throws XMLStreamException, XmlStreamException {
         LOG.debug("Too many distinct XML names on one stream; replacing the parser");
-        names.clear();
         StreamHeader current = header;
         newParser();
         if (mode == Mode.STREAM && current != null) {
@@ -702,36 +704,54 @@ public final class XmlFramer {
     }
 
     /**
-     * Per-framer cache of names: a stanza stream repeats the same few dozen names, and dom4j's global caches
-     * synchronise. Bounded so a peer inventing names cannot grow it without limit.
+     * Names for the dom4j tree: a stanza stream repeats the same few dozen names, and dom4j's global caches
+     * synchronise. The QNames and Namespaces live in one table shared by every framer (lock-free reads, bounded); a
+     * framer keeps only a bitset of the shared entries its parser has met, so an idle connection holds a few bytes
+     * instead of a map. Names met after the shared table is full go to a small per-framer map.
+     *
+     * <p>The distinct names a parser has met are counted (shared ones through the bitset, so a name counts once)
+     * because Aalto's per-parser symbol table grows with them: past {@link #MAX_ENTRIES} the framer is
+     * {@link #overflowed} and replaces its parser at the next stanza boundary. A peer inventing names can fill the
+     * shared table, which only sends later new names to the per-framer maps.
      */
     private static final class NameCache {
+        /** Distinct names one parser may meet before it is replaced. */
         private static final int MAX_ENTRIES = 1024;
+        /** Entries in the shared table, QNames and Namespaces together. */
+        private static final int SHARED_MAX = 4096;
 
-        private final HashMap<Key, QName> qnames = new HashMap<>(128);
-        private final HashMap<Key, Namespace> namespaces = new HashMap<>(16);
-        private final Key probe = new Key();
-        /** Set once the peer's distinct names outgrew the cache, a sign its parser's symbol table did too. */
+        private static final ConcurrentHashMap<Key, Key> SHARED = new ConcurrentHashMap<>(512);
+        private static final AtomicInteger SHARED_IDS = new AtomicInteger();
+        /** Lookup key, reused: a lookup never runs inside another on the same thread. */
+        private static final FastThreadLocal<Key> PROBE = new FastThreadLocal<>() {
+            @Override
+            protected Key initialValue() {
+                return new Key();
+            }
+        };
+        private static final long[] NONE = new long[0];
+
+        /** Ids of the shared entries met since the last {@link #clear()}. */
+        private long[] seen = NONE;
+        /** Names that did not fit in the shared table; namespaces under an empty local name. Lazily created. */
+        private HashMap<Key, Object> own;
+        private int distinct;
+        /** Set once the peer's distinct names reached the limit, a sign its parser's symbol table grew too. */
         boolean overflowed;
 
         void clear() {
-            qnames.clear();
-            namespaces.clear();
+            seen = NONE;
+            own = null;
+            distinct = 0;
             overflowed = false;
         }
 
         QName qname(String local, String prefix, String uri) {
-            probe.set(local, prefix, uri);
-            QName q = qnames.get(probe);
-            if (q == null) {
-                if (qnames.size() >= MAX_ENTRIES) {
-                    qnames.clear();
-                    overflowed = true;
-                }
-                q = new QName(local, namespace(prefix, uri));
-                qnames.put(new Key().set(local, prefix, uri), q);
+            Object known = lookup(local, prefix, uri);
+            if (known != null) {
+                return (QName) known;
             }
-            return q;
+            return (QName) remember(local, prefix, uri, new QName(local, namespace(prefix, uri)));
         }
 
         Namespace namespace(String prefix, String uri) {
@@ -741,24 +761,68 @@ public final class XmlFramer {
             if ("xml".equals(prefix)) {
                 return Namespace.XML_NAMESPACE;
             }
-            probe.set("", prefix, uri);
-            Namespace ns = namespaces.get(probe);
-            if (ns == null) {
-                if (namespaces.size() >= MAX_ENTRIES) {
-                    namespaces.clear();
-                    overflowed = true;
-                }
-                ns = Namespace.get(prefix, uri);
-                namespaces.put(new Key().set("", prefix, uri), ns);
+            Object known = lookup("", prefix, uri);
+            if (known != null) {
+                return (Namespace) known;
             }
-            return ns;
+            return (Namespace) remember("", prefix, uri, Namespace.get(prefix, uri));
         }
 
+        private Object lookup(String local, String prefix, String uri) {
+            Key probe = PROBE.get().set(local, prefix, uri);
+            Key hit = SHARED.get(probe);
+            if (hit != null) {
+                met(hit.id);
+                return hit.value;
+            }
+            return own == null ? null : own.get(probe);
+        }
+
+        private Object remember(String local, String prefix, String uri, Object value) {
+            Key key = new Key().set(local, prefix, uri);
+            key.value = value;
+            if (SHARED_IDS.get() < SHARED_MAX) {
+                key.id = SHARED_IDS.getAndIncrement();
+                Key prior = SHARED.putIfAbsent(key, key);
+                Key used = prior == null ? key : prior;
+                met(used.id);
+                return used.value;
+            }
+            if (own == null) {
+                own = new HashMap<>();
+            }
+            own.put(key, value);
+            counted();
+            return value;
+        }
+
+        private void met(int id) {
+            int word = id >>> 6;
+            long[] s = seen;
+            if (word >= s.length) {
+                s = seen = Arrays.copyOf(s, word + 1);
+            }
+            long bit = 1L << id;
+            if ((s[word] & bit) == 0) {
+                s[word] |= bit;
+                counted();
+            }
+        }
+
+        private void counted() {
+            if (++distinct >= MAX_ENTRIES) {
+                overflowed = true;
+            }
+        }
+
+        /** (local, prefix, uri); stored keys also carry the name and its shared id. */
         private static final class Key {
             String local;
             String prefix;
             String uri;
             int hash;
+            Object value;
+            int id = -1;
 
             Key set(String local, String prefix, String uri) {
                 this.local = local;

@@ -193,6 +193,29 @@ class XmlFramerTest {
     }
 
     @Test
+    void framersShareTheirNamesAndRepeatedNamesDoNotRotateTheParser() throws Exception {
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        XmlFramer fa = new XmlFramer(XmlFramer.Mode.STREAM, LIMITS, a);
+        XmlFramer fb = new XmlFramer(XmlFramer.Mode.STREAM, LIMITS, b);
+        StringBuilder sb = new StringBuilder(HEADER);
+        for (int i = 0; i < 3000; i++) {
+            sb.append(JITSI_PRESENCE);
+        }
+        byte[] bytes = utf8(sb.toString());
+        fa.feed(bytes, 0, bytes.length);
+        fb.feed(bytes, 0, bytes.length);
+        assertThat(a.elements).hasSize(3000);
+        assertThat(fa.parsersCreated()).isEqualTo(1);
+        Element pa = a.elements.get(2999);
+        Element pb = b.elements.get(0);
+        assertThat(pb.getQName()).isSameAs(pa.getQName());
+        assertThat(pb.element("c").getQName()).isSameAs(pa.element("c").getQName());
+        assertThat(pb.element("c").attribute("ver").getQName()).isSameAs(pa.element("c").attribute("ver").getQName());
+        assertThat(Recorder.dump(pb)).isEqualTo(Recorder.dump(pa));
+    }
+
+    @Test
     void theNameTableWarmUpIsWellFormed() {
         new XmlFramer(XmlFramer.Mode.STREAM, LIMITS, new Recorder());
         assertThat(XmlFramer.warmed).isTrue();
