@@ -7,6 +7,7 @@ import java.security.Security;
 import javax.crypto.Cipher;
 import org.bouncycastle.jcajce.util.JcaJceHelper;
 import org.bouncycastle.jcajce.util.ProviderJcaJceHelper;
+import org.bouncycastle.tls.crypto.TlsNonceGenerator;
 import org.bouncycastle.tls.crypto.impl.TlsAEADCipherImpl;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
@@ -22,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * of heap with its array headers) and there are two ciphers per connection, which made it the biggest item of an idle
  * session's heap. SunJCE's GCM keeps a few hundred bytes and uses the AES-NI and CLMUL intrinsics. Where SunJCE is
  * missing or refuses, BC's cipher is used as before.
+ *
+ * <p>Also, the nonce generator (hello randoms, session ids) is one SP 800-90A hash DRBG per crypto instance and
+ * connection end rather than a fresh one per connection, which BC would keep for the life of the connection (about
+ * 1.2 KiB, a SHA-512 state among it) though it is done with it after the handshake. Nonces are public values; one
+ * DRBG (thread-safe, reseeding itself) gives every connection unpredictable and distinct ones, as SunJSSE's single
+ * SecureRandom per context does.
  */
 final class LeanTlsCrypto extends JcaTlsCrypto {
     private static final Logger log = LoggerFactory.getLogger(LeanTlsCrypto.class);
@@ -31,8 +38,28 @@ final class LeanTlsCrypto extends JcaTlsCrypto {
     /** SunJCE, when it is installed and does AES-GCM; null otherwise. */
     private static final JcaJceHelper RECORD_HELPER = recordHelper();
 
+    /** Per connection end (client, server), created on first use. */
+    private final TlsNonceGenerator[] nonceGenerators = new TlsNonceGenerator[2];
+
     private LeanTlsCrypto(JcaJceHelper helper, SecureRandom entropy, SecureRandom nonceEntropy) {
         super(helper, entropy, nonceEntropy);
+    }
+
+    /**
+     * BC passes a per-connection counter and time, with the connection end in the top bit of the first byte; the
+     * seed material of the first connection of each end seeds the shared generator.
+     */
+    @Override
+    public TlsNonceGenerator createNonceGenerator(byte[] additionalSeedMaterial) {
+        int end = additionalSeedMaterial != null && additionalSeedMaterial.length > 0
+                && (additionalSeedMaterial[0] & 0x80) != 0 ? 1 : 0;
+        synchronized (nonceGenerators) {
+            TlsNonceGenerator g = nonceGenerators[end];
+            if (g == null) {
+                g = nonceGenerators[end] = super.createNonceGenerator(additionalSeedMaterial);
+            }
+            return g;
+        }
     }
 
     /** The crypto provider to give {@code BouncyCastleJsseProvider}, on top of {@code base} (the BC JCA provider). */

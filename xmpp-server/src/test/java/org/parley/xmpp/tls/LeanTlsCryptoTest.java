@@ -27,6 +27,21 @@ class LeanTlsCryptoTest {
     }
 
     @Test
+    void oneNonceGeneratorPerConnectionEndGivesDistinctNonces() throws Exception {
+        LeanTlsCrypto crypto = (LeanTlsCrypto) LeanTlsCrypto.provider(new BouncyCastleProvider()).create(new SecureRandom());
+        var server1 = crypto.createNonceGenerator(new byte[] {(byte) 0x80, 1});
+        var server2 = crypto.createNonceGenerator(new byte[] {(byte) 0x81, 2});
+        var client = crypto.createNonceGenerator(new byte[] {0x01, 3});
+        assertThat(server2).isSameAs(server1);
+        assertThat(client).isNotSameAs(server1).isSameAs(crypto.createNonceGenerator(new byte[] {0x02, 4}));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            assertThat(seen.add(java.util.HexFormat.of().formatHex(server1.generateNonce(32)))).isTrue();
+            assertThat(seen.add(java.util.HexFormat.of().formatHex(client.generateNonce(32)))).isTrue();
+        }
+    }
+
+    @Test
     void aesGcmRoundTripsThroughBouncyCastlesRecordApi() throws Exception {
         LeanTlsCrypto crypto = (LeanTlsCrypto) LeanTlsCrypto.provider(new BouncyCastleProvider()).create(new SecureRandom());
         TlsAEADCipherImpl enc = crypto.createAEADCipher(LeanTlsCrypto.AES_GCM, "AES", 32, true);
