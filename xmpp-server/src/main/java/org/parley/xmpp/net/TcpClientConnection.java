@@ -23,6 +23,7 @@ import org.parley.xmpp.session.ClientSession;
 import org.parley.xmpp.session.SharedStanza;
 import org.parley.xmpp.session.Transport;
 import org.parley.xmpp.stream.StreamErrorCondition;
+import org.parley.xmpp.tls.TlsBufferTrimmer;
 import org.parley.xmpp.tls.TlsExporter;
 import org.parley.xmpp.xml.StreamHeader;
 import org.parley.xmpp.xml.XmlFramer;
@@ -218,7 +219,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
         this.onSecured = onSecured;
         // The SNI handler only inspects inbound bytes, so <proceed/> written after it is added still goes out
         // in the clear, and the ClientHello that follows can never overtake it.
-        channel.pipeline().addFirst("tls", new SniHandler(tls));
+        channel.pipeline().addFirst("tls", new SniHandler(tls)).addAfter("tls", "tls-trim", TlsBufferTrimmer.INSTANCE);
         write("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
     }
 
