@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 final class TcpClientConnection extends ChannelInboundHandlerAdapter implements Transport, XmlStreamListener {
     private static final Logger log = LoggerFactory.getLogger(TcpClientConnection.class);
+    /** Input silence after which the XML parser is dropped (see {@link XmlFramer#release()}). */
+    private static final long PARSER_IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final ServerContext server;
     private final Mapping<String, SslContext> tls;
@@ -55,6 +57,9 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
     private boolean overflowed;
     private Runnable onSecured;
     private byte[] exporter;
+    private long lastReadNanos;
+    private boolean releaseScheduled;
+    private final Runnable releaseParser = this::releaseParserIfQuiet;
 
     TcpClientConnection(ServerContext server, Mapping<String, SslContext> tls, boolean directTls, ConnectionLimiter limiter) {
         this.server = server;
@@ -92,6 +97,27 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
         } finally {
             buf.release();
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        lastReadNanos = System.nanoTime();
+        if (!releaseScheduled && !closing) {
+            releaseScheduled = true;
+            ctx.executor().schedule(releaseParser, PARSER_IDLE_NANOS, TimeUnit.NANOSECONDS);
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    /** One timer per connection while it reads; a connection that went quiet keeps no parser and no timer. */
+    private void releaseParserIfQuiet() {
+        long quiet = System.nanoTime() - lastReadNanos;
+        if (quiet < PARSER_IDLE_NANOS && channel.isActive()) {
+            channel.eventLoop().schedule(releaseParser, PARSER_IDLE_NANOS - quiet, TimeUnit.NANOSECONDS);
+            return;
+        }
+        releaseScheduled = false;
+        framer.release();
     }
 
     @Override

@@ -119,8 +119,15 @@ public final class XmlFramer {
     private boolean rotatePending;
     /** Feeding a synthetic copy of the stream header to a rotated parser: not news for the listener. */
     private boolean rotating;
-    /** The current stream's header, replayed to a rotated parser so stanzas keep the same namespace context. */
-    private StreamHeader header;
+    /**
+     * The current stream's header as a bare start tag with its namespace declarations, replayed to a replacement
+     * parser so stanzas keep the same namespace context.
+     */
+    private byte[] replayHeader;
+    /** The last feed ended between stanzas with nothing pending but whitespace: {@link #release()} may act. */
+    private boolean idle;
+    /** {@link #release()} dropped the parser; the next feed starts a new one. */
+    private boolean parked;
     private int parsersCreated;
     private boolean closed;
     private XmlStreamException failure;
@@ -184,9 +191,13 @@ public final class XmlFramer {
         int end = off + len;
         int pos = off;
         try {
+            if (parked) {
+                replaceParser();
+            }
             while (pos < end && !closed) {
                 pos = feedSlice(b, pos, Math.min(SLICE, end - pos));
             }
+            idle = betweenStanzas(b, off, end);
         } catch (XmlStreamException e) {
             throw fail(e);
         } catch (XMLStreamException e) {
@@ -227,6 +238,51 @@ public final class XmlFramer {
             closeParser();
         }
         // Inside a callback the parser is still on the stack; feed() releases it once the callback returns.
+    }
+
+    /**
+     * Drops the parser if the input so far ended between two stanzas, for a connection that has gone quiet: a
+     * parser holds a few KiB (text and attribute buffers, its name table). The next {@code feed} replays the stream
+     * header to a new parser, as a rotation does, which costs a microsecond or more; so call this after a pause in
+     * the input, not after every read.
+     *
+     * @return whether the parser was dropped (false: already dropped, mid-stanza, before the stream header, closed)
+     */
+    public boolean release() {
+        if (!idle || parked || closed || inCallback || reader == null || failure != null) {
+            return false;
+        }
+        closeParser();
+        parked = true;
+        return true;
+    }
+
+    /** Whether the parser has been dropped by {@link #release()}, for tests. */
+    boolean released() {
+        return parked;
+    }
+
+    /**
+     * Whether the input fed so far ends between stanzas (inside the stream or fragments root) with nothing pending
+     * but whitespace, which a new parser may skip: whitespace between stanzas may be held back by the parser
+     * until it sees what follows.
+     */
+    private boolean betweenStanzas(byte[] b, int off, int end) {
+        if (closed || reader == null || depth != 1 || resetPending || rotatePending || invalidUtf8At >= 0
+                || (mode == Mode.STREAM && replayHeader == null)) {
+            return false;
+        }
+        long pending = parserFed - boundary;
+        if (pending > end - off) {
+            return false;
+        }
+        for (int i = end - (int) pending; i < end; i++) {
+            byte c = b[i];
+            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Feeds one slice; returns the array index up to which input was consumed. */
@@ -316,7 +372,7 @@ public final class XmlFramer {
                 if (rotating) {
                     return;
                 }
-                header = opened;
+                replayHeader = syntheticHeader(opened);
                 inCallback = true;
                 try {
                     listener.streamOpened(opened);
@@ -487,6 +543,8 @@ public final class XmlFramer {
 
     private void newParser() {
         closeParser();
+        parked = false;
+        idle = false;
         resetPending = false;
         rotatePending = false;
         parsersCreated++;
@@ -528,11 +586,15 @@ public final class XmlFramer {
      */
     private void rotateParser() throws XMLStreamException, XmlStreamException {
         LOG.debug("Too many distinct XML names on one stream; replacing the parser");
-        StreamHeader current = header;
+        replaceParser();
+    }
+
+    /** A fresh parser in the namespace context of the current stream (or fragments root), at depth 1. */
+    private void replaceParser() throws XMLStreamException, XmlStreamException {
+        byte[] synthetic = replayHeader;
         newParser();
-        if (mode == Mode.STREAM && current != null) {
+        if (mode == Mode.STREAM && synthetic != null) {
             inProlog = false;
-            byte[] synthetic = syntheticHeader(current);
             rotating = true;
             try {
                 feedSlice(synthetic, 0, synthetic.length);
