@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.parley.xmpp.config.ListenerConfig;
 import org.parley.xmpp.server.ServerContext;
+import org.parley.xmpp.tls.TlsBufferTrimmer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +42,10 @@ public final class C2sListener implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         var p = ch.pipeline();
-                        if (directTls) p.addLast("tls", new SniHandler(tls));
+                        if (directTls) {
+                            p.addLast("tls", new SniHandler(tls));
+                            p.addLast("tls-trim", TlsBufferTrimmer.INSTANCE);
+                        }
                         p.addLast("flush", new FlushConsolidationHandler(64, true));
                         p.addLast("idle", new IdleStateHandler(idleSeconds, Math.max(30, idleSeconds / 2), 0, TimeUnit.SECONDS));
                         p.addLast("xmpp", new TcpClientConnection(server, tls, directTls, limiter));

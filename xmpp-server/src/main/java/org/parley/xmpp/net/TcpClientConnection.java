@@ -23,6 +23,7 @@ import org.parley.xmpp.session.ClientSession;
 import org.parley.xmpp.session.SharedStanza;
 import org.parley.xmpp.session.Transport;
 import org.parley.xmpp.stream.StreamErrorCondition;
+import org.parley.xmpp.tls.TlsBufferTrimmer;
 import org.parley.xmpp.tls.TlsExporter;
 import org.parley.xmpp.xml.StreamHeader;
 import org.parley.xmpp.xml.XmlFramer;
@@ -39,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 final class TcpClientConnection extends ChannelInboundHandlerAdapter implements Transport, XmlStreamListener {
     private static final Logger log = LoggerFactory.getLogger(TcpClientConnection.class);
+    /** Input silence after which the XML parser is dropped (see {@link XmlFramer#release()}). */
+    private static final long PARSER_IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final ServerContext server;
     private final Mapping<String, SslContext> tls;
@@ -54,6 +57,9 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
     private boolean overflowed;
     private Runnable onSecured;
     private byte[] exporter;
+    private long lastReadNanos;
+    private boolean releaseScheduled;
+    private final Runnable releaseParser = this::releaseParserIfQuiet;
 
     TcpClientConnection(ServerContext server, Mapping<String, SslContext> tls, boolean directTls, ConnectionLimiter limiter) {
         this.server = server;
@@ -91,6 +97,27 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
         } finally {
             buf.release();
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        lastReadNanos = System.nanoTime();
+        if (!releaseScheduled && !closing) {
+            releaseScheduled = true;
+            ctx.executor().schedule(releaseParser, PARSER_IDLE_NANOS, TimeUnit.NANOSECONDS);
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    /** One timer per connection while it reads; a connection that went quiet keeps no parser and no timer. */
+    private void releaseParserIfQuiet() {
+        long quiet = System.nanoTime() - lastReadNanos;
+        if (quiet < PARSER_IDLE_NANOS && channel.isActive()) {
+            channel.eventLoop().schedule(releaseParser, PARSER_IDLE_NANOS - quiet, TimeUnit.NANOSECONDS);
+            return;
+        }
+        releaseScheduled = false;
+        framer.release();
     }
 
     @Override
@@ -218,7 +245,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
         this.onSecured = onSecured;
         // The SNI handler only inspects inbound bytes, so <proceed/> written after it is added still goes out
         // in the clear, and the ClientHello that follows can never overtake it.
-        channel.pipeline().addFirst("tls", new SniHandler(tls));
+        channel.pipeline().addFirst("tls", new SniHandler(tls)).addAfter("tls", "tls-trim", TlsBufferTrimmer.INSTANCE);
         write("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
     }
 

@@ -26,9 +26,9 @@ public final class ServerTlsContexts {
     /**
      * BC JSSE doing its crypto through the BC JCA provider (passed in, not registered globally). With the JDK's
      * providers underneath it cannot make RSA-PSS signatures, so RSA certificates fail every TLS 1.3 handshake
-     * ("no selectable cipher suite").
+     * ("no selectable cipher suite"). The record layer's AES-GCM alone comes from the JDK, see {@link LeanTlsCrypto}.
      */
-    static final Provider JSSE_PROVIDER = new BouncyCastleJsseProvider(new BouncyCastleProvider());
+    static final Provider JSSE_PROVIDER = new BouncyCastleJsseProvider(false, LeanTlsCrypto.provider(new BouncyCastleProvider()));
 
     public static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 

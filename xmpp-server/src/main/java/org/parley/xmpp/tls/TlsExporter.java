@@ -156,7 +156,7 @@ public final class TlsExporter {
     }
 
     /** Netty wraps the provider's engine when ALPN is configured (JdkSslEngine, a package-private class). */
-    private static SSLEngine unwrap(SSLEngine engine) {
+    static SSLEngine unwrap(SSLEngine engine) {
         SSLEngine e = engine;
         for (int depth = 0; e != null && !(e instanceof BCSSLEngine) && depth < 4; depth++) {
             if (!e.getClass().getName().startsWith("io.netty.handler.ssl.")) return e;

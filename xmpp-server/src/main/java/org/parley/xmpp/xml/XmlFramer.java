@@ -5,6 +5,7 @@ import com.fasterxml.aalto.AsyncXMLInputFactory;
 import com.fasterxml.aalto.AsyncXMLStreamReader;
 import com.fasterxml.aalto.UncheckedStreamException;
 import com.fasterxml.aalto.stax.InputFactoryImpl;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -12,6 +13,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
@@ -67,6 +70,18 @@ public final class XmlFramer {
 
     private static final DocumentFactory DOCUMENT_FACTORY = DocumentFactory.getInstance();
 
+    /**
+     * One copy buffer per thread for direct input, lent out for the length of a {@code feed}: the parser consumes
+     * everything before feed returns, so an idle connection needs no buffer of its own. A feed nested inside a
+     * callback on the same thread finds the slot empty and copies through a buffer of its own.
+     */
+    private static final FastThreadLocal<Scratch> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected Scratch initialValue() {
+            return new Scratch();
+        }
+    };
+
     private final Mode mode;
     private final XmlStreamListener listener;
     private final int maxStanzaBytes;
@@ -104,12 +119,18 @@ public final class XmlFramer {
     private boolean rotatePending;
     /** Feeding a synthetic copy of the stream header to a rotated parser: not news for the listener. */
     private boolean rotating;
-    /** The current stream's header, replayed to a rotated parser so stanzas keep the same namespace context. */
-    private StreamHeader header;
+    /**
+     * The current stream's header as a bare start tag with its namespace declarations, replayed to a replacement
+     * parser so stanzas keep the same namespace context.
+     */
+    private byte[] replayHeader;
+    /** The last feed ended between stanzas with nothing pending but whitespace: {@link #release()} may act. */
+    private boolean idle;
+    /** {@link #release()} dropped the parser; the next feed starts a new one. */
+    private boolean parked;
     private int parsersCreated;
     private boolean closed;
     private XmlStreamException failure;
-    private byte[] scratch;
 
     public XmlFramer(Mode mode, XmlLimits limits, XmlStreamListener listener) {
         this.mode = Objects.requireNonNull(mode, "mode");
@@ -129,17 +150,29 @@ public final class XmlFramer {
             feed(bytes.array(), bytes.arrayOffset() + pos, n);
             return;
         }
-        // Direct (or read-only) buffers are copied slice by slice into one reusable array, so a single parser
+        // Direct (or read-only) buffers are copied slice by slice into a borrowed array, so a single parser
         // kind serves both; the bulk copy is small next to parsing (compare FramerBenchmark.directBuffer and
         // heapArray).
+        Scratch holder = SCRATCH.get();
+        byte[] scratch = holder.buffer;
+        holder.buffer = null;
         if (scratch == null) {
             scratch = new byte[SLICE];
         }
-        while (bytes.hasRemaining()) {
-            int n = Math.min(SLICE, bytes.remaining());
-            bytes.get(scratch, 0, n);
-            feed(scratch, 0, n);
+        try {
+            while (bytes.hasRemaining()) {
+                int n = Math.min(SLICE, bytes.remaining());
+                bytes.get(scratch, 0, n);
+                feed(scratch, 0, n);
+            }
+        } finally {
+            holder.buffer = scratch;
         }
+    }
+
+    /** The per-thread copy buffer; null while lent out. */
+    private static final class Scratch {
+        byte[] buffer = new byte[SLICE];
     }
 
     /**
@@ -158,9 +191,13 @@ public final class XmlFramer {
         int end = off + len;
         int pos = off;
         try {
+            if (parked) {
+                replaceParser();
+            }
             while (pos < end && !closed) {
                 pos = feedSlice(b, pos, Math.min(SLICE, end - pos));
             }
+            idle = betweenStanzas(b, off, end);
         } catch (XmlStreamException e) {
             throw fail(e);
         } catch (XMLStreamException e) {
@@ -201,6 +238,51 @@ public final class XmlFramer {
             closeParser();
         }
         // Inside a callback the parser is still on the stack; feed() releases it once the callback returns.
+    }
+
+    /**
+     * Drops the parser if the input so far ended between two stanzas, for a connection that has gone quiet: a
+     * parser holds a few KiB (text and attribute buffers, its name table). The next {@code feed} replays the stream
+     * header to a new parser, as a rotation does, which costs a microsecond or more; so call this after a pause in
+     * the input, not after every read.
+     *
+     * @return whether the parser was dropped (false: already dropped, mid-stanza, before the stream header, closed)
+     */
+    public boolean release() {
+        if (!idle || parked || closed || inCallback || reader == null || failure != null) {
+            return false;
+        }
+        closeParser();
+        parked = true;
+        return true;
+    }
+
+    /** Whether the parser has been dropped by {@link #release()}, for tests. */
+    boolean released() {
+        return parked;
+    }
+
+    /**
+     * Whether the input fed so far ends between stanzas (inside the stream or fragments root) with nothing pending
+     * but whitespace, which a new parser may skip: whitespace between stanzas may be held back by the parser
+     * until it sees what follows.
+     */
+    private boolean betweenStanzas(byte[] b, int off, int end) {
+        if (closed || reader == null || depth != 1 || resetPending || rotatePending || invalidUtf8At >= 0
+                || (mode == Mode.STREAM && replayHeader == null)) {
+            return false;
+        }
+        long pending = parserFed - boundary;
+        if (pending > end - off) {
+            return false;
+        }
+        for (int i = end - (int) pending; i < end; i++) {
+            byte c = b[i];
+            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Feeds one slice; returns the array index up to which input was consumed. */
@@ -290,7 +372,7 @@ public final class XmlFramer {
                 if (rotating) {
                     return;
                 }
-                header = opened;
+                replayHeader = syntheticHeader(opened);
                 inCallback = true;
                 try {
                     listener.streamOpened(opened);
@@ -461,6 +543,8 @@ public final class XmlFramer {
 
     private void newParser() {
         closeParser();
+        parked = false;
+        idle = false;
         resetPending = false;
         rotatePending = false;
         parsersCreated++;
@@ -475,6 +559,7 @@ public final class XmlFramer {
         previousByte = 0;
         text.setLength(0);
         Arrays.fill(stack, null);
+        names.clear();
         reader = FACTORY.createAsyncForByteArray();
         if (mode == Mode.FRAGMENTS) {
             try {
@@ -501,12 +586,15 @@ public final class XmlFramer {
      */
     private void rotateParser() throws XMLStreamException, XmlStreamException {
         LOG.debug("Too many distinct XML names on one stream; replacing the parser");
-        names.clear();
-        StreamHeader current = header;
+        replaceParser();
+    }
+
+    /** A fresh parser in the namespace context of the current stream (or fragments root), at depth 1. */
+    private void replaceParser() throws XMLStreamException, XmlStreamException {
+        byte[] synthetic = replayHeader;
         newParser();
-        if (mode == Mode.STREAM && current != null) {
+        if (mode == Mode.STREAM && synthetic != null) {
             inProlog = false;
-            byte[] synthetic = syntheticHeader(current);
             rotating = true;
             try {
                 feedSlice(synthetic, 0, synthetic.length);
@@ -612,6 +700,9 @@ public final class XmlFramer {
      * Seeds the factory-wide name table with the names XMPP traffic is made of, since per-connection parsers never
      * merge theirs back (see {@link #closeParser()}).
      */
+    /** Whether {@link #WARM_UP} parsed; false would mean a typo in it. For tests. */
+    static boolean warmed;
+
     private static void warmSymbols(AsyncXMLInputFactory factory) {
         AsyncXMLStreamReader<AsyncByteArrayFeeder> r = factory.createAsyncForByteArray();
         try {
@@ -622,6 +713,7 @@ public final class XmlFramer {
                 r.next();
             }
             r.close();
+            warmed = true;
         } catch (XMLStreamException e) {
             LOG.warn("Warming the XML name table failed; parsing still works, only slower to start", e);
         }
@@ -649,6 +741,19 @@ public final class XmlFramer {
             + " protocol='' rel-addr='' rel-port='' priority=''/><fingerprint setup='' hash=''/><rtcp-mux/>"
             + "<source/><ssrc-group semantics=''/><ssrc-info owner=''/><bundle/><group semantics=''/>"
             + "<rtt/><user-agent/><device/><fast/><bind2/><authenticate/><initial-response/>"
+            // Stanzas and what clients commonly put in them. A name missing here costs each connection that uses it
+            // a private copy of the parser's name table (about 2 KiB).
+            + "<iq type='' id='' to='' from='' xml:lang=''/><message/><presence/><query ver='' queryid=''/>"
+            + "<item name='' node='' var=''/><blocklist/><block/><unblock/><private/><sent/><forwarded/>"
+            + "<result queryid=''/><fin complete=''/><set/><first index=''/><last/><count/><max/><before/><after/>"
+            + "<field label='' var=''/><value/><option label=''/><title/><instructions/><reported/><no-store/>"
+            + "<no-permanent-store/><store/><hint/><replace/><reactions/><reaction/><reply/><fallback for=''/>"
+            + "<encryption namespace=''/><attention/><idle since=''/><vCard/><PHOTO/><TYPE/><BINVAL/><FN/><NICKNAME/>"
+            + "<storage/><pubsub/><publish-options/><subscribe/><unsubscribe/><subscription/><subscriptions/>"
+            + "<affiliations/><configure/><options/><default/><purge/><delete/><header name=''/><headers/>"
+            + "<time/><tzo/><utc/><version/><name/><os/><register/><username/><email/><remove/>"
+            + "<service host='' port='' transport='' restricted='' expires='' username='' password=''/>"
+            + "<services/><credentials/><slot/><get url=''/><put url=''/><size/><content-type/><filename/>"
             + "</stream:stream>";
 
     /** Carries a listener's exception past the handler that turns parser exceptions into stream errors. */
@@ -661,36 +766,54 @@ public final class XmlFramer {
     }
 
     /**
-     * Per-framer cache of names: a stanza stream repeats the same few dozen names, and dom4j's global caches
-     * synchronise. Bounded so a peer inventing names cannot grow it without limit.
+     * Names for the dom4j tree: a stanza stream repeats the same few dozen names, and dom4j's global caches
+     * synchronise. The QNames and Namespaces live in one table shared by every framer (lock-free reads, bounded); a
+     * framer keeps only a bitset of the shared entries its parser has met, so an idle connection holds a few bytes
+     * instead of a map. Names met after the shared table is full go to a small per-framer map.
+     *
+     * <p>The distinct names a parser has met are counted (shared ones through the bitset, so a name counts once)
+     * because Aalto's per-parser symbol table grows with them: past {@link #MAX_ENTRIES} the framer is
+     * {@link #overflowed} and replaces its parser at the next stanza boundary. A peer inventing names can fill the
+     * shared table, which only sends later new names to the per-framer maps.
      */
     private static final class NameCache {
+        /** Distinct names one parser may meet before it is replaced. */
         private static final int MAX_ENTRIES = 1024;
+        /** Entries in the shared table, QNames and Namespaces together. */
+        private static final int SHARED_MAX = 4096;
 
-        private final HashMap<Key, QName> qnames = new HashMap<>(128);
-        private final HashMap<Key, Namespace> namespaces = new HashMap<>(16);
-        private final Key probe = new Key();
-        /** Set once the peer's distinct names outgrew the cache, a sign its parser's symbol table did too. */
+        private static final ConcurrentHashMap<Key, Key> SHARED = new ConcurrentHashMap<>(512);
+        private static final AtomicInteger SHARED_IDS = new AtomicInteger();
+        /** Lookup key, reused: a lookup never runs inside another on the same thread. */
+        private static final FastThreadLocal<Key> PROBE = new FastThreadLocal<>() {
+            @Override
+            protected Key initialValue() {
+                return new Key();
+            }
+        };
+        private static final long[] NONE = new long[0];
+
+        /** Ids of the shared entries met since the last {@link #clear()}. */
+        private long[] seen = NONE;
+        /** Names that did not fit in the shared table; namespaces under an empty local name. Lazily created. */
+        private HashMap<Key, Object> own;
+        private int distinct;
+        /** Set once the peer's distinct names reached the limit, a sign its parser's symbol table grew too. */
         boolean overflowed;
 
         void clear() {
-            qnames.clear();
-            namespaces.clear();
+            seen = NONE;
+            own = null;
+            distinct = 0;
             overflowed = false;
         }
 
         QName qname(String local, String prefix, String uri) {
-            probe.set(local, prefix, uri);
-            QName q = qnames.get(probe);
-            if (q == null) {
-                if (qnames.size() >= MAX_ENTRIES) {
-                    qnames.clear();
-                    overflowed = true;
-                }
-                q = new QName(local, namespace(prefix, uri));
-                qnames.put(new Key().set(local, prefix, uri), q);
+            Object known = lookup(local, prefix, uri);
+            if (known != null) {
+                return (QName) known;
             }
-            return q;
+            return (QName) remember(local, prefix, uri, new QName(local, namespace(prefix, uri)));
         }
 
         Namespace namespace(String prefix, String uri) {
@@ -700,24 +823,68 @@ public final class XmlFramer {
             if ("xml".equals(prefix)) {
                 return Namespace.XML_NAMESPACE;
             }
-            probe.set("", prefix, uri);
-            Namespace ns = namespaces.get(probe);
-            if (ns == null) {
-                if (namespaces.size() >= MAX_ENTRIES) {
-                    namespaces.clear();
-                    overflowed = true;
-                }
-                ns = Namespace.get(prefix, uri);
-                namespaces.put(new Key().set("", prefix, uri), ns);
+            Object known = lookup("", prefix, uri);
+            if (known != null) {
+                return (Namespace) known;
             }
-            return ns;
+            return (Namespace) remember("", prefix, uri, Namespace.get(prefix, uri));
         }
 
+        private Object lookup(String local, String prefix, String uri) {
+            Key probe = PROBE.get().set(local, prefix, uri);
+            Key hit = SHARED.get(probe);
+            if (hit != null) {
+                met(hit.id);
+                return hit.value;
+            }
+            return own == null ? null : own.get(probe);
+        }
+
+        private Object remember(String local, String prefix, String uri, Object value) {
+            Key key = new Key().set(local, prefix, uri);
+            key.value = value;
+            if (SHARED_IDS.get() < SHARED_MAX) {
+                key.id = SHARED_IDS.getAndIncrement();
+                Key prior = SHARED.putIfAbsent(key, key);
+                Key used = prior == null ? key : prior;
+                met(used.id);
+                return used.value;
+            }
+            if (own == null) {
+                own = new HashMap<>();
+            }
+            own.put(key, value);
+            counted();
+            return value;
+        }
+
+        private void met(int id) {
+            int word = id >>> 6;
+            long[] s = seen;
+            if (word >= s.length) {
+                s = seen = Arrays.copyOf(s, word + 1);
+            }
+            long bit = 1L << id;
+            if ((s[word] & bit) == 0) {
+                s[word] |= bit;
+                counted();
+            }
+        }
+
+        private void counted() {
+            if (++distinct >= MAX_ENTRIES) {
+                overflowed = true;
+            }
+        }
+
+        /** (local, prefix, uri); stored keys also carry the name and its shared id. */
         private static final class Key {
             String local;
             String prefix;
             String uri;
             int hash;
+            Object value;
+            int id = -1;
 
             Key set(String local, String prefix, String uri) {
                 this.local = local;

@@ -169,6 +169,114 @@ class XmlFramerTest {
     }
 
     @Test
+    void directFeedsNestedInACallbackDoNotShareTheCopyBuffer() throws Exception {
+        // A listener that feeds another connection's framer from a direct buffer while the outer framer is still
+        // parsing out of the thread's copy buffer.
+        Recorder inner = new Recorder();
+        XmlFramer innerFramer = new XmlFramer(XmlFramer.Mode.STREAM, LIMITS, inner);
+        byte[] innerHeader = utf8(HEADER);
+        innerFramer.feed(innerHeader, 0, innerHeader.length);
+        Recorder outer = new Recorder();
+        outer.onElement = e -> {
+            byte[] other = utf8("<message id='inner'><body>" + "z".repeat(9000) + "</body></message>");
+            try {
+                innerFramer.feed(ByteBuffer.allocateDirect(other.length).put(other).flip());
+            } catch (XmlStreamException ex) {
+                throw new IllegalStateException(ex);
+            }
+        };
+        XmlFramer outerFramer = new XmlFramer(XmlFramer.Mode.STREAM, LIMITS, outer);
+        byte[] b = utf8(STREAM);
+        outerFramer.feed(ByteBuffer.allocateDirect(b.length).put(b).flip());
+        assertThat(outer.events).isEqualTo(parseWhole(STREAM));
+        assertThat(inner.elements).hasSize(5).allSatisfy(m -> assertThat(m.elementText("body")).hasSize(9000));
+    }
+
+    @Test
+    void framersShareTheirNamesAndRepeatedNamesDoNotRotateTheParser() throws Exception {
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        XmlFramer fa = new XmlFramer(XmlFramer.Mode.STREAM, LIMITS, a);
+        XmlFramer fb = new XmlFramer(XmlFramer.Mode.STREAM, LIMITS, b);
+        StringBuilder sb = new StringBuilder(HEADER);
+        for (int i = 0; i < 3000; i++) {
+            sb.append(JITSI_PRESENCE);
+        }
+        byte[] bytes = utf8(sb.toString());
+        fa.feed(bytes, 0, bytes.length);
+        fb.feed(bytes, 0, bytes.length);
+        assertThat(a.elements).hasSize(3000);
+        assertThat(fa.parsersCreated()).isEqualTo(1);
+        Element pa = a.elements.get(2999);
+        Element pb = b.elements.get(0);
+        assertThat(pb.getQName()).isSameAs(pa.getQName());
+        assertThat(pb.element("c").getQName()).isSameAs(pa.element("c").getQName());
+        assertThat(pb.element("c").attribute("ver").getQName()).isSameAs(pa.element("c").attribute("ver").getQName());
+        assertThat(Recorder.dump(pb)).isEqualTo(Recorder.dump(pa));
+    }
+
+    @Test
+    void releasingTheParserAtAnySplitPointChangesNothing() throws Exception {
+        List<String> expected = parseWhole(STREAM);
+        byte[] b = utf8(STREAM);
+        int released = 0;
+        for (int i = 0; i <= b.length; i++) {
+            Recorder r = new Recorder();
+            XmlFramer f = new XmlFramer(XmlFramer.Mode.STREAM, LIMITS, r);
+            f.feed(b, 0, i);
+            if (f.release()) {
+                released++;
+                assertThat(f.released()).isTrue();
+                assertThat(f.release()).as("twice").isFalse();
+            }
+            f.feed(b, i, b.length - i);
+            assertThat(r.events).as("split at %d", i).isEqualTo(expected);
+        }
+        // After each of the five stanzas, and within the whitespace between them.
+        assertThat(released).isGreaterThanOrEqualTo(5);
+    }
+
+    @Test
+    void releaseOnlyBetweenStanzasAndTheLimitsStillHold() throws Exception {
+        Recorder r = new Recorder();
+        XmlFramer f = new XmlFramer(XmlFramer.Mode.STREAM, new XmlLimits(200, 32), r);
+        assertThat(f.release()).as("before anything").isFalse();
+        byte[] header = utf8(HEADER);
+        f.feed(header, 0, header.length);
+        assertThat(f.release()).as("after the header").isTrue();
+        byte[] half = utf8("<message to='a@b'><body>hel");
+        f.feed(half, 0, half.length);
+        assertThat(f.release()).as("mid-stanza").isFalse();
+        byte[] rest = utf8("lo</body></message>\n \t");
+        f.feed(rest, 0, rest.length);
+        assertThat(f.release()).as("trailing whitespace").isTrue();
+        byte[] big = utf8("<message><body>" + "x".repeat(300) + "</body></message>");
+        assertThatThrownBy(() -> f.feed(big, 0, big.length)).isInstanceOf(XmlStreamException.class);
+        assertThat(r.elements).hasSize(1);
+        assertThat(r.elements.get(0).getNamespaceURI()).isEqualTo("jabber:client");
+        assertThat(r.headers).hasSize(1);
+    }
+
+    @Test
+    void releaseInFragmentsMode() throws Exception {
+        Recorder r = new Recorder();
+        XmlFramer f = new XmlFramer(XmlFramer.Mode.FRAGMENTS, LIMITS, r);
+        byte[] one = utf8("<message xmlns='jabber:client' id='1'/>");
+        f.feed(one, 0, one.length);
+        assertThat(f.release()).isTrue();
+        byte[] two = utf8("<presence xmlns='jabber:client' id='2'/>");
+        f.feed(two, 0, two.length);
+        assertThat(r.elements).extracting(e -> e.attributeValue("id")).containsExactly("1", "2");
+        assertThat(r.elements.get(1).getNamespaceURI()).isEqualTo("jabber:client");
+    }
+
+    @Test
+    void theNameTableWarmUpIsWellFormed() {
+        new XmlFramer(XmlFramer.Mode.STREAM, LIMITS, new Recorder());
+        assertThat(XmlFramer.warmed).isTrue();
+    }
+
+    @Test
     void offsetIntoALargerArrayIsRespected() throws Exception {
         byte[] b = utf8(STREAM);
         byte[] padded = new byte[b.length + 200];
