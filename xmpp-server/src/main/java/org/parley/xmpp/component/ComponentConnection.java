@@ -184,8 +184,9 @@ final class ComponentConnection extends ChannelInboundHandlerAdapter implements 
         }
         authenticated = true;
         handshakeTimer.cancel(false);
-        write("<handshake/>");
+        // Registered before the answer goes out: a component may send (and be sent to) right after it.
         components.connected(this, entry.maxConnections());
+        write("<handshake/>");
         log.info("component {} connected from {}", entry.domain(), channel.remoteAddress());
     }
 
