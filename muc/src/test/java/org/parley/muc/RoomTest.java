@@ -614,4 +614,66 @@ class RoomTest {
         assertThat(h.take(ALICE)).singleElement().asString().contains("code='333'");
         assertThat(h.domain.room("room").occupantCount()).isEqualTo(1);
     }
+
+    @Test
+    void affiliationLossInAMembersOnlyRoomRemovesWith321() {
+        aliceAndBob();
+        h.send(ALICE, "<iq to='" + ROOM + "' type='set' id='m'><query xmlns='http://jabber.org/protocol/muc#admin'>"
+                + "<item jid='bob@localhost' affiliation='member'/></query></iq>");
+        h.send(ALICE, configSubmit("muc#roomconfig_membersonly", "1"));
+        h.clear();
+        h.send(ALICE, "<iq to='" + ROOM + "' type='set' id='r'><query xmlns='http://jabber.org/protocol/muc#admin'>"
+                + "<item jid='bob@localhost' affiliation='none'><reason>expired</reason></item></query></iq>");
+        assertThat(h.take(BOB)).singleElement().asString().contains("type='unavailable'").contains("code='321'")
+                .contains("code='110'").contains("<reason>expired</reason>");
+        assertThat(h.take(ALICE)).anyMatch(s -> s.contains("code='321'"));
+    }
+
+    @Test
+    void loggedRoomsSay170OnJoinAndOnChange() {
+        aliceAndBob();
+        h.send(ALICE, configSubmit("muc#roomconfig_enablelogging", "1"));
+        assertThat(h.take(BOB)).singleElement().asString().contains("code='170'").contains("code='104'");
+        h.join(CAROL, ROOM, "carol");
+        assertThat(h.take(CAROL)).anyMatch(s -> s.contains("code='110'") && s.contains("code='170'"));
+        h.send(ALICE, configSubmit("muc#roomconfig_enablelogging", "0"));
+        assertThat(h.take(CAROL)).singleElement().asString().contains("code='171'");
+    }
+
+    @Test
+    void reservedNicknamesAreEnforcedWith210() {
+        h.join(ALICE, ROOM, "alice");
+        h.send(ALICE, "<iq to='" + ROOM + "' type='set' id='r'><query xmlns='http://jabber.org/protocol/muc#admin'>"
+                + "<item jid='bob@localhost' affiliation='member' nick='Bobby'/></query></iq>");
+        assertThat(h.take(ALICE)).anyMatch(s -> s.contains("type='result'"));
+        // Someone else may not take Bob's nick; Bob entering as anything gets it, with 210.
+        h.join(CAROL, ROOM, "Bobby");
+        assertThat(h.take(CAROL)).singleElement().asString().contains("<conflict");
+        h.join(BOB, ROOM, "bob");
+        String self = h.take(BOB).stream().filter(s -> s.contains("code='110'")).findFirst().orElseThrow();
+        assertThat(self).contains("from='" + ROOM + "/Bobby'").contains("code='210'").contains("affiliation='member'");
+        // The disco query Smack's getReservedNickname() sends.
+        h.send(BOB, "<iq to='" + ROOM + "' type='get' id='q'><query xmlns='http://jabber.org/protocol/disco#info' node='x-roomuser-item'/></iq>");
+        assertThat(h.take(BOB)).singleElement().asString().contains("name='Bobby'");
+        h.send(BOB, "<presence to='" + ROOM + "/other'/>");
+        assertThat(h.take(BOB)).singleElement().asString().contains("<not-acceptable");
+    }
+
+    @Test
+    void stringprepChangingTheNickIsStatus210() {
+        h.join(ALICE, ROOM, "alice");
+        h.clear();
+        // U+00AD (soft hyphen) is mapped to nothing by resourceprep (RFC 3454 table B.1).
+        h.send(BOB, "<presence to='" + ROOM + "/An\u00ADna'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+        String self = h.take(BOB).stream().filter(s -> s.contains("code='110'")).findFirst().orElseThrow();
+        assertThat(self).contains("from='" + ROOM + "/Anna'").contains("code='210'");
+    }
+
+    @Test
+    void groupchatMessagesWithoutBodyAreBroadcastButNotKept() {
+        aliceAndBob();
+        h.send(BOB, "<message to='" + ROOM + "' type='groupchat'><json-message xmlns='http://jitsi.org/jitmeet'>{\"type\":\"e2e-ping\"}</json-message></message>");
+        assertThat(h.take(ALICE)).singleElement().asString().contains("<json-message xmlns='http://jitsi.org/jitmeet'>");
+        assertThat(h.domain.room("room").history().size()).isZero();
+    }
 }
