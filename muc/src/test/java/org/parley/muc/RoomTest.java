@@ -676,4 +676,21 @@ class RoomTest {
         assertThat(h.take(ALICE)).singleElement().asString().contains("<json-message xmlns='http://jitsi.org/jitmeet'>");
         assertThat(h.domain.room("room").history().size()).isZero();
     }
+
+    @Test
+    void visitorsRequestVoiceAndModeratorsGrantIt() {
+        h.join(ALICE, ROOM, "alice");
+        h.send(ALICE, configSubmit("muc#roomconfig_moderatedroom", "1"));
+        h.join(BOB, ROOM, "bob");
+        assertThat(h.take(BOB)).anyMatch(s -> s.contains("code='110'") && s.contains("role='visitor'"));
+        h.clear();
+        h.send(BOB, "<message to='" + ROOM + "'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'>"
+                + "<value>http://jabber.org/protocol/muc#request</value></field><field var='muc#role'><value>participant</value></field></x></message>");
+        String request = h.take(ALICE).get(0);
+        assertThat(request).contains("from='" + ROOM + "'").contains("<value>" + BOB + "</value>").contains("var='muc#request_allow'");
+        h.send(ALICE, "<message to='" + ROOM + "'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'>"
+                + "<value>http://jabber.org/protocol/muc#request</value></field><field var='muc#roomnick'><value>bob</value></field>"
+                + "<field var='muc#request_allow'><value>true</value></field></x></message>");
+        assertThat(h.take(BOB)).singleElement().asString().contains("role='participant'").contains("code='110'");
+    }
 }
