@@ -88,8 +88,8 @@ public final class MucDomain implements Component {
     public void processPacket(Packet p) {
         if (closing || p.getTo() == null) return;
         String node = p.getTo().getNode();
-        String key = node != null ? node : "@" + (p.getFrom() == null ? "" : p.getFrom().toBareJID());
-        Lane lane = lanes.apply(key);
+        String key = node != null ? roomName(node) : "@" + (p.getFrom() == null ? "" : p.getFrom().toBareJID());
+        Lane lane = lanes.apply(key == null ? "" : key);
         try {
             lane.execute(() -> handle(p, lane));
         } catch (RejectedExecutionException e) {
@@ -115,8 +115,33 @@ public final class MucDomain implements Component {
         }
     }
 
+    /**
+     * The room a localpart means, after nodeprep: the core hands addresses over as written (Tinder does not
+     * stringprep stanza addresses), and {@code Room@} and {@code room@} are one room. Plain lowercase ASCII, what
+     * nearly every client sends, is taken as is; null when the localpart is not valid.
+     */
+    String roomName(String node) {
+        boolean plain = true;
+        for (int i = 0; i < node.length() && plain; i++) {
+            char c = node.charAt(i);
+            plain = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+        }
+        if (plain && !node.isEmpty()) return node;
+        try {
+            return new JID(node, settings.domain(), null).getNode();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     private void roomStanza(Packet p, Outbox out) {
-        String node = p.getTo().getNode();
+        String node = roomName(p.getTo().getNode());
+        if (node == null) {
+            boolean request = p instanceof IQ iq ? iq.isRequest() : !(p instanceof Presence pr && pr.getType() != null)
+                    && !(p instanceof Message m && m.getType() == Message.Type.error);
+            if (request) Room.error(p, new MucError(PacketError.Condition.jid_malformed, PacketError.Type.modify, "Not a valid room name"), out);
+            return;
+        }
         Room room = rooms.get(node);
         if (room != null) {
             room.handle(p, out);

@@ -693,4 +693,14 @@ class RoomTest {
                 + "<field var='muc#request_allow'><value>true</value></field></x></message>");
         assertThat(h.take(BOB)).singleElement().asString().contains("role='participant'").contains("code='110'");
     }
+
+    @Test
+    void roomNamesAreComparedAfterNodeprep() {
+        h.join(ALICE, ROOM, "alice");
+        h.clear();
+        h.join(BOB, "Room@" + DOMAIN, "bob");
+        assertThat(h.take(BOB)).anyMatch(s -> s.contains("code='110'") && s.contains("from='" + ROOM + "/bob'"));
+        assertThat(h.take(ALICE)).singleElement().asString().contains("from='" + ROOM + "/bob'");
+        assertThat(h.domain.roomCount()).isEqualTo(1);
+    }
 }
