@@ -453,8 +453,11 @@ final class Room {
         Occupant sender = byJid.get(m.getFrom());
         Occupant target = occupantByNick(nick);
         if (m.getType() == Message.Type.error) {
-            // The answer to a private message (its bounce) goes back the same way.
-            if (sender != null && target != null) out.packet(forward(m, sender, target));
+            if (sender == null) return;
+            // An occupant whose client is gone bounces what the room sends it (Prosody kicks it the same way);
+            // other errors answer a private message and go back to its sender.
+            if (kickable(m.getElement())) remove(sender, Change.leave(sender, null, 333), null, out);
+            else if (target != null) out.packet(forward(m, sender, target));
             return;
         }
         try {

@@ -613,6 +613,16 @@ class RoomTest {
         h.send(BOB, "<message to='" + ROOM + "' type='error'><error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
         assertThat(h.take(ALICE)).singleElement().asString().contains("code='333'");
         assertThat(h.domain.room("room").occupantCount()).isEqualTo(1);
+        // The router bounces a groupchat message to a vanished session back to the sender's occupant JID.
+        h.join(CAROL, ROOM, "carol");
+        h.clear();
+        h.send(CAROL, "<message to='" + ROOM + "/alice' type='error'><error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
+        assertThat(h.take(ALICE)).singleElement().asString().contains("code='333'").contains("from='" + ROOM + "/carol'");
+        // A refusal of a private message goes back to the sender instead.
+        h.join(CAROL, ROOM, "carol");
+        h.clear();
+        h.send(CAROL, "<message to='" + ROOM + "/alice' type='error' id='pm'><error type='auth'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
+        assertThat(h.take(ALICE)).singleElement().asString().contains("type='error'").contains("from='" + ROOM + "/carol'").contains("<forbidden");
     }
 
     @Test
