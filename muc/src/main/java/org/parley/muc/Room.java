@@ -33,6 +33,7 @@ final class Room {
     private static final Logger roomLog = LoggerFactory.getLogger("org.parley.muc.RoomLog");
     private static final int[] SELF = {110};
     private static final String RESERVED_NICK_NODE = "x-roomuser-item";
+    private static final long REJOIN_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
 
     final MucDomain service;
     final String name;
@@ -226,7 +227,13 @@ final class Room {
         o.payload = Presences.payload(pr.getElement());
         o.changed();
         boolean rejoin = pr.getElement().element(QName.get("x", Ns.MUC)) != null;
+        long now = System.nanoTime();
+        if (rejoin && now - o.lastRejoin < REJOIN_INTERVAL_NANOS) {
+            // A full resend costs as much as the room is big; a client repeating joins only updates its presence.
+            rejoin = false;
+        }
         if (rejoin) {
+            o.lastRejoin = now;
             // XEP-0045 7.2.3 again: a client that sends a join while joined has lost its state; give it all.
             JoinRequest req;
             try {

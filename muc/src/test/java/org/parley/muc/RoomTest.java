@@ -713,4 +713,20 @@ class RoomTest {
         assertThat(h.take(ALICE)).singleElement().asString().contains("from='" + ROOM + "/bob'");
         assertThat(h.domain.roomCount()).isEqualTo(1);
     }
+
+    @Test
+    void aRepeatedJoinIsAnUpdateUnlessTheClientLostItsState() {
+        aliceAndBob();
+        // Right after joining, a second join presence only updates (a client putting <x/> in every presence).
+        h.join(BOB, ROOM, "bob", "<show>away</show>");
+        assertThat(h.take(BOB)).singleElement().asString().contains("code='110'").contains("<show>away</show>");
+        assertThat(h.take(ALICE)).singleElement().asString().contains("<show>away</show>");
+        // Later, it is a rejoin: everyone's presence, its own, the subject again.
+        h.domain.room("room").occupants().forEach(o -> o.lastRejoin -= java.util.concurrent.TimeUnit.SECONDS.toNanos(11));
+        h.join(BOB, ROOM, "bob");
+        List<String> bob = h.take(BOB);
+        assertThat(bob).hasSize(3);
+        assertThat(bob.get(0)).contains("from='" + ROOM + "/alice'");
+        assertThat(bob.get(2)).contains("<subject/>");
+    }
 }
