@@ -100,7 +100,7 @@ class MucCrowdTest {
         long t2 = System.nanoTime();
 
         // Everyone sees everyone (itself included, through its self-presence), each exactly once.
-        waitUntil(() -> seen.stream().allMatch(s -> s.available.size() == CLIENTS), 30);
+        waitUntil(() -> seen.stream().allMatch(s -> s.available.size() == CLIENTS), 60);
         for (int i = 0; i < CLIENTS; i++) {
             Seen s = seen.get(i);
             assertThat(s.available).as("client %d", i).hasSize(CLIENTS);
@@ -118,7 +118,7 @@ class MucCrowdTest {
             });
         }
         inParallel(changes);
-        waitUntil(() -> seen.stream().allMatch(s -> s.changed.size() == CLIENTS), 30);
+        waitUntil(() -> seen.stream().allMatch(s -> s.changed.size() == CLIENTS), 60);
         Thread.sleep(500); // duplicates, if any, would arrive now
         for (int i = 0; i < CLIENTS; i++) {
             Seen s = seen.get(i);
