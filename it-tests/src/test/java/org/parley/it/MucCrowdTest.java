@@ -106,6 +106,7 @@ class MucCrowdTest {
             assertThat(s.available).as("client %d", i).hasSize(CLIENTS);
             assertThat(s.available.values()).as("client %d", i).allMatch(n -> n.get() == 1);
         }
+        waitUntil(() -> mucs.get(CLIENTS - 1).getOccupantsCount() == CLIENTS, 30);
         assertThat(mucs.get(CLIENTS - 1).getOccupantsCount()).isEqualTo(CLIENTS);
 
         // Every occupant changes its status once; each change reaches each other occupant once.
