@@ -73,7 +73,7 @@ class MucTest {
     /** Every presence the room sends to {@code c}, from now on. */
     static List<Presence> presences(XMPPTCPConnection c, EntityBareJid room) {
         List<Presence> got = new CopyOnWriteArrayList<>();
-        c.addAsyncStanzaListener(s -> got.add((Presence) s), new AndFilter(StanzaTypeFilter.PRESENCE, FromMatchesFilter.createBare(room)));
+        c.addSyncStanzaListener(s -> got.add((Presence) s), new AndFilter(StanzaTypeFilter.PRESENCE, FromMatchesFilter.createBare(room)));
         return got;
     }
 
@@ -166,9 +166,10 @@ class MucTest {
         await().atMost(WAIT).until(() -> nickChanges.contains("bob->robert"));
         await().atMost(WAIT).until(() -> bobPresences.stream().anyMatch(p ->
                 p.getFrom().toString().equals(room + "/robert") && codes(p).contains(110)));
-        assertThat(bobPresences.get(0).getType()).isEqualTo(Presence.Type.unavailable);
-        assertThat(codes(bobPresences.get(0))).contains(303, 110);
-        assertThat(MUCUser.from(bobPresences.get(0)).getItem().getNick().toString()).isEqualTo("robert");
+        Presence gone = bobPresences.stream().filter(p -> p.getType() == Presence.Type.unavailable).findFirst().orElseThrow();
+        assertThat(gone.getFrom().toString()).isEqualTo(room + "/bob");
+        assertThat(codes(gone)).contains(303, 110);
+        assertThat(MUCUser.from(gone).getItem().getNick().toString()).isEqualTo("robert");
         await().atMost(WAIT).until(() -> a.getOccupants().stream().anyMatch(j -> j.getResourcepart().toString().equals("robert")));
         assertThat(a.getOccupants()).extracting(j -> j.getResourcepart().toString()).containsExactlyInAnyOrder("alice", "robert");
 
