@@ -1,28 +1,35 @@
 package org.parley.app;
 
 import java.util.List;
+import org.parley.http.HttpConfig;
 import org.parley.http.HttpTransports;
+import org.parley.muc.MucConfig;
+import org.parley.muc.MucService;
 import org.parley.storage.Storage;
 import org.parley.storage.jdbc.JdbcStorage;
 import org.parley.xmpp.config.ConfigException;
+import org.parley.xmpp.config.ConfigProblem;
 import org.parley.xmpp.config.ServerConfig;
 import org.parley.xmpp.server.XmppServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running Parley node: storage, certificates, the XMPP server and its HTTP transports, started in that
- * order and stopped in the reverse. The launcher and the black-box tests start the server through this same class.
+ * One running Parley node: storage, certificates, the XMPP server, its services (MUC) and its HTTP
+ * transports, started in that order and stopped in the reverse. The launcher and the black-box tests start
+ * the server through this same class.
  */
 public final class Parley implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Parley.class);
     private final Storage storage;
     private final XmppServer xmpp;
+    private final MucService muc;
     private final HttpTransports http;
 
-    private Parley(Storage storage, XmppServer xmpp, HttpTransports http) {
+    private Parley(Storage storage, XmppServer xmpp, MucService muc, HttpTransports http) {
         this.storage = storage;
         this.xmpp = xmpp;
+        this.muc = muc;
         this.http = http;
     }
 
@@ -33,10 +40,14 @@ public final class Parley implements AutoCloseable {
         JdbcStorage storage = JdbcStorage.open(config.storage());
         log.info("storage: {}", storage.dataSourceDescription());
         XmppServer xmpp = null;
+        MucService muc = null;
         try {
             xmpp = XmppServer.start(config, storage, tls, certs.materials());
-            return new Parley(storage, xmpp, HttpTransports.start(xmpp, tls));
+            muc = MucService.start(xmpp.context());
+            HttpTransports http = HttpTransports.start(xmpp, tls, new RoomSizeEndpoint(muc, config.hosts().get(0).domain()));
+            return new Parley(storage, xmpp, muc, http);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
+            if (muc != null) muc.close();
             if (xmpp != null) xmpp.close();
             storage.close();
             throw e;
@@ -46,6 +57,9 @@ public final class Parley implements AutoCloseable {
     public XmppServer xmpp() { return xmpp; }
 
     public Storage storage() { return storage; }
+
+    /** The MUC services; {@link MucService#roomInfo} answers the HTTP room-size queries. */
+    public MucService muc() { return muc; }
 
     public int startTlsPort() { return xmpp.startTlsPort(); }
 
@@ -62,27 +76,33 @@ public final class Parley implements AutoCloseable {
 
     public HttpTransports http() { return http; }
 
+    /** HTTP first (no new sessions), then the MUC, so occupants hear it stop (status 332) before their streams close. */
     @Override
     public void close() {
         try {
             http.close();
         } finally {
             try {
-                xmpp.close();
+                muc.close();
             } finally {
-                storage.close();
+                try {
+                    xmpp.close();
+                } finally {
+                    storage.close();
+                }
             }
         }
     }
 
     /** Problems {@code parley check} reports beyond those of the file itself. */
-    static List<org.parley.xmpp.config.ConfigProblem> check(ServerConfig config) {
-        List<org.parley.xmpp.config.ConfigProblem> problems = new java.util.ArrayList<>(HostCertificates.load(config).problems());
+    static List<ConfigProblem> check(ServerConfig config) {
+        List<ConfigProblem> problems = new java.util.ArrayList<>(HostCertificates.load(config).problems());
         try {
-            org.parley.http.HttpConfig.from(config);
+            HttpConfig.from(config);
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }
+        problems.addAll(MucConfig.check(config.source(), config.hosts().stream().map(h -> h.domain()).toList()));
         return problems;
     }
 }

@@ -124,6 +124,8 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
             websocket(req, client);
         } else if (config.bosh().enabled() && path.equals(config.bosh().path())) {
             bosh(req, client);
+        } else if (http.endpoint(path) != null) {
+            endpoint(req, path, http.endpoint(path));
         } else {
             text(req, HttpResponseStatus.NOT_FOUND, "Not found", h -> { }, false);
         }
@@ -144,6 +146,33 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
             }
         }
         return p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+    }
+
+    private void endpoint(FullHttpRequest req, String path, HttpEndpoint endpoint) {
+        if (!HttpMethod.GET.equals(req.method())) {
+            text(req, HttpResponseStatus.METHOD_NOT_ALLOWED, "GET only", h -> h.set(HttpHeaderNames.ALLOW, "GET"), false);
+            return;
+        }
+        boolean keep = HttpUtil.isKeepAlive(req);
+        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        endpoint.answer(path, new io.netty.handler.codec.http.QueryStringDecoder(req.uri())).whenComplete((answer, error) -> {
+            HttpEndpoint.Answer a = error != null ? new HttpEndpoint.Answer(500, "{\"error\":\"internal\"}") : answer;
+            if (error != null) log.warn("{} failed", path, error);
+            ctx.channel().eventLoop().execute(() -> json(a, keep, origin));
+        });
+    }
+
+    private void json(HttpEndpoint.Answer a, boolean keepAlive, String origin) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(a.status()),
+                ByteBufUtil.writeUtf8(ctx.alloc(), a.json()));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+        if (origin != null && config.cors().allows(origin)) r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        if (!keepAlive) r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(r).addListener((ChannelFutureListener) f -> {
+            if (!keepAlive || !f.isSuccess()) f.channel().close();
+            else next();
+        });
     }
 
     // ---- WebSocket ----

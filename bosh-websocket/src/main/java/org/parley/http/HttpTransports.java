@@ -21,6 +21,8 @@ public final class HttpTransports implements AutoCloseable {
     private final BoshSessions bosh;
     private final List<HttpListener> listeners = new ArrayList<>();
 
+    private final java.util.Map<String, HttpEndpoint> endpoints = new java.util.HashMap<>();
+
     private HttpTransports(HttpConfig config, XmppServer xmpp) {
         this.config = config;
         this.server = xmpp.context();
@@ -29,9 +31,11 @@ public final class HttpTransports implements AutoCloseable {
     }
 
     /** Reads {@code parley.http} and binds the enabled listeners on the server's event loops. */
-    public static HttpTransports start(XmppServer xmpp, Mapping<String, SslContext> tls) throws ConfigException, InterruptedException {
+    public static HttpTransports start(XmppServer xmpp, Mapping<String, SslContext> tls, HttpEndpoint... endpoints)
+            throws ConfigException, InterruptedException {
         HttpConfig config = HttpConfig.from(xmpp.context().config());
         HttpTransports http = new HttpTransports(config, xmpp);
+        for (HttpEndpoint e : endpoints) for (String path : e.paths()) http.endpoints.put(path, e);
         try {
             if (config.plain().enabled()) http.listeners.add(HttpListener.bind(config.plain(), false, http, xmpp.loops(), tls));
             if (config.tls().enabled()) http.listeners.add(HttpListener.bind(config.tls(), true, http, xmpp.loops(), tls));
@@ -43,6 +47,8 @@ public final class HttpTransports implements AutoCloseable {
     }
 
     HttpConfig config() { return config; }
+
+    HttpEndpoint endpoint(String path) { return endpoints.get(path); }
 
     ServerContext server() { return server; }
 
