@@ -58,6 +58,13 @@ public final class Stanzas {
             pr.setType(Presence.Type.error);
         }
         copy.setError(error);
+        // Tinder builds <error/> in no namespace; inside a jabber:client stanza that would be written
+        // xmlns='' and leave the client's namespace.
+        Element root = copy.getElement();
+        Element err = root.element("error");
+        if (err != null && err.getNamespaceURI().isEmpty() && !root.getNamespaceURI().isEmpty()) {
+            err.setQName(QName.get("error", root.getNamespace()));
+        }
         return copy;
     }
 
