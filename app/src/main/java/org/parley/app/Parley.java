@@ -3,6 +3,8 @@ package org.parley.app;
 import java.util.List;
 import org.parley.http.HttpConfig;
 import org.parley.http.HttpTransports;
+import org.parley.http.admin.AdminConfig;
+import org.parley.http.admin.AdminListener;
 import org.parley.muc.MucConfig;
 import org.parley.muc.MucService;
 import org.parley.storage.Storage;
@@ -25,12 +27,14 @@ public final class Parley implements AutoCloseable {
     private final XmppServer xmpp;
     private final MucService muc;
     private final HttpTransports http;
+    private final AdminListener admin;
 
-    private Parley(Storage storage, XmppServer xmpp, MucService muc, HttpTransports http) {
+    private Parley(Storage storage, XmppServer xmpp, MucService muc, HttpTransports http, AdminListener admin) {
         this.storage = storage;
         this.xmpp = xmpp;
         this.muc = muc;
         this.http = http;
+        this.admin = admin;
     }
 
     public static Parley start(ServerConfig config) throws ConfigException, InterruptedException {
@@ -41,12 +45,21 @@ public final class Parley implements AutoCloseable {
         log.info("storage: {}", storage.dataSourceDescription());
         XmppServer xmpp = null;
         MucService muc = null;
+        HttpTransports http = null;
+        AdminListener admin = null;
         try {
             xmpp = XmppServer.start(config, storage, tls, certs.materials());
             muc = MucService.start(xmpp.context());
-            HttpTransports http = HttpTransports.start(xmpp, tls, new RoomSizeEndpoint(muc, config.hosts().get(0).domain()));
-            return new Parley(storage, xmpp, muc, http);
+            http = HttpTransports.start(xmpp, tls, new RoomSizeEndpoint(muc, config.hosts().get(0).domain()));
+            admin = AdminListener.start(xmpp);
+            if (admin != null) {
+                admin.api().add(new RoomsSection(muc));
+                admin.api().ready(true, null);
+            }
+            return new Parley(storage, xmpp, muc, http, admin);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
+            if (admin != null) admin.close();
+            if (http != null) http.close();
             if (muc != null) muc.close();
             if (xmpp != null) xmpp.close();
             storage.close();
@@ -76,9 +89,19 @@ public final class Parley implements AutoCloseable {
 
     public HttpTransports http() { return http; }
 
-    /** HTTP first (no new sessions), then the MUC, so occupants hear it stop (status 332) before their streams close. */
+    /** The admin listener (metrics, health, API, dashboard), or null when {@code parley.admin.enabled} is off. */
+    public AdminListener admin() { return admin; }
+
+    /** The admin port, or -1. */
+    public int adminPort() { return admin == null ? -1 : admin.port(); }
+
+    /**
+     * Not ready first (load balancers stop sending), then HTTP (no new sessions), then the MUC, so occupants hear
+     * it stop (status 332) before their streams close; the admin listener answers until the XMPP server goes.
+     */
     @Override
     public void close() {
+        if (admin != null) admin.api().ready(false, "stopping");
         try {
             http.close();
         } finally {
@@ -86,9 +109,13 @@ public final class Parley implements AutoCloseable {
                 muc.close();
             } finally {
                 try {
-                    xmpp.close();
+                    if (admin != null) admin.close();
                 } finally {
-                    storage.close();
+                    try {
+                        xmpp.close();
+                    } finally {
+                        storage.close();
+                    }
                 }
             }
         }
@@ -99,6 +126,11 @@ public final class Parley implements AutoCloseable {
         List<ConfigProblem> problems = new java.util.ArrayList<>(HostCertificates.load(config).problems());
         try {
             HttpConfig.from(config);
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        }
+        try {
+            AdminConfig.from(config);
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }

@@ -98,6 +98,7 @@ final class FederatedServers implements AutoCloseable {
                   }
                   # No WebSocket/BOSH listeners: these servers are only reached over TCP.
                   http.listeners { plain.enabled = false, tls.enabled = false }
+                  admin.enabled = false
                   s2s {
                     routes { %s }
                     trusted-certificates = [ %s ]

@@ -49,6 +49,7 @@ class HttpSettingsTest {
                     websocket.see-other-uri = "wss://elsewhere.example/xmpp-websocket"
                     bosh { inactivity = 2s, max-sessions-per-address = 2 }
                   }
+                  admin.enabled = false
                 }
                 """.formatted(dir.resolve("state")));
         parley = Parley.start(ConfigLoader.load(conf));

@@ -26,6 +26,8 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
     public static final String BRIDGE_USER = "it-bridge";
     /** The internal MUC service's admin, as the focus would be. */
     public static final String FOCUS_USER = "it-focus";
+    /** The admin API's bearer token. */
+    public static final String ADMIN_TOKEN = "it-admin-token-0123456789";
 
     private EmbeddedPostgres postgres;
     private Parley parley;
@@ -79,6 +81,7 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                       tls { bind = "127.0.0.1", port = 0 }
                     }
                   }
+                  admin { bind = "127.0.0.1", port = 0, token = "%s" }
                   limits {
                     registrations-per-address = 10000
                     max-connections-per-address = 10000
@@ -96,7 +99,7 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                     ]
                   }
                 }
-                """.formatted(dataDir.resolve("state"), postgres.getJdbcUrl("postgres", "postgres"), BRIDGE_USER, FOCUS_USER));
+                """.formatted(dataDir.resolve("state"), ADMIN_TOKEN, postgres.getJdbcUrl("postgres", "postgres"), BRIDGE_USER, FOCUS_USER));
         ServerConfig config = ConfigLoader.load(conf);
         parley = Parley.start(config);
         trust = trustManagerFor(dataDir.resolve("state/certs/localhost.crt"));
@@ -114,6 +117,9 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
     public int httpsPort() { return parley.httpsPort(); }
 
     public Parley parley() { return parley; }
+
+    /** The admin listener (metrics, health, API, dashboard). */
+    public int adminPort() { return parley.adminPort(); }
 
     /** Trusts exactly the server's generated self-signed certificate, as a pinned client would. */
     public X509TrustManager trustManager() { return trust; }

@@ -292,6 +292,14 @@ public final class MucDomain implements Component {
 
     int roomCount() { return rooms.size(); }
 
+    int occupantCount() {
+        int n = 0;
+        for (Room r : rooms.values()) n += r.occupantCount();
+        return n;
+    }
+
+    List<String> roomNames() { return List.copyOf(rooms.keySet()); }
+
     Room room(String name) { return rooms.get(name); }
 
 }

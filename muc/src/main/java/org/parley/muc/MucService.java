@@ -65,6 +65,11 @@ public final class MucService implements AutoCloseable {
                         Clock.systemUTC());
                 server.services().addComponent(s.domain(), domain);
                 muc.domains.put(s.domain(), domain);
+                var registry = server.metrics().registry();
+                io.micrometer.core.instrument.Gauge.builder("parley.muc.rooms", domain, MucDomain::roomCount)
+                        .tag("domain", s.domain()).description("MUC rooms").register(registry);
+                io.micrometer.core.instrument.Gauge.builder("parley.muc.occupants", domain, MucDomain::occupantCount)
+                        .tag("domain", s.domain()).description("Occupants of MUC rooms").register(registry);
             }
         } catch (ComponentException | RuntimeException e) {
             muc.close();
@@ -78,6 +83,31 @@ public final class MucService implements AutoCloseable {
         int h = key.hashCode();
         h ^= (h >>> 16);
         return lanes[Math.floorMod(h * 0x9E3779B1, lanes.length)];
+    }
+
+    /** Rooms on every service now; reads counters the rooms keep, safe from any thread. */
+    public int roomCount() {
+        int n = 0;
+        for (MucDomain d : domains.values()) n += d.roomCount();
+        return n;
+    }
+
+    /** Occupants of every room now. */
+    public int occupantCount() {
+        int n = 0;
+        for (MucDomain d : domains.values()) n += d.occupantCount();
+        return n;
+    }
+
+    /** Every room of every service, each snapshot taken on the room's own thread; never blocks. */
+    public CompletableFuture<List<RoomInfo>> rooms() {
+        List<CompletableFuture<Optional<RoomInfo>>> all = new ArrayList<>();
+        for (MucDomain d : domains.values()) for (String name : d.roomNames()) all.add(d.roomInfo(name));
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<RoomInfo> out = new ArrayList<>();
+            for (var f : all) f.join().ifPresent(out::add);
+            return out;
+        });
     }
 
     /** The served MUC domains. */

@@ -11,5 +11,11 @@ public interface Storage extends AutoCloseable {
     /** Persistent MUC rooms and their affiliations. */
     RoomRepository rooms();
 
+    /**
+     * Reports the storage's state (connection pool: active, idle, pending, timeouts, usage) to {@code registry}.
+     * Called once, by the server that owns the registry; stores without anything to report ignore it.
+     */
+    default void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {}
+
     @Override void close();
 }

@@ -58,6 +58,7 @@ public final class BoshSessions {
         }
         if (!perAddress.tryAcquire(exchange.client().getAddress())) {
             log.debug("refusing a BOSH session to {}: too many sessions from that address", exchange.client());
+            server.metrics().limitHit(org.parley.xmpp.metrics.ServerMetrics.Limit.BOSH_SESSIONS_PER_ADDRESS);
             exchange.respond(BoshSession.terminateBody("policy-violation", ""));
             return;
         }
@@ -67,12 +68,14 @@ public final class BoshSessions {
         EventLoop loop = loops.next();
         BoshSession s = new BoshSession(this, server, config, sid, loop, body, exchange);
         bySid.put(sid, s);
+        server.metrics().connectionOpened(org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.BOSH);
         log.debug("BOSH session {} created for {}", sid, exchange.client());
         loop.execute(() -> s.start(body, exchange));
     }
 
     void remove(BoshSession s) {
         if (bySid.remove(s.sid(), s)) {
+            server.metrics().connectionClosed(org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.BOSH);
             perAddress.release(s.remoteAddress().getAddress());
             log.debug("BOSH session {} of {} ended", s.sid(), s.remoteAddress());
         }

@@ -92,6 +92,7 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
             return;
         }
         counted = true;
+        server.metrics().connectionOpened(org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.WEBSOCKET);
         session = new ClientSession(server, this);
     }
 
@@ -226,7 +227,10 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseFragments();
-        if (counted) limiter.release(client.getAddress());
+        if (counted) {
+            limiter.release(client.getAddress());
+            server.metrics().connectionClosed(org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.WEBSOCKET);
+        }
         counted = false;
         if (session != null) session.onDisconnect();
     }

@@ -141,6 +141,20 @@ public final class JdbcStorage implements Storage {
     @Override public OfflineRepository offline() { return offline; }
     @Override public RoomRepository rooms() { return rooms; }
 
+    /**
+     * HikariCP's own Micrometer binding ({@code hikaricp_connections_active}, {@code _idle}, {@code _pending},
+     * {@code _timeout_total}, {@code _usage_seconds}, ... tagged {@code pool="parley-storage"}). Hikari takes one
+     * registry for the pool's life; a second call is logged and ignored.
+     */
+    @Override
+    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        try {
+            dataSource.setMetricRegistry(registry);
+        } catch (IllegalStateException e) {
+            log.warn("storage metrics already bound to another registry; not binding again");
+        }
+    }
+
     /** "H2 file /path/parley" or the JDBC URL without password. */
     public String dataSourceDescription() {
         return description;

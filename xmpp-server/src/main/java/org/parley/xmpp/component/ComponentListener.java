@@ -24,6 +24,7 @@ public final class ComponentListener implements AutoCloseable {
 
     public static ComponentListener bind(ListenerConfig config, EventLoops loops, ServerContext server) throws InterruptedException {
         long idleSeconds = server.config().limits().idleTimeout().toSeconds();
+        var counter = new org.parley.xmpp.metrics.ConnectionCounter(server.metrics(), org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.COMPONENT);
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops.acceptors(), loops.workers())
                 .channel(loops.serverChannel())
@@ -32,6 +33,7 @@ public final class ComponentListener implements AutoCloseable {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("count", counter);
                         ch.pipeline().addLast("idle", new IdleStateHandler(idleSeconds, Math.max(30, idleSeconds / 2), 0, TimeUnit.SECONDS));
                         ch.pipeline().addLast("component", new ComponentConnection(server, server.components()));
                     }

@@ -31,6 +31,8 @@ public final class C2sListener implements AutoCloseable {
     public static C2sListener bind(ListenerConfig config, boolean directTls, EventLoops loops, ServerContext server,
                                    Mapping<String, SslContext> tls, ConnectionLimiter limiter) throws InterruptedException {
         long idleSeconds = server.config().limits().idleTimeout().toSeconds();
+        var counter = new org.parley.xmpp.metrics.ConnectionCounter(server.metrics(),
+                directTls ? org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.TLS : org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.TCP);
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops.acceptors(), loops.workers())
                 .channel(loops.serverChannel())
@@ -42,6 +44,7 @@ public final class C2sListener implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         var p = ch.pipeline();
+                        p.addLast("count", counter);
                         if (directTls) {
                             p.addLast("tls", new SniHandler(tls));
                             p.addLast("tls-trim", TlsBufferTrimmer.INSTANCE);

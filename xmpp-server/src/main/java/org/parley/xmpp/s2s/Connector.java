@@ -61,6 +61,7 @@ final class Connector {
         Resolver.Target target = targets.get(i);
         OutboundStream stream = streams.apply(target);
         long idleSeconds = Math.max(1, s2s.config().idleTimeout().toSeconds());
+        var counter = new org.parley.xmpp.metrics.ConnectionCounter(s2s.server().metrics(), org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.S2S);
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(s2s.channelClass())
@@ -70,6 +71,7 @@ final class Connector {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("count", counter);
                         ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS));
                         ch.pipeline().addLast("s2s-out", stream);
                     }

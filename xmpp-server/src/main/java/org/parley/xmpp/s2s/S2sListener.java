@@ -25,6 +25,7 @@ final class S2sListener implements AutoCloseable {
         // Half as long again as outgoing links wait: the sending side, which knows whether it has more to say,
         // should be the one to close, so no stanza crosses a close coming the other way.
         long idleSeconds = Math.max(2, s2s.config().idleTimeout().toSeconds() * 3 / 2);
+        var counter = new org.parley.xmpp.metrics.ConnectionCounter(s2s.server().metrics(), org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.S2S);
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops.acceptors(), loops.workers())
                 .channel(loops.serverChannel())
@@ -35,6 +36,7 @@ final class S2sListener implements AutoCloseable {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("count", counter);
                         ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS));
                         ch.pipeline().addLast("s2s-in", new InboundStream(s2s));
                     }

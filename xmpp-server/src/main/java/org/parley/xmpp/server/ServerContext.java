@@ -12,6 +12,7 @@ import org.parley.xmpp.handler.IqDispatcher;
 import org.parley.xmpp.handler.PingHandler;
 import org.parley.xmpp.handler.RegistrationHandler;
 import org.parley.xmpp.handler.VersionHandler;
+import org.parley.xmpp.metrics.ServerMetrics;
 import org.parley.xmpp.im.OfflineStore;
 import org.parley.xmpp.im.PresenceBroker;
 import org.parley.xmpp.im.RosterHandler;
@@ -32,6 +33,7 @@ import org.parley.xmpp.s2s.S2sConfig;
  */
 public final class ServerContext {
     private final ServerConfig config;
+    private final ServerMetrics metrics = new ServerMetrics();
     private final Storage storage;
     private final Set<String> localDomains;
     private final SessionRegistry sessions = new SessionRegistry();
@@ -85,9 +87,14 @@ public final class ServerContext {
         }
         iq.register(registration);
         iq.register(new RosterHandler(this));
+        metrics.gauge("parley.sessions", "Bound client sessions (resources)", sessions::count);
+        metrics.gauge("parley.sessions.resumable", "Sessions with XEP-0198 resumption enabled", resumable::size);
+        if (storage != null) storage.bindMetrics(metrics.registry());
     }
 
     public ServerConfig config() { return config; }
+    /** This server's meters; modules register theirs on {@link ServerMetrics#registry()}. */
+    public ServerMetrics metrics() { return metrics; }
     public Storage storage() { return storage; }
     public SessionRegistry sessions() { return sessions; }
     public ResumableSessions resumable() { return resumable; }

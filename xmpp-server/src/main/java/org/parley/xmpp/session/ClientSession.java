@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import io.netty.util.concurrent.EventExecutor;
 import org.dom4j.Element;
 import org.parley.xmpp.config.VirtualHost;
+import org.parley.xmpp.metrics.ServerMetrics;
 import org.parley.xmpp.router.Stanzas;
 import org.parley.xmpp.server.ServerContext;
 import org.parley.xmpp.stream.StreamErrorCondition;
@@ -58,6 +59,8 @@ public final class ClientSession {
     private volatile Presence presence;
     private volatile boolean rosterRequested;
     private Set<JID> directedPresences;
+    /** When the connection was accepted (epoch millis), for the admin API. */
+    private final long since = System.currentTimeMillis();
 
     public ClientSession(ServerContext server, Transport transport) {
         this.server = server;
@@ -333,6 +336,8 @@ public final class ClientSession {
             fail(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE, "Unknown element " + e.getQualifiedName());
             return;
         }
+        server.metrics().stanzaIn(p instanceof Message ? ServerMetrics.StanzaKind.MESSAGE
+                : p instanceof Presence ? ServerMetrics.StanzaKind.PRESENCE : ServerMetrics.StanzaKind.IQ);
         long pause = rateLimiter.acquire(System.nanoTime());
         if (pause > 0) transport.pauseReading(pause);
         JID from = p.getFrom();
@@ -392,6 +397,7 @@ public final class ClientSession {
         }
         if (state == State.CLOSED) return;
         if (!sm.track(e, !detached)) return;
+        count(e);
         if (!detached) transport.send(XmlWriter.toXml(e, transport.defaultNamespace()));
     }
 
@@ -407,7 +413,26 @@ public final class ClientSession {
         if (state == State.CLOSED) return;
         String to = jid.toString();
         if (sm.enabled() && !sm.track(new StreamManagement.Addressed(stanza, to), !detached)) return;
+        count(stanza.element());
         if (!detached) transport.sendShared(stanza, to);
+    }
+
+    /** Outbound stanzas by kind, and error stanzas by condition. Reads the element; allocates nothing. */
+    private void count(Element e) {
+        ServerMetrics m = server.metrics();
+        m.stanzaOut(e.getName());
+        if ("error".equals(e.attributeValue("type"))) {
+            Element error = e.element("error");
+            String condition = null;
+            if (error != null) {
+                for (int i = 0, n = error.nodeCount(); i < n && condition == null; i++) {
+                    if (error.node(i) instanceof Element c && "urn:ietf:params:xml:ns:xmpp-stanzas".equals(c.getNamespaceURI())) {
+                        condition = c.getName();
+                    }
+                }
+            }
+            m.stanzaError(condition);
+        }
     }
 
     /** Sends a raw, already serialized top-level element (SASL and TLS nonzas). */
@@ -417,6 +442,7 @@ public final class ClientSession {
 
     public void fail(StreamErrorCondition condition, String text) {
         if (state == State.CLOSED) return;
+        server.metrics().streamError(condition);
         log.debug("stream error {} to {} ({}): {}", condition.xmlName(), jid != null ? jid : transport.remoteAddress(), transport.kind(), text);
         // RFC 6120 section 4.9.1.1: an error before our stream header still goes out inside one.
         if (streamId == null) {
@@ -554,6 +580,8 @@ public final class ClientSession {
     public VirtualHost host() { return host; }
     public Transport transport() { return transport; }
     public boolean bound() { return state == State.BOUND; }
+    /** When the connection that started this session was accepted, in epoch milliseconds. */
+    public long since() { return since; }
 
     /** The last available presence this client broadcast, or null when unavailable. */
     public Presence presence() { return presence; }

@@ -139,6 +139,7 @@ final class SaslExchange {
         if (credentialsFailure) {
             InetAddress address = session.transport().remoteAddress().getAddress();
             server.authThrottle().recordFailure(address);
+            server.metrics().limitHit(org.parley.xmpp.metrics.ServerMetrics.Limit.SASL_FAILURES);
             delay = server.authThrottle().delay(address);
             log.info("authentication failure from {} ({})", address.getHostAddress(), condition.xmlName());
         }
