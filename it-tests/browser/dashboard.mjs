@@ -1,0 +1,64 @@
+// Opens the admin dashboard in Debian's headless Chromium (playwright-core) and watches it update live:
+//
+//   node dashboard.mjs <dashboardUrl#token=...> <roomJid> <occupants,occupants,...> <screenshot.png>
+//
+// For each number in the list, waits (without reloading) until the page's room table shows <roomJid> with that
+// many occupants and prints "SEEN <n> sessions=<shown>"; the test changes the room between the steps. Then takes
+// the screenshot and prints "RESULT <json>" (what the page shows). Exit code 0 when every step was seen.
+// Env: CHROMIUM (default /usr/bin/chromium), DRIVE_TIMEOUT_MS (default 30000, for each step).
+import { chromium } from 'playwright-core';
+
+const [url, room, steps, screenshot] = process.argv.slice(2);
+if (!url || !room || !steps || !screenshot) {
+  console.error('usage: node dashboard.mjs <url> <roomJid> <n,n,...> <screenshot.png>');
+  process.exit(2);
+}
+const timeout = Number(process.env.DRIVE_TIMEOUT_MS || 30000);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  timeout: 15000,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let ok = true;
+const result = { steps: [] };
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('console', (m) => console.error(`[page ${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+  let navigations = 0;
+  page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations++; });
+  await page.goto(url, { timeout });
+  for (const n of steps.split(',').map(Number)) {
+    await page.waitForFunction(([jid, want]) => {
+      for (const tr of document.querySelectorAll('#room-list tr')) {
+        if (tr.cells[0]?.textContent === jid && Number(tr.cells[1]?.textContent) === want) return true;
+      }
+      return false;
+    }, [room, n], { timeout, polling: 200 });
+    const sessions = await page.textContent('#sessions');
+    result.steps.push({ occupants: n, sessions: Number(sessions) });
+    console.log(`SEEN ${n} sessions=${sessions}`);
+  }
+  // Let the chart get a few points.
+  await page.waitForFunction(() => window.parleyDashboard.polls >= 3, null, { timeout });
+  Object.assign(result, await page.evaluate(() => ({
+    sessions: Number(document.getElementById('sessions').textContent),
+    rooms: Number(document.getElementById('rooms').textContent),
+    occupants: Number(document.getElementById('occupants').textContent),
+    polls: window.parleyDashboard.polls,
+    errors: window.parleyDashboard.errors,
+    status: document.getElementById('status').textContent,
+  })));
+  result.navigations = navigations;
+  await page.screenshot({ path: screenshot, fullPage: true });
+} catch (e) {
+  ok = false;
+  result.driverError = e.message;
+  console.error(`driver: ${e.message}`);
+} finally {
+  await browser.close();
+}
+console.log('RESULT ' + JSON.stringify(result));
+process.exit(ok ? 0 : 1);

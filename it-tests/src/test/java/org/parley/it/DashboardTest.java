@@ -1,0 +1,120 @@
+package org.parley.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.awt.image.BufferedImage;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smackx.muc.MultiUserChatManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.jid.parts.Resourcepart;
+
+/**
+ * The admin dashboard in headless Chromium ({@code browser/dashboard.mjs}): it shows a room with the occupants this
+ * test put there, then, without a reload, the one who joins while the page is open; the screenshot in
+ * {@code target/dashboard.png} must show the chart. Same prerequisites as {@link BrowserTest}.
+ */
+@ExtendWith(ParleyServer.class)
+class DashboardTest {
+    private static final Path DIR = Path.of("browser").toAbsolutePath();
+    private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
+    private final Clients clients = new Clients();
+
+    @AfterEach
+    void close() {
+        clients.close();
+    }
+
+    @Test
+    void showsALiveRoomAndItsSessionsWithoutReloading() throws Exception {
+        if (!Files.isDirectory(DIR.resolve("node_modules/playwright-core")) || !Files.isExecutable(CHROMIUM)) {
+            String why = "dashboard test needs playwright-core (npm ci in " + DIR + ") and " + CHROMIUM;
+            if ("required".equals(System.getenv("PARLEY_BROWSER_TESTS"))) fail(why);
+            Assumptions.abort(why);
+        }
+        String name = "dash-" + UUID.randomUUID().toString().substring(0, 8);
+        String room = name + "@conference.localhost";
+        for (String nick : List.of("Ann", "Ben", "Cid")) {
+            XMPPTCPConnection c = clients.newUser(nick.toLowerCase(), "web");
+            MultiUserChatManager.getInstanceFor(c).getMultiUserChat(JidCreate.entityBareFrom(room)).join(Resourcepart.from(nick));
+        }
+
+        Path screenshot = Path.of("target", "dashboard.png").toAbsolutePath();
+        Files.createDirectories(screenshot.getParent());
+        Files.deleteIfExists(screenshot);
+        String url = "http://127.0.0.1:" + ParleyServer.get().adminPort() + "/dashboard#token=" + ParleyServer.ADMIN_TOKEN;
+        ProcessBuilder pb = new ProcessBuilder("node", "dashboard.mjs", url, room, "3,4", screenshot.toString())
+                .directory(DIR.toFile()).redirectErrorStream(true);
+        pb.environment().putIfAbsent("CHROMIUM", CHROMIUM.toString());
+        Process p = pb.start();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread pump = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    lines.add(line);
+                    System.out.println("[dashboard.mjs] " + line);
+                }
+            } catch (java.io.IOException ignored) {
+                // ended
+            }
+        }, "dashboard.mjs output");
+        pump.setDaemon(true);
+        pump.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (lines.stream().noneMatch(l -> l.startsWith("SEEN 3")) && p.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(lines).as("the page showed the room with 3 occupants").anyMatch(l -> l.startsWith("SEEN 3"));
+            // A fourth joins while the page is open: it must show up on the next poll, without a reload.
+            XMPPTCPConnection dee = clients.newUser("dee", "web");
+            MultiUserChatManager.getInstanceFor(dee).getMultiUserChat(JidCreate.entityBareFrom(room)).join(Resourcepart.from("Dee"));
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("dashboard.mjs finished; output:%n%s", String.join("\n", lines)).isTrue();
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        pump.join(5000);
+        assertThat(p.exitValue()).as("dashboard.mjs exit code; output:%n%s", String.join("\n", lines)).isZero();
+        String result = lines.stream().filter(l -> l.startsWith("RESULT ")).findFirst().orElseThrow();
+        assertThat(lines).anyMatch(l -> l.startsWith("SEEN 4"));
+        // The four sessions this test made (and maybe others of the shared server) were on the page, with no reload.
+        assertThat(result).contains("\"navigations\":1").contains("\"errors\":0");
+        int shown = Integer.parseInt(result.replaceAll(".*\"steps\":\\[\\{\"occupants\":3,\"sessions\":(\\d+)\\}.*", "$1"));
+        assertThat(shown).isGreaterThanOrEqualTo(3);
+
+        // The screenshot is the page with its chart: the sessions line's blue is drawn.
+        BufferedImage png = ImageIO.read(screenshot.toFile());
+        assertThat(png).as("screenshot %s", screenshot).isNotNull();
+        assertThat(png.getWidth()).isGreaterThan(800);
+        int blue = 0;
+        for (int y = 0; y < png.getHeight(); y++) {
+            for (int x = 0; x < png.getWidth(); x++) {
+                int rgb = png.getRGB(x, y) & 0xffffff;
+                if (near(rgb, 0x2f6fde)) blue++;
+            }
+        }
+        assertThat(blue).as("pixels of the sessions line in %s", screenshot).isGreaterThan(20);
+    }
+
+    private static boolean near(int rgb, int want) {
+        for (int shift = 0; shift <= 16; shift += 8) {
+            if (Math.abs(((rgb >> shift) & 0xff) - ((want >> shift) & 0xff)) > 24) return false;
+        }
+        return true;
+    }
+}
