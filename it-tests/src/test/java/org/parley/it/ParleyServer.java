@@ -28,6 +28,8 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
     public static final String FOCUS_USER = "it-focus";
     /** The admin API's bearer token. */
     public static final String ADMIN_TOKEN = "it-admin-token-0123456789";
+    /** coturn's static-auth-secret of the configured TURN servers. */
+    public static final String TURN_SECRET = "it-turn-secret";
 
     private EmbeddedPostgres postgres;
     private Parley parley;
@@ -82,6 +84,17 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                     }
                   }
                   admin { bind = "127.0.0.1", port = 0, token = "%s" }
+                  turn {
+                    secret = "it-turn-secret"
+                    ttl = 1h
+                    services = [
+                      { type = "stun", host = "stun.example.org", port = 3478 }
+                      { type = "turn", host = "turn1.example.org", port = 3478, transport = "udp" }
+                      { type = "turn", host = "turn2.example.org", port = 3478, transport = "udp" }
+                      { type = "turn", host = "turn3.example.org", port = 3478, transport = "tcp" }
+                      { type = "turns", host = "turn4.example.org", port = 443 }
+                    ]
+                  }
                   limits {
                     registrations-per-address = 10000
                     max-connections-per-address = 10000

@@ -125,6 +125,11 @@ public final class ConfigLoader {
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }
+        try {
+            org.parley.xmpp.handler.ExternalServicesConfig.from(c);
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        }
         String version = ConfigLoader.class.getPackage().getImplementationVersion();
         return new ServerConfig(hosts, c2s, c2sTls, limits, storage, dataDir, serverName,
                 version == null ? "development" : version, c);

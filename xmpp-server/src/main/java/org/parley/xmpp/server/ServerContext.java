@@ -87,6 +87,14 @@ public final class ServerContext {
         }
         iq.register(registration);
         iq.register(new RosterHandler(this));
+        try {
+            var turn = org.parley.xmpp.handler.ExternalServicesConfig.from(config.source());
+            if (!turn.services().isEmpty()) {
+                iq.register(new org.parley.xmpp.handler.ExternalServicesHandler(turn, this::isLocalDomain, Clock.systemUTC()));
+            }
+        } catch (org.parley.xmpp.config.ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         metrics.gauge("parley.sessions", "Bound client sessions (resources)", sessions::count);
         metrics.gauge("parley.sessions.resumable", "Sessions with XEP-0198 resumption enabled", resumable::size);
         if (storage != null) storage.bindMetrics(metrics.registry());
