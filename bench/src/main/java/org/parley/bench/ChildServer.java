@@ -83,6 +83,8 @@ final class ChildServer implements AutoCloseable {
                   }
                   limits {
                     max-connections-per-address = 100000
+                    new-connections-per-second = 100000
+                    new-connection-burst = 100000
                     registrations-per-address = 100000
                     # Opening 10,000 TLS sessions on a small machine can take longer than the default
                     # 300 s read-idle timeout, which would close the first ones before the measurement.

@@ -553,6 +553,8 @@ public final class MucBench {
                       }
                       limits {
                         max-connections-per-address = 100000
+                        new-connections-per-second = 100000
+                        new-connection-burst = 100000
                         stanzas-per-second = 1000000
                         stanza-burst = 1000000
                         idle-timeout = 1h

@@ -26,7 +26,9 @@ public final class HttpTransports implements AutoCloseable {
     private HttpTransports(HttpConfig config, XmppServer xmpp) {
         this.config = config;
         this.server = xmpp.context();
-        this.webSockets = new ConnectionLimiter(config.maxConnectionsPerAddress());
+        var limits = server.config().limits();
+        this.webSockets = new ConnectionLimiter(config.maxConnectionsPerAddress(), limits.newConnectionsPerSecond(),
+                limits.newConnectionBurst(), server.metrics(), org.parley.xmpp.metrics.ServerMetrics.Limit.CONNECTIONS_PER_ADDRESS);
         this.bosh = new BoshSessions(server, config.bosh(), xmpp.loops().workers());
     }
 

@@ -98,6 +98,8 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                   limits {
                     registrations-per-address = 10000
                     max-connections-per-address = 10000
+                    new-connections-per-second = 10000
+                    new-connection-burst = 10000
                   }
                   storage { url = "%s", user = "postgres", password = "postgres", pool-size = 4 }
                   muc {
@@ -143,7 +145,7 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
         return ctx;
     }
 
-    private static X509TrustManager trustManagerFor(Path pem) throws Exception {
+    static X509TrustManager trustManagerFor(Path pem) throws Exception {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         try (InputStream in = Files.newInputStream(pem)) {

@@ -26,6 +26,15 @@ final class Lane {
         executor.execute(task);
     }
 
+    /** Runs {@code task} on this lane after {@code delayNanos}; dropped when the lane is stopping. */
+    void schedule(Runnable task, long delayNanos) {
+        try {
+            executor.schedule(task, delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException stopping) {
+            // the service stops; the held presence does not matter any more
+        }
+    }
+
     /** The output of the step running now; only touched on this lane's thread. */
     Outbox outbox() {
         return outbox;

@@ -86,8 +86,15 @@ public record MucConfig(boolean enabled, int threads, List<ServiceSettings> serv
             problems.add(new ConfigProblem(prefix + ".room-defaults", e.getMessage()));
         }
         if (room.historyLength() > maxHistory) room = withHistory(room, maxHistory);
+        int bigRoom = get(problems, prefix + ".big-room-size", () -> s.getInt("big-room-size"), 50);
+        if (bigRoom < 1) problems.add(new ConfigProblem(prefix + ".big-room-size", "must be at least 1"));
+        double presenceRate = get(problems, prefix + ".presence-updates-per-second", () -> s.getDouble("presence-updates-per-second"), 2.0);
+        if (!(presenceRate > 0)) problems.add(new ConfigProblem(prefix + ".presence-updates-per-second", "must be positive"));
+        boolean tokens = get(problems, prefix + ".token-verification", () -> s.getBoolean("token-verification"), false);
+        boolean guests = get(problems, prefix + ".token-guests", () -> s.getBoolean("token-guests"), true);
         if (problems.size() > before) return null;
-        return new ServiceSettings(domain, name, allowed, creators, admins, lock, pm, historyDefault, maxHistory, room);
+        return new ServiceSettings(domain, name, allowed, creators, admins, lock, pm, historyDefault, maxHistory, room,
+                bigRoom, presenceRate, tokens, guests);
     }
 
     private static RoomConfig withHistory(RoomConfig r, int h) {

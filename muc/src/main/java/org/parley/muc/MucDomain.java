@@ -40,6 +40,7 @@ public final class MucDomain implements Component {
     private final Clock clock;
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
     private volatile boolean closing;
+    private volatile Runnable presenceCoalesced = () -> { };
 
     MucDomain(ServiceSettings settings, Function<String, Lane> lanes, RoomStore store, Clock clock) {
         this.settings = settings;
@@ -230,6 +231,25 @@ public final class MucDomain implements Component {
     // ---- what rooms ask of their service ----
 
     String domain() { return settings.domain(); }
+
+    /** Called (on a room thread) for each presence update held back by the big-room rate; for the metrics. */
+    void onPresenceCoalesced(Runnable r) { presenceCoalesced = r; }
+
+    void presenceCoalesced() { presenceCoalesced.run(); }
+
+    /** Runs {@code step} on {@code room}'s thread after {@code delayNanos}, as a step whose output is flushed. */
+    void later(Room room, long delayNanos, java.util.function.Consumer<Outbox> step) {
+        Lane lane = lanes.apply(room.name);
+        lane.schedule(() -> {
+            try {
+                step.accept(lane.outbox());
+            } catch (RuntimeException e) {
+                log.warn("{}: a delayed step failed", room.jidString, e);
+            } finally {
+                lane.stepDone();
+            }
+        }, delayNanos);
+    }
 
     ServiceSettings settings() { return settings; }
 

@@ -63,6 +63,8 @@ public final class MucService implements AutoCloseable {
             for (ServiceSettings s : config.services()) {
                 MucDomain domain = new MucDomain(s, muc::lane, new RoomStore(s.domain(), server.storage().rooms()),
                         Clock.systemUTC());
+                domain.onPresenceCoalesced(() -> server.metrics().limitHit(
+                        org.parley.xmpp.metrics.ServerMetrics.Limit.MUC_PRESENCE_RATE));
                 server.services().addComponent(s.domain(), domain);
                 muc.domains.put(s.domain(), domain);
                 var registry = server.metrics().registry();

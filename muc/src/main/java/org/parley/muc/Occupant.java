@@ -21,6 +21,11 @@ final class Occupant {
     Element payload;
     /** When the occupant last got the room's full state again for a repeated join (System.nanoTime). */
     long lastRejoin = System.nanoTime();
+    /** When this occupant's presence last went out to the room (System.nanoTime), for the big-room rate. */
+    long lastBroadcast;
+    /** A presence update is held back and goes out (the latest payload) when the rate allows. */
+    boolean presencePending;
+    String pendingId;
     private SharedStanza publicView;
     private SharedStanza jidView;
 

@@ -247,7 +247,40 @@ final class Room {
             sendHistoryAndSubject(o, req, out);
             return;
         }
+        if (holdBack(o, pr.getID(), now)) return;
         broadcastCurrent(o, pr.getID(), out);
+    }
+
+    /**
+     * The big-room presence rate: true when this update must wait (it is then sent, with the latest payload, once
+     * the occupant's window allows); false when it goes out now.
+     */
+    private boolean holdBack(Occupant o, String id, long now) {
+        ServiceSettings s = service.settings();
+        if (byNick.size() < s.bigRoomSize() && !o.presencePending) {
+            o.lastBroadcast = now;
+            return false;
+        }
+        long wait = o.lastBroadcast + (long) (1e9 / s.presencePerSecond()) - now;
+        if (wait <= 0 && !o.presencePending) {
+            o.lastBroadcast = now;
+            return false;
+        }
+        o.pendingId = id;
+        service.presenceCoalesced();
+        if (!o.presencePending) {
+            o.presencePending = true;
+            service.later(this, Math.max(0, wait), out -> sendHeldPresence(o, out));
+        }
+        return true;
+    }
+
+    private void sendHeldPresence(Occupant o, Outbox out) {
+        if (!o.presencePending) return;
+        o.presencePending = false;
+        if (destroyed || byJid.get(o.realJid) != o) return;
+        o.lastBroadcast = System.nanoTime();
+        broadcastCurrent(o, o.pendingId, out);
     }
 
     private void changeNick(Occupant o, Presence pr, String newNick, Outbox out) {

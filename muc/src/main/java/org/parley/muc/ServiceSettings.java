@@ -8,6 +8,10 @@ package org.parley.muc;
  * @param admins who is owner of every room (the focus), without being listed in any room
  * @param historyDefault history messages sent on join when the client does not say how many it wants
  * @param maxHistory the most a room keeps, whatever its {@code muc#maxhistoryfetch}
+ * @param bigRoomSize from this many occupants on, each occupant's presence updates are limited to
+ *        {@code presencePerSecond}: the excess is coalesced, the latest going out when the window allows
+ * @param tokenVerification JWT rooms (Prosody's token_verification): an occupant's session token must name the room
+ * @param tokenGuests users without a token may enter rooms a token user started
  */
 record ServiceSettings(
         String domain,
@@ -19,7 +23,17 @@ record ServiceSettings(
         boolean privateMessages,
         int historyDefault,
         int maxHistory,
-        RoomConfig roomDefaults) {
+        RoomConfig roomDefaults,
+        int bigRoomSize,
+        double presencePerSecond,
+        boolean tokenVerification,
+        boolean tokenGuests) {
+
+    ServiceSettings(String domain, String name, JidPatterns allowed, JidPatterns creators, JidPatterns admins,
+                    boolean lockNewRooms, boolean privateMessages, int historyDefault, int maxHistory, RoomConfig roomDefaults) {
+        this(domain, name, allowed, creators, admins, lockNewRooms, privateMessages, historyDefault, maxHistory, roomDefaults,
+                50, 2, false, true);
+    }
 
     /** Anyone creates and enters, rooms open at once; what the embedded default and tests use. */
     static ServiceSettings open(String domain) {

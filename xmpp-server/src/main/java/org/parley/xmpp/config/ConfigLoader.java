@@ -105,7 +105,15 @@ public final class ConfigLoader {
                 duration(l, "parley.limits.negotiation-timeout"),
                 duration(l, "parley.limits.idle-timeout"),
                 duration(l, "parley.limits.resume-timeout"),
-                positive(l, "parley.limits.max-unacked-stanzas"));
+                positive(l, "parley.limits.max-unacked-stanzas"),
+                positive(l, "parley.limits.new-connections-per-second"),
+                positive(l, "parley.limits.new-connection-burst"),
+                (int) bytes(l, "parley.limits.bytes-per-second", 1024, Integer.MAX_VALUE),
+                (int) bytes(l, "parley.limits.byte-burst", 1024, Integer.MAX_VALUE),
+                duration(l, "parley.limits.throttle-disconnect-after"));
+        if (limits.byteBurst() < limits.maxStanzaBytes()) {
+            problems.add(new ConfigProblem("parley.limits.byte-burst", "must be at least parley.limits.max-stanza-size"));
+        }
 
         Config s = c.getConfig("storage");
         String url = get("parley.storage.url", () -> s.getString("url"), "");

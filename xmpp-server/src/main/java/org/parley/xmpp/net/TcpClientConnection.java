@@ -21,6 +21,8 @@ import org.dom4j.Element;
 import org.parley.xmpp.server.ServerContext;
 import org.parley.xmpp.session.ClientSession;
 import org.parley.xmpp.session.SharedStanza;
+import org.parley.xmpp.session.StanzaRateLimiter;
+import org.parley.xmpp.metrics.ServerMetrics;
 import org.parley.xmpp.session.Transport;
 import org.parley.xmpp.stream.StreamErrorCondition;
 import org.parley.xmpp.tls.TlsBufferTrimmer;
@@ -48,6 +50,8 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
     private final boolean directTls;
     private final ConnectionLimiter limiter;
     private final XmlFramer framer;
+    /** bytes-per-second, counted on every read. */
+    private final StanzaRateLimiter bytes;
     private Channel channel;
     /** Replaced when stream management resumes another session over this connection; read by the loop. */
     private volatile ClientSession session;
@@ -68,6 +72,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
         this.limiter = limiter;
         var limits = server.config().limits();
         this.framer = new XmlFramer(XmlFramer.Mode.STREAM, new XmlLimits(limits.maxStanzaBytes(), limits.maxDepth()), this);
+        this.bytes = new StanzaRateLimiter(limits.bytesPerSecond(), limits.byteBurst(), limits.throttleDisconnectAfter().toNanos());
     }
 
     // ---- Netty inbound ----
@@ -90,13 +95,31 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
         ByteBuf buf = (ByteBuf) msg;
         try {
             if (session == null || closing) return;
+            int n = buf.readableBytes();
             framer.feed(buf.nioBuffer());
+            throttle(n);
         } catch (XmlStreamException e) {
             ClientSession s = session;
             if (s != null) s.onStreamError(e.condition(), e.getMessage());
         } finally {
             buf.release();
         }
+    }
+
+    /** bytes-per-second: pause reading while over it; a client that stays over it is disconnected. */
+    private void throttle(int n) {
+        long now = System.nanoTime();
+        long pause = bytes.acquire(now, n);
+        if (pause <= 0 || closing) return;
+        server.metrics().limitHit(ServerMetrics.Limit.BYTES_PER_SECOND);
+        ClientSession s = session;
+        if (bytes.flooding(now) && s != null) {
+            server.metrics().limitHit(ServerMetrics.Limit.SUSTAINED_FLOOD);
+            log.info("{} sent too many bytes for too long; disconnecting", remoteAddress());
+            s.onStreamError(StreamErrorCondition.POLICY_VIOLATION, "Too much data for too long");
+            return;
+        }
+        pauseReading(pause);
     }
 
     @Override

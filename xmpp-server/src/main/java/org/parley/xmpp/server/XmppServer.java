@@ -45,7 +45,9 @@ public final class XmppServer implements AutoCloseable {
         EventLoops loops = new EventLoops(Math.max(2, Runtime.getRuntime().availableProcessors()));
         XmppServer server = new XmppServer(context, loops);
         try {
-            ConnectionLimiter limiter = new ConnectionLimiter(config.limits().maxConnectionsPerAddress());
+            var limits = config.limits();
+            ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnectionsPerAddress(), limits.newConnectionsPerSecond(),
+                    limits.newConnectionBurst(), context.metrics(), org.parley.xmpp.metrics.ServerMetrics.Limit.CONNECTIONS_PER_ADDRESS);
             if (config.c2sStartTls().enabled()) {
                 server.listeners.add(C2sListener.bind(config.c2sStartTls(), false, loops, context, tls, limiter));
             }

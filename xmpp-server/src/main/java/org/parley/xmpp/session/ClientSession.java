@@ -68,7 +68,8 @@ public final class ClientSession {
         this.executor = transport.executor();
         var limits = server.config().limits();
         this.sm = new StreamManagement(this, limits.maxUnackedStanzas());
-        this.rateLimiter = new StanzaRateLimiter(limits.stanzasPerSecond(), limits.stanzaBurst());
+        this.rateLimiter = new StanzaRateLimiter(limits.stanzasPerSecond(), limits.stanzaBurst(),
+                limits.throttleDisconnectAfter().toNanos());
         this.sasl = new SaslExchange(this, server);
         long timeout = limits.negotiationTimeout().toMillis();
         this.negotiationTimer = executor.schedule(() -> {
@@ -338,8 +339,18 @@ public final class ClientSession {
         }
         server.metrics().stanzaIn(p instanceof Message ? ServerMetrics.StanzaKind.MESSAGE
                 : p instanceof Presence ? ServerMetrics.StanzaKind.PRESENCE : ServerMetrics.StanzaKind.IQ);
-        long pause = rateLimiter.acquire(System.nanoTime());
-        if (pause > 0) transport.pauseReading(pause);
+        long now = System.nanoTime();
+        long pause = rateLimiter.acquire(now);
+        if (pause > 0) {
+            server.metrics().limitHit(ServerMetrics.Limit.STANZAS_PER_SECOND);
+            if (rateLimiter.flooding(now)) {
+                server.metrics().limitHit(ServerMetrics.Limit.SUSTAINED_FLOOD);
+                log.info("{} from {} sent too many stanzas for too long; disconnecting", jid, transport.remoteAddress());
+                fail(StreamErrorCondition.POLICY_VIOLATION, "Too many stanzas for too long");
+                return;
+            }
+            transport.pauseReading(pause);
+        }
         JID from = p.getFrom();
         if (from != null && !from.equals(jid) && !(from.getResource() == null && from.toBareJID().equals(jid.toBareJID()))) {
             fail(StreamErrorCondition.INVALID_FROM, "Stanza from " + from + " on the stream of " + jid);
