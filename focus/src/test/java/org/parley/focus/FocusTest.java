@@ -1,0 +1,248 @@
+package org.parley.focus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.parley.focus.FakeXmpp.answer;
+import static org.parley.focus.FakeXmpp.childIs;
+import static org.parley.focus.FakeXmpp.parse;
+
+import com.typesafe.config.ConfigFactory;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.parley.focus.FakeXmpp.Query;
+import org.parley.focus.state.FocusStateSink;
+import org.parley.jingle.Jingle;
+import org.parley.jingle.JingleAction;
+import org.parley.jingle.colibri2.ConferenceModify;
+import org.parley.jingle.focus.ConferenceIq;
+import org.parley.jingle.xml.Ns;
+import org.parley.xmpp.config.VirtualHost;
+import org.xmpp.packet.IQ;
+import org.xmpp.packet.Packet;
+import org.xmpp.packet.Presence;
+
+/** The focus against a scripted world: MUC, bridges and clients are played by the test through fake links. */
+class FocusTest {
+    static final String ROOM = "r1@conference.localhost";
+    static final String FOCUS = "focus@auth.localhost/focus";
+    private final FakeXmpp net = new FakeXmpp();
+    private final FakeXmpp requests = new FakeXmpp();
+    private Focus focus;
+
+    static FocusConfig config(String extra) throws Exception {
+        VirtualHost host = new VirtualHost("localhost", List.of("PLAIN"), true, false, true, null, null);
+        return FocusConfig.read(ConfigFactory.parseString("focus { bridges.health-interval = 1h\n" + extra + " }"), List.of(host));
+    }
+
+    Focus start(String extra) throws Exception {
+        focus = new Focus(config(extra), net.link(), requests.link(), FocusStateSink.NONE);
+        focus.start();
+        return focus;
+    }
+
+    @AfterEach
+    void stop() {
+        if (focus != null) focus.close();
+    }
+
+    static String stats(String nick, double stress, String region, String relayId, String extra) {
+        return "<presence from='jvbbrewery@internal.localhost/" + nick + "' to='" + FOCUS + "'>"
+                + "<x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='participant'/></x>"
+                + "<stats xmlns='http://jitsi.org/protocol/colibri'><stat name='stress_level' value='" + stress + "'/>"
+                + (region == null ? "" : "<stat name='region' value='" + region + "'/>")
+                + "<stat name='relay_id' value='" + relayId + "'/><stat name='version' value='2.3'/>" + extra
+                + "</stats></presence>";
+    }
+
+    void bridge(String nick, double stress, String region) {
+        focus.onFocusJid(parse(stats(nick, stress, region, "relay-" + nick, "")));
+        FakeXmpp.await(() -> focus.bridges().get(new org.xmpp.packet.JID("jvbbrewery@internal.localhost/" + nick)), "bridge " + nick);
+    }
+
+    /** Sends a conference request and plays the MUC until the focus is in the room; returns the reply. */
+    IQ openConference() {
+        focus.onRequestDomain(parse("<iq type='set' id='c1' from='alice@localhost/a' to='focus.localhost'>"
+                + "<conference xmlns='http://jitsi.org/protocol/focus' room='" + ROOM + "' machine-uid='m1'/></iq>"));
+        Packet join = net.awaitSent(p -> p instanceof Presence && p.getTo().toString().equals(ROOM + "/focus"));
+        assertThat(join.getFrom().toString()).isEqualTo(FOCUS);
+        assertThat(join.getElement().element("x").getNamespaceURI()).isEqualTo("http://jabber.org/protocol/muc");
+        focus.onFocusJid(parse("<presence from='" + ROOM + "/focus' to='" + FOCUS + "'>"
+                + "<x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='owner' role='moderator' jid='" + FOCUS + "'/>"
+                + "<status code='110'/><status code='201'/></x></presence>"));
+        Query form = net.awaitQuery(iq -> childIs(iq, "query", "http://jabber.org/protocol/muc#owner") && iq.getType() == IQ.Type.get);
+        answer(form, "<query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='form'>"
+                + "<field var='muc#roomconfig_whois'><value>moderators</value></field>"
+                + "<field var='muc#roominfo_meetingId'><value>meeting-1</value></field></x></query>");
+        Query submit = net.awaitQuery(iq -> childIs(iq, "query", "http://jabber.org/protocol/muc#owner") && iq.getType() == IQ.Type.set);
+        assertThat(submit.iq().toXML()).contains("muc#roomconfig_whois").contains("anyone");
+        answer(submit, null);
+        return (IQ) requests.awaitSent(p -> p instanceof IQ iq && iq.getID().equals("c1"));
+    }
+
+    void join(String nick, String caps) {
+        focus.onFocusJid(parse("<presence from='" + ROOM + "/" + nick + "' to='" + FOCUS + "'>"
+                + "<x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='participant' jid='" + nick + "@localhost/x'/></x>"
+                + "<stats-id>" + nick + "-stats</stats-id>" + (caps == null ? "" : caps) + "</presence>"));
+    }
+
+    static String allocation(String endpoint, boolean feedback) {
+        return "<conference-modified xmlns='jitsi:colibri2'><endpoint id='" + endpoint + "'><transport>"
+                + "<transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='uf-" + endpoint + "' pwd='pwd'>"
+                + "<fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='actpass'>AA:BB</fingerprint><rtcp-mux/>"
+                + "<candidate component='1' foundation='1' generation='0' id='c1' network='0' priority='1' protocol='udp' type='host' ip='127.0.0.1' port='10000'/>"
+                + "</transport><sctp port='5000' role='server'/></transport></endpoint>"
+                + (feedback ? "<sources><media-source type='audio' id='jvb-a0'><source xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' ssrc='11' name='jvb-a0'/></media-source>"
+                + "<media-source type='video' id='jvb-v0'><source xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' ssrc='12' name='jvb-v0'/></media-source></sources>" : "")
+                + "</conference-modified>";
+    }
+
+    static String accept(String nick, String sid, long audioSsrc, long videoSsrc) {
+        return "<iq type='set' id='acc-" + nick + "' from='" + ROOM + "/" + nick + "' to='" + FOCUS + "'>"
+                + "<jingle xmlns='urn:xmpp:jingle:1' action='session-accept' sid='" + sid + "'>"
+                + "<content creator='responder' name='audio'><description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'>"
+                + "<source xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' ssrc='" + audioSsrc + "' name='" + nick + "-a0'/></description>"
+                + "<transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='c" + nick + "' pwd='cp'>"
+                + "<fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='active'>CC:DD</fingerprint></transport></content>"
+                + "<content creator='responder' name='video'><description xmlns='urn:xmpp:jingle:apps:rtp:1' media='video'>"
+                + "<source xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' ssrc='" + videoSsrc + "' name='" + nick + "-v0' videoType='camera'/></description>"
+                + "<transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='c" + nick + "' pwd='cp'/></content>"
+                + "</jingle></iq>";
+    }
+
+    static ConferenceModify colibri(Query q) {
+        return ConferenceModify.parse(q.iq().getChildElement());
+    }
+
+    Query awaitColibri(String bridgeNick, java.util.function.Predicate<ConferenceModify> p) {
+        return net.awaitQuery(iq -> iq.getTo().toString().equals("jvbbrewery@internal.localhost/" + bridgeNick)
+                && childIs(iq, "conference-modify", Ns.COLIBRI2) && p.test(ConferenceModify.parse(iq.getChildElement())));
+    }
+
+    Query awaitJingle(String nick, JingleAction action) {
+        return net.awaitQuery(iq -> iq.getTo().toString().equals(ROOM + "/" + nick) && childIs(iq, "jingle", Ns.JINGLE)
+                && Jingle.parse(iq.getChildElement()).jingleAction() == action);
+    }
+
+    @Test
+    void twoParticipantsGetOffersWithEachOthersSources() throws Exception {
+        start("");
+        bridge("jvb1", 0.1, null);
+        IQ reply = openConference();
+        ConferenceIq c = ConferenceIq.parse(reply.getChildElement());
+        assertThat(c.ready()).isTrue();
+        assertThat(c.focusJid()).isEqualTo("focus@auth.localhost");
+        assertThat(reply.getFrom().toString()).isEqualTo("focus.localhost");
+
+        join("alice", null);
+        Query owner = net.awaitQuery(iq -> childIs(iq, "query", "http://jabber.org/protocol/muc#admin"));
+        assertThat(owner.iq().toXML()).contains("affiliation=\"owner\"").contains("alice@localhost");
+        answer(owner, null);
+        assertThat(net.untakenQueries(iq -> childIs(iq, "conference-modify", Ns.COLIBRI2))).isEmpty();
+
+        join("bob", null);
+        Query allocA = awaitColibri("jvb1", cm -> cm.endpoints().get(0).id().equals("alice"));
+        Query allocB = awaitColibri("jvb1", cm -> cm.endpoints().get(0).id().equals("bob"));
+        assertThat(colibri(allocA).create()).isTrue();
+        assertThat(colibri(allocA).meetingId()).isEqualTo("meeting-1");
+        assertThat(colibri(allocA).name()).isEqualTo(ROOM);
+        assertThat(colibri(allocB).create()).isFalse();
+        assertThat(colibri(allocA).endpoints().get(0).statsId()).isEqualTo("alice-stats");
+        assertThat(colibri(allocA).endpoints().get(0).hasCapability("source-names")).isTrue();
+        answer(allocA, allocation("alice", true));
+        answer(allocB, allocation("bob", false));
+
+        Query offerA = awaitJingle("alice", JingleAction.SESSION_INITIATE);
+        Jingle a = Jingle.parse(offerA.iq().getChildElement());
+        assertThat(offerA.iq().getFrom().toString()).isEqualTo(FOCUS);
+        assertThat(a.initiator()).isEqualTo(ROOM + "/focus");
+        assertThat(a.contents()).extracting(ct -> ct.name()).containsExactly("audio", "video", "data");
+        assertThat(a.content("audio").transport().ufrag()).isEqualTo("uf-alice");
+        assertThat(a.content("data").transport().sctpMap().number()).isEqualTo(5000);
+        assertThat(a.content("audio").description().sources()).extracting(s -> s.name()).containsExactly("jvb-a0");
+        assertThat(a.bridgeSession().id()).isNotBlank();
+        answer(offerA, null);
+        Query offerB = awaitJingle("bob", JingleAction.SESSION_INITIATE);
+        String sidB = Jingle.parse(offerB.iq().getChildElement()).sid();
+        answer(offerB, null);
+
+        // Alice accepts with her sources: the bridge gets her transport and sources, Bob (offered, not active) later.
+        focus.onFocusJid(parse(accept("alice", a.sid(), 1001, 1002)));
+        Packet ok = net.awaitSent(p -> p instanceof IQ iq && "acc-alice".equals(iq.getID()));
+        assertThat(((IQ) ok).getType()).isEqualTo(IQ.Type.result);
+        Query update = awaitColibri("jvb1", cm -> !cm.endpoints().isEmpty() && cm.endpoints().get(0).transport() != null);
+        assertThat(colibri(update).endpoints().get(0).sources().mediaSources()).extracting(m -> m.id())
+                .containsExactly("alice-a0", "alice-v0");
+        answer(update, "<conference-modified xmlns='jitsi:colibri2'/>");
+
+        // Bob accepts: he gets Alice's sources (queued while he was not active), Alice gets his.
+        focus.onFocusJid(parse(accept("bob", sidB, 2001, 2002)));
+        Query toBob = awaitJingle("bob", JingleAction.SOURCE_ADD);
+        assertThat(toBob.iq().toXML()).contains("1001").contains("ssrc-info").contains(ROOM + "/alice");
+        Query toAlice = awaitJingle("alice", JingleAction.SOURCE_ADD);
+        assertThat(toAlice.iq().toXML()).contains("2001").contains("2002");
+
+        // Bob claims Alice's SSRC: refused, nothing changes.
+        focus.onFocusJid(parse("<iq type='set' id='steal' from='" + ROOM + "/bob' to='" + FOCUS + "'>"
+                + "<jingle xmlns='urn:xmpp:jingle:1' action='source-add' sid='" + sidB + "'><content name='audio'>"
+                + "<description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'><source xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' ssrc='1001'/>"
+                + "</description></content></jingle></iq>"));
+        IQ refused = (IQ) net.awaitSent(p -> p instanceof IQ iq && "steal".equals(iq.getID()));
+        assertThat(refused.getType()).isEqualTo(IQ.Type.error);
+        assertThat(refused.toXML()).contains("bad-request").contains("already used");
+
+        // An unknown sid.
+        focus.onFocusJid(parse(accept("bob", "nope", 3001, 3002).replace("acc-bob", "bad-sid")));
+        IQ unknown = (IQ) net.awaitSent(p -> p instanceof IQ iq && "bad-sid".equals(iq.getID()));
+        assertThat(unknown.toXML()).contains("item-not-found").contains("unknown-session");
+
+        // Bob leaves: his endpoint is expired, Alice gets a source-remove.
+        focus.onFocusJid(parse("<presence type='unavailable' from='" + ROOM + "/bob' to='" + FOCUS + "'>"
+                + "<x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='none'/></x></presence>"));
+        awaitColibri("jvb1", cm -> !cm.endpoints().isEmpty() && cm.endpoints().get(0).expire() && cm.endpoints().get(0).id().equals("bob"));
+        Query removal = awaitJingle("alice", JingleAction.SOURCE_REMOVE);
+        assertThat(removal.iq().toXML()).contains("2001");
+
+        // Alice leaves: the conference is expired on the bridge and the focus leaves.
+        focus.onFocusJid(parse("<presence type='unavailable' from='" + ROOM + "/alice' to='" + FOCUS + "'/>"));
+        awaitColibri("jvb1", ConferenceModify::expire);
+        net.awaitSent(p -> p instanceof Presence pr && pr.getType() == Presence.Type.unavailable && pr.getTo().toString().equals(ROOM + "/focus"));
+        FakeXmpp.await(() -> focus.conferences().size() == 0 ? Boolean.TRUE : null, "conference gone");
+    }
+
+    @Test
+    void jsonEncodedSourcesForClientsThatAdvertiseThem() throws Exception {
+        start("");
+        bridge("jvb1", 0.1, null);
+        openConference();
+        String caps = "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='http://jitsi.org/jitsimeet' ver='v1'/>";
+        join("alice", caps);
+        Query disco = net.awaitQuery(iq -> childIs(iq, "query", "http://jabber.org/protocol/disco#info"));
+        answer(disco, "<query xmlns='http://jabber.org/protocol/disco#info'><feature var='http://jitsi.org/json-encoded-sources'/></query>");
+        join("bob", null);
+        Query allocA = awaitColibri("jvb1", cm -> cm.endpoints().get(0).id().equals("alice"));
+        Query allocB = awaitColibri("jvb1", cm -> cm.endpoints().get(0).id().equals("bob"));
+        answer(allocA, allocation("alice", true));
+        answer(allocB, allocation("bob", false));
+        Query offerA = awaitJingle("alice", JingleAction.SESSION_INITIATE);
+        Jingle a = Jingle.parse(offerA.iq().getChildElement());
+        assertThat(a.jsonMessage()).isNotNull();
+        assertThat(a.jsonMessage().json()).contains("\"jvb\":[[{\"s\":12,\"n\":\"jvb-v0\"}],[],[{\"s\":11,\"n\":\"jvb-a0\"}]]");
+        assertThat(a.content("audio").description().sources()).isEmpty();
+        Query offerB = awaitJingle("bob", JingleAction.SESSION_INITIATE);
+        assertThat(Jingle.parse(offerB.iq().getChildElement()).jsonMessage()).isNull();
+    }
+
+    @Test
+    void conferenceRequestForABadRoomIsAnError() throws Exception {
+        start("");
+        focus.onRequestDomain(parse("<iq type='set' id='b1' from='alice@localhost/a' to='focus.localhost'>"
+                + "<conference xmlns='http://jitsi.org/protocol/focus' room='a@b@c/d'/></iq>"));
+        IQ e1 = (IQ) requests.awaitSent(p -> "b1".equals(p.getID()));
+        assertThat(e1.getType()).isEqualTo(IQ.Type.error);
+        focus.onRequestDomain(parse("<iq type='set' id='b2' from='alice@localhost/a' to='focus.localhost'>"
+                + "<conference xmlns='http://jitsi.org/protocol/focus' room='room@elsewhere.example'/></iq>"));
+        IQ e2 = (IQ) requests.awaitSent(p -> "b2".equals(p.getID()));
+        assertThat(e2.toXML()).contains("not-acceptable");
+        assertThat(focus.conferences().size()).isZero();
+    }
+}
