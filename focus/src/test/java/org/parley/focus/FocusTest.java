@@ -245,4 +245,133 @@ class FocusTest {
         assertThat(e2.toXML()).contains("not-acceptable");
         assertThat(focus.conferences().size()).isZero();
     }
+
+    /** Opens a conference with the given participants, allocates them on whatever bridge is asked, answers offers. */
+    java.util.Map<String, String> conferenceWith(String... nicks) {
+        openConference();
+        java.util.Map<String, String> sids = new java.util.LinkedHashMap<>();
+        for (String n : nicks) join(n, null);
+        for (String n : nicks) {
+            Query alloc = net.awaitQuery(iq -> childIs(iq, "conference-modify", Ns.COLIBRI2)
+                    && !colibriOf(iq).endpoints().isEmpty() && colibriOf(iq).endpoints().get(0).id().equals(n));
+            answer(alloc, allocation(n, colibriOf(alloc.iq()).create()));
+        }
+        for (String n : nicks) {
+            Query offer = awaitJingle(n, JingleAction.SESSION_INITIATE);
+            sids.put(n, Jingle.parse(offer.iq().getChildElement()).sid());
+            answer(offer, null);
+        }
+        return sids;
+    }
+
+    static ConferenceModify colibriOf(IQ iq) {
+        return ConferenceModify.parse(iq.getChildElement());
+    }
+
+    @Test
+    void participantsOfABridgeThatLeavesAreMovedToAnother() throws Exception {
+        start("");
+        bridge("jvb1", 0.1, null);
+        bridge("jvb2", 0.5, null);
+        java.util.Map<String, String> sids = conferenceWith("alice", "bob");
+        focus.onFocusJid(parse(accept("alice", sids.get("alice"), 1001, 1002)));
+        focus.onFocusJid(parse(accept("bob", sids.get("bob"), 2001, 2002)));
+        net.awaitSent(p -> "acc-bob".equals(p.getID()));
+        assertThat(net.untakenQueries(iq -> iq.getTo().toString().endsWith("/jvb2"))).isEmpty();
+        Thread.sleep(100);
+        int toJvb1 = net.untakenQueries(iq -> iq.getTo().toString().endsWith("/jvb1")).size();
+
+        focus.onFocusJid(parse("<presence type='unavailable' from='jvbbrewery@internal.localhost/jvb1' to='" + FOCUS + "'/>"));
+        Query moving = awaitJingle("alice", JingleAction.SESSION_TERMINATE);
+        assertThat(Jingle.parse(moving.iq().getChildElement()).reason().text()).isEqualTo("moving");
+        awaitJingle("bob", JingleAction.SESSION_TERMINATE);
+        Query a2 = awaitColibri("jvb2", cm -> cm.endpoints().get(0).id().equals("alice"));
+        Query b2 = awaitColibri("jvb2", cm -> cm.endpoints().get(0).id().equals("bob"));
+        assertThat(colibri(a2).create()).isTrue();
+        answer(a2, allocation("alice", true));
+        answer(b2, allocation("bob", false));
+        Query offer = awaitJingle("alice", JingleAction.SESSION_INITIATE);
+        Jingle j = Jingle.parse(offer.iq().getChildElement());
+        assertThat(j.sid()).isNotEqualTo(sids.get("alice"));
+        // Bob's sources are still known and offered to Alice on the new bridge.
+        assertThat(offer.iq().toXML()).contains("2001");
+        assertThat(net.untakenQueries(iq -> iq.getTo().toString().endsWith("/jvb1"))).hasSize(toJvb1);
+    }
+
+    @Test
+    void aHungBridgeCountsAsFailed() throws Exception {
+        start("colibri.timeout = 300ms");
+        bridge("jvb1", 0.1, null);
+        bridge("jvb2", 0.5, null);
+        openConference();
+        join("alice", null);
+        join("bob", null);
+        // jvb1 never answers: after the timeout both go to jvb2.
+        awaitColibri("jvb1", cm -> cm.endpoints().get(0).id().equals("alice"));
+        Query a2 = awaitColibri("jvb2", cm -> cm.endpoints().get(0).id().equals("alice"));
+        awaitColibri("jvb2", cm -> cm.endpoints().get(0).id().equals("bob"));
+        assertThat(colibri(a2).create()).isTrue();
+        assertThat(focus.bridges().get(new org.xmpp.packet.JID("jvbbrewery@internal.localhost/jvb1")).failure()).contains("timed out");
+    }
+
+    @Test
+    void bigConferencesCascadeOverRelaysWithMatchingEndpoints() throws Exception {
+        start("bridges.max-participants-per-bridge = 2");
+        bridge("jvb1", 0.1, null);
+        bridge("jvb2", 0.2, null);
+        conferenceWith("a", "b");
+        join("c", null);
+        Query c2 = awaitColibri("jvb2", cm -> !cm.endpoints().isEmpty() && cm.endpoints().get(0).id().equals("c"));
+        assertThat(colibri(c2).create()).isTrue();
+        Query relay1 = awaitColibri("jvb1", cm -> !cm.relays().isEmpty() && cm.relays().get(0).create());
+        Query relay2 = awaitColibri("jvb2", cm -> !cm.relays().isEmpty() && cm.relays().get(0).create());
+        var r1 = colibri(relay1).relays().get(0);
+        var r2 = colibri(relay2).relays().get(0);
+        assertThat(r1.id()).isEqualTo("relay-jvb2");
+        assertThat(r1.endpoints()).extracting(e -> e.id()).containsExactly("c");
+        assertThat(r2.id()).isEqualTo("relay-jvb1");
+        assertThat(r2.endpoints()).extracting(e -> e.id()).containsExactly("a", "b");
+        assertThat(r1.transport().iceControlling()).isNotEqualTo(r2.transport().iceControlling());
+        answer(relay1, "<conference-modified xmlns='jitsi:colibri2'><relay id='relay-jvb2'><transport>"
+                + "<transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='r1' pwd='p'>"
+                + "<fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='actpass'>EE:FF</fingerprint>"
+                + "<web-socket xmlns='http://jitsi.org/protocol/colibri' url='wss://x'/></transport></transport></relay></conference-modified>");
+        Query handed = awaitColibri("jvb2", cm -> !cm.relays().isEmpty() && cm.relays().get(0).transport() != null
+                && cm.relays().get(0).transport().iceUdp() != null);
+        var t = colibri(handed).relays().get(0).transport().iceUdp();
+        assertThat(colibri(handed).relays().get(0).id()).isEqualTo("relay-jvb1");
+        assertThat(t.ufrag()).isEqualTo("r1");
+        assertThat(t.fingerprints().get(0).setup().wire()).isEqualTo("passive");
+        assertThat(t.webSockets()).isEmpty();
+        // A fourth participant on jvb2 is announced on jvb1's relay.
+        join("d", null);
+        Query d2 = awaitColibri("jvb2", cm -> !cm.endpoints().isEmpty() && cm.endpoints().get(0).id().equals("d"));
+        assertThat(colibri(d2).create()).isFalse();
+        Query dRelay = awaitColibri("jvb1", cm -> !cm.relays().isEmpty() && !cm.relays().get(0).endpoints().isEmpty()
+                && cm.relays().get(0).endpoints().get(0).id().equals("d"));
+        assertThat(colibri(dRelay).relays().get(0).endpoints().get(0).create()).isTrue();
+    }
+
+    @Test
+    void restartRequestsGetAFreshInviteButAreRateLimited() throws Exception {
+        start("");
+        bridge("jvb1", 0.1, null);
+        java.util.Map<String, String> sids = conferenceWith("alice", "bob");
+        String terminate = "<iq type='set' id='IQID' from='" + ROOM + "/alice' to='" + FOCUS + "'>"
+                + "<jingle xmlns='urn:xmpp:jingle:1' action='session-terminate' sid='SID'><reason><connectivity-error/></reason>"
+                + "<bridge-session xmlns='http://jitsi.org/protocol/focus' restart='true'/></jingle></iq>";
+        focus.onFocusJid(parse(terminate.replace("IQID", "t1").replace("SID", sids.get("alice"))));
+        IQ ok = (IQ) net.awaitSent(p -> "t1".equals(p.getID()));
+        assertThat(ok.getType()).as(ok.toXML()).isEqualTo(IQ.Type.result);
+        awaitColibri("jvb1", cm -> !cm.endpoints().isEmpty() && cm.endpoints().get(0).expire());
+        Query again = awaitColibri("jvb1", cm -> !cm.endpoints().isEmpty() && cm.endpoints().get(0).create()
+                && cm.endpoints().get(0).id().equals("alice"));
+        answer(again, allocation("alice", false));
+        Query offer = awaitJingle("alice", JingleAction.SESSION_INITIATE);
+        String sid2 = Jingle.parse(offer.iq().getChildElement()).sid();
+        answer(offer, null);
+        focus.onFocusJid(parse(terminate.replace("IQID", "t2").replace("SID", sid2)));
+        IQ limited = (IQ) net.awaitSent(p -> "t2".equals(p.getID()));
+        assertThat(limited.toXML()).contains("resource-constraint");
+    }
 }
