@@ -1,6 +1,8 @@
 package org.parley.app;
 
 import java.util.List;
+import org.parley.muc.MucConfig;
+import org.parley.muc.MucService;
 import org.parley.storage.Storage;
 import org.parley.storage.jdbc.JdbcStorage;
 import org.parley.xmpp.config.ConfigException;
@@ -10,17 +12,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running Parley node: storage, certificates and the XMPP server, started in that order and stopped in
- * the reverse. The launcher and the black-box tests start the server through this same class.
+ * One running Parley node: storage, certificates, the XMPP server and its services (MUC), started in that order
+ * and stopped in the reverse. The launcher and the black-box tests start the server through this same class.
  */
 public final class Parley implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Parley.class);
     private final Storage storage;
     private final XmppServer xmpp;
+    private final MucService muc;
 
-    private Parley(Storage storage, XmppServer xmpp) {
+    private Parley(Storage storage, XmppServer xmpp, MucService muc) {
         this.storage = storage;
         this.xmpp = xmpp;
+        this.muc = muc;
     }
 
     public static Parley start(ServerConfig config) throws ConfigException, InterruptedException {
@@ -29,9 +33,12 @@ public final class Parley implements AutoCloseable {
         var tls = certs.sniMapping();
         JdbcStorage storage = JdbcStorage.open(config.storage());
         log.info("storage: {}", storage.dataSourceDescription());
+        XmppServer xmpp = null;
         try {
-            return new Parley(storage, XmppServer.start(config, storage, tls));
-        } catch (InterruptedException | RuntimeException e) {
+            xmpp = XmppServer.start(config, storage, tls);
+            return new Parley(storage, xmpp, MucService.start(xmpp.context()));
+        } catch (ConfigException | InterruptedException | RuntimeException e) {
+            if (xmpp != null) xmpp.close();
             storage.close();
             throw e;
         }
@@ -41,21 +48,31 @@ public final class Parley implements AutoCloseable {
 
     public Storage storage() { return storage; }
 
+    /** The MUC services; {@link MucService#roomInfo} answers the HTTP room-size queries. */
+    public MucService muc() { return muc; }
+
     public int startTlsPort() { return xmpp.startTlsPort(); }
 
     public int directTlsPort() { return xmpp.directTlsPort(); }
 
+    /** The MUC goes first, so occupants hear it stop (status 332) before their streams close. */
     @Override
     public void close() {
         try {
-            xmpp.close();
+            muc.close();
         } finally {
-            storage.close();
+            try {
+                xmpp.close();
+            } finally {
+                storage.close();
+            }
         }
     }
 
     /** Problems {@code parley check} reports beyond those of the file itself. */
     static List<org.parley.xmpp.config.ConfigProblem> check(ServerConfig config) {
-        return HostCertificates.load(config).problems();
+        List<org.parley.xmpp.config.ConfigProblem> problems = new java.util.ArrayList<>(HostCertificates.load(config).problems());
+        problems.addAll(MucConfig.check(config.source(), config.hosts().stream().map(h -> h.domain()).toList()));
+        return problems;
     }
 }
