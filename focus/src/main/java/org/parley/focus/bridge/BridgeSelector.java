@@ -19,7 +19,8 @@ import org.parley.focus.FocusConfig.BridgeSettings;
  *       nothing else is left.
  *   <li>In order: a bridge the conference already uses in the participant's region; a new one in that region; a
  *       bridge the conference uses; a new one; then the same ignoring overload. Least loaded first in each step.
- *   <li>A bridge holding {@code max-participants-per-bridge} of this conference is full for it. A new bridge for a
+ *   <li>A bridge holding {@code max-participants-per-bridge} of this conference is full for it (unless no other
+ *       bridge is left: the cap is soft). A new bridge for a
  *       conference that already has one (a cascade) needs a relay id and, when versions are known, the same version.
  *       Without cascading a conference stays on its one bridge.
  * </ul>
@@ -40,12 +41,13 @@ public final class BridgeSelector {
      */
     public Bridge select(List<Bridge> all, Map<Bridge, Integer> inConference, String region, long nowMillis) {
         List<Bridge> existing = new ArrayList<>();
+        List<Bridge> full = new ArrayList<>();
         for (var e : inConference.entrySet()) {
             Bridge b = e.getKey();
             if (!b.operational()) continue;
             int cap = settings.maxParticipantsPerBridge();
-            if (settings.cascade() && cap > 0 && e.getValue() >= cap) continue;
-            existing.add(b);
+            if (settings.cascade() && cap > 0 && e.getValue() >= cap) full.add(b);
+            else existing.add(b);
         }
         if (!settings.cascade() && !existing.isEmpty()) {
             return least(existing, nowMillis);
@@ -87,6 +89,8 @@ public final class BridgeSelector {
         }
         steps.add(existing);
         steps.add(fresh);
+        // The cap is soft: with no other bridge left, a full one still takes the participant.
+        steps.add(full);
         for (List<Bridge> step : steps) {
             Bridge b = least(step, nowMillis);
             if (b != null) return b;

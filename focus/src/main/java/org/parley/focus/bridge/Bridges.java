@@ -103,7 +103,8 @@ public final class Bridges implements AutoCloseable {
             return;
         }
         if (p.getType() == Presence.Type.error) {
-            if (!brewery) log.warn("presence error from component SFU {}: {}", from, p.getError());
+            // A configured component SFU that is not connected bounces the focus's greeting; it is greeted again later.
+            if (!brewery) log.debug("component SFU {} not reachable: {}", from, p.getError() == null ? "error" : p.getError().getCondition());
             return;
         }
         if (p.getType() == Presence.Type.unavailable) {

@@ -437,6 +437,7 @@ public final class Conference {
     private void resolveFeatures(Participant q, Element presence) {
         String key = Capabilities.capsKey(presence);
         Set<String> direct = Capabilities.presenceFeatures(presence);
+        log.debug("{}: {} caps {} in {}", roomName, q.nick, key, presence.asXML());
         if (key == null) {
             q.features = direct;
             return;
@@ -464,6 +465,7 @@ public final class Conference {
             List<Participant> all = capsWaiting.remove(key);
             Set<String> features = outcome.isResult()
                     ? ctx.capabilities().learn(key, outcome.answer().getChildElement()) : Set.of();
+            log.debug("{}: features of {}: {} ({})", roomName, key, features, outcome.answer() == null ? "timeout" : outcome.answer().getType());
             if (all == null) return;
             for (Participant p : all) {
                 if (participants.get(p.nick) != p) continue;

@@ -59,6 +59,7 @@ class BridgeSelectorTest {
         assertThat(selector.select(List.of(a, b), use, null, 0)).isSameAs(a);
         use.put(a, 4);
         assertThat(selector.select(List.of(a, b), use, null, 0)).isSameAs(b);
+        assertThat(selector.select(List.of(a), use, null, 0)).isSameAs(a);
         BridgeSelector noCascade = new BridgeSelector(settings(4, false));
         assertThat(noCascade.select(List.of(a, b), use, null, 0)).isSameAs(a);
     }
