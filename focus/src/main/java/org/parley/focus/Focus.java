@@ -124,6 +124,7 @@ public final class Focus implements AutoCloseable {
         JID from = p.getFrom();
         if (from == null) return;
         if (p instanceof Presence pr) {
+            if (log.isDebugEnabled()) log.debug("presence {} from {} (conference {})", pr.getType(), from, conferences.get(from.toBareJID()) != null);
             if (config.mucDomains().contains(from.getDomain()) && conferences.get(from.toBareJID()) != null) {
                 conferences.presence(pr);
             } else if (bridges.handles(from)) {

@@ -138,7 +138,7 @@ public final class Conference {
         sendFocusPresence(true);
         joinTimer = exec.schedule(() -> {
             if (state == State.JOINING || state == State.CONFIGURING) {
-                log.warn("{}: the focus could not join within {}", roomName, config.joinTimeout());
+                log.warn("{}: the focus could not join within {} ({})", roomName, config.joinTimeout(), state);
                 end("join timeout", true);
             }
         }, config.joinTimeout().toMillis(), TimeUnit.MILLISECONDS);

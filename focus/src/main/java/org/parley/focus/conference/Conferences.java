@@ -45,11 +45,13 @@ public final class Conferences implements BridgeListener {
 
     /** A conference request the policy allowed: joins the room first if the conference is new. */
     public void request(JID room, IQ iq, ConferenceIq request) {
+        Conference[] created = new Conference[1];
         Conference c = byRoom.computeIfAbsent(room.toBareJID(), k -> {
-            Conference created = new Conference(ctx, new JID(room.toBareJID()), actors.forKey(k));
-            created.execute(created::start);
-            return created;
+            created[0] = new Conference(ctx, new JID(room.toBareJID()), actors.forKey(k));
+            return created[0];
         });
+        // Started only once it is in the map: the room's answer to the join may come back on another thread at once.
+        if (created[0] == c) c.execute(c::start);
         c.execute(() -> c.request(iq, request));
     }
 
