@@ -295,4 +295,22 @@ class FocusTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> a.remoteSources().get("badb").contains(extra));
         assertThat(a.remoteSources().get("badb")).doesNotContain(a.audioSsrc);
     }
+
+    @Test
+    void anSfuConnectedAsAComponentAnnouncesItselfByPresence() throws Exception {
+        var component = org.parley.it.sfu.ComponentSfu.connect(ParleyServer.get().componentPort(), "sfu.localhost", "sfu-secret", 0.05);
+        closing.add(component);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            var b = ParleyServer.get().parley().focus().focus().bridges().get(new JID("sfu.localhost"));
+            return b != null && b.failure() == null;
+        });
+        String room = room();
+        TestParticipant a = participant(room, "compa", false).join();
+        TestParticipant b = participant(room, "compb", true).join();
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.sid() != null && b.sid() != null);
+        assertThat(a.lastOffer().content("audio").transport().ufrag()).startsWith("component");
+        assertThat(component.logic.endpoints(room)).containsExactlyInAnyOrder("compa", "compb");
+        everyoneSeesEveryone(List.of(a, b));
+        await().atMost(Duration.ofSeconds(10)).until(() -> component.received.stream().anyMatch(s -> s.contains("healthcheck")));
+    }
 }
