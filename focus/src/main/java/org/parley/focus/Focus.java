@@ -38,6 +38,7 @@ public final class Focus implements AutoCloseable {
     private final Bridges bridges;
     private final Conferences conferences;
     private final ConferencePolicy policy;
+    private final IqClient iq;
 
     public Focus(FocusConfig config, XmppLink focusLink, XmppLink requestLink, FocusStateSink sink) {
         this.config = config;
@@ -49,7 +50,7 @@ public final class Focus implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        IqClient iq = new IqClient(focusLink);
+        this.iq = new IqClient(focusLink);
         this.bridges = new Bridges(config, iq, bridgeExec);
         this.conferences = new Conferences(config, iq, requestLink, bridges, sink, actors);
         bridges.addListener(conferences);
@@ -61,6 +62,9 @@ public final class Focus implements AutoCloseable {
     public Bridges bridges() { return bridges; }
 
     public Conferences conferences() { return conferences; }
+
+    /** The focus's IQ requests in flight (for tests and metrics). */
+    public int pendingRequests() { return iq.pendingCount(); }
 
     /** Joins the breweries and starts health checks. */
     public void start() {
@@ -130,6 +134,10 @@ public final class Focus implements AutoCloseable {
             } else if (bridges.handles(from)) {
                 bridges.onPresence(pr);
             }
+            return;
+        }
+        if (p instanceof IQ answer && !answer.isRequest()) {
+            this.iq.answer(answer);
             return;
         }
         if (p instanceof IQ iq && iq.isRequest()) {

@@ -11,8 +11,6 @@ import org.slf4j.LoggerFactory;
 import org.xmpp.component.Component;
 import org.xmpp.component.ComponentException;
 import org.xmpp.component.ComponentManager;
-import org.xmpp.component.IQResultListener;
-import org.xmpp.packet.IQ;
 import org.xmpp.packet.JID;
 import org.xmpp.packet.Packet;
 
@@ -108,17 +106,7 @@ public final class FocusService implements AutoCloseable {
 
         XmppLink link(Services services) {
             Endpoint self = this;
-            return new XmppLink() {
-                @Override
-                public void send(Packet packet) {
-                    services.sendPacket(self, packet);
-                }
-
-                @Override
-                public void query(IQ request, IQResultListener listener) {
-                    services.query(self, request, listener);
-                }
-            };
+            return packet -> services.sendPacket(self, packet);
         }
 
         @Override public String getName() { return name; }

@@ -8,7 +8,6 @@ import java.util.function.Predicate;
 import org.dom4j.DocumentHelper;
 import org.dom4j.Element;
 import org.parley.focus.xmpp.XmppLink;
-import org.xmpp.component.IQResultListener;
 import org.xmpp.packet.IQ;
 import org.xmpp.packet.Message;
 import org.xmpp.packet.Packet;
@@ -16,16 +15,20 @@ import org.xmpp.packet.Presence;
 
 /** The focus's links to the world in unit tests: records what it sends; tests answer its queries. */
 final class FakeXmpp {
-    record Query(IQ iq, IQResultListener listener) {}
+    /** A request the focus sent; answering it delivers the answer back to the focus. */
+    record Query(IQ iq, FakeXmpp net) {}
 
     final List<Packet> sent = new CopyOnWriteArrayList<>();
     final List<Query> queries = new CopyOnWriteArrayList<>();
     private final List<Object> taken = new CopyOnWriteArrayList<>();
+    /** Where answers go: the focus component's inbound side. */
+    volatile java.util.function.Consumer<Packet> deliver;
 
     XmppLink link() {
-        return new XmppLink() {
-            @Override public void send(Packet packet) { sent.add(packet.createCopy()); }
-            @Override public void query(IQ request, IQResultListener listener) { queries.add(new Query(request.createCopy(), listener)); }
+        return packet -> {
+            Packet copy = packet.createCopy();
+            if (copy instanceof IQ iq && iq.isRequest()) queries.add(new Query(iq, this));
+            else sent.add(copy);
         };
     }
 
@@ -79,7 +82,7 @@ final class FakeXmpp {
                 throw new IllegalArgumentException(e);
             }
         }
-        q.listener().receivedAnswer(result);
+        q.net().deliver.accept(result);
     }
 
     static void error(Query q, String errorXml) {
@@ -90,7 +93,7 @@ final class FakeXmpp {
         } catch (org.dom4j.DocumentException e) {
             throw new IllegalArgumentException(e);
         }
-        q.listener().receivedAnswer(result);
+        q.net().deliver.accept(result);
     }
 
     static <T> T await(java.util.function.Supplier<T> s, String what) {

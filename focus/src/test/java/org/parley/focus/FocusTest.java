@@ -36,6 +36,8 @@ class FocusTest {
 
     Focus start(String extra) throws Exception {
         focus = new Focus(config(extra), net.link(), requests.link(), FocusStateSink.NONE);
+        net.deliver = focus::onFocusJid;
+        requests.deliver = focus::onRequestDomain;
         focus.start();
         return focus;
     }
