@@ -532,7 +532,7 @@ public final class FocusBench {
             try {
                 handle(e);
             } catch (Exception ex) {
-                System.out.println("SFU: " + ex);
+                if (!socket.isClosed()) System.out.println("SFU: " + ex);
             }
         }
 
