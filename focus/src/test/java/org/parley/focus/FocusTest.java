@@ -31,7 +31,7 @@ class FocusTest {
 
     static FocusConfig config(String extra) throws Exception {
         VirtualHost host = new VirtualHost("localhost", List.of("PLAIN"), true, false, true, null, null);
-        return FocusConfig.read(ConfigFactory.parseString("focus { bridges.health-interval = 1h\n" + extra + " }"), List.of(host));
+        return FocusConfig.read(ConfigFactory.parseString("focus { bridges.health-interval = 1h\n" + extra + "\n }"), List.of(host));
     }
 
     Focus start(String extra) throws Exception {
@@ -375,5 +375,31 @@ class FocusTest {
         focus.onFocusJid(parse(terminate.replace("IQID", "t2").replace("SID", sid2)));
         IQ limited = (IQ) net.awaitSent(p -> "t2".equals(p.getID()));
         assertThat(limited.toXML()).contains("resource-constraint");
+    }
+
+    @Test
+    void componentSfusAreGreetedAndHealthChecked() throws Exception {
+        start("bridges { components = [\"sfu.localhost\"], health-interval = 300ms, health-timeout = 200ms }");
+        Packet hello = net.awaitSent(p -> p instanceof Presence && "sfu.localhost".equals(p.getTo().toString()));
+        assertThat(hello.getFrom().toString()).isEqualTo(FOCUS);
+        focus.onFocusJid(parse("<presence from='sfu.localhost' to='" + FOCUS + "'><stats xmlns='http://jitsi.org/protocol/colibri'>"
+                + "<stat name='stress_level' value='0.3'/><stat name='relay_id' value='r'/></stats></presence>"));
+        org.xmpp.packet.JID sfu = new org.xmpp.packet.JID("sfu.localhost");
+        FakeXmpp.await(() -> focus.bridges().get(sfu), "component bridge");
+        Query check = net.awaitQuery(iq -> childIs(iq, "healthcheck", "http://jitsi.org/protocol/healthcheck"));
+        FakeXmpp.error(check, "<error type='cancel'><internal-server-error xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>");
+        FakeXmpp.await(() -> focus.bridges().get(sfu).failure(), "failure");
+        assertThat(focus.bridges().get(sfu).failure()).contains("health check failed");
+        Query again = net.awaitQuery(iq -> childIs(iq, "healthcheck", "http://jitsi.org/protocol/healthcheck"));
+        answer(again, null);
+        FakeXmpp.await(() -> focus.bridges().get(sfu).failure() == null ? Boolean.TRUE : null, "recovery");
+        // A health check nobody answers fails the bridge too.
+        FakeXmpp.await(() -> focus.bridges().get(sfu).failure(), "timeout");
+        assertThat(focus.bridges().get(sfu).failure()).contains("timed out");
+        // Malformed stats are ignored, not fatal.
+        focus.onFocusJid(parse("<presence from='sfu.localhost' to='" + FOCUS + "'><stats xmlns='http://jitsi.org/protocol/colibri'>"
+                + "<stat name='stress_level' value='lots'/></stats></presence>"));
+        focus.onFocusJid(parse("<presence type='unavailable' from='sfu.localhost' to='" + FOCUS + "'/>"));
+        FakeXmpp.await(() -> focus.bridges().get(sfu) == null ? Boolean.TRUE : null, "gone");
     }
 }
