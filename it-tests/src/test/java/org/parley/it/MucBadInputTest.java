@@ -56,7 +56,7 @@ class MucBadInputTest {
 
     /** Alice owns the room, Bob takes part; both can still talk. */
     private void assertRoomWorks(MultiUserChat a, MultiUserChat b, int occupants) throws Exception {
-        assertThat(a.getOccupantsCount()).isEqualTo(occupants);
+        org.awaitility.Awaitility.await().atMost(MucTest.WAIT).until(() -> a.getOccupantsCount() == occupants);
         String text = "still here " + System.nanoTime();
         a.sendMessage(text);
         assertThat(next(b, 5000).getBody()).isEqualTo(text);

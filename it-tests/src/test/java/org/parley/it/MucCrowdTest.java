@@ -100,12 +100,13 @@ class MucCrowdTest {
         long t2 = System.nanoTime();
 
         // Everyone sees everyone (itself included, through its self-presence), each exactly once.
-        waitUntil(() -> seen.stream().allMatch(s -> s.available.size() == CLIENTS), 30);
+        waitUntil(() -> seen.stream().allMatch(s -> s.available.size() == CLIENTS), 60);
         for (int i = 0; i < CLIENTS; i++) {
             Seen s = seen.get(i);
             assertThat(s.available).as("client %d", i).hasSize(CLIENTS);
             assertThat(s.available.values()).as("client %d", i).allMatch(n -> n.get() == 1);
         }
+        waitUntil(() -> mucs.get(CLIENTS - 1).getOccupantsCount() == CLIENTS, 30);
         assertThat(mucs.get(CLIENTS - 1).getOccupantsCount()).isEqualTo(CLIENTS);
 
         // Every occupant changes its status once; each change reaches each other occupant once.
@@ -118,7 +119,7 @@ class MucCrowdTest {
             });
         }
         inParallel(changes);
-        waitUntil(() -> seen.stream().allMatch(s -> s.changed.size() == CLIENTS), 30);
+        waitUntil(() -> seen.stream().allMatch(s -> s.changed.size() == CLIENTS), 60);
         Thread.sleep(500); // duplicates, if any, would arrive now
         for (int i = 0; i < CLIENTS; i++) {
             Seen s = seen.get(i);

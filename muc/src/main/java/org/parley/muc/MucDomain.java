@@ -1,6 +1,5 @@
 package org.parley.muc;
 
-import io.netty.util.concurrent.EventExecutor;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,7 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.dom4j.Element;
 import org.parley.storage.StoredRoom;
 import org.parley.xmpp.router.Stanzas;
@@ -37,21 +35,17 @@ public final class MucDomain implements Component {
     private static final long LOAD_TIMEOUT_SECONDS = 60;
 
     private final ServiceSettings settings;
-    private final Function<String, EventExecutor> executors;
+    private final Function<String, Lane> lanes;
     private final RoomStore store;
     private final Clock clock;
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
-    private Supplier<Outbox> outboxes;
-    private final Function<MucDomain, Supplier<Outbox>> outboxFactory;
     private volatile boolean closing;
 
-    MucDomain(ServiceSettings settings, Function<String, EventExecutor> executors, RoomStore store, Clock clock,
-              Function<MucDomain, Supplier<Outbox>> outboxFactory) {
+    MucDomain(ServiceSettings settings, Function<String, Lane> lanes, RoomStore store, Clock clock) {
         this.settings = settings;
-        this.executors = executors;
+        this.lanes = lanes;
         this.store = store;
         this.clock = clock;
-        this.outboxFactory = outboxFactory;
     }
 
     // ---- Component ----
@@ -62,7 +56,7 @@ public final class MucDomain implements Component {
 
     @Override
     public void initialize(JID jid, ComponentManager manager) {
-        this.outboxes = outboxFactory.apply(this);
+        // Output goes through the lanes' outboxes, which route by the stanza's from.
     }
 
     /** Loads the persistent rooms; runs once, at registration, on the starting thread. */
@@ -94,9 +88,10 @@ public final class MucDomain implements Component {
     public void processPacket(Packet p) {
         if (closing || p.getTo() == null) return;
         String node = p.getTo().getNode();
-        String key = node != null ? node : "@" + (p.getFrom() == null ? "" : p.getFrom().toBareJID());
+        String key = node != null ? roomName(node) : "@" + (p.getFrom() == null ? "" : p.getFrom().toBareJID());
+        Lane lane = lanes.apply(key == null ? "" : key);
         try {
-            executors.apply(key).execute(() -> handle(p));
+            lane.execute(() -> handle(p, lane));
         } catch (RejectedExecutionException e) {
             log.debug("{} is stopping; dropped a stanza for {}", settings.domain(), p.getTo());
         }
@@ -105,8 +100,8 @@ public final class MucDomain implements Component {
     // ---- on the actors ----
 
     /** One step: the stanza, then everything it caused goes out. Runs on the executor for the stanza's room. */
-    void handle(Packet p) {
-        Outbox out = outboxes.get();
+    void handle(Packet p, Lane lane) {
+        Outbox out = lane.outbox();
         try {
             if (p.getTo().getNode() == null) serviceStanza(p, out);
             else roomStanza(p, out);
@@ -116,12 +111,37 @@ public final class MucDomain implements Component {
                 Room.error(p, new MucError(PacketError.Condition.internal_server_error, PacketError.Type.wait, null), out);
             }
         } finally {
-            out.flush();
+            lane.stepDone();
+        }
+    }
+
+    /**
+     * The room a localpart means, after nodeprep: the core hands addresses over as written (Tinder does not
+     * stringprep stanza addresses), and {@code Room@} and {@code room@} are one room. Plain lowercase ASCII, what
+     * nearly every client sends, is taken as is; null when the localpart is not valid.
+     */
+    String roomName(String node) {
+        boolean plain = true;
+        for (int i = 0; i < node.length() && plain; i++) {
+            char c = node.charAt(i);
+            plain = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+        }
+        if (plain && !node.isEmpty()) return node;
+        try {
+            return new JID(node, settings.domain(), null).getNode();
+        } catch (IllegalArgumentException e) {
+            return null;
         }
     }
 
     private void roomStanza(Packet p, Outbox out) {
-        String node = p.getTo().getNode();
+        String node = roomName(p.getTo().getNode());
+        if (node == null) {
+            boolean request = p instanceof IQ iq ? iq.isRequest() : !(p instanceof Presence pr && pr.getType() != null)
+                    && !(p instanceof Message m && m.getType() == Message.Type.error);
+            if (request) Room.error(p, new MucError(PacketError.Condition.jid_malformed, PacketError.Type.modify, "Not a valid room name"), out);
+            return;
+        }
         Room room = rooms.get(node);
         if (room != null) {
             room.handle(p, out);
@@ -232,7 +252,7 @@ public final class MucDomain implements Component {
     CompletableFuture<Optional<RoomInfo>> roomInfo(String name) {
         CompletableFuture<Optional<RoomInfo>> f = new CompletableFuture<>();
         try {
-            executors.apply(name).execute(() -> {
+            lanes.apply(name).execute(() -> {
                 try {
                     Room room = rooms.get(name);
                     f.complete(room == null ? Optional.empty() : Optional.of(room.info()));
@@ -253,13 +273,13 @@ public final class MucDomain implements Component {
         for (Room room : rooms.values()) {
             CompletableFuture<Void> f = new CompletableFuture<>();
             done.add(f);
+            Lane lane = lanes.apply(room.name);
             try {
-                executors.apply(room.name).execute(() -> {
-                    Outbox out = outboxes.get();
+                lane.execute(() -> {
                     try {
-                        room.shutdown(out);
+                        room.shutdown(lane.outbox());
                     } finally {
-                        out.flush();
+                        lane.flush();
                         f.complete(null);
                     }
                 });

@@ -2,7 +2,6 @@ package org.parley.muc;
 
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.EventExecutor;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,7 +34,7 @@ public final class MucService implements AutoCloseable {
 
     private final ServerContext server;
     private final DefaultEventExecutorGroup group;
-    private final EventExecutor[] executors;
+    private final Lane[] lanes;
     private final Map<String, MucDomain> domains = new LinkedHashMap<>();
     private volatile boolean closed;
 
@@ -43,9 +42,9 @@ public final class MucService implements AutoCloseable {
         this.server = server;
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         this.group = new DefaultEventExecutorGroup(n, new DefaultThreadFactory("muc", true));
-        List<EventExecutor> list = new ArrayList<>();
-        group.forEach(list::add);
-        this.executors = list.toArray(EventExecutor[]::new);
+        List<Lane> list = new ArrayList<>();
+        group.forEach(e -> list.add(new Lane(e, new SessionOutbox(server.sessions(), server.services()))));
+        this.lanes = list.toArray(Lane[]::new);
     }
 
     /**
@@ -62,8 +61,8 @@ public final class MucService implements AutoCloseable {
         }
         try {
             for (ServiceSettings s : config.services()) {
-                MucDomain domain = new MucDomain(s, muc::executor, new RoomStore(s.domain(), server.storage().rooms()),
-                        Clock.systemUTC(), d -> () -> new SessionOutbox(server.sessions(), d, server.services()));
+                MucDomain domain = new MucDomain(s, muc::lane, new RoomStore(s.domain(), server.storage().rooms()),
+                        Clock.systemUTC());
                 server.services().addComponent(s.domain(), domain);
                 muc.domains.put(s.domain(), domain);
             }
@@ -74,10 +73,11 @@ public final class MucService implements AutoCloseable {
         return muc;
     }
 
-    EventExecutor executor(String key) {
+    /** The lane (room thread) of a room name; the same name always gets the same lane. */
+    Lane lane(String key) {
         int h = key.hashCode();
         h ^= (h >>> 16);
-        return executors[Math.floorMod(h * 0x9E3779B1, executors.length)];
+        return lanes[Math.floorMod(h * 0x9E3779B1, lanes.length)];
     }
 
     /** The served MUC domains. */

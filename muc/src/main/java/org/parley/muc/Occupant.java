@@ -19,6 +19,8 @@ final class Occupant {
     Affiliation affiliation;
     /** The client's own presence content (status, show, caps, Jitsi's elements), without MUC elements. */
     Element payload;
+    /** When the occupant last got the room's full state again for a repeated join (System.nanoTime). */
+    long lastRejoin = System.nanoTime();
     private SharedStanza publicView;
     private SharedStanza jidView;
 

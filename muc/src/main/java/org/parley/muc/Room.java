@@ -33,6 +33,7 @@ final class Room {
     private static final Logger roomLog = LoggerFactory.getLogger("org.parley.muc.RoomLog");
     private static final int[] SELF = {110};
     private static final String RESERVED_NICK_NODE = "x-roomuser-item";
+    private static final long REJOIN_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
 
     final MucDomain service;
     final String name;
@@ -119,9 +120,16 @@ final class Room {
         Occupant o = byJid.get(pr.getFrom());
         Presence.Type type = pr.getType();
         if (type == null) {
-            if (o == null) join(pr, nick, creating, out);
-            else if (o.nick.equals(nick)) update(o, pr, out);
-            else changeNick(o, pr, nick, out);
+            if (o == null) {
+                join(pr, nick, creating, out);
+            } else if (o.nick.equals(nick)) {
+                update(o, pr, out);
+            } else {
+                String prepped = prep(nick);
+                if (prepped == null) error(pr, malformedNick(), out);
+                else if (o.nick.equals(prepped)) update(o, pr, out);
+                else changeNick(o, pr, prepped, out);
+            }
         } else if (type == Presence.Type.unavailable) {
             if (o != null) leave(o, pr, out);
         } else if (type == Presence.Type.error) {
@@ -140,9 +148,12 @@ final class Room {
             return;
         }
         Affiliation aff = affiliationOf(from);
-        String nick = requestedNick;
-        boolean nickModified = false;
+        // The core hands over addresses as the client wrote them (Tinder skips stringprep on stanza addresses); nicks
+        // are compared after resourceprep, and a nick that stringprep changed is reported with status 210.
+        String nick = prep(requestedNick);
+        boolean nickModified = nick != null && !nick.equals(requestedNick);
         try {
+            if (nick == null) throw malformedNick();
             if (!service.admits(from)) {
                 throw MucError.notAllowed("This service admits only the accounts it is configured for");
             }
@@ -160,9 +171,6 @@ final class Room {
                     && !c.password().equals(req.password())) {
                 throw new MucError(PacketError.Condition.not_authorized, PacketError.Type.auth, "A password is needed to enter this room");
             }
-            if (nick.isBlank()) {
-                throw new MucError(PacketError.Condition.jid_malformed, PacketError.Type.modify, "The nickname is empty");
-            }
             String reserved = reservedNickOf(from.toBareJID());
             if (reserved != null && !reserved.equals(nick)) {
                 nick = reserved;
@@ -178,12 +186,7 @@ final class Room {
             error(pr, e, out);
             return;
         }
-        // The address the client wrote, before stringprep: if stringprep changed the nick, that is status 210 too.
-        String rawTo = pr.getElement().attributeValue("to");
-        if (!nickModified && rawTo != null && !rawTo.substring(rawTo.indexOf('/') + 1).equals(nick)) nickModified = true;
-
-        JID occupantJid = nickModified ? new JID(name, service.domain(), nick) : new JID(name, service.domain(), nick, true);
-        nick = occupantJid.getResource();
+        JID occupantJid = new JID(name, service.domain(), nick, true);
         Occupant o = new Occupant(from, nick, occupantJid, occupantId(from.toBareJID()), defaultRole(aff), aff,
                 Presences.payload(pr.getElement()));
         boolean seesJids = seesJids(o);
@@ -224,7 +227,13 @@ final class Room {
         o.payload = Presences.payload(pr.getElement());
         o.changed();
         boolean rejoin = pr.getElement().element(QName.get("x", Ns.MUC)) != null;
+        long now = System.nanoTime();
+        if (rejoin && now - o.lastRejoin < REJOIN_INTERVAL_NANOS) {
+            // A full resend costs as much as the room is big; a client repeating joins only updates its presence.
+            rejoin = false;
+        }
         if (rejoin) {
+            o.lastRejoin = now;
             // XEP-0045 7.2.3 again: a client that sends a join while joined has lost its state; give it all.
             JoinRequest req;
             try {
@@ -247,7 +256,6 @@ final class Room {
             String reserved = reservedNickOf(o.bareJid);
             if (reserved != null) throw MucError.notAcceptable("Your nickname in this room is reserved as " + reserved);
             if (reservedBy(newNick) != null) throw MucError.conflict("That nickname is reserved by another user");
-            if (newNick.isBlank()) throw new MucError(PacketError.Condition.jid_malformed, PacketError.Type.modify, "The nickname is empty");
         } catch (MucError e) {
             error(pr, e, out);
             return;
@@ -318,6 +326,28 @@ final class Room {
             }
         }
         if (toSelf) out.shared(o.realJid, new SharedStanza(Presences.build(o, change, seesJids(o), selfCodes, id)));
+    }
+
+    /** The nick after resourceprep, or null when it is empty, blank or not a valid resource. */
+    private String prep(String nick) {
+        if (nick == null || nick.isBlank()) return null;
+        try {
+            return new JID(name, service.domain(), nick).getResource();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static MucError malformedNick() {
+        return new MucError(PacketError.Condition.jid_malformed, PacketError.Type.modify, "Not a valid nickname");
+    }
+
+    /** The occupant a stanza to {@code room/nick} means: by the nick as written, or after resourceprep. */
+    private Occupant occupantByNick(String nick) {
+        Occupant o = byNick.get(nick);
+        if (o != null) return o;
+        String prepped = prep(nick);
+        return prepped == null || prepped.equals(nick) ? null : byNick.get(prepped);
     }
 
     private boolean seesJids(Occupant recipient) {
@@ -428,10 +458,13 @@ final class Room {
     /** XEP-0045 7.5: a private message to one occupant, passed on from the sender's occupant JID. */
     private void messageToOccupant(Message m, String nick, Outbox out) {
         Occupant sender = byJid.get(m.getFrom());
-        Occupant target = byNick.get(nick);
+        Occupant target = occupantByNick(nick);
         if (m.getType() == Message.Type.error) {
-            // The answer to a private message (its bounce) goes back the same way.
-            if (sender != null && target != null) out.packet(forward(m, sender, target));
+            if (sender == null) return;
+            // An occupant whose client is gone bounces what the room sends it (Prosody kicks it the same way);
+            // other errors answer a private message and go back to its sender.
+            if (kickable(m.getElement())) remove(sender, Change.leave(sender, null, 333), null, out);
+            else if (target != null) out.packet(forward(m, sender, target));
             return;
         }
         try {
@@ -481,7 +514,7 @@ final class Room {
             JID to = invitees.get(i++);
             if (config.membersOnly() && affiliationOf(to).compareTo(Affiliation.MEMBER) < 0 && affiliationOf(to) != Affiliation.OUTCAST) {
                 // XEP-0045 7.8: inviting into a members-only room makes the invitee a member.
-                setAffiliation(to.toBareJID(), Affiliation.MEMBER, null, o.nick, out);
+                setAffiliation(to.toBareJID(), Affiliation.MEMBER, null, null, o.nick, out);
             }
             Message msg = new Message();
             msg.getElement().setQName(QName.get("message", Ns.CLIENT));
@@ -686,7 +719,7 @@ final class Room {
         applyConfig(s.config(), out);
         for (var e : changes.entrySet()) {
             Occupant actor = byJid.get(iq.getFrom());
-            setAffiliation(e.getKey(), e.getValue(), null, actor == null ? null : actor.nick, out);
+            setAffiliation(e.getKey(), e.getValue(), null, null, actor == null ? null : actor.nick, out);
         }
         if (!changes.isEmpty() && config.persistent()) persist();
         out.packet(Ns.result(iq));
@@ -840,7 +873,7 @@ final class Room {
                 if (role == null) throw MucError.badRequest("Unknown role " + roleValue);
                 String nick = item.attributeValue("nick");
                 if (nick == null) throw MucError.badRequest("A role change names the occupant by nick");
-                Occupant target = byNick.get(nick);
+                Occupant target = occupantByNick(nick);
                 if (target == null) throw MucError.itemNotFound("No occupant with that nickname");
                 checkRoleChange(actor, target, role);
                 roleChanges.add(new RoleChange(target, role, reason));
@@ -856,20 +889,28 @@ final class Room {
                         throw new MucError(PacketError.Condition.jid_malformed, PacketError.Type.modify, "Not a JID: " + target);
                     }
                 } else if (item.attributeValue("nick") != null) {
-                    Occupant o = byNick.get(item.attributeValue("nick"));
+                    Occupant o = occupantByNick(item.attributeValue("nick"));
                     if (o == null) throw MucError.itemNotFound("No occupant with that nickname");
                     target = o.bareJid;
                 } else {
                     throw MucError.badRequest("An affiliation change names a jid");
                 }
                 checkAffiliationChange(actorAff, target, aff);
+                // With a jid, a nick reserves that nickname for the user (XEP-0045 9.3); alone, it names the occupant.
+                String reserve = item.attributeValue("jid") != null ? item.attributeValue("nick") : null;
+                if (reserve != null) {
+                    reserve = prep(reserve);
+                    if (reserve == null) throw malformedNick();
+                    String holder = reservedBy(reserve);
+                    if (holder != null && !holder.equals(target)) throw MucError.conflict("That nickname is reserved by another user");
+                }
                 planned.put(target, aff);
-                affChanges.add(new AffChange(target, aff, reason, item.attributeValue("nick")));
+                affChanges.add(new AffChange(target, aff, reason, reserve));
             }
         }
         if (!planned.isEmpty()) checkOwnersRemain(planned);
         String actorNick = actor == null ? null : actor.nick;
-        for (AffChange c : affChanges) setAffiliation(c.jid(), c.affiliation(), c.reason(), actorNick, out);
+        for (AffChange c : affChanges) setAffiliation(c.jid(), c.affiliation(), c.reason(), c.nick(), actorNick, out);
         for (RoleChange c : roleChanges) {
             if (byNick.get(c.target().nick) == c.target()) setRole(c.target(), c.role(), c.reason(), actorNick, out);
         }
@@ -904,12 +945,13 @@ final class Room {
     }
 
     /** Records an affiliation and applies it to whoever holds it in the room (XEP-0045 9 and 10). */
-    private void setAffiliation(String target, Affiliation aff, String reason, String actorNick, Outbox out) {
+    private void setAffiliation(String target, Affiliation aff, String reason, String reserveNick, String actorNick, Outbox out) {
         AffiliationEntry old = affiliations.get(target);
         if (aff == Affiliation.NONE) {
             affiliations.remove(target);
         } else {
-            affiliations.put(target, new AffiliationEntry(aff, old == null ? null : old.nick(), reason));
+            String nick = reserveNick != null ? reserveNick : old == null ? null : old.nick();
+            affiliations.put(target, new AffiliationEntry(aff, nick, reason));
         }
         for (Occupant o : List.copyOf(byNick.values())) {
             if (!o.bareJid.equals(target) && !o.realJid.getDomain().equals(target)) continue;
@@ -951,7 +993,7 @@ final class Room {
     /** XEP-0045 private IQs: between occupants, with the requester's id sealed so only its answer finds the way back. */
     private void iqToOccupant(IQ iq, String nick, Outbox out) {
         Occupant sender = byJid.get(iq.getFrom());
-        Occupant target = byNick.get(nick);
+        Occupant target = occupantByNick(nick);
         if (iq.isRequest()) {
             try {
                 if (sender == null) throw new MucError(PacketError.Condition.not_acceptable, PacketError.Type.cancel, "You are not in this room");

@@ -10,28 +10,27 @@ import org.parley.xmpp.session.ClientSession;
 import org.parley.xmpp.session.SharedStanza;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.parley.xmpp.service.Services;
 import org.xmpp.component.Component;
-import org.xmpp.component.ComponentManager;
 import org.xmpp.packet.JID;
 import org.xmpp.packet.Packet;
 
 /**
- * The production {@link Outbox}: stanzas for local sessions are grouped by the sessions' event loops and handed
- * over as one task per loop, where each goes out through {@link ClientSession#deliverShared} (shared bytes) or
- * {@link ClientSession#deliver}; anything else (other services, no session) goes through the router.
+ * The production {@link Outbox}, one per room thread (shared by the MUC domains): stanzas for local sessions are
+ * grouped by the sessions' event loops and handed over as one task per loop, where each goes out through
+ * {@link ClientSession#deliverShared} (shared bytes) or {@link ClientSession#deliver}; anything else (other services,
+ * no session) goes through the router as sent by the MUC domain it is from.
  */
 final class SessionOutbox implements Outbox {
     private static final Logger log = LoggerFactory.getLogger(SessionOutbox.class);
     private final SessionRegistry sessions;
-    private final Component component;
-    private final ComponentManager manager;
+    private final Services services;
     private final IdentityHashMap<EventExecutor, Batch> batches = new IdentityHashMap<>(4);
     private List<Packet> routed;
 
-    SessionOutbox(SessionRegistry sessions, Component component, ComponentManager manager) {
+    SessionOutbox(SessionRegistry sessions, Services services) {
         this.sessions = sessions;
-        this.component = component;
-        this.manager = manager;
+        this.services = services;
     }
 
     @Override
@@ -83,7 +82,8 @@ final class SessionOutbox implements Outbox {
         if (routed != null) {
             for (Packet p : routed) {
                 try {
-                    manager.sendPacket(component, p);
+                    Component from = p.getFrom() == null ? null : services.get(p.getFrom().getDomain());
+                    if (from != null) services.sendPacket(from, p);
                 } catch (Exception e) {
                     log.warn("could not route {}", p.getTo(), e);
                 }

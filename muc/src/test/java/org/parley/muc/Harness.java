@@ -24,6 +24,7 @@ import org.xmpp.packet.Packet;
 /** One MUC domain driven synchronously, with everything it sends recorded per recipient. */
 final class Harness {
     final MucDomain domain;
+    final Lane lane;
     final List<Sent> sent = new ArrayList<>();
     final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
     final MemoryRooms repository;
@@ -38,12 +39,14 @@ final class Harness {
 
     Harness(ServiceSettings settings, MemoryRooms repository) {
         this.repository = repository;
-        domain = new MucDomain(settings, key -> ImmediateEventExecutor.INSTANCE, new RoomStore(settings.domain(), repository),
-                clock, d -> Recorder::new);
+        Lane lane = new Lane(ImmediateEventExecutor.INSTANCE, new Recorder());
+        domain = new MucDomain(settings, key -> lane, new RoomStore(settings.domain(), repository), clock);
+        this.lane = lane;
         domain.initialize(new JID(settings.domain()), null);
         domain.start();
     }
 
+    /** Records at flush, as the production outbox hands over at flush. */
     final class Recorder implements Outbox {
         private final List<Sent> pending = new ArrayList<>();
 
@@ -73,7 +76,7 @@ final class Harness {
             }
             Packet p = Stanzas.wrap(e);
             p.setFrom(new JID(from));
-            domain.handle(p);
+            domain.handle(p, lane);
         } catch (org.dom4j.DocumentException ex) {
             throw new IllegalArgumentException(ex);
         }

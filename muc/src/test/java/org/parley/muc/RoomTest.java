@@ -613,5 +613,120 @@ class RoomTest {
         h.send(BOB, "<message to='" + ROOM + "' type='error'><error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
         assertThat(h.take(ALICE)).singleElement().asString().contains("code='333'");
         assertThat(h.domain.room("room").occupantCount()).isEqualTo(1);
+        // The router bounces a groupchat message to a vanished session back to the sender's occupant JID.
+        h.join(CAROL, ROOM, "carol");
+        h.clear();
+        h.send(CAROL, "<message to='" + ROOM + "/alice' type='error'><error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
+        assertThat(h.take(ALICE)).singleElement().asString().contains("code='333'").contains("from='" + ROOM + "/carol'");
+        // A refusal of a private message goes back to the sender instead.
+        h.join(CAROL, ROOM, "carol");
+        h.clear();
+        h.send(CAROL, "<message to='" + ROOM + "/alice' type='error' id='pm'><error type='auth'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
+        assertThat(h.take(ALICE)).singleElement().asString().contains("type='error'").contains("from='" + ROOM + "/carol'").contains("<forbidden");
+    }
+
+    @Test
+    void affiliationLossInAMembersOnlyRoomRemovesWith321() {
+        aliceAndBob();
+        h.send(ALICE, "<iq to='" + ROOM + "' type='set' id='m'><query xmlns='http://jabber.org/protocol/muc#admin'>"
+                + "<item jid='bob@localhost' affiliation='member'/></query></iq>");
+        h.send(ALICE, configSubmit("muc#roomconfig_membersonly", "1"));
+        h.clear();
+        h.send(ALICE, "<iq to='" + ROOM + "' type='set' id='r'><query xmlns='http://jabber.org/protocol/muc#admin'>"
+                + "<item jid='bob@localhost' affiliation='none'><reason>expired</reason></item></query></iq>");
+        assertThat(h.take(BOB)).singleElement().asString().contains("type='unavailable'").contains("code='321'")
+                .contains("code='110'").contains("<reason>expired</reason>");
+        assertThat(h.take(ALICE)).anyMatch(s -> s.contains("code='321'"));
+    }
+
+    @Test
+    void loggedRoomsSay170OnJoinAndOnChange() {
+        aliceAndBob();
+        h.send(ALICE, configSubmit("muc#roomconfig_enablelogging", "1"));
+        assertThat(h.take(BOB)).singleElement().asString().contains("code='170'").contains("code='104'");
+        h.join(CAROL, ROOM, "carol");
+        assertThat(h.take(CAROL)).anyMatch(s -> s.contains("code='110'") && s.contains("code='170'"));
+        h.send(ALICE, configSubmit("muc#roomconfig_enablelogging", "0"));
+        assertThat(h.take(CAROL)).singleElement().asString().contains("code='171'");
+    }
+
+    @Test
+    void reservedNicknamesAreEnforcedWith210() {
+        h.join(ALICE, ROOM, "alice");
+        h.send(ALICE, "<iq to='" + ROOM + "' type='set' id='r'><query xmlns='http://jabber.org/protocol/muc#admin'>"
+                + "<item jid='bob@localhost' affiliation='member' nick='Bobby'/></query></iq>");
+        assertThat(h.take(ALICE)).anyMatch(s -> s.contains("type='result'"));
+        // Someone else may not take Bob's nick; Bob entering as anything gets it, with 210.
+        h.join(CAROL, ROOM, "Bobby");
+        assertThat(h.take(CAROL)).singleElement().asString().contains("<conflict");
+        h.join(BOB, ROOM, "bob");
+        String self = h.take(BOB).stream().filter(s -> s.contains("code='110'")).findFirst().orElseThrow();
+        assertThat(self).contains("from='" + ROOM + "/Bobby'").contains("code='210'").contains("affiliation='member'");
+        // The disco query Smack's getReservedNickname() sends.
+        h.send(BOB, "<iq to='" + ROOM + "' type='get' id='q'><query xmlns='http://jabber.org/protocol/disco#info' node='x-roomuser-item'/></iq>");
+        assertThat(h.take(BOB)).singleElement().asString().contains("name='Bobby'");
+        h.send(BOB, "<presence to='" + ROOM + "/other'/>");
+        assertThat(h.take(BOB)).singleElement().asString().contains("<not-acceptable");
+    }
+
+    @Test
+    void stringprepChangingTheNickIsStatus210() {
+        h.join(ALICE, ROOM, "alice");
+        h.clear();
+        // U+00AD (soft hyphen) is mapped to nothing by resourceprep (RFC 3454 table B.1).
+        h.send(BOB, "<presence to='" + ROOM + "/An\u00ADna'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+        String self = h.take(BOB).stream().filter(s -> s.contains("code='110'")).findFirst().orElseThrow();
+        assertThat(self).contains("from='" + ROOM + "/Anna'").contains("code='210'");
+    }
+
+    @Test
+    void groupchatMessagesWithoutBodyAreBroadcastButNotKept() {
+        aliceAndBob();
+        h.send(BOB, "<message to='" + ROOM + "' type='groupchat'><json-message xmlns='http://jitsi.org/jitmeet'>{\"type\":\"e2e-ping\"}</json-message></message>");
+        assertThat(h.take(ALICE)).singleElement().asString().contains("<json-message xmlns='http://jitsi.org/jitmeet'>");
+        assertThat(h.domain.room("room").history().size()).isZero();
+    }
+
+    @Test
+    void visitorsRequestVoiceAndModeratorsGrantIt() {
+        h.join(ALICE, ROOM, "alice");
+        h.send(ALICE, configSubmit("muc#roomconfig_moderatedroom", "1"));
+        h.join(BOB, ROOM, "bob");
+        assertThat(h.take(BOB)).anyMatch(s -> s.contains("code='110'") && s.contains("role='visitor'"));
+        h.clear();
+        h.send(BOB, "<message to='" + ROOM + "'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'>"
+                + "<value>http://jabber.org/protocol/muc#request</value></field><field var='muc#role'><value>participant</value></field></x></message>");
+        String request = h.take(ALICE).get(0);
+        assertThat(request).contains("from='" + ROOM + "'").contains("<value>" + BOB + "</value>").contains("var='muc#request_allow'");
+        h.send(ALICE, "<message to='" + ROOM + "'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'>"
+                + "<value>http://jabber.org/protocol/muc#request</value></field><field var='muc#roomnick'><value>bob</value></field>"
+                + "<field var='muc#request_allow'><value>true</value></field></x></message>");
+        assertThat(h.take(BOB)).singleElement().asString().contains("role='participant'").contains("code='110'");
+    }
+
+    @Test
+    void roomNamesAreComparedAfterNodeprep() {
+        h.join(ALICE, ROOM, "alice");
+        h.clear();
+        h.join(BOB, "Room@" + DOMAIN, "bob");
+        assertThat(h.take(BOB)).anyMatch(s -> s.contains("code='110'") && s.contains("from='" + ROOM + "/bob'"));
+        assertThat(h.take(ALICE)).singleElement().asString().contains("from='" + ROOM + "/bob'");
+        assertThat(h.domain.roomCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aRepeatedJoinIsAnUpdateUnlessTheClientLostItsState() {
+        aliceAndBob();
+        // Right after joining, a second join presence only updates (a client putting <x/> in every presence).
+        h.join(BOB, ROOM, "bob", "<show>away</show>");
+        assertThat(h.take(BOB)).singleElement().asString().contains("code='110'").contains("<show>away</show>");
+        assertThat(h.take(ALICE)).singleElement().asString().contains("<show>away</show>");
+        // Later, it is a rejoin: everyone's presence, its own, the subject again.
+        h.domain.room("room").occupants().forEach(o -> o.lastRejoin -= java.util.concurrent.TimeUnit.SECONDS.toNanos(11));
+        h.join(BOB, ROOM, "bob");
+        List<String> bob = h.take(BOB);
+        assertThat(bob).hasSize(3);
+        assertThat(bob.get(0)).contains("from='" + ROOM + "/alice'");
+        assertThat(bob.get(2)).contains("<subject/>");
     }
 }

@@ -41,6 +41,8 @@ public final class Bridges implements AutoCloseable {
     private final List<BridgeListener> listeners = new CopyOnWriteArrayList<>();
     /** Breweries we are in (our own presence came back). */
     private final Set<String> joined = ConcurrentHashMap.newKeySet();
+    /** Breweries that refused the focus (warned about once). */
+    private final Set<String> refusedBreweries = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     public Bridges(FocusConfig config, IqClient iq, ScheduledExecutorService exec) {
@@ -150,14 +152,20 @@ public final class Bridges implements AutoCloseable {
 
     private void ownBreweryPresence(Presence p, String room) {
         if (p.getType() == Presence.Type.error) {
-            log.warn("could not join brewery {}: {}; retrying in {}", room, p.getError() == null ? "error" : p.getError().getCondition(),
-                    config.bridges().healthInterval());
+            String why = p.getError() == null ? "error" : p.getError().getCondition().toXMPP();
+            if (refusedBreweries.add(room)) {
+                log.warn("could not join brewery {} ({}): is {} in the brewery service's allowed-jids? Retrying every {}",
+                        room, why, config.focusJid(), config.bridges().healthInterval());
+            } else {
+                log.debug("could not join brewery {} ({})", room, why);
+            }
             joined.remove(room);
         } else if (p.getType() == Presence.Type.unavailable) {
             log.warn("left brewery {}; rejoining", room);
             joined.remove(room);
             exec.schedule(() -> joinBrewery(room), 1, TimeUnit.SECONDS);
         } else if (joined.add(room)) {
+            refusedBreweries.remove(room);
             log.info("focus joined brewery {}", room);
         }
     }
