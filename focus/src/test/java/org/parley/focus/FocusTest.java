@@ -297,6 +297,15 @@ class FocusTest {
         assertThat(j.sid()).isNotEqualTo(sids.get("alice"));
         // Bob's sources are still known and offered to Alice on the new bridge.
         assertThat(offer.iq().toXML()).contains("2001");
+        answer(offer, null);
+        Query bobOffer = awaitJingle("bob", JingleAction.SESSION_INITIATE);
+        answer(bobOffer, null);
+        // Alice's new session brings a new video SSRC: Bob hears of the change once his new session is accepted.
+        focus.onFocusJid(parse(accept("alice", j.sid(), 1001, 1102)));
+        focus.onFocusJid(parse(accept("bob", Jingle.parse(bobOffer.iq().getChildElement()).sid(), 2001, 2002)));
+        Query removed = net.awaitQuery(iq -> iq.getTo().toString().endsWith("/bob") && iq.toXML().contains("source-remove"));
+        assertThat(removed.iq().toXML()).contains("1002").doesNotContain("1001");
+        net.awaitQuery(iq -> iq.getTo().toString().endsWith("/bob") && iq.toXML().contains("source-add") && iq.toXML().contains("1102"));
         assertThat(net.untakenQueries(iq -> iq.getTo().toString().endsWith("/jvb1"))).hasSize(toJvb1);
     }
 

@@ -87,6 +87,8 @@ public final class Conference {
     private final Map<Bridge, ColibriSession> sessions = new LinkedHashMap<>();
     private final ConferenceSources sources;
     private final Set<JID> excludedBridges = new HashSet<>();
+    /** Bridges this conference left behind when they failed: told to expire it if they come back. */
+    private final Set<Bridge> abandoned = new HashSet<>();
     private final Set<String> ownerGrantsPending = new HashSet<>();
     private final Map<String, List<Participant>> capsWaiting = new HashMap<>();
     private long joinCounter;
@@ -725,9 +727,10 @@ public final class Conference {
             return;
         }
         EndpointSources claimed = EndpointSources.fromContents(j.contents());
-        EndpointSources fresh;
+        ConferenceSources.Change change;
         try {
-            fresh = sources.validateAdd(p.nick, claimed);
+            // The accept carries the client's whole source set: a new session (restart, move) may bring new SSRCs.
+            change = sources.validateReplace(p.nick, claimed);
         } catch (SourceException e) {
             log.info("{}: session-accept from {} refused: {}", roomName, p.nick, e.getMessage());
             ctx.iq().send(Stanzas.error(iq, PacketError.Condition.bad_request, e.getMessage()));
@@ -738,10 +741,12 @@ public final class Conference {
         p.inviteFailures = 0;
         p.clientTransport = transport(j);
         p.initialLastN = initialLastN(j);
-        if (!fresh.isEmpty()) sources.add(p.nick, fresh);
+        if (!change.removed().isEmpty()) sources.remove(p.nick, change.removed());
+        if (!change.added().isEmpty()) sources.add(p.nick, change.added());
         updateEndpoint(p, p.clientTransport, true);
         updateRelays(p);
-        if (!fresh.isEmpty()) propagate(true, p, fresh);
+        if (!change.removed().isEmpty()) propagate(false, p, change.removed());
+        if (!change.added().isEmpty()) propagate(true, p, change.added());
         List<QueuedSources> queued = List.copyOf(p.queued);
         p.queued.clear();
         for (QueuedSources q : queued) {
@@ -935,6 +940,10 @@ public final class Conference {
     /** A bridge became usable: participants waiting for one are invited. */
     void bridgeUp(Bridge bridge) {
         excludedBridges.remove(bridge.jid());
+        if (abandoned.remove(bridge) && state == State.RUNNING && !sessions.containsKey(bridge)) {
+            // It hung and recovered: what it still holds of this conference is orphaned.
+            sendColibri(new ColibriSession(bridge), ConferenceModify.expireConference(meetingId), true, ok -> { }, err -> { });
+        }
         if (state == State.RUNNING && noBridge) maybeInvite();
     }
 
@@ -952,6 +961,7 @@ public final class Conference {
         log.warn("{}: moving {} participants off {} ({})", roomName, moved.size(), s.bridge.jid(), why);
         removeSession(s, expire);
         s.failed = true;
+        if (!expire && s.bridge.failure() != null && !"left".equals(s.bridge.failure())) abandoned.add(s.bridge);
         for (Participant p : moved) {
             if (p.sid != null && (p.state == SessionState.OFFERED || p.state == SessionState.ACTIVE)) {
                 sendJingle(p, ctx.offers().sessionTerminate(p.sid, ReasonCondition.SUCCESS, "moving"), o -> { });

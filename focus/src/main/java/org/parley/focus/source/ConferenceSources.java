@@ -51,7 +51,26 @@ public final class ConferenceSources {
      * repeated); the caller then {@link #add}s it.
      */
     public EndpointSources validateAdd(String endpoint, EndpointSources added) throws SourceException {
+        return validate(endpoint, get(endpoint), added);
+    }
+
+    /** What a full replacement of an endpoint's sources adds and removes. */
+    public record Change(EndpointSources added, EndpointSources removed) {
+        public boolean isEmpty() { return added.isEmpty() && removed.isEmpty(); }
+    }
+
+    /**
+     * Checks {@code claimed} as the endpoint's complete source set (a session-accept: a new session may bring new
+     * SSRCs) and returns what it adds and what of the current set it drops; the caller then {@link #remove}s and
+     * {@link #add}s those.
+     */
+    public Change validateReplace(String endpoint, EndpointSources claimed) throws SourceException {
+        validate(endpoint, EndpointSources.EMPTY, claimed);
         EndpointSources current = get(endpoint);
+        return new Change(claimed.minus(current), current.minus(claimed));
+    }
+
+    private EndpointSources validate(String endpoint, EndpointSources current, EndpointSources added) throws SourceException {
         Map<Long, String> mediaOf = new HashMap<>();
         for (Source s : current.audio()) mediaOf.put(s.ssrc(), EndpointSources.AUDIO);
         for (Source s : current.video()) mediaOf.put(s.ssrc(), EndpointSources.VIDEO);

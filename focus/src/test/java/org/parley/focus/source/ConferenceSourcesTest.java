@@ -83,4 +83,20 @@ class ConferenceSourcesTest {
         assertThat(colibri.mediaSources().get(1).sourceGroups()).hasSize(1);
         assertThat(EndpointSources.fromColibri(colibri).ssrcs()).containsExactly(1L, 2L, 3L, 4L);
     }
+
+    @Test
+    void aSessionAcceptReplacesTheWholeSet() throws Exception {
+        ConferenceSources c = new ConferenceSources(20, 20);
+        c.add("a", c.validateAdd("a", video(List.of(s(1, "a-v0"), s(2, "a-v0")), List.of(new SourceGroup("FID", List.of(1L, 2L))))));
+        c.add("b", c.validateAdd("b", video(List.of(s(3, "b-v0")), List.of())));
+        ConferenceSources.Change ch = c.validateReplace("a", video(List.of(s(2, "a-v0"), s(5, "a-v0")), List.of()));
+        assertThat(ch.removed().ssrcs()).containsExactly(1L);
+        assertThat(ch.removed().videoGroups()).hasSize(1);
+        assertThat(ch.added().ssrcs()).containsExactly(5L);
+        c.remove("a", ch.removed());
+        c.add("a", ch.added());
+        assertThat(c.get("a").ssrcs()).containsExactlyInAnyOrder(2L, 5L);
+        assertThatThrownBy(() -> c.validateReplace("a", video(List.of(s(3, "x")), List.of()))).hasMessageContaining("already used");
+        assertThat(c.validateReplace("a", c.get("a")).isEmpty()).isTrue();
+    }
 }
