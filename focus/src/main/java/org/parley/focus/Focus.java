@@ -51,7 +51,7 @@ public final class Focus implements AutoCloseable {
             return t;
         });
         this.iq = new IqClient(focusLink);
-        this.bridges = new Bridges(config, iq, bridgeExec);
+        this.bridges = new Bridges(config, iq, bridgeExec, sink);
         this.conferences = new Conferences(config, iq, requestLink, bridges, sink, actors);
         bridges.addListener(conferences);
         this.policy = new ConferencePolicy(config);

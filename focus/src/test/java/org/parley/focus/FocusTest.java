@@ -34,8 +34,21 @@ class FocusTest {
         return FocusConfig.read(ConfigFactory.parseString("focus { bridges.health-interval = 1h\n" + extra + "\n }"), List.of(host));
     }
 
+    /** Keeps what the focus reports for persistence. */
+    static final class RecordingSink implements FocusStateSink {
+        final List<org.parley.focus.state.ConferenceRecord> conferences = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<String> ended = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<org.parley.focus.state.BridgeRecord> bridges = new java.util.concurrent.CopyOnWriteArrayList<>();
+        @Override public void conferenceChanged(org.parley.focus.state.ConferenceRecord c) { conferences.add(c); }
+        @Override public void conferenceEnded(String room) { ended.add(room); }
+        @Override public void bridgeChanged(org.parley.focus.state.BridgeRecord b) { bridges.add(b); }
+        @Override public void bridgeRemoved(String jid) { }
+    }
+
+    private final RecordingSink sink = new RecordingSink();
+
     Focus start(String extra) throws Exception {
-        focus = new Focus(config(extra), net.link(), requests.link(), FocusStateSink.NONE);
+        focus = new Focus(config(extra), net.link(), requests.link(), sink);
         net.deliver = focus::onFocusJid;
         requests.deliver = focus::onRequestDomain;
         focus.start();
@@ -410,5 +423,33 @@ class FocusTest {
                 + "<stat name='stress_level' value='lots'/></stats></presence>"));
         focus.onFocusJid(parse("<presence type='unavailable' from='sfu.localhost' to='" + FOCUS + "'/>"));
         FakeXmpp.await(() -> focus.bridges().get(sfu) == null ? Boolean.TRUE : null, "gone");
+    }
+
+    @Test
+    void stateForPersistenceIsReportedAfterEachStep() throws Exception {
+        start("");
+        bridge("jvb1", 0.1, null);
+        java.util.Map<String, String> sids = conferenceWith("alice", "bob");
+        focus.onFocusJid(parse(accept("alice", sids.get("alice"), 1001, 1002)));
+        net.awaitSent(p -> "acc-alice".equals(p.getID()));
+        var last = FakeXmpp.await(() -> {
+            var c = sink.conferences.isEmpty() ? null : sink.conferences.get(sink.conferences.size() - 1);
+            return c != null && c.participants().stream().anyMatch(p -> "ACTIVE".equals(p.sessionState())) ? c : null;
+        }, "a record with an active session");
+        assertThat(last.room()).isEqualTo(ROOM);
+        assertThat(last.meetingId()).isEqualTo("meeting-1");
+        assertThat(last.bridgeSessions()).singleElement().satisfies(b -> {
+            assertThat(b.bridge()).isEqualTo("jvbbrewery@internal.localhost/jvb1");
+            assertThat(b.created()).isTrue();
+            assertThat(b.endpoints()).containsExactlyInAnyOrder("alice", "bob");
+        });
+        var alice = last.participants().stream().filter(p -> p.endpointId().equals("alice")).findFirst().orElseThrow();
+        assertThat(alice.sid()).isEqualTo(sids.get("alice"));
+        assertThat(alice.bridge()).isEqualTo("jvbbrewery@internal.localhost/jvb1");
+        assertThat(alice.sources().ssrcs()).containsExactlyInAnyOrder(1001L, 1002L);
+        assertThat(sink.bridges).anyMatch(b -> b.jid().endsWith("/jvb1") && b.stats() != null);
+        focus.onFocusJid(parse("<presence type='unavailable' from='" + ROOM + "/alice' to='" + FOCUS + "'/>"));
+        focus.onFocusJid(parse("<presence type='unavailable' from='" + ROOM + "/bob' to='" + FOCUS + "'/>"));
+        FakeXmpp.await(() -> sink.ended.contains(ROOM) ? Boolean.TRUE : null, "ended");
     }
 }

@@ -84,6 +84,13 @@ public final class Bridge {
         }
     }
 
+    /** When the focus allocated endpoints here recently (epoch millis), oldest first. */
+    public java.util.List<Long> recentAllocations() {
+        synchronized (recentAllocations) {
+            return java.util.List.copyOf(recentAllocations);
+        }
+    }
+
     /** Called when the focus allocates an endpoint here. */
     public void endpointAllocated(long nowMillis) {
         synchronized (recentAllocations) {

@@ -8,6 +8,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.parley.focus.FocusConfig;
+import org.parley.focus.state.BridgeRecord;
+import org.parley.focus.state.FocusStateSink;
 import org.parley.focus.xmpp.IqClient;
 import org.parley.focus.xmpp.Stanzas;
 import org.parley.jingle.focus.ColibriStats;
@@ -45,10 +47,17 @@ public final class Bridges implements AutoCloseable {
     private final Set<String> refusedBreweries = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
+    private final FocusStateSink sink;
+
     public Bridges(FocusConfig config, IqClient iq, ScheduledExecutorService exec) {
+        this(config, iq, exec, FocusStateSink.NONE);
+    }
+
+    public Bridges(FocusConfig config, IqClient iq, ScheduledExecutorService exec, FocusStateSink sink) {
         this.config = config;
         this.iq = iq;
         this.exec = exec;
+        this.sink = sink;
         this.self = config.occupantRealJid();
         for (JID b : config.bridges().breweries()) breweryRooms.add(b.toBareJID());
         componentDomains.addAll(config.bridges().components());
@@ -114,6 +123,7 @@ public final class Bridges implements AutoCloseable {
             if (gone != null) {
                 gone.fail("left");
                 log.info("bridge {} left", from);
+                if (sink != FocusStateSink.NONE) sink.bridgeRemoved(from.toString());
                 for (BridgeListener l : listeners) l.bridgeDown(gone, "left");
             }
             return;
@@ -140,6 +150,18 @@ public final class Bridges implements AutoCloseable {
             b.stats(stats, now);
             if (wasClosed && !b.closedToNewConferences()) for (BridgeListener l : listeners) l.bridgeUp(b);
         }
+        changed(b);
+    }
+
+    /** Reports a bridge's state to the sink (issue 8: load balancing resumes from the last known stats). */
+    private void changed(Bridge b) {
+        if (sink == FocusStateSink.NONE) return;
+        sink.bridgeChanged(record(b));
+    }
+
+    public static BridgeRecord record(Bridge b) {
+        return new BridgeRecord(b.jid().toString(), b.kind().name(), b.stats(), b.lastSeenMillis(), b.failure(),
+                b.recentAllocations());
     }
 
     private static void validate(ColibriStats s) {
@@ -214,6 +236,7 @@ public final class Bridges implements AutoCloseable {
             } else if (b.failure() != null && !"left".equals(b.failure())) {
                 log.info("bridge {} healthy again", b.jid());
                 b.recover();
+                changed(b);
                 for (BridgeListener l : listeners) l.bridgeUp(b);
             }
         });
@@ -223,6 +246,7 @@ public final class Bridges implements AutoCloseable {
         if (b.failure() != null) return;
         b.fail(why);
         log.warn("bridge {} failed: {}", b.jid(), why);
+        changed(b);
         for (BridgeListener l : listeners) l.bridgeDown(b, why);
     }
 
