@@ -172,13 +172,14 @@ public final class Focus implements AutoCloseable {
     /** Ends the conferences (expiring them on the bridges), leaves the rooms and breweries, stops the threads. */
     @Override
     public void close() {
-        conferences.stopAll();
-        bridges.close();
         try {
-            Thread.sleep(100);
+            conferences.stopAll().get(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.warn("not every conference ended within 5 s");
         }
+        bridges.close();
         actors.close();
         bridgeExec.shutdownNow();
         try {

@@ -90,8 +90,20 @@ public final class Conferences implements BridgeListener {
         return out;
     }
 
-    /** Ends every conference (expiring them on the bridges) and leaves the rooms. */
-    public void stopAll() {
-        for (Conference c : byRoom.values()) c.execute(c::stop);
+    /** Ends every conference (expiring them on the bridges) and leaves the rooms; completes when all have. */
+    public java.util.concurrent.CompletableFuture<Void> stopAll() {
+        List<java.util.concurrent.CompletableFuture<Void>> done = new java.util.ArrayList<>();
+        for (Conference c : byRoom.values()) {
+            java.util.concurrent.CompletableFuture<Void> f = new java.util.concurrent.CompletableFuture<>();
+            c.execute(() -> {
+                try {
+                    c.stop();
+                } finally {
+                    f.complete(null);
+                }
+            });
+            done.add(f);
+        }
+        return java.util.concurrent.CompletableFuture.allOf(done.toArray(java.util.concurrent.CompletableFuture[]::new));
     }
 }
