@@ -1,6 +1,8 @@
 package org.parley.app;
 
 import java.util.List;
+import org.parley.focus.FocusConfig;
+import org.parley.focus.FocusService;
 import org.parley.http.HttpConfig;
 import org.parley.http.HttpTransports;
 import org.parley.muc.MucConfig;
@@ -15,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running Parley node: storage, certificates, the XMPP server, its services (MUC) and its HTTP
- * transports, started in that order and stopped in the reverse. The launcher and the black-box tests start
+ * One running Parley node: storage, certificates, the XMPP server, its services (MUC, then the focus) and
+ * its HTTP transports, started in that order and stopped in the reverse. The launcher and the black-box tests start
  * the server through this same class.
  */
 public final class Parley implements AutoCloseable {
@@ -24,12 +26,14 @@ public final class Parley implements AutoCloseable {
     private final Storage storage;
     private final XmppServer xmpp;
     private final MucService muc;
+    private final FocusService focus;
     private final HttpTransports http;
 
-    private Parley(Storage storage, XmppServer xmpp, MucService muc, HttpTransports http) {
+    private Parley(Storage storage, XmppServer xmpp, MucService muc, FocusService focus, HttpTransports http) {
         this.storage = storage;
         this.xmpp = xmpp;
         this.muc = muc;
+        this.focus = focus;
         this.http = http;
     }
 
@@ -41,12 +45,15 @@ public final class Parley implements AutoCloseable {
         log.info("storage: {}", storage.dataSourceDescription());
         XmppServer xmpp = null;
         MucService muc = null;
+        FocusService focus = null;
         try {
             xmpp = XmppServer.start(config, storage, tls, certs.materials());
             muc = MucService.start(xmpp.context());
+            focus = FocusService.start(xmpp.context());
             HttpTransports http = HttpTransports.start(xmpp, tls, new RoomSizeEndpoint(muc, config.hosts().get(0).domain()));
-            return new Parley(storage, xmpp, muc, http);
+            return new Parley(storage, xmpp, muc, focus, http);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
+            if (focus != null) focus.close();
             if (muc != null) muc.close();
             if (xmpp != null) xmpp.close();
             storage.close();
@@ -60,6 +67,9 @@ public final class Parley implements AutoCloseable {
 
     /** The MUC services; {@link MucService#roomInfo} answers the HTTP room-size queries. */
     public MucService muc() { return muc; }
+
+    /** The conference focus (its {@link FocusService#focus()} is null when disabled). */
+    public FocusService focus() { return focus; }
 
     public int startTlsPort() { return xmpp.startTlsPort(); }
 
@@ -76,19 +86,26 @@ public final class Parley implements AutoCloseable {
 
     public HttpTransports http() { return http; }
 
-    /** HTTP first (no new sessions), then the MUC, so occupants hear it stop (status 332) before their streams close. */
+    /**
+     * HTTP first (no new sessions), then the focus (it expires its conferences on the bridges and leaves the
+     * rooms), then the MUC, so occupants hear it stop (status 332) before their streams close.
+     */
     @Override
     public void close() {
         try {
             http.close();
         } finally {
             try {
-                muc.close();
+                focus.close();
             } finally {
                 try {
-                    xmpp.close();
+                    muc.close();
                 } finally {
-                    storage.close();
+                    try {
+                        xmpp.close();
+                    } finally {
+                        storage.close();
+                    }
                 }
             }
         }
@@ -103,6 +120,7 @@ public final class Parley implements AutoCloseable {
             problems.addAll(e.problems());
         }
         problems.addAll(MucConfig.check(config.source(), config.hosts().stream().map(h -> h.domain()).toList()));
+        problems.addAll(FocusConfig.check(config.source(), config.hosts()));
         return problems;
     }
 }
