@@ -1,6 +1,8 @@
 package org.parley.app;
 
 import java.util.List;
+import org.parley.focus.FocusConfig;
+import org.parley.focus.FocusService;
 import org.parley.http.HttpConfig;
 import org.parley.http.HttpTransports;
 import org.parley.http.admin.AdminConfig;
@@ -17,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running Parley node: storage, certificates, the XMPP server, its services (MUC) and its HTTP
- * transports, started in that order and stopped in the reverse. The launcher and the black-box tests start
+ * One running Parley node: storage, certificates, the XMPP server, its services (MUC, then the focus) and
+ * its HTTP transports, started in that order and stopped in the reverse. The launcher and the black-box tests start
  * the server through this same class.
  */
 public final class Parley implements AutoCloseable {
@@ -26,13 +28,16 @@ public final class Parley implements AutoCloseable {
     private final Storage storage;
     private final XmppServer xmpp;
     private final MucService muc;
+    private final FocusService focus;
     private final HttpTransports http;
     private final AdminListener admin;
 
-    private Parley(Storage storage, XmppServer xmpp, MucService muc, HttpTransports http, AdminListener admin) {
+    private Parley(Storage storage, XmppServer xmpp, MucService muc, FocusService focus, HttpTransports http,
+                   AdminListener admin) {
         this.storage = storage;
         this.xmpp = xmpp;
         this.muc = muc;
+        this.focus = focus;
         this.http = http;
         this.admin = admin;
     }
@@ -45,21 +50,24 @@ public final class Parley implements AutoCloseable {
         log.info("storage: {}", storage.dataSourceDescription());
         XmppServer xmpp = null;
         MucService muc = null;
+        FocusService focus = null;
         HttpTransports http = null;
         AdminListener admin = null;
         try {
             xmpp = XmppServer.start(config, storage, tls, certs.materials());
             muc = MucService.start(xmpp.context());
+            focus = FocusService.start(xmpp.context());
             http = HttpTransports.start(xmpp, tls, new RoomSizeEndpoint(muc, config.hosts().get(0).domain()));
             admin = AdminListener.start(xmpp);
             if (admin != null) {
                 admin.api().add(new RoomsSection(muc));
                 admin.api().ready(true, null);
             }
-            return new Parley(storage, xmpp, muc, http, admin);
+            return new Parley(storage, xmpp, muc, focus, http, admin);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             if (admin != null) admin.close();
             if (http != null) http.close();
+            if (focus != null) focus.close();
             if (muc != null) muc.close();
             if (xmpp != null) xmpp.close();
             storage.close();
@@ -73,6 +81,9 @@ public final class Parley implements AutoCloseable {
 
     /** The MUC services; {@link MucService#roomInfo} answers the HTTP room-size queries. */
     public MucService muc() { return muc; }
+
+    /** The conference focus (its {@link FocusService#focus()} is null when disabled). */
+    public FocusService focus() { return focus; }
 
     public int startTlsPort() { return xmpp.startTlsPort(); }
 
@@ -96,8 +107,9 @@ public final class Parley implements AutoCloseable {
     public int adminPort() { return admin == null ? -1 : admin.port(); }
 
     /**
-     * Not ready first (load balancers stop sending), then HTTP (no new sessions), then the MUC, so occupants hear
-     * it stop (status 332) before their streams close; the admin listener answers until the XMPP server goes.
+     * Not ready first (load balancers stop sending), then HTTP (no new sessions), then the focus (it expires its
+     * conferences on the bridges and leaves the rooms), then the MUC, so occupants hear it stop (status 332) before
+     * their streams close; the admin listener answers until the XMPP server goes.
      */
     @Override
     public void close() {
@@ -106,15 +118,19 @@ public final class Parley implements AutoCloseable {
             http.close();
         } finally {
             try {
-                muc.close();
+                focus.close();
             } finally {
                 try {
-                    if (admin != null) admin.close();
+                    muc.close();
                 } finally {
                     try {
-                        xmpp.close();
+                        if (admin != null) admin.close();
                     } finally {
-                        storage.close();
+                        try {
+                            xmpp.close();
+                        } finally {
+                            storage.close();
+                        }
                     }
                 }
             }
@@ -135,6 +151,7 @@ public final class Parley implements AutoCloseable {
             problems.addAll(e.problems());
         }
         problems.addAll(MucConfig.check(config.source(), config.hosts().stream().map(h -> h.domain()).toList()));
+        problems.addAll(FocusConfig.check(config.source(), config.hosts()));
         return problems;
     }
 }

@@ -30,6 +30,12 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
     public static final String ADMIN_TOKEN = "it-admin-token-0123456789";
     /** coturn's static-auth-secret of the configured TURN servers. */
     public static final String TURN_SECRET = "it-turn-secret";
+    /** The account the test SFUs log in with to join the focus's brewery. */
+    public static final String SFU_USER = "it-sfu";
+    /** The focus's own JID (its domain is a focus service, not a virtual host). */
+    public static final String FOCUS_JID = "focus@auth.localhost";
+    /** Participants of one conference per test SFU before the focus cascades. */
+    public static final int FOCUS_CAP = 4;
 
     private EmbeddedPostgres postgres;
     private Parley parley;
@@ -75,6 +81,7 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                   components = [
                     { domain = "component.localhost", secret = "component-secret", max-connections = 2 }
                     { domain = "solo.localhost", secret = "solo-secret-1", max-connections = 1 }
+                    { domain = "sfu.localhost", secret = "sfu-secret", max-connections = 1 }
                   ]
                   http {
                     listeners {
@@ -83,7 +90,7 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                       tls { bind = "127.0.0.1", port = 0 }
                     }
                   }
-                  admin { bind = "127.0.0.1", port = 0, token = "%s" }
+                  admin { bind = "127.0.0.1", port = 0, token = "it-admin-token-0123456789" }
                   turn {
                     secret = "it-turn-secret"
                     ttl = 1h
@@ -104,17 +111,29 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                   storage { url = "%s", user = "postgres", password = "postgres", pool-size = 4 }
                   muc {
                     services = [
-                      # Meetings as Jitsi runs them: open, unlocked, non-anonymous.
-                      { domain = "conference.{host}" }
+                      # Meetings as Jitsi runs them: open, unlocked, non-anonymous; the focus owns every room.
+                      { domain = "conference.{host}", admins = ["%5$s"] }
                       # XEP-0045's own defaults: new rooms locked until configured, semi-anonymous.
                       { domain = "rooms.{host}", lock-new-rooms = true, room-defaults { whois = "moderators" } }
                       # The brewery: only the bridge account (and the service admin) may enter.
-                      { domain = "internal.{host}", allowed-jids = ["%s@{host}"], room-creators = [],
-                        admins = ["%s@{host}"], room-defaults { public = false } }
+                      # (and the focus's brewery, jvbbrewery, which the focus creates and the test SFUs join).
+                      { domain = "internal.{host}", allowed-jids = ["%3$s@{host}", "%6$s@{host}", "%5$s"], room-creators = [],
+                        admins = ["%4$s@{host}", "%5$s"], room-defaults { public = false } }
                     ]
                   }
+                  focus {
+                    bridges {
+                      components = ["sfu.localhost"]
+                      max-participants-per-bridge = %7$d
+                      health-interval = 2s
+                      health-timeout = 1s
+                    }
+                    colibri.timeout = 2s
+                    jingle.timeout = 5s
+                  }
                 }
-                """.formatted(dataDir.resolve("state"), ADMIN_TOKEN, postgres.getJdbcUrl("postgres", "postgres"), BRIDGE_USER, FOCUS_USER));
+                """.formatted(dataDir.resolve("state"), postgres.getJdbcUrl("postgres", "postgres"), BRIDGE_USER, FOCUS_USER,
+                        FOCUS_JID, SFU_USER, FOCUS_CAP));
         ServerConfig config = ConfigLoader.load(conf);
         parley = Parley.start(config);
         trust = trustManagerFor(dataDir.resolve("state/certs/localhost.crt"));

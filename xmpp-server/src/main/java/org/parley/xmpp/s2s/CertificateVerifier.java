@@ -2,14 +2,12 @@ package org.parley.xmpp.s2s;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.IDN;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateFactory;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
@@ -17,13 +15,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
+import org.parley.xmpp.tls.TlsMaterial;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 final class CertificateVerifier {
     private static final Logger log = LoggerFactory.getLogger(CertificateVerifier.class);
-    private static final int SAN_DNS_NAME = 2;
 
     private final Set<TrustAnchor> anchors;
     private final Set<X509Certificate> anchorCertificates;
@@ -98,54 +92,11 @@ final class CertificateVerifier {
 
     /** SAN dNSNames, or the subject CN when there are none (RFC 6125 section 6.4.4). */
     static List<String> dnsNames(X509Certificate cert) {
-        List<String> names = new ArrayList<>();
-        try {
-            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
-            if (sans != null) {
-                for (List<?> san : sans) {
-                    if (san.size() >= 2 && Integer.valueOf(SAN_DNS_NAME).equals(san.get(0)) && san.get(1) instanceof String s) {
-                        names.add(s);
-                    }
-                }
-            }
-        } catch (CertificateParsingException e) {
-            return names;
-        }
-        if (!names.isEmpty()) return names;
-        try {
-            for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
-                if (rdn.getType().equalsIgnoreCase("CN")) names.add(String.valueOf(rdn.getValue()));
-            }
-        } catch (InvalidNameException e) {
-            // No usable CN.
-        }
-        return names;
+        return TlsMaterial.dnsNames(cert);
     }
 
     /** Whether one of {@code names} matches {@code domain}; "*." only as the whole left-most label. */
     static boolean covers(List<String> names, String domain) {
-        String host = normalize(domain);
-        if (host == null) return false;
-        for (String name : names) {
-            String n = normalize(name);
-            if (n == null) continue;
-            if (n.equals(host)) return true;
-            if (n.startsWith("*.") && n.length() > 2) {
-                int dot = host.indexOf('.');
-                if (dot > 0 && host.substring(dot + 1).equals(n.substring(2))) return true;
-            }
-        }
-        return false;
-    }
-
-    private static String normalize(String name) {
-        if (name == null || name.isEmpty()) return null;
-        String s = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
-        try {
-            if (s.startsWith("*.")) return "*." + IDN.toASCII(s.substring(2), IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
-            return IDN.toASCII(s, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        return TlsMaterial.covers(names, domain);
     }
 }

@@ -49,12 +49,18 @@ public final class ServerContext {
     private final ExternalComponents components;
     private final S2s s2s;
     /** For timeouts that belong to no connection (service queries). */
-    private final java.util.concurrent.ScheduledExecutorService timer =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "parley-timer");
-                t.setDaemon(true);
-                return t;
-            });
+    private final java.util.concurrent.ScheduledThreadPoolExecutor timer = newTimer();
+
+    /** Cancelled timeouts (answered queries) leave the queue at once instead of waiting out their delay. */
+    private static java.util.concurrent.ScheduledThreadPoolExecutor newTimer() {
+        var t = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "parley-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        return t;
+    }
 
     public ServerContext(ServerConfig config, Storage storage) {
         this.config = config;

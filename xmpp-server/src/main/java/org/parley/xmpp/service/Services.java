@@ -41,7 +41,22 @@ public final class Services implements ComponentManager {
     private final ScheduledExecutorService timer;
     private volatile Router router;
 
-    private record Pending(JID service, JID peer, IQResultListener listener) {}
+    private static final class Pending {
+        final JID service;
+        final JID peer;
+        final IQResultListener listener;
+        volatile java.util.concurrent.ScheduledFuture<?> timeout;
+
+        Pending(JID service, JID peer, IQResultListener listener) {
+            this.service = service;
+            this.peer = peer;
+            this.listener = listener;
+        }
+
+        JID service() { return service; }
+        JID peer() { return peer; }
+        IQResultListener listener() { return listener; }
+    }
 
     public Services(String serverName, DiscoItemsHandler discoItems, ScheduledExecutorService timer) {
         this.serverName = serverName;
@@ -65,6 +80,8 @@ public final class Services implements ComponentManager {
             Pending q = pending.get(iq.getID());
             if (q != null && q.service().getDomain().equals(iq.getTo().getDomain())
                     && (iq.getFrom() == null || q.peer().equals(iq.getFrom())) && pending.remove(iq.getID(), q)) {
+                var timeout = q.timeout;
+                if (timeout != null) timeout.cancel(false);
                 try {
                     q.listener().receivedAnswer(iq);
                 } catch (RuntimeException e) {
@@ -124,7 +141,7 @@ public final class Services implements ComponentManager {
         String id = request.getID();
         Pending q = new Pending(request.getFrom(), request.getTo(), listener);
         pending.put(id, q);
-        timer.schedule(() -> {
+        q.timeout = timer.schedule(() -> {
             if (pending.remove(id, q)) listener.answerTimeout(id);
         }, DEFAULT_QUERY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         sendPacket(component, request);

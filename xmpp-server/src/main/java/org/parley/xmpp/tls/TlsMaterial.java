@@ -80,7 +80,7 @@ public record TlsMaterial(PrivateKey key, List<X509Certificate> chain) {
     }
 
     /** SAN dNSNames, or the subject CN when there are none (RFC 6125 section 6.4.4). */
-    static List<String> dnsNames(X509Certificate cert) {
+    public static List<String> dnsNames(X509Certificate cert) {
         List<String> names = new ArrayList<>();
         try {
             Collection<List<?>> sans = cert.getSubjectAlternativeNames();
@@ -106,7 +106,8 @@ public record TlsMaterial(PrivateKey key, List<X509Certificate> chain) {
         return names;
     }
 
-    static boolean covers(List<String> names, String domain) {
+    /** Whether one of {@code names} matches {@code domain}; "*." only as the whole left-most label (RFC 6125 6.4.3). */
+    public static boolean covers(List<String> names, String domain) {
         String host = normalize(domain);
         if (host == null) return false;
         for (String name : names) {

@@ -1,0 +1,191 @@
+package org.parley.focus;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.dom4j.Element;
+import org.parley.focus.bridge.Bridges;
+import org.parley.focus.conference.Conferences;
+import org.parley.focus.state.FocusStateSink;
+import org.parley.focus.xmpp.Actors;
+import org.parley.focus.xmpp.IqClient;
+import org.parley.focus.xmpp.Stanzas;
+import org.parley.focus.xmpp.XmppLink;
+import org.parley.jingle.focus.ConferenceIq;
+import org.parley.jingle.xml.JingleParseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xmpp.packet.IQ;
+import org.xmpp.packet.JID;
+import org.xmpp.packet.Packet;
+import org.xmpp.packet.PacketError;
+import org.xmpp.packet.Presence;
+
+/**
+ * The focus, independent of how its stanzas travel: {@link #onRequestDomain} takes what is addressed to
+ * {@code focus.<host>} (conference requests), {@link #onFocusJid} what is addressed to the focus's own JID (room and
+ * brewery presence, Jingle from clients, answers are matched by the links). Both are called on the sender's thread and
+ * only hand work to actors.
+ */
+public final class Focus implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Focus.class);
+
+    private final FocusConfig config;
+    private final XmppLink focusLink;
+    private final XmppLink requestLink;
+    private final Actors actors;
+    private final ScheduledExecutorService bridgeExec;
+    private final Bridges bridges;
+    private final Conferences conferences;
+    private final ConferencePolicy policy;
+    private final IqClient iq;
+
+    public Focus(FocusConfig config, XmppLink focusLink, XmppLink requestLink, FocusStateSink sink) {
+        this.config = config;
+        this.focusLink = focusLink;
+        this.requestLink = requestLink;
+        this.actors = new Actors(config.threads(), "focus");
+        this.bridgeExec = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "focus-bridges");
+            t.setDaemon(true);
+            return t;
+        });
+        this.iq = new IqClient(focusLink);
+        this.bridges = new Bridges(config, iq, bridgeExec, sink);
+        this.conferences = new Conferences(config, iq, requestLink, bridges, sink, actors);
+        bridges.addListener(conferences);
+        this.policy = new ConferencePolicy(config);
+    }
+
+    public FocusConfig config() { return config; }
+
+    public Bridges bridges() { return bridges; }
+
+    public Conferences conferences() { return conferences; }
+
+    /** The focus's IQ requests in flight (for tests and metrics). */
+    public int pendingRequests() { return iq.pendingCount(); }
+
+    /** Joins the breweries and starts health checks. */
+    public void start() {
+        bridges.start();
+    }
+
+    // ------------------------------------------------------------------ focus.<host>
+
+    public void onRequestDomain(Packet p) {
+        if (!(p instanceof IQ iq) || !iq.isRequest()) return;
+        Element child = iq.getChildElement();
+        if (child == null) {
+            requestLink.send(Stanzas.error(iq, PacketError.Condition.bad_request, null));
+            return;
+        }
+        if (iq.getType() == IQ.Type.get && Stanzas.DISCO_INFO.equals(child.getNamespaceURI())) {
+            requestLink.send(discoInfo(iq, "Parley focus"));
+        } else if (iq.getType() == IQ.Type.get && Stanzas.PING.equals(child.getNamespaceURI())) {
+            requestLink.send(IQ.createResultIQ(iq));
+        } else if (iq.getType() == IQ.Type.set && ConferenceIq.isConferenceIq(child)) {
+            conferenceRequest(iq, child);
+        } else {
+            requestLink.send(Stanzas.error(iq, PacketError.Condition.service_unavailable, null));
+        }
+    }
+
+    private void conferenceRequest(IQ iq, Element child) {
+        ConferenceIq request;
+        try {
+            request = ConferenceIq.parse(child);
+        } catch (JingleParseException e) {
+            requestLink.send(Stanzas.error(iq, PacketError.Condition.bad_request, e.getMessage()));
+            return;
+        }
+        JID room;
+        try {
+            room = new JID(request.room());
+        } catch (IllegalArgumentException e) {
+            requestLink.send(Stanzas.error(iq, PacketError.Condition.bad_request, "Not a room JID: " + request.room()));
+            return;
+        }
+        if (room.getNode() == null || room.getResource() != null || !config.mucDomains().contains(room.getDomain())) {
+            requestLink.send(Stanzas.error(iq, PacketError.Condition.not_acceptable,
+                    "Not a conference room of this server: " + request.room()));
+            return;
+        }
+        if (conferences.get(room.toBareJID()) == null) {
+            String refusal = policy.refusal(iq.getFrom(), request, room);
+            if (refusal != null) {
+                log.info("conference request for {} from {} refused: {}", room, iq.getFrom(), refusal);
+                requestLink.send(Stanzas.error(iq, PacketError.Condition.not_authorized, refusal));
+                return;
+            }
+        }
+        conferences.request(room, iq, request);
+    }
+
+    // ------------------------------------------------------------------ focus@auth.<host>
+
+    public void onFocusJid(Packet p) {
+        JID from = p.getFrom();
+        if (from == null) return;
+        if (p instanceof Presence pr) {
+            if (log.isDebugEnabled()) log.debug("presence {} from {} (conference {})", pr.getType(), from, conferences.get(from.toBareJID()) != null);
+            if (config.mucDomains().contains(from.getDomain()) && conferences.get(from.toBareJID()) != null) {
+                conferences.presence(pr);
+            } else if (bridges.handles(from)) {
+                bridges.onPresence(pr);
+            }
+            return;
+        }
+        if (p instanceof IQ answer && !answer.isRequest()) {
+            this.iq.answer(answer);
+            return;
+        }
+        if (p instanceof IQ iq && iq.isRequest()) {
+            Element child = iq.getChildElement();
+            if (child != null && iq.getType() == IQ.Type.get && Stanzas.PING.equals(child.getNamespaceURI())) {
+                focusLink.send(IQ.createResultIQ(iq));
+            } else if (child != null && iq.getType() == IQ.Type.get && Stanzas.DISCO_INFO.equals(child.getNamespaceURI())) {
+                focusLink.send(discoInfo(iq, "Parley focus"));
+            } else if (config.mucDomains().contains(from.getDomain()) && from.getResource() != null) {
+                if (!conferences.iq(iq)) {
+                    focusLink.send(Stanzas.jingleError(iq, PacketError.Condition.item_not_found, "unknown-session", "No such conference"));
+                }
+            } else {
+                focusLink.send(Stanzas.error(iq, PacketError.Condition.service_unavailable, null));
+            }
+        }
+        // Messages (room subjects, chat) mean nothing to the focus.
+    }
+
+    private static IQ discoInfo(IQ request, String name) {
+        IQ reply = IQ.createResultIQ(request);
+        Element q = reply.setChildElement("query", Stanzas.DISCO_INFO);
+        q.addElement("identity").addAttribute("category", "component").addAttribute("type", "focus").addAttribute("name", name);
+        q.addElement("feature").addAttribute("var", Stanzas.DISCO_INFO);
+        q.addElement("feature").addAttribute("var", Stanzas.FOCUS);
+        q.addElement("feature").addAttribute("var", "urn:xmpp:jingle:1");
+        q.addElement("feature").addAttribute("var", "urn:xmpp:jingle:apps:rtp:1");
+        q.addElement("feature").addAttribute("var", "jitsi:colibri2");
+        return reply;
+    }
+
+    /** Ends the conferences (expiring them on the bridges), leaves the rooms and breweries, stops the threads. */
+    @Override
+    public void close() {
+        try {
+            conferences.stopAll().get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.warn("not every conference ended within 5 s");
+        }
+        bridges.close();
+        actors.close();
+        bridgeExec.shutdownNow();
+        try {
+            bridgeExec.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,266 @@
+package org.parley.focus.bridge;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.parley.focus.FocusConfig;
+import org.parley.focus.state.BridgeRecord;
+import org.parley.focus.state.FocusStateSink;
+import org.parley.focus.xmpp.IqClient;
+import org.parley.focus.xmpp.Stanzas;
+import org.parley.jingle.focus.ColibriStats;
+import org.parley.jingle.xml.JingleParseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xmpp.packet.IQ;
+import org.xmpp.packet.JID;
+import org.xmpp.packet.Presence;
+
+/**
+ * The SFUs the focus can use, found both ways: occupants of the brewery rooms that publish COLIBRI stats in their
+ * presence (jitsi-videobridge), and external components on configured domains that send the same presence to the
+ * focus. Every {@code health-interval} each gets a Jitsi healthcheck IQ; an error, a timeout, the bridge leaving, or a
+ * COLIBRI2 request timing out ({@link #reportTimeout}) marks it failed and tells the listeners, whose conferences then
+ * move their participants. A failed bridge that answers a health check again is usable again for new allocations.
+ *
+ * <p>All state changes run on one executor; readers get {@link Bridge} snapshots without locking.
+ */
+public final class Bridges implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Bridges.class);
+    public static final String HEALTHCHECK_NS = "http://jitsi.org/protocol/healthcheck";
+
+    private final FocusConfig config;
+    private final IqClient iq;
+    private final ScheduledExecutorService exec;
+    private final JID self;
+    private final Set<String> breweryRooms = ConcurrentHashMap.newKeySet();
+    private final Set<String> componentDomains = ConcurrentHashMap.newKeySet();
+    private final Map<JID, Bridge> bridges = new ConcurrentHashMap<>();
+    private final List<BridgeListener> listeners = new CopyOnWriteArrayList<>();
+    /** Breweries we are in (our own presence came back). */
+    private final Set<String> joined = ConcurrentHashMap.newKeySet();
+    /** Breweries that refused the focus (warned about once). */
+    private final Set<String> refusedBreweries = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private final FocusStateSink sink;
+
+    public Bridges(FocusConfig config, IqClient iq, ScheduledExecutorService exec) {
+        this(config, iq, exec, FocusStateSink.NONE);
+    }
+
+    public Bridges(FocusConfig config, IqClient iq, ScheduledExecutorService exec, FocusStateSink sink) {
+        this.config = config;
+        this.iq = iq;
+        this.exec = exec;
+        this.sink = sink;
+        this.self = config.occupantRealJid();
+        for (JID b : config.bridges().breweries()) breweryRooms.add(b.toBareJID());
+        componentDomains.addAll(config.bridges().components());
+    }
+
+    public void addListener(BridgeListener l) {
+        listeners.add(l);
+    }
+
+    /** Joins the breweries, greets the component SFUs and starts the health checks. */
+    public void start() {
+        exec.execute(() -> {
+            for (String room : breweryRooms) joinBrewery(room);
+            for (String domain : componentDomains) greet(domain);
+        });
+        long interval = config.bridges().healthInterval().toMillis();
+        exec.scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether a presence from {@code from} is about bridges (a brewery occupant or a component SFU). */
+    public boolean handles(JID from) {
+        return from != null && (breweryRooms.contains(from.toBareJID()) || componentDomains.contains(from.getDomain()));
+    }
+
+    /** Every known bridge, failed ones included (selection skips those). */
+    public List<Bridge> all() {
+        return List.copyOf(bridges.values());
+    }
+
+    public Bridge get(JID jid) {
+        return bridges.get(jid);
+    }
+
+    /** Brewery rooms the focus has joined. */
+    public Set<String> joinedBreweries() {
+        return Set.copyOf(joined);
+    }
+
+    public void onPresence(Presence p) {
+        exec.execute(() -> presence(p));
+    }
+
+    /** A COLIBRI2 request to {@code bridge} went unanswered: the bridge is hung and counts as failed. */
+    public void reportTimeout(Bridge bridge, String what) {
+        exec.execute(() -> fail(bridge, what + " timed out"));
+    }
+
+    private void presence(Presence p) {
+        JID from = p.getFrom();
+        if (closed || from == null) return;
+        boolean brewery = breweryRooms.contains(from.toBareJID());
+        if (brewery && config.nickname().equals(from.getResource())) {
+            ownBreweryPresence(p, from.toBareJID());
+            return;
+        }
+        if (p.getType() == Presence.Type.error) {
+            // A configured component SFU that is not connected bounces the focus's greeting; it is greeted again later.
+            if (!brewery) log.debug("component SFU {} not reachable: {}", from, p.getError() == null ? "error" : p.getError().getCondition());
+            return;
+        }
+        if (p.getType() == Presence.Type.unavailable) {
+            Bridge gone = bridges.remove(from);
+            if (gone != null) {
+                gone.fail("left");
+                log.info("bridge {} left", from);
+                if (sink != FocusStateSink.NONE) sink.bridgeRemoved(from.toString());
+                for (BridgeListener l : listeners) l.bridgeDown(gone, "left");
+            }
+            return;
+        }
+        if (p.getType() != null) return;
+        ColibriStats stats;
+        try {
+            stats = ColibriStats.fromPresence(p.getElement());
+            if (stats != null) validate(stats);
+        } catch (JingleParseException e) {
+            log.warn("bridge {} sent malformed stats ({}); ignored", from, e.getMessage());
+            return;
+        }
+        if (stats == null) return;
+        long now = System.currentTimeMillis();
+        Bridge b = bridges.get(from);
+        if (b == null) {
+            b = new Bridge(from, brewery ? Bridge.Kind.BREWERY : Bridge.Kind.COMPONENT, stats, now);
+            bridges.put(from, b);
+            log.info("bridge {} joined (region {}, relay id {}, stress {})", from, b.region(), b.relayId(), b.stress());
+            for (BridgeListener l : listeners) l.bridgeUp(b);
+        } else {
+            boolean wasClosed = b.closedToNewConferences();
+            b.stats(stats, now);
+            if (wasClosed && !b.closedToNewConferences()) for (BridgeListener l : listeners) l.bridgeUp(b);
+        }
+        changed(b);
+    }
+
+    /** Reports a bridge's state to the sink (issue 8: load balancing resumes from the last known stats). */
+    private void changed(Bridge b) {
+        if (sink == FocusStateSink.NONE) return;
+        sink.bridgeChanged(record(b));
+    }
+
+    public static BridgeRecord record(Bridge b) {
+        return new BridgeRecord(b.jid().toString(), b.kind().name(), b.stats(), b.lastSeenMillis(), b.failure(),
+                b.recentAllocations());
+    }
+
+    private static void validate(ColibriStats s) {
+        s.stressLevel();
+        s.gracefulShutdown();
+        s.shuttingDown();
+        s.drain();
+        s.healthy();
+    }
+
+    private void ownBreweryPresence(Presence p, String room) {
+        if (p.getType() == Presence.Type.error) {
+            String why = p.getError() == null ? "error" : p.getError().getCondition().toXMPP();
+            if (refusedBreweries.add(room)) {
+                log.warn("could not join brewery {} ({}): is {} in the brewery service's allowed-jids? Retrying every {}",
+                        room, why, config.focusJid(), config.bridges().healthInterval());
+            } else {
+                log.debug("could not join brewery {} ({})", room, why);
+            }
+            joined.remove(room);
+        } else if (p.getType() == Presence.Type.unavailable) {
+            log.warn("left brewery {}; rejoining", room);
+            joined.remove(room);
+            exec.schedule(() -> joinBrewery(room), 1, TimeUnit.SECONDS);
+        } else if (joined.add(room)) {
+            refusedBreweries.remove(room);
+            log.info("focus joined brewery {}", room);
+        }
+    }
+
+    private void joinBrewery(String room) {
+        if (closed) return;
+        Presence join = new Presence();
+        join.setFrom(self);
+        JID to = new JID(room);
+        join.setTo(new JID(to.getNode(), to.getDomain(), config.nickname()));
+        join.addChildElement("x", Stanzas.MUC);
+        iq.send(join);
+    }
+
+    private void greet(String domain) {
+        if (closed) return;
+        Presence hello = new Presence();
+        hello.setFrom(self);
+        hello.setTo(domain);
+        iq.send(hello);
+    }
+
+    private void tick() {
+        if (closed) return;
+        for (String room : breweryRooms) if (!joined.contains(room)) joinBrewery(room);
+        for (String domain : componentDomains) {
+            boolean known = false;
+            for (Bridge b : bridges.values()) if (b.kind() == Bridge.Kind.COMPONENT && b.jid().getDomain().equals(domain)) known = true;
+            if (!known) greet(domain);
+        }
+        for (Bridge b : bridges.values()) healthCheck(b);
+    }
+
+    private void healthCheck(Bridge b) {
+        IQ check = new IQ(IQ.Type.get);
+        check.setFrom(self);
+        check.setTo(b.jid());
+        check.setChildElement("healthcheck", HEALTHCHECK_NS);
+        iq.request(check, config.bridges().healthTimeout(), 0, exec, outcome -> {
+            if (bridges.get(b.jid()) != b) return;
+            if (outcome.timedOut()) {
+                fail(b, "health check timed out");
+            } else if (outcome.isError()) {
+                var error = outcome.answer().getError();
+                fail(b, "health check failed: " + (error == null ? "error" : error.getCondition()));
+            } else if (b.failure() != null && !"left".equals(b.failure())) {
+                log.info("bridge {} healthy again", b.jid());
+                b.recover();
+                changed(b);
+                for (BridgeListener l : listeners) l.bridgeUp(b);
+            }
+        });
+    }
+
+    private void fail(Bridge b, String why) {
+        if (b.failure() != null) return;
+        b.fail(why);
+        log.warn("bridge {} failed: {}", b.jid(), why);
+        changed(b);
+        for (BridgeListener l : listeners) l.bridgeDown(b, why);
+    }
+
+    /** Leaves the breweries. */
+    @Override
+    public void close() {
+        closed = true;
+        for (String room : joined) {
+            Presence leave = new Presence(Presence.Type.unavailable);
+            leave.setFrom(self);
+            JID to = new JID(room);
+            leave.setTo(new JID(to.getNode(), to.getDomain(), config.nickname()));
+            iq.send(leave);
+        }
+        joined.clear();
+    }
+}

@@ -1,0 +1,109 @@
+package org.parley.focus.conference;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.parley.focus.FocusConfig;
+import org.parley.focus.bridge.Bridge;
+import org.parley.focus.bridge.BridgeListener;
+import org.parley.focus.bridge.BridgeSelector;
+import org.parley.focus.bridge.Bridges;
+import org.parley.focus.state.ConferenceRecord;
+import org.parley.focus.state.FocusStateSink;
+import org.parley.focus.xmpp.Actors;
+import org.parley.focus.xmpp.IqClient;
+import org.parley.focus.xmpp.XmppLink;
+import org.parley.jingle.focus.ConferenceIq;
+import org.xmpp.packet.IQ;
+import org.xmpp.packet.JID;
+import org.xmpp.packet.Presence;
+
+/**
+ * The running conferences by room JID. Safe from any thread: it only looks conferences up and hands steps to their
+ * actors; bridge events are fanned out to every conference.
+ */
+public final class Conferences implements BridgeListener {
+    private final Map<String, Conference> byRoom = new ConcurrentHashMap<>();
+    private final Actors actors;
+    private final ConferenceContext ctx;
+
+    public Conferences(FocusConfig config, IqClient iq, XmppLink requestLink, Bridges bridges, FocusStateSink sink,
+                       Actors actors) {
+        this.actors = actors;
+        this.ctx = new ConferenceContext(config, iq, requestLink, bridges, new BridgeSelector(config.bridges()),
+                new Offers(config.codecs()), new Capabilities(), sink, c -> byRoom.remove(c.room().toBareJID(), c));
+    }
+
+    /** The conference of {@code room} (a bare room JID), or null. */
+    public Conference get(String room) {
+        return byRoom.get(room);
+    }
+
+    public int size() {
+        return byRoom.size();
+    }
+
+    /** A conference request the policy allowed: joins the room first if the conference is new. */
+    public void request(JID room, IQ iq, ConferenceIq request) {
+        Conference[] created = new Conference[1];
+        Conference c = byRoom.computeIfAbsent(room.toBareJID(), k -> {
+            created[0] = new Conference(ctx, new JID(room.toBareJID()), actors.forKey(k));
+            return created[0];
+        });
+        // Started only once it is in the map: the room's answer to the join may come back on another thread at once.
+        if (created[0] == c) c.execute(c::start);
+        c.execute(() -> c.request(iq, request));
+    }
+
+    /** Presence from a conference room. */
+    public void presence(Presence p) {
+        Conference c = byRoom.get(p.getFrom().toBareJID());
+        if (c != null) c.execute(() -> c.presence(p));
+    }
+
+    /** An IQ request from an occupant of a conference room; false when there is no such conference. */
+    public boolean iq(IQ iq) {
+        Conference c = byRoom.get(iq.getFrom().toBareJID());
+        if (c == null) return false;
+        c.execute(() -> c.jingle(iq));
+        return true;
+    }
+
+    @Override
+    public void bridgeUp(Bridge bridge) {
+        for (Conference c : byRoom.values()) c.execute(() -> c.bridgeUp(bridge));
+    }
+
+    @Override
+    public void bridgeDown(Bridge bridge, String reason) {
+        for (Conference c : byRoom.values()) c.execute(() -> c.bridgeDown(bridge, reason));
+    }
+
+    /** Snapshots of every conference, each taken on its own actor (for persistence and tests). */
+    public List<java.util.concurrent.CompletableFuture<ConferenceRecord>> records() {
+        List<java.util.concurrent.CompletableFuture<ConferenceRecord>> out = new java.util.ArrayList<>();
+        for (Conference c : byRoom.values()) {
+            java.util.concurrent.CompletableFuture<ConferenceRecord> f = new java.util.concurrent.CompletableFuture<>();
+            c.execute(() -> f.complete(c.record()));
+            out.add(f);
+        }
+        return out;
+    }
+
+    /** Ends every conference (expiring them on the bridges) and leaves the rooms; completes when all have. */
+    public java.util.concurrent.CompletableFuture<Void> stopAll() {
+        List<java.util.concurrent.CompletableFuture<Void>> done = new java.util.ArrayList<>();
+        for (Conference c : byRoom.values()) {
+            java.util.concurrent.CompletableFuture<Void> f = new java.util.concurrent.CompletableFuture<>();
+            c.execute(() -> {
+                try {
+                    c.stop();
+                } finally {
+                    f.complete(null);
+                }
+            });
+            done.add(f);
+        }
+        return java.util.concurrent.CompletableFuture.allOf(done.toArray(java.util.concurrent.CompletableFuture[]::new));
+    }
+}

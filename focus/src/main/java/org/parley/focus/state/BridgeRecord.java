@@ -1,0 +1,8 @@
+package org.parley.focus.state;
+
+import java.util.List;
+import org.parley.jingle.focus.ColibriStats;
+
+/** What must survive a restart about one bridge (issue 8): identity, last stats, health and flags. */
+public record BridgeRecord(String jid, String kind, ColibriStats stats, long lastSeenMillis, String failure,
+                           List<Long> recentAllocationsMillis) {}
