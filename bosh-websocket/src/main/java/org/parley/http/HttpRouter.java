@@ -223,7 +223,14 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
         long ping = config.websocket().pingInterval().toMillis();
         ctx.pipeline().replace("idle", "idle", new IdleStateHandler(ping, 0, 0, TimeUnit.MILLISECONDS));
         ctx.pipeline().replace(this, "websocket", new WebSocketTransport(http.server(), http.webSocketLimiter(), client,
-                secure, exporter, config.websocket().seeOtherUri(), config.maxStanzaBytes(), config.maxDepth()));
+                secure, exporter, config.websocket().seeOtherUri(), config.maxStanzaBytes(), config.maxDepth(), token(req.uri())));
+    }
+
+    /** The {@code token} query parameter (Jitsi passes the JWT so: {@code /xmpp-websocket?room=x&token=...}), or null. */
+    static String token(String uri) {
+        if (uri.indexOf('?') < 0) return null;
+        java.util.List<String> v = new io.netty.handler.codec.http.QueryStringDecoder(uri).parameters().get("token");
+        return v == null || v.isEmpty() || v.get(0).isEmpty() ? null : v.get(0);
     }
 
     private static boolean offersXmpp(FullHttpRequest req) {
@@ -253,7 +260,7 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
             return;
         }
         BoshExchange exchange = new BoshExchange(ctx.channel(), HttpUtil.isKeepAlive(req), secure, client, origin,
-                config.cors(), this::next);
+                config.cors(), this::next).token(token(req.uri()));
         if (boshParser == null) {
             // The wrapper adds one level of nesting to the stanzas it carries.
             boshParser = new FrameParser(new XmlLimits(config.bosh().maxBodyBytes(), config.maxDepth() + 1));

@@ -41,6 +41,7 @@ public final class MucDomain implements Component {
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
     private volatile boolean closing;
     private volatile Runnable presenceCoalesced = () -> { };
+    private volatile java.util.function.Function<JID, org.parley.xmpp.token.TokenIdentity> tokens = jid -> null;
 
     MucDomain(ServiceSettings settings, Function<String, Lane> lanes, RoomStore store, Clock clock) {
         this.settings = settings;
@@ -161,12 +162,15 @@ public final class MucDomain implements Component {
                 if (!settings.creators().matches(pr.getFrom()) && !isAdmin(pr.getFrom())) {
                     throw MucError.notAllowed("You may not create rooms on this service");
                 }
+                MucError refusal = tokenRefusal(pr.getFrom(), node, null);
+                if (refusal != null) throw refusal;
             } catch (MucError e) {
                 Room.error(pr, e, out);
                 return;
             }
             room = new Room(this, node, settings.roomDefaults(), UUID.randomUUID().toString(), Secrets.newSecret(), now());
             room.locked = settings.lockNewRooms();
+            room.tokenRoom = token(pr.getFrom()) != null;
             rooms.put(node, room);
             room.create(pr, out);
             if (!room.destroyed()) log.debug("{} created by {}", room.jidString, pr.getFrom());
@@ -231,6 +235,30 @@ public final class MucDomain implements Component {
     // ---- what rooms ask of their service ----
 
     String domain() { return settings.domain(); }
+
+    /** How to find the JWT a local user's session logged in with (token rooms); none by default. */
+    void tokens(java.util.function.Function<JID, org.parley.xmpp.token.TokenIdentity> lookup) { tokens = lookup; }
+
+    org.parley.xmpp.token.TokenIdentity token(JID user) {
+        return user == null ? null : tokens.apply(user);
+    }
+
+    /**
+     * With token verification (Prosody's token_verification), why {@code user} may not enter or start room
+     * {@code roomName}, or null when it may: admins (the focus) always may; a token must name the room (or {@code *});
+     * without a token, with token-guests, only a room that a token user started ({@code existing} null: a new room).
+     */
+    MucError tokenRefusal(JID user, String roomName, Room existing) {
+        if (!settings.tokenVerification() || isAdmin(user)) return null;
+        org.parley.xmpp.token.TokenIdentity id = token(user);
+        if (id != null) {
+            return id.allowsRoom(roomName) ? null : new MucError(PacketError.Condition.not_authorized, PacketError.Type.auth,
+                    "Your token is not valid for this room");
+        }
+        if (settings.tokenGuests() && existing != null && existing.tokenRoom) return null;
+        return new MucError(PacketError.Condition.not_authorized, PacketError.Type.auth,
+                existing == null ? "A token is needed to start a meeting here" : "A token is needed to enter this room");
+    }
 
     /** Called (on a room thread) for each presence update held back by the big-room rate; for the metrics. */
     void onPresenceCoalesced(Runnable r) { presenceCoalesced = r; }

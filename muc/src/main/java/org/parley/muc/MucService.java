@@ -63,6 +63,10 @@ public final class MucService implements AutoCloseable {
             for (ServiceSettings s : config.services()) {
                 MucDomain domain = new MucDomain(s, muc::lane, new RoomStore(s.domain(), server.storage().rooms()),
                         Clock.systemUTC());
+                domain.tokens(jid -> {
+                    var session = server.sessions().get(jid);
+                    return session == null ? null : session.token();
+                });
                 domain.onPresenceCoalesced(() -> server.metrics().limitHit(
                         org.parley.xmpp.metrics.ServerMetrics.Limit.MUC_PRESENCE_RATE));
                 server.services().addComponent(s.domain(), domain);

@@ -25,6 +25,8 @@ final class Occupant {
     long lastBroadcast;
     /** A presence update is held back and goes out (the latest payload) when the rate allows. */
     boolean presencePending;
+    /** The JWT the occupant's session logged in with, or null; its context.user is added to every presence. */
+    org.parley.xmpp.token.TokenIdentity identity;
     String pendingId;
     private SharedStanza publicView;
     private SharedStanza jidView;

@@ -62,6 +62,31 @@ final class Presences {
      * The client's presence content a room keeps and passes on untouched: everything except the MUC elements
      * the room itself adds or consumes, and an occupant-id the client may have tried to forge (XEP-0421).
      */
+    /**
+     * The token's {@code context.user} in the occupant's presence, as Prosody's mod_presence_identity adds it:
+     * {@code <nick xmlns='http://jabber.org/protocol/nick'>} and {@code <email>} from the name and email (what the room
+     * APIs and Jitsi clients show), and {@code <identity><user><id/><name/><email/><avatar/></user><group/></identity>}.
+     * The client's own versions of these are replaced. {@code payload} is returned, changed, or as is without a token.
+     */
+    static Element withIdentity(Element payload, org.parley.xmpp.token.TokenIdentity id) {
+        if (id == null) return payload;
+        for (Element child : new java.util.ArrayList<>(payload.elements())) {
+            boolean nick = child.getName().equals("nick") && child.getNamespaceURI().equals(Ns.NICK);
+            boolean mine = (child.getName().equals("email") || child.getName().equals("identity")) && child.getNamespaceURI().equals(Ns.CLIENT);
+            if (nick || mine) payload.remove(child);
+        }
+        if (id.name() != null) payload.addElement(org.dom4j.QName.get("nick", Ns.NICK)).setText(id.name());
+        if (id.email() != null) payload.addElement(org.dom4j.QName.get("email", Ns.CLIENT)).setText(id.email());
+        Element identity = payload.addElement(org.dom4j.QName.get("identity", Ns.CLIENT));
+        Element user = identity.addElement(org.dom4j.QName.get("user", Ns.CLIENT));
+        if (id.userId() != null) user.addElement(org.dom4j.QName.get("id", Ns.CLIENT)).setText(id.userId());
+        if (id.name() != null) user.addElement(org.dom4j.QName.get("name", Ns.CLIENT)).setText(id.name());
+        if (id.email() != null) user.addElement(org.dom4j.QName.get("email", Ns.CLIENT)).setText(id.email());
+        if (id.avatar() != null) user.addElement(org.dom4j.QName.get("avatar", Ns.CLIENT)).setText(id.avatar());
+        if (id.group() != null) identity.addElement(org.dom4j.QName.get("group", Ns.CLIENT)).setText(id.group());
+        return payload;
+    }
+
     static Element payload(Element presence) {
         Element keep = Ns.element("presence", Ns.CLIENT);
         for (Element child : presence.elements()) {

@@ -52,6 +52,8 @@ final class Room {
     private volatile int occupantCount;
     /** Created and waiting for its owner's configuration (XEP-0045 10.1.1). */
     volatile boolean locked;
+    /** Started by a user with a token: with token-guests, users without one may enter too. */
+    boolean tokenRoom;
     private boolean destroyed;
     private String subject = "";
     private String subjectNick;
@@ -148,6 +150,7 @@ final class Room {
             return;
         }
         Affiliation aff = affiliationOf(from);
+        org.parley.xmpp.token.TokenIdentity identity = service.token(from);
         // The core hands over addresses as the client wrote them (Tinder skips stringprep on stanza addresses); nicks
         // are compared after resourceprep, and a nick that stringprep changed is reported with status 210.
         String nick = prep(requestedNick);
@@ -156,6 +159,14 @@ final class Room {
             if (nick == null) throw malformedNick();
             if (!service.admits(from)) {
                 throw MucError.notAllowed("This service admits only the accounts it is configured for");
+            }
+            MucError tokenRefusal = service.tokenRefusal(from, name, creating ? null : this);
+            if (tokenRefusal != null) throw tokenRefusal;
+            if (identity != null && identity.moderator() && service.settings().tokenVerification() && aff != Affiliation.OWNER
+                    && aff != Affiliation.OUTCAST) {
+                // The token's moderator claim: an owner of the room (Jitsi's mod_token_affiliation).
+                affiliations.put(from.toBareJID(), new AffiliationEntry(Affiliation.OWNER, null, null));
+                aff = Affiliation.OWNER;
             }
             if (locked && aff != Affiliation.OWNER) {
                 throw MucError.itemNotFound("The room is locked until its owner configures it");
@@ -188,7 +199,8 @@ final class Room {
         }
         JID occupantJid = new JID(name, service.domain(), nick, true);
         Occupant o = new Occupant(from, nick, occupantJid, occupantId(from.toBareJID()), defaultRole(aff), aff,
-                Presences.payload(pr.getElement()));
+                Presences.withIdentity(Presences.payload(pr.getElement()), identity));
+        o.identity = identity;
         boolean seesJids = seesJids(o);
         // XEP-0045 7.2.3: first everyone already there, then the newcomer to the others and to itself.
         for (Occupant other : byNick.values()) out.shared(from, other.view(seesJids));
@@ -224,7 +236,7 @@ final class Room {
 
     /** A presence from an occupant under its current nick: new status, or a rejoin after losing track. */
     private void update(Occupant o, Presence pr, Outbox out) {
-        o.payload = Presences.payload(pr.getElement());
+        o.payload = Presences.withIdentity(Presences.payload(pr.getElement()), o.identity);
         o.changed();
         boolean rejoin = pr.getElement().element(QName.get("x", Ns.MUC)) != null;
         long now = System.nanoTime();
@@ -301,7 +313,7 @@ final class Room {
         o.nick = newNick;
         o.occupantJid = new JID(name, service.domain(), newNick, true);
         byNick.put(newNick, o);
-        o.payload = Presences.payload(pr.getElement());
+        o.payload = Presences.withIdentity(Presences.payload(pr.getElement()), o.identity);
         o.changed();
         broadcastCurrent(o, pr.getID(), out);
         if (config.logging()) roomLog.info("{}: {} is now known as {}", jidString, old, newNick);

@@ -29,6 +29,7 @@ public final class BoshExchange {
     private final CorsPolicy cors;
     private final Runnable onWritten;
     private final AtomicBoolean answered = new AtomicBoolean();
+    private String token;
     private GenericFutureListener<Future<Void>> closeListener;
     /** The wait timer while the session holds this request; touched on the session's loop only. */
     ScheduledFuture<?> waitTimer;
@@ -48,6 +49,14 @@ public final class BoshExchange {
         this.cors = cors;
         this.onWritten = onWritten;
     }
+
+    /** The request URL's {@code token} parameter (Jitsi token auth), taken by a session this request creates. */
+    public BoshExchange token(String t) {
+        token = t;
+        return this;
+    }
+
+    public String token() { return token; }
 
     /** Whether the request came over TLS (or a plain listener configured as behind a TLS proxy). */
     public boolean secure() { return secure; }

@@ -76,6 +76,11 @@ public final class BoshSession implements Transport {
 
     private record Pending(BoshBody body, BoshExchange exchange) {}
 
+    /** The creation request's {@code ?token=} (Jitsi token auth), or null. */
+    private final String authToken;
+
+    @Override public String authToken() { return authToken; }
+
     BoshSession(BoshSessions registry, ServerContext server, HttpConfig.Bosh config, String sid, EventLoop loop,
                 BoshBody creation, BoshExchange exchange) {
         this.registry = registry;
@@ -85,6 +90,7 @@ public final class BoshSession implements Transport {
         this.loop = loop;
         this.client = exchange.client();
         this.secure = exchange.secure();
+        this.authToken = exchange.token();
         this.to = creation.to();
         this.lang = creation.lang();
         this.ver = version(creation.ver());

@@ -57,6 +57,8 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     private final String seeOtherUri;
     private final int maxMessageBytes;
     private final FrameParser parser;
+    /** The upgrade request's {@code ?token=} (Jitsi token auth), or null. */
+    private final String authToken;
     private Channel channel;
     private ClientSession session;
     private CompositeByteBuf fragments;
@@ -67,8 +69,9 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     private boolean opened;
 
     public WebSocketTransport(ServerContext server, ConnectionLimiter limiter, InetSocketAddress client, boolean secure,
-                              byte[] exporter, String seeOtherUri, int maxStanzaBytes, int maxDepth) {
+                              byte[] exporter, String seeOtherUri, int maxStanzaBytes, int maxDepth, String authToken) {
         this.server = server;
+        this.authToken = authToken;
         this.limiter = limiter;
         this.client = client;
         this.secure = secure;
@@ -357,4 +360,6 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     }
 
     @Override public String kind() { return "websocket"; }
+
+    @Override public String authToken() { return authToken; }
 }

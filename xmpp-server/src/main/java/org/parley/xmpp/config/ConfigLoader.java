@@ -171,10 +171,15 @@ public final class ConfigLoader {
             problems.add(new ConfigProblem(prefix + (cert == null ? ".certificate" : ".key"),
                     "certificate and key must be given together"));
         }
-        if (upper.isEmpty() && !anonymous) {
+        org.parley.xmpp.token.TokenSettings token = null;
+        if (h.hasPath("token") && !h.getIsNull("token")) {
+            Config t = get(prefix + ".token", () -> h.getConfig("token"), null);
+            if (t != null) token = org.parley.xmpp.token.TokenSettings.read(prefix + ".token", t, base, problems);
+        }
+        if (upper.isEmpty() && !anonymous && token == null) {
             problems.add(new ConfigProblem(prefix + ".sasl-mechanisms", "no mechanism left: nobody could log in"));
         }
-        return new VirtualHost(domain, upper, anonymous, registration, requireTls, cert, key);
+        return new VirtualHost(domain, upper, anonymous, registration, requireTls, cert, key, token);
     }
 
     private Path optionalPath(String key, Config h, String path, Path base) {

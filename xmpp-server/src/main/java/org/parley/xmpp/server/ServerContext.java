@@ -135,4 +135,12 @@ public final class ServerContext {
     public boolean isLocalDomain(String domain) { return localDomains.contains(domain); }
 
     public VirtualHost host(String domain) { return config.host(domain).orElse(null); }
+
+    private final java.util.Map<String, org.parley.xmpp.token.TokenVerifier> tokenVerifiers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The JWT verifier of a token host, or null when the host does not authenticate with tokens. */
+    public org.parley.xmpp.token.TokenVerifier tokens(VirtualHost host) {
+        if (host == null || host.token() == null) return null;
+        return tokenVerifiers.computeIfAbsent(host.domain(), d -> new org.parley.xmpp.token.TokenVerifier(host.token(), Clock.systemUTC()));
+    }
 }

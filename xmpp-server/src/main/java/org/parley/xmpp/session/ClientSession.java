@@ -57,6 +57,8 @@ public final class ClientSession {
     private volatile boolean anonymous;
     private volatile JID jid;
     private volatile Presence presence;
+    /** The verified JWT this session logged in with (token hosts), or null. */
+    private volatile org.parley.xmpp.token.TokenIdentity token;
     private volatile boolean rosterRequested;
     private Set<JID> directedPresences;
     /** When the connection was accepted (epoch millis), for the admin API. */
@@ -588,6 +590,9 @@ public final class ClientSession {
     public JID jid() { return jid; }
     public String username() { return username; }
     public boolean anonymous() { return anonymous; }
+    /** The JWT identity of a token login (room claim, context.user, moderator), or null. */
+    public org.parley.xmpp.token.TokenIdentity token() { return token; }
+    void token(org.parley.xmpp.token.TokenIdentity t) { token = t; }
     public VirtualHost host() { return host; }
     public Transport transport() { return transport; }
     public boolean bound() { return state == State.BOUND; }

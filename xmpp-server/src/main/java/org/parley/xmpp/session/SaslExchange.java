@@ -43,6 +43,10 @@ final class SaslExchange {
     List<String> offered() {
         var host = session.host();
         Transport t = session.transport();
+        if (host.token() != null) {
+            // A token host has no accounts: the token is the PLAIN password, or comes in the URL with ANONYMOUS.
+            return t.secure() ? List.of(SaslMechanisms.PLAIN, SaslMechanisms.ANONYMOUS) : List.of(SaslMechanisms.ANONYMOUS);
+        }
         return SaslMechanisms.offered(host.saslMechanisms(), t.secure(), t.tlsExporter() != null, host.anonymous());
     }
 
@@ -80,6 +84,10 @@ final class SaslExchange {
         var host = session.host();
         Transport t = session.transport();
         List<String> offered = offered();
+        if (host.token() != null) {
+            tokenLogin(mechanism, offered, auth);
+            return;
+        }
         Optional<SaslNegotiation> started = mechanism == null ? Optional.empty() : SaslMechanisms.start(mechanism, offered,
                 new SaslContext(host.domain(),
                         (user, family) -> server.storage().accounts().credential(host.domain(), user, family),
@@ -130,6 +138,59 @@ final class SaslExchange {
                 failure(f.condition(), f.text(), true);
             }
         }));
+    }
+
+    /**
+     * Jitsi token authentication: PLAIN carries the token as its password (the authcid becomes the username), ANONYMOUS
+     * takes it from the WebSocket/BOSH URL; without one, ANONYMOUS is a guest login when the host allows empty tokens.
+     * Token users are ephemeral, like anonymous ones (no roster or offline storage).
+     */
+    private void tokenLogin(String mechanism, List<String> offered, Element auth) {
+        if (mechanism == null || !offered.contains(mechanism)) {
+            failure(SaslCondition.INVALID_MECHANISM, null, false);
+            return;
+        }
+        String token;
+        String username = null;
+        if (mechanism.equals(org.parley.xmpp.sasl.SaslMechanisms.PLAIN)) {
+            byte[] data = decode(auth);
+            if (data == INVALID || data.length == 0) {
+                failure(data == INVALID ? SaslCondition.INCORRECT_ENCODING : SaslCondition.MALFORMED_REQUEST, null, false);
+                return;
+            }
+            String[] parts = new String(data, java.nio.charset.StandardCharsets.UTF_8).split("\u0000", -1);
+            if (parts.length != 3) {
+                failure(SaslCondition.MALFORMED_REQUEST, null, false);
+                return;
+            }
+            token = parts[2];
+            try {
+                username = parts[1].isEmpty() ? null : new org.xmpp.packet.JID(parts[1], session.host().domain(), null).getNode();
+            } catch (IllegalArgumentException e) {
+                username = null;
+            }
+        } else {
+            token = session.transport().authToken();
+        }
+        org.parley.xmpp.token.TokenIdentity identity = null;
+        if (token == null || token.isEmpty()) {
+            if (!mechanism.equals(org.parley.xmpp.sasl.SaslMechanisms.ANONYMOUS) || !session.host().token().allowEmpty()) {
+                failure(SaslCondition.NOT_AUTHORIZED, "A token is required", true);
+                return;
+            }
+        } else {
+            try {
+                identity = server.tokens(session.host()).verify(token);
+            } catch (org.parley.xmpp.token.TokenVerifier.InvalidToken e) {
+                log.info("token refused from {}: {}", session.transport().remoteAddress().getAddress().getHostAddress(), e.getMessage());
+                failure(SaslCondition.NOT_AUTHORIZED, "Token refused: " + e.getMessage(), true);
+                return;
+            }
+        }
+        server.authThrottle().recordSuccess(session.transport().remoteAddress().getAddress());
+        session.token(identity);
+        session.sendRaw("<success xmlns='" + StreamFeatures.SASL_NS + "'/>");
+        session.authenticated(username != null ? username : java.util.UUID.randomUUID().toString(), true);
     }
 
     private void failure(SaslCondition condition, String text, boolean credentialsFailure) {

@@ -72,6 +72,9 @@ public interface Transport {
     /** Stops reading for a while (rate limiting); reading resumes after {@code millis}. */
     void pauseReading(long millis);
 
+    /** The {@code token} query parameter of the WebSocket or BOSH URL (Jitsi token auth), or null. */
+    default String authToken() { return null; }
+
     /** A short name for logs: "tcp", "tls", "websocket", "bosh". */
     String kind();
 }
