@@ -99,4 +99,38 @@ class ConfigLoaderTest {
             com.typesafe.config.ConfigFactory.invalidateCaches();
         }
     }
+
+    @Test
+    void operatingSectionsAreCheckedWithTheirKeys() throws Exception {
+        Path file = dir.resolve("ops.conf");
+        Files.writeString(file, """
+                parley {
+                  hosts = [ { domain = "meet.example.org", token { issuers = [], audiences = ["jitsi"], secret = "short" } } ]
+                  turn { secret = "", services = [ { type = "turn", host = "t.example.org" }, { type = "relay", host = "" } ] }
+                  limits { new-connections-per-second = 0, byte-burst = 2KiB }
+                }
+                """);
+        assertThatThrownBy(() -> ConfigLoader.load(file)).isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).extracting(ConfigProblem::key).contains(
+                        "parley.hosts[0].token.issuers", "parley.hosts[0].token.secret",
+                        "parley.turn.services[0].restricted", "parley.turn.services[1].type", "parley.turn.services[1].host",
+                        "parley.limits.new-connections-per-second", "parley.limits.byte-burst"));
+    }
+
+    @Test
+    void aTokenHostNeedsNoMechanismsAndReadsItsKeys() throws Exception {
+        Path file = dir.resolve("token.conf");
+        Files.writeString(file, """
+                parley {
+                  hosts = [ { domain = "meet.example.org", sasl-mechanisms = [],
+                              token { issuers = ["app"], audiences = ["*"], secret = "0123456789abcdef0123456789abcdef", allow-empty = true } } ]
+                }
+                """);
+        VirtualHost h = ConfigLoader.load(file).hosts().get(0);
+        assertThat(h.token()).isNotNull();
+        assertThat(h.token().issuers()).containsExactly("app");
+        assertThat(h.token().allowEmpty()).isTrue();
+        assertThat(h.token().clockSkew()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(ConfigLoader.load(null).hosts().get(0).token()).isNull();
+    }
 }
