@@ -50,6 +50,9 @@ try {
     polls: window.parleyDashboard.polls,
     errors: window.parleyDashboard.errors,
     status: document.getElementById('status').textContent,
+    conferences: document.getElementById('conferences').textContent,
+    sfuLegend: document.getElementById('sfu-legend').textContent,
+    sfuShown: document.getElementById('sfu-card').style.display !== 'none',
   })));
   result.navigations = navigations;
   await page.screenshot({ path: screenshot, fullPage: true });

@@ -61,6 +61,7 @@ public final class Parley implements AutoCloseable {
             admin = AdminListener.start(xmpp);
             if (admin != null) {
                 admin.api().add(new RoomsSection(muc));
+                if (focus.focus() != null) admin.api().add(new FocusSection(focus.focus(), xmpp.context().metrics()));
                 admin.api().ready(true, null);
             }
             return new Parley(storage, xmpp, muc, focus, http, admin);

@@ -2,6 +2,7 @@ package org.parley.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 import java.awt.image.BufferedImage;
 import java.io.BufferedReader;
@@ -9,6 +10,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,6 +48,19 @@ class DashboardTest {
             if ("required".equals(System.getenv("PARLEY_BROWSER_TESTS"))) fail(why);
             Assumptions.abort(why);
         }
+        // An SFU in the brewery, for the SFU load chart.
+        org.parley.it.sfu.TestSfu sfu = org.parley.it.sfu.TestSfu.start(clients, "dash-jvb", 0.4, null);
+        var bridges = ParleyServer.get().parley().focus().focus().bridges();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> bridges.get(new org.xmpp.packet.JID(sfu.jid())) != null);
+            run(sfu.jid());
+        } finally {
+            sfu.close();
+            await().atMost(Duration.ofSeconds(10)).until(() -> bridges.all().stream().noneMatch(x -> x.failure() == null));
+        }
+    }
+
+    private void run(String sfuJid) throws Exception {
         String name = "dash-" + UUID.randomUUID().toString().substring(0, 8);
         String room = name + "@conference.localhost";
         for (String nick : List.of("Ann", "Ben", "Cid")) {
@@ -93,7 +108,8 @@ class DashboardTest {
         String result = lines.stream().filter(l -> l.startsWith("RESULT ")).findFirst().orElseThrow();
         assertThat(lines).anyMatch(l -> l.startsWith("SEEN 4"));
         // The four sessions this test made (and maybe others of the shared server) were on the page, with no reload.
-        assertThat(result).contains("\"navigations\":1").contains("\"errors\":0");
+        assertThat(result).contains("\"navigations\":1").contains("\"errors\":0").contains("\"sfuShown\":true")
+                .contains(sfuJid);
         int shown = Integer.parseInt(result.replaceAll(".*\"steps\":\\[\\{\"occupants\":3,\"sessions\":(\\d+)\\}.*", "$1"));
         assertThat(shown).isGreaterThanOrEqualTo(3);
 

@@ -79,6 +79,7 @@ public final class AdminApi {
             case "/metrics" -> {
                 if (!method.equals("GET")) return done(methodNotAllowed("GET"));
                 if (config.metricsRequireToken() && !authorized(authorization)) return done(unauthorized());
+                for (AdminSection s : sections) s.beforeScrape();
                 return done(new Response(200, ServerMetrics.CONTENT_TYPE, metrics.scrape()));
             }
             case "/health" -> {

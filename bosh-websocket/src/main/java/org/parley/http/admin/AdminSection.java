@@ -20,6 +20,9 @@ public interface AdminSection {
      */
     default void summarize(Map<String, Object> summary) {}
 
+    /** Called before each {@code /metrics} scrape, e.g. to refresh meters of things that come and go (SFUs). */
+    default void beforeScrape() {}
+
     /** Why the node should not get new work now (e.g. "graceful shutdown"), or empty when it may. */
     default Optional<String> notReady() { return Optional.empty(); }
 
