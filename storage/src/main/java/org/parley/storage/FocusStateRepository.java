@@ -40,6 +40,12 @@ public interface FocusStateRepository {
      */
     CompletableFuture<List<StoredConference>> claimConferences(String node, long leaseUntil, long now);
 
+    /**
+     * Claims, for {@code node}, only the conferences of other nodes whose lease has expired at {@code now}, and returns
+     * them: what a standby node polls for.
+     */
+    CompletableFuture<List<StoredConference>> claimExpiredConferences(String node, long leaseUntil, long now);
+
     /** Extends every lease {@code node} holds to {@code leaseUntil}; completes with how many it holds. */
     CompletableFuture<Integer> renewLeases(String node, long leaseUntil);
 

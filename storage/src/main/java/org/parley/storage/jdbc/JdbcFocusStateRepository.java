@@ -225,34 +225,68 @@ final class JdbcFocusStateRepository implements FocusStateRepository {
                 ps.setLong(4, now);
                 ps.executeUpdate();
             }
-            record Row(String meetingId, String state, String bridges, List<StoredParticipant> participants) {}
-            Map<String, Row> rows = new LinkedHashMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT f.room, f.meeting_id, f.state, f.bridges,"
-                    + " p.endpoint_id, p.occupant_jid, p.bridge, p.sid, p.session_state, p.data"
-                    + " FROM focus_conferences f JOIN focus_leases l ON l.room = f.room"
-                    + " LEFT JOIN focus_participants p ON p.room = f.room"
-                    + " WHERE l.owner = ? ORDER BY f.room, p.endpoint_id")) {
-                ps.setString(1, node);
+            return readOwned(c, node, null);
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<StoredConference>> claimExpiredConferences(String node, long leaseUntil, long now) {
+        return db.transaction("claim expired conferences", c -> {
+            List<String> expired = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT room FROM focus_leases WHERE expires < ? AND owner <> ? FOR UPDATE")) {
+                ps.setLong(1, now);
+                ps.setString(2, node);
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        String room = rs.getString(1);
-                        Row row = rows.get(room);
-                        if (row == null) {
-                            row = new Row(rs.getString(2), rs.getString(3), rs.getString(4), new ArrayList<>());
-                            rows.put(room, row);
-                        }
-                        String ep = rs.getString(5);
-                        if (ep != null) {
-                            row.participants().add(new StoredParticipant(ep, rs.getString(6), rs.getString(7),
-                                    rs.getString(8), rs.getString(9), rs.getString(10)));
-                        }
+                    while (rs.next()) expired.add(rs.getString(1));
+                }
+            }
+            if (expired.isEmpty()) return List.of();
+            java.util.Set<String> claimed = new java.util.HashSet<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE focus_leases SET owner = ?, expires = ? WHERE room = ? AND expires < ?")) {
+                for (String room : expired) {
+                    ps.setString(1, node);
+                    ps.setLong(2, leaseUntil);
+                    ps.setString(3, room);
+                    ps.setLong(4, now);
+                    if (ps.executeUpdate() > 0) claimed.add(room);
+                }
+            }
+            return readOwned(c, node, claimed);
+        });
+    }
+
+    /** The conferences whose lease {@code node} holds (only those in {@code only}, when given), with participants. */
+    private static List<StoredConference> readOwned(Connection c, String node, java.util.Set<String> only) throws SQLException {
+        record Row(String meetingId, String state, String bridges, List<StoredParticipant> participants) {}
+        Map<String, Row> rows = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT f.room, f.meeting_id, f.state, f.bridges,"
+                + " p.endpoint_id, p.occupant_jid, p.bridge, p.sid, p.session_state, p.data"
+                + " FROM focus_conferences f JOIN focus_leases l ON l.room = f.room"
+                + " LEFT JOIN focus_participants p ON p.room = f.room"
+                + " WHERE l.owner = ? ORDER BY f.room, p.endpoint_id")) {
+            ps.setString(1, node);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String room = rs.getString(1);
+                    Row row = rows.get(room);
+                    if (row == null) {
+                        row = new Row(rs.getString(2), rs.getString(3), rs.getString(4), new ArrayList<>());
+                        rows.put(room, row);
+                    }
+                    String ep = rs.getString(5);
+                    if (ep != null) {
+                        row.participants().add(new StoredParticipant(ep, rs.getString(6), rs.getString(7),
+                                rs.getString(8), rs.getString(9), rs.getString(10)));
                     }
                 }
             }
-            List<StoredConference> out = new ArrayList<>(rows.size());
-            rows.forEach((room, r) -> out.add(new StoredConference(room, r.meetingId(), r.state(), r.bridges(), r.participants())));
-            return out;
-        });
+        }
+        List<StoredConference> out = new ArrayList<>(rows.size());
+        rows.forEach((room, r) -> out.add(new StoredConference(room, r.meetingId(), r.state(), r.bridges(), r.participants())));
+        if (only != null) out.removeIf(conf -> !only.contains(conf.room()));
+        return out;
     }
 
     @Override

@@ -547,6 +547,13 @@ abstract class StorageContractTest {
         assertThat(await(focus.lease(ROOM)).owner()).isEqualTo("n2");
         assertThat(await(focus.saveConference("n1", 40_000, 17_000, conf, List.of(), List.of()))).isFalse();
         assertThat(await(focus.renewLeases("n1", 40_000))).isZero();
+        // A standby node polling for expired leases gets only those, once.
+        assertThat(await(focus.saveConference("n3", 18_000, 16_500, conference("other@c.example.org", ""), List.of(), List.of()))).isTrue();
+        assertThat(await(focus.claimExpiredConferences("n1", 60_000, 17_000))).isEmpty();
+        var other = await(focus.claimExpiredConferences("n1", 60_000, 19_000));
+        assertThat(other).extracting(org.parley.storage.StoredConference::room).containsExactly("other@c.example.org");
+        assertThat(await(focus.claimExpiredConferences("n2", 60_000, 19_000))).isEmpty();
+        assertThat(await(focus.deleteConference("n1", "other@c.example.org"))).isTrue();
         // A released lease is free at once.
         assertThat(await(focus.releaseLeases("n2"))).isEqualTo(1);
         assertThat(await(focus.claimConferences("n1", 50_000, 17_000))).hasSize(1);
