@@ -118,4 +118,32 @@ abstract class FederationContract {
         assertThat(got.get(0).getBody()).isEqualTo("hello room");
         assertThat(got.get(0).getFrom().toString()).isEqualTo(room + "/alice");
     }
+
+    @Test
+    void usersOfBothServersMeetInARealRoomOnOneOfThem() throws Exception {
+        FederatedServers s = servers();
+        XMPPTCPConnection alice = s.login(s.one, FederatedServers.newUser("alice"), "a");
+        XMPPTCPConnection bob = s.login(s.two, FederatedServers.newUser("bob"), "b");
+        EntityBareJid room = JidCreate.entityBareFrom("meet-" + FederatedServers.newUser("r") + "@conference." + FederatedServers.TWO);
+        MultiUserChat bobs = MultiUserChatManager.getInstanceFor(bob).getMultiUserChat(room);
+        List<Message> bobGot = new CopyOnWriteArrayList<>();
+        bobs.addMessageListener(bobGot::add);
+        bobs.join(Resourcepart.from("bob"));
+        MultiUserChat alices = MultiUserChatManager.getInstanceFor(alice).getMultiUserChat(room);
+        List<Message> aliceGot = new CopyOnWriteArrayList<>();
+        alices.addMessageListener(aliceGot::add);
+        alices.join(Resourcepart.from("alice"));
+        await().atMost(WAIT).until(() -> bobs.getOccupants().size() == 2 && alices.getOccupants().size() == 2);
+
+        alices.sendMessage("from the other server");
+        await().atMost(WAIT).until(() -> bobGot.size() == 1);
+        await().atMost(WAIT).until(() -> aliceGot.size() == 1);
+        assertThat(bobGot.get(0).getFrom().toString()).isEqualTo(room + "/alice");
+        bobs.sendMessage("welcome");
+        await().atMost(WAIT).until(() -> aliceGot.size() == 2);
+        assertThat(aliceGot.get(1).getBody()).isEqualTo("welcome");
+
+        alices.leave();
+        await().atMost(WAIT).until(() -> bobs.getOccupants().size() == 1);
+    }
 }
