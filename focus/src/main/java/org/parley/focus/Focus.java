@@ -6,7 +6,17 @@ import java.util.concurrent.TimeUnit;
 import org.dom4j.Element;
 import org.parley.focus.bridge.Bridges;
 import org.parley.focus.conference.Conferences;
+import java.util.ArrayList;
+import java.util.List;
+import org.parley.focus.state.BridgeRecord;
+import org.parley.focus.state.ConferenceRecord;
 import org.parley.focus.state.FocusStateSink;
+import org.parley.focus.state.FocusStateWriter;
+import org.parley.focus.state.PersistenceSettings;
+import org.parley.focus.state.StateCodec;
+import org.parley.storage.FocusStateRepository;
+import org.parley.storage.StoredBridge;
+import org.parley.storage.StoredConference;
 import org.parley.focus.xmpp.Actors;
 import org.parley.focus.xmpp.IqClient;
 import org.parley.focus.xmpp.Stanzas;
@@ -69,6 +79,83 @@ public final class Focus implements AutoCloseable {
     /** Joins the breweries and starts health checks. */
     public void start() {
         bridges.start();
+    }
+
+    // ------------------------------------------------------------------ persistence (issue 8)
+
+    private volatile FocusStateRepository stateRepo;
+    private volatile FocusStateWriter stateWriter;
+    private volatile PersistenceSettings persistence;
+    private List<org.parley.focus.conference.Conference> restored = List.of();
+
+    /**
+     * Loads the stored SFUs and claims this node's conferences (its own leases and expired ones) before the focus's
+     * addresses are reachable; {@link #startRestored} then re-joins their rooms. Blocks (bounded): meant for start-up.
+     * When the database cannot be read, the focus starts empty and logs why. Returns how many conferences it resumes.
+     */
+    public int restore(FocusStateRepository repo, FocusStateWriter writer, PersistenceSettings settings) {
+        this.stateRepo = repo;
+        this.stateWriter = writer;
+        this.persistence = settings;
+        writer.onLeaseLost(conferences::handOver);
+        long t0 = System.nanoTime();
+        try {
+            List<BridgeRecord> bs = new ArrayList<>();
+            for (StoredBridge b : repo.bridges().get(30, TimeUnit.SECONDS)) bs.add(StateCodec.fromStored(b));
+            bridges.restore(bs);
+            long now = System.currentTimeMillis();
+            List<StoredConference> stored = repo.claimConferences(settings.nodeId(), now + settings.lease().toMillis(), now)
+                    .get(30, TimeUnit.SECONDS);
+            restored = adopt(stored);
+            log.info("focus state: node {} restored {} SFUs and {} conferences in {} ms", settings.nodeId(), bs.size(),
+                    restored.size(), (System.nanoTime() - t0) / 1_000_000);
+            return restored.size();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+            log.error("focus state: could not load the stored state ({}); starting without it", e.toString());
+            return 0;
+        }
+    }
+
+    private List<org.parley.focus.conference.Conference> adopt(List<StoredConference> stored) {
+        List<ConferenceRecord> records = new ArrayList<>();
+        for (StoredConference c : stored) {
+            try {
+                ConferenceRecord r = StateCodec.fromStored(c);
+                if (r.meetingId() == null) continue;
+                stateWriter.restored(r);
+                records.add(r);
+            } catch (RuntimeException e) {
+                log.warn("focus state: conference {} unreadable, skipped: {}", c.room(), e.getMessage());
+            }
+        }
+        return conferences.restore(records, persistence.rejoinGrace().toMillis());
+    }
+
+    /** Re-joins the rooms of restored conferences and starts polling for conferences other nodes left behind. */
+    public void startRestored() {
+        conferences.startRestored(restored);
+        restored = List.of();
+        if (stateRepo == null) return;
+        long every = persistence.takeoverInterval().toMillis();
+        bridgeExec.scheduleWithFixedDelay(this::takeOver, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Takes over the conferences whose owner stopped renewing its lease (another node died). */
+    private void takeOver() {
+        long now = System.currentTimeMillis();
+        stateRepo.claimExpiredConferences(persistence.nodeId(), now + persistence.lease().toMillis(), now)
+                .whenComplete((stored, error) -> {
+                    if (error != null || stored.isEmpty()) return;
+                    bridgeExec.execute(() -> {
+                        List<org.parley.focus.conference.Conference> taken = adopt(stored);
+                        log.info("focus state: took over {} conferences: {}", taken.size(),
+                                taken.stream().map(c -> c.room().toBareJID()).toList());
+                        conferences.startRestored(taken);
+                    });
+                });
     }
 
     // ------------------------------------------------------------------ focus.<host>

@@ -1,6 +1,10 @@
 package org.parley.focus;
 
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.parley.focus.state.FocusStateSink;
+import org.parley.focus.state.FocusStateWriter;
+import org.parley.focus.state.PersistenceSettings;
 import org.parley.focus.xmpp.XmppLink;
 import org.parley.xmpp.config.ConfigException;
 import org.parley.xmpp.config.ConfigProblem;
@@ -32,6 +36,8 @@ public final class FocusService implements AutoCloseable {
     private final String requestDomain;
     private final String focusDomain;
     private volatile boolean closed;
+    private FocusStateWriter writer;
+    private ScheduledExecutorService stateTimer;
 
     private FocusService(Services services, Focus focus, String requestDomain, String focusDomain) {
         this.services = services;
@@ -41,11 +47,41 @@ public final class FocusService implements AutoCloseable {
     }
 
     /** Reads {@code parley.focus}; registers the two services and starts the focus, unless it is disabled. */
+    /**
+     * Starts the focus; with {@code parley.focus.persistence.enabled} (the default) and a storage, its state is written
+     * to the database and the conferences stored for this node (or left by a node whose lease expired) are resumed.
+     */
     public static FocusService start(ServerContext server) throws ConfigException {
-        return start(server, FocusStateSink.NONE);
+        PersistenceSettings ps = PersistenceSettings.read(server.config().source());
+        if (!ps.enabled() || server.storage() == null) return start(server, FocusStateSink.NONE, null, null);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "focus-state");
+            t.setDaemon(true);
+            return t;
+        });
+        FocusStateWriter writer = new FocusStateWriter(server.storage().focusState(), ps.nodeId(), ps.lease().toMillis(),
+                ps.renewInterval().toMillis(), ps.retryInterval().toMillis(), ps.maxDirty(), timer);
+        try {
+            FocusService s = start(server, writer, writer, ps);
+            s.stateTimer = timer;
+            if (s.focus == null) {
+                writer.close();
+                timer.shutdownNow();
+            }
+            return s;
+        } catch (ConfigException | RuntimeException e) {
+            writer.close();
+            timer.shutdownNow();
+            throw e;
+        }
     }
 
     public static FocusService start(ServerContext server, FocusStateSink sink) throws ConfigException {
+        return start(server, sink, null, null);
+    }
+
+    private static FocusService start(ServerContext server, FocusStateSink sink, FocusStateWriter writer,
+                                      PersistenceSettings ps) throws ConfigException {
         FocusConfig config = FocusConfig.read(server.config().source(), server.config().hosts());
         if (!config.enabled()) {
             log.info("focus disabled");
@@ -65,6 +101,9 @@ public final class FocusService implements AutoCloseable {
         requests.target = focus::onRequestDomain;
         identity.target = focus::onFocusJid;
         FocusService service = new FocusService(services, focus, config.domain(), focusDomain);
+        service.writer = writer;
+        // Before the focus is reachable: a request for a restored room then finds its conference in place.
+        if (writer != null) focus.restore(server.storage().focusState(), writer, ps);
         try {
             services.addComponent(config.domain(), requests);
             services.addComponent(focusDomain, identity);
@@ -73,6 +112,7 @@ public final class FocusService implements AutoCloseable {
             throw new ConfigException(java.util.List.of(new ConfigProblem("parley.focus", e.getMessage())));
         }
         focus.start();
+        focus.startRestored();
         log.info("focus on {} as {}, rooms on {}, breweries {}, component SFUs {}", config.domain(),
                 config.occupantRealJid(), config.mucDomains(), config.bridges().breweries(), config.bridges().components());
         return service;
@@ -80,6 +120,9 @@ public final class FocusService implements AutoCloseable {
 
     /** The running focus, or null when disabled. */
     public Focus focus() { return focus; }
+
+    /** The database writer of the focus state, or null without persistence. */
+    public FocusStateWriter stateWriter() { return writer; }
 
     /** Ends the conferences, leaves rooms and breweries, unregisters the services. Idempotent. */
     @Override
@@ -90,6 +133,16 @@ public final class FocusService implements AutoCloseable {
         focus.close();
         if (requestDomain != null && services.get(requestDomain) != null) services.removeComponent(requestDomain);
         if (focusDomain != null && services.get(focusDomain) != null) services.removeComponent(focusDomain);
+        if (writer != null) {
+            // The ended conferences' deletions go out before the storage closes.
+            try {
+                if (!writer.awaitIdle(3000)) log.warn("focus state: {} changes not written at stop", writer.dirty());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            writer.close();
+        }
+        if (stateTimer != null) stateTimer.shutdownNow();
     }
 
     /** A Tinder component that hands every packet to the focus. */

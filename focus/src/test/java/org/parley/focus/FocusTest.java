@@ -452,4 +452,70 @@ class FocusTest {
         focus.onFocusJid(parse("<presence type='unavailable' from='" + ROOM + "/bob' to='" + FOCUS + "'/>"));
         FakeXmpp.await(() -> sink.ended.contains(ROOM) ? Boolean.TRUE : null, "ended");
     }
+
+    /**
+     * Issue 8: a conference restored from its record re-joins the room keeping its meeting id, checks that the bridge
+     * still has the conference before answering requests, and gives a participant who comes back a fresh offer in the
+     * same bridge conference (its stale endpoint expired first, no create); one who never comes back is expired.
+     */
+    @Test
+    void restoredConferenceResumesOnTheSameBridgeConference() throws Exception {
+        start("");
+        bridge("jvb1", 0.1, null);
+        String jvb = "jvbbrewery@internal.localhost/jvb1";
+        var es = org.parley.focus.source.EndpointSources.EMPTY;
+        var rec = new org.parley.focus.state.ConferenceRecord(ROOM, "meeting-old", "RUNNING",
+                List.of(new org.parley.focus.state.ConferenceRecord.BridgeSessionRecord(jvb, "relay-jvb1", true, List.of(),
+                        List.of("alice", "bob"), es)),
+                List.of(new org.parley.focus.state.ParticipantRecord("alice", ROOM + "/alice", "alice@localhost/x", "alice-stats",
+                                null, jvb, "sid-a", "bs-a", "ACTIVE", es, List.of()),
+                        new org.parley.focus.state.ParticipantRecord("bob", ROOM + "/bob", "bob@localhost/x", "bob-stats",
+                                null, jvb, "sid-b", "bs-b", "ACTIVE", es, List.of())));
+        var restored = focus.conferences().restore(List.of(rec), 1500);
+        assertThat(restored).hasSize(1);
+        // A request before the restore is done waits for it.
+        focus.onRequestDomain(parse("<iq type='set' id='c1' from='alice@localhost/a' to='focus.localhost'>"
+                + "<conference xmlns='http://jitsi.org/protocol/focus' room='" + ROOM + "' machine-uid='m1'/></iq>"));
+        focus.conferences().startRestored(restored);
+        net.awaitSent(p -> p instanceof Presence && p.getTo().toString().equals(ROOM + "/focus"));
+        focus.onFocusJid(parse("<presence from='" + ROOM + "/focus' to='" + FOCUS + "'>"
+                + "<x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='owner' role='moderator' jid='" + FOCUS + "'/>"
+                + "<status code='110'/><status code='201'/></x></presence>"));
+        Query form = net.awaitQuery(iq -> childIs(iq, "query", "http://jabber.org/protocol/muc#owner") && iq.getType() == IQ.Type.get);
+        // The recreated room has a new meeting id: the bridges know the old one, which stays.
+        answer(form, "<query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='form'>"
+                + "<field var='muc#roomconfig_whois'><value>anyone</value></field>"
+                + "<field var='muc#roominfo_meetingId'><value>meeting-new</value></field></x></query>");
+        Query probe = awaitColibri("jvb1", cm -> cm.endpoints().isEmpty());
+        assertThat(colibri(probe).meetingId()).isEqualTo("meeting-old");
+        assertThat(colibri(probe).create()).isFalse();
+        assertThat(requests.untakenSent(p -> p instanceof IQ iq && "c1".equals(iq.getID()))).isEmpty();
+        answer(probe, "<conference-modified xmlns='jitsi:colibri2'/>");
+        IQ reply = (IQ) requests.awaitSent(p -> p instanceof IQ iq && "c1".equals(iq.getID()));
+        assertThat(ConferenceIq.parse(reply.getChildElement()).ready()).isTrue();
+
+        // Alice comes back alone: the conference was running, so she is offered a session at once.
+        join("alice", null);
+        Query expire = awaitColibri("jvb1", cm -> !cm.endpoints().isEmpty() && cm.endpoints().get(0).expire());
+        assertThat(colibri(expire).endpoints().get(0).id()).isEqualTo("alice");
+        assertThat(colibri(expire).meetingId()).isEqualTo("meeting-old");
+        answer(expire, "<conference-modified xmlns='jitsi:colibri2'/>");
+        Query alloc = awaitColibri("jvb1", cm -> !cm.endpoints().isEmpty() && cm.endpoints().get(0).create());
+        assertThat(colibri(alloc).create()).isFalse();
+        assertThat(colibri(alloc).meetingId()).isEqualTo("meeting-old");
+        answer(alloc, allocation("alice", false));
+        Query offer = awaitJingle("alice", JingleAction.SESSION_INITIATE);
+        assertThat(Jingle.parse(offer.iq().getChildElement()).sid()).isNotEqualTo("sid-a");
+        answer(offer, null);
+
+        // Bob never comes back: after the grace period his endpoint is expired and his record dropped.
+        Query gone = awaitColibri("jvb1", cm -> !cm.endpoints().isEmpty() && cm.endpoints().get(0).expire()
+                && cm.endpoints().get(0).id().equals("bob"));
+        answer(gone, "<conference-modified xmlns='jitsi:colibri2'/>");
+        FakeXmpp.await(() -> sink.conferences.isEmpty() ? null : sink.conferences.get(sink.conferences.size() - 1)
+                .participants().stream().noneMatch(p -> p.endpointId().equals("bob")) ? true : null, "bob dropped");
+        var last = sink.conferences.get(sink.conferences.size() - 1);
+        assertThat(last.meetingId()).isEqualTo("meeting-old");
+        assertThat(last.participants()).extracting(p -> p.endpointId()).containsExactly("alice");
+    }
 }

@@ -67,9 +67,11 @@ final class FederatedServers implements AutoCloseable {
         StringBuilder routesOne = new StringBuilder()
                 .append('"').append(TWO).append("\" = \"127.0.0.1:").append(portTwo).append("\"\n")
                 .append("\"echo.").append(TWO).append("\" = \"").append(certs ? "tls://" : "").append("127.0.0.1:")
-                .append(portTwo).append("\"\n");
+                .append(portTwo).append("\"\n")
+                .append("\"conference.").append(TWO).append("\" = \"127.0.0.1:").append(portTwo).append("\"\n");
         extraRoutesOfOne.forEach((d, r) -> routesOne.append('"').append(d).append("\" = \"").append(r).append("\"\n"));
-        String routesTwo = "\"" + ONE + "\" = \"127.0.0.1:" + portOne + "\"\n";
+        String routesTwo = "\"" + ONE + "\" = \"127.0.0.1:" + portOne + "\"\n"
+                + "\"conference." + ONE + "\" = \"127.0.0.1:" + portOne + "\"\n";
         one = start(dir.resolve("one"), ONE, portOne, routesOne.toString(), certs ? certsTwo.resolve(TWO + ".crt") : null, certs, settings);
         Parley started = null;
         try {

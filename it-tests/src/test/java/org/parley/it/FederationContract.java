@@ -118,4 +118,34 @@ abstract class FederationContract {
         assertThat(got.get(0).getBody()).isEqualTo("hello room");
         assertThat(got.get(0).getFrom().toString()).isEqualTo(room + "/alice");
     }
+
+    @Test
+    void usersOfBothServersMeetInARealRoomOnOneOfThem() throws Exception {
+        FederatedServers s = servers();
+        XMPPTCPConnection alice = s.login(s.one, FederatedServers.newUser("alice"), "a");
+        XMPPTCPConnection bob = s.login(s.two, FederatedServers.newUser("bob"), "b");
+        EntityBareJid room = JidCreate.entityBareFrom("meet-" + FederatedServers.newUser("r") + "@conference." + FederatedServers.TWO);
+        MultiUserChat bobs = MultiUserChatManager.getInstanceFor(bob).getMultiUserChat(room);
+        // Smack hands MUC message listeners every groupchat message from the room, the empty <subject/> that
+        // XEP-0045 7.2.15 has the room send on entering included: count only what was said.
+        List<Message> bobGot = new CopyOnWriteArrayList<>();
+        bobs.addMessageListener(m -> { if (m.getBody() != null) bobGot.add(m); });
+        bobs.join(Resourcepart.from("bob"));
+        MultiUserChat alices = MultiUserChatManager.getInstanceFor(alice).getMultiUserChat(room);
+        List<Message> aliceGot = new CopyOnWriteArrayList<>();
+        alices.addMessageListener(m -> { if (m.getBody() != null) aliceGot.add(m); });
+        alices.join(Resourcepart.from("alice"));
+        await().atMost(WAIT).until(() -> bobs.getOccupants().size() == 2 && alices.getOccupants().size() == 2);
+
+        alices.sendMessage("from the other server");
+        await().atMost(WAIT).until(() -> bobGot.size() == 1);
+        await().atMost(WAIT).until(() -> aliceGot.size() == 1);
+        assertThat(bobGot.get(0).getFrom().toString()).isEqualTo(room + "/alice");
+        bobs.sendMessage("welcome");
+        await().atMost(WAIT).until(() -> aliceGot.size() == 2);
+        assertThat(aliceGot.get(1).getBody()).isEqualTo("welcome");
+
+        alices.leave();
+        await().atMost(WAIT).until(() -> bobs.getOccupants().size() == 1);
+    }
 }

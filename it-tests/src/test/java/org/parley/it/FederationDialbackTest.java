@@ -14,10 +14,14 @@ import org.jivesoftware.smack.filter.MessageTypeFilter;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smackx.muc.MultiUserChat;
+import org.jivesoftware.smackx.muc.MultiUserChatManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.jid.parts.Resourcepart;
 
 /**
  * Two servers that trust nothing of each other (self-signed certificates, no trusted-certificates): links
@@ -155,5 +159,39 @@ class FederationDialbackTest extends FederationContract {
         ChatManager.getInstanceFor(alice).chatWith(bob.getUser().asEntityBareJid()).send("after");
         await().atMost(WAIT).until(() -> toBob.size() == 2);
         assertThat(toBob.get(1).getBody()).isEqualTo("after");
+    }
+
+    @Test
+    void idleLinksWithAServiceDomainCloseAndComeBackWhenNeeded() throws Exception {
+        XMPPTCPConnection alice = servers.login(servers.one, FederatedServers.newUser("alice"), "a");
+        XMPPTCPConnection bob = servers.login(servers.two, FederatedServers.newUser("bob"), "b");
+        String conference = "conference." + FederatedServers.TWO;
+        EntityBareJid room = JidCreate.entityBareFrom("idle-" + FederatedServers.newUser("r") + "@" + conference);
+        MultiUserChat bobs = MultiUserChatManager.getInstanceFor(bob).getMultiUserChat(room);
+        List<Message> bobGot = new CopyOnWriteArrayList<>();
+        bobs.addMessageListener(m -> { if (m.getBody() != null) bobGot.add(m); });
+        bobs.join(Resourcepart.from("bob"));
+        MultiUserChat alices = MultiUserChatManager.getInstanceFor(alice).getMultiUserChat(room);
+        List<Message> aliceGot = new CopyOnWriteArrayList<>();
+        alices.addMessageListener(m -> { if (m.getBody() != null) aliceGot.add(m); });
+        alices.join(Resourcepart.from("alice"));
+        await().atMost(WAIT).until(() -> bobs.getOccupants().size() == 2);
+        alices.sendMessage("before");
+        await().atMost(WAIT).until(() -> bobGot.size() == 1 && aliceGot.size() == 1);
+
+        // idle-timeout is 3 s here: both links between one.localhost and the MUC domain close.
+        var s2sOne = servers.one.xmpp().context().s2s();
+        var s2sTwo = servers.two.xmpp().context().s2s();
+        await().atMost(WAIT).until(() -> s2sOne.linkMethod(FederatedServers.ONE, conference) == null
+                && s2sTwo.linkMethod(conference, FederatedServers.ONE) == null);
+
+        // Alice's message needs a new link to the room, its reflection a new one back.
+        alices.sendMessage("after");
+        await().atMost(WAIT).until(() -> bobGot.size() == 2 && aliceGot.size() == 2);
+        assertThat(bobGot.get(1).getBody()).isEqualTo("after");
+        assertThat(aliceGot.get(1).getFrom().toString()).isEqualTo(room + "/alice");
+        assertThat(s2sOne.linkMethod(FederatedServers.ONE, conference)).isEqualTo("dialback");
+        alices.leave();
+        await().atMost(WAIT).until(() -> bobs.getOccupants().size() == 1);
     }
 }

@@ -122,6 +122,9 @@ class MucTest {
         EntityBareJid room = newRoom("talk");
         List<Presence> alicePresences = presences(alice, room);
         MultiUserChat a = created(alice, room, "alice");
+        // The listener runs asynchronously: the self-presence may land just after create() returns.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> alicePresences.stream().anyMatch(p -> codes(p).contains(110)));
         Presence self = alicePresences.stream().filter(p -> codes(p).contains(110)).findFirst().orElseThrow();
         assertThat(codes(self)).contains(110, 201, 100);
         assertThat(MUCUser.from(self).getItem().getAffiliation()).isEqualTo(MUCAffiliation.owner);

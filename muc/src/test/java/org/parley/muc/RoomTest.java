@@ -192,6 +192,24 @@ class RoomTest {
     }
 
     @Test
+    void anOccupantFromAnotherServerIsKnownByItsRealJidAndReachesEveryone() {
+        String dave = "dave@other.example/d";
+        aliceAndBob();
+        h.join(dave, ROOM, "dave");
+        List<String> joined = h.take(dave);
+        assertThat(joined).hasSize(4);
+        assertThat(joined.get(3)).contains("type='groupchat'").contains("<subject/>");
+        h.clear();
+        h.send(dave, "<message to='" + ROOM + "' type='groupchat' id='r1'><body>from afar</body></message>");
+        for (String who : List.of(ALICE, BOB, dave)) {
+            List<String> got = h.take(who);
+            assertThat(got).hasSize(1);
+            assertThat(got.get(0)).contains("from='" + ROOM + "/dave'").contains("id='r1'").contains("<body>from afar</body>");
+        }
+        assertThat(h.takeAll()).isEmpty();
+    }
+
+    @Test
     void historyRequestsAreHonoured() {
         h.join(ALICE, ROOM, "alice");
         for (int i = 0; i < 30; i++) {

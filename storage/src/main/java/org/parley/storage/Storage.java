@@ -10,6 +10,8 @@ public interface Storage extends AutoCloseable {
     OfflineRepository offline();
     /** Persistent MUC rooms and their affiliations. */
     RoomRepository rooms();
+    /** The conference focus's state: SFUs, conferences, participants and the leases of several nodes. */
+    FocusStateRepository focusState();
 
     /**
      * Reports the storage's state (connection pool: active, idle, pending, timeouts, usage) to {@code registry}.

@@ -20,6 +20,8 @@ public final class Bridge {
     private volatile long lastSeenMillis;
     private volatile String failure;
     private final Deque<Long> recentAllocations = new ArrayDeque<>();
+    /** False for a bridge restored from storage until it reports again. */
+    private volatile boolean fresh = true;
 
     public Bridge(JID jid, Kind kind, ColibriStats stats, long nowMillis) {
         this.jid = jid;
@@ -35,11 +37,17 @@ public final class Bridge {
     public ColibriStats stats() { return stats; }
 
     void stats(ColibriStats s, long nowMillis) {
+        this.fresh = true;
         this.stats = s;
         this.lastSeenMillis = nowMillis;
     }
 
     public long lastSeenMillis() { return lastSeenMillis; }
+
+    /** Whether its stats come from the bridge since the focus started (false: the persisted ones, issue 8). */
+    public boolean fresh() { return fresh; }
+
+    void restored() { this.fresh = false; }
 
     /** Why the bridge is failed (left, health check error or timeout, COLIBRI timeout), or null if it is not. */
     public String failure() { return failure; }

@@ -77,6 +77,30 @@ public final class Bridges implements AutoCloseable {
         exec.scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Takes up the bridges known before a restart (call before {@link #start}), with their last stats, so that load
+     * balancing works before fresh reports arrive. Each is health-checked as usual: one that is gone fails then.
+     */
+    public void restore(List<BridgeRecord> records) {
+        for (BridgeRecord r : records) {
+            if (r.stats() == null) continue;
+            JID jid;
+            try {
+                jid = new JID(r.jid());
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            if (!handles(jid)) continue;
+            Bridge b = new Bridge(jid, Bridge.Kind.valueOf(r.kind()), r.stats(), r.lastSeenMillis());
+            b.restored();
+            if (r.failure() != null) b.fail(r.failure());
+            if (bridges.putIfAbsent(jid, b) == null) {
+                log.info("bridge {} restored (region {}, stress {}{})", jid, b.region(), b.stress(),
+                        r.failure() == null ? "" : ", failed: " + r.failure());
+            }
+        }
+    }
+
     /** Whether a presence from {@code from} is about bridges (a brewery occupant or a component SFU). */
     public boolean handles(JID from) {
         return from != null && (breweryRooms.contains(from.toBareJID()) || componentDomains.contains(from.getDomain()));
@@ -215,7 +239,7 @@ public final class Bridges implements AutoCloseable {
         for (String room : breweryRooms) if (!joined.contains(room)) joinBrewery(room);
         for (String domain : componentDomains) {
             boolean known = false;
-            for (Bridge b : bridges.values()) if (b.kind() == Bridge.Kind.COMPONENT && b.jid().getDomain().equals(domain)) known = true;
+            for (Bridge b : bridges.values()) if (b.kind() == Bridge.Kind.COMPONENT && b.fresh() && b.jid().getDomain().equals(domain)) known = true;
             if (!known) greet(domain);
         }
         for (Bridge b : bridges.values()) healthCheck(b);

@@ -97,6 +97,16 @@ public final class Conference {
     private ScheduledFuture<?> startTimer;
     private ScheduledFuture<?> aloneTimer;
 
+    // Restored after a restart or taken over from another node (issue 8).
+    /** The COLIBRI2 conference id the bridges know; the room's (possibly new) meeting id must not replace it. */
+    private String restoredMeetingId;
+    /** Endpoints of participants from before the restart that have not rejoined yet, by nick, with their record. */
+    private final Map<String, ParticipantRecord> ghosts = new LinkedHashMap<>();
+    private boolean probed = true;
+    private boolean handedOver;
+    private int probesPending;
+    private ScheduledFuture<?> graceTimer;
+
     Conference(ConferenceContext ctx, JID room, ScheduledExecutorService exec) {
         this.ctx = ctx;
         this.config = ctx.config();
@@ -134,6 +144,125 @@ public final class Conference {
     String meetingId() { return meetingId; }
 
     // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * Takes up a conference from its stored record (before {@link #start}): its meeting id, the bridge conferences it
+     * has (on bridges the focus knows) and, as ghosts, the endpoints of its participants there. Each ghost is replaced
+     * when its occupant rejoins (the stale endpoint is expired, a new one allocated in the same bridge conference and
+     * offered); ghosts not back within {@code graceMillis} are expired. The conference answers requests only once the
+     * bridges have confirmed what they still hold.
+     */
+    void restore(ConferenceRecord rec, long graceMillis) {
+        restoredMeetingId = rec.meetingId();
+        meetingId = rec.meetingId();
+        Map<String, ColibriSession> byJid = new LinkedHashMap<>();
+        for (ConferenceRecord.BridgeSessionRecord bs : rec.bridgeSessions()) {
+            Bridge b;
+            try {
+                b = ctx.bridges().get(new JID(bs.bridge()));
+            } catch (IllegalArgumentException e) {
+                b = null;
+            }
+            if (b == null) {
+                log.warn("{}: bridge {} of the restored conference is unknown; its participants get new sessions", roomName, bs.bridge());
+                continue;
+            }
+            ColibriSession cs = new ColibriSession(b);
+            cs.created = bs.created();
+            if (bs.feedback() != null) {
+                cs.feedback = bs.feedback();
+                sources.reserve(cs.feedback);
+            }
+            sessions.put(b, cs);
+            byJid.put(bs.bridge(), cs);
+        }
+        // Relays: the earlier session of a pair initiated it (see invite()).
+        List<ColibriSession> ordered = new ArrayList<>(sessions.values());
+        for (int i = 0; i < ordered.size(); i++) {
+            for (int j = i + 1; j < ordered.size(); j++) {
+                ColibriSession a = ordered.get(i);
+                ColibriSession b = ordered.get(j);
+                if (a.relayId != null && b.relayId != null) {
+                    a.relays.put(b.relayId, new RelayLink(b, true));
+                    b.relays.put(a.relayId, new RelayLink(a, false));
+                }
+            }
+        }
+        for (ParticipantRecord p : rec.participants()) {
+            ColibriSession cs = p.bridge() == null ? null : byJid.get(p.bridge());
+            if (cs == null) continue;
+            cs.endpoints.add(p.endpointId());
+            ghosts.put(p.endpointId(), p);
+        }
+        probed = sessions.isEmpty();
+        log.info("{}: restored (meeting id {}, {} bridges, {} participants to rejoin)", roomName, meetingId, sessions.size(), ghosts.size());
+        graceTimer = exec.schedule(this::graceOver, graceMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Restored participants that did not come back lose their endpoints. */
+    private void graceOver() {
+        graceTimer = null;
+        if (state == State.ENDED || ghosts.isEmpty()) return;
+        log.info("{}: {} participants did not come back: {}", roomName, ghosts.size(), ghosts.keySet());
+        for (String nick : List.copyOf(ghosts.keySet())) dropGhost(nick, true);
+        if (state == State.RUNNING && realCount() == 0) {
+            end("nobody came back", true);
+            return;
+        }
+        changed();
+    }
+
+    /** Forgets a ghost; expires its endpoint (and the bridge conference, when nothing else is left there). */
+    private void dropGhost(String nick, boolean removeEmptySession) {
+        ParticipantRecord g = ghosts.remove(nick);
+        if (g == null) return;
+        for (ColibriSession s : List.copyOf(sessions.values())) {
+            if (!s.endpoints.remove(nick)) continue;
+            if (s.endpoints.isEmpty() && removeEmptySession && state == State.RUNNING) {
+                removeSession(s, true);
+            } else if (!s.failed && meetingId != null) {
+                sendColibri(s, ConferenceModify.of(meetingId, List.of(Endpoint.expiring(nick)), List.of()), true,
+                        ok -> { }, err -> log.debug("{}: expiring stale endpoint {} failed: {}", roomName, nick, describe(err)));
+                for (ColibriSession other : sessions.values()) {
+                    RelayLink l = other.relays.get(s.relayId);
+                    if (other != s && l != null) sendRelayEndpoints(other, l.id, List.of(Endpoint.expiring(nick)));
+                }
+            }
+        }
+    }
+
+    /** Asks every restored bridge whether it still has the conference; answers requests when all have answered. */
+    private void probe() {
+        probed = true;
+        for (ColibriSession s : List.copyOf(sessions.values())) {
+            if (!s.created) continue;
+            probesPending++;
+            IQ iq = new IQ(IQ.Type.set);
+            iq.setFrom(self);
+            iq.setTo(s.bridge.jid());
+            iq.setChildElement(ConferenceModify.of(meetingId, List.of(), List.of()).toElement());
+            ctx.iq().request(iq, config.colibriTimeout(), config.colibriRetries(), exec, outcome -> {
+                if (state == State.ENDED) return;
+                if (outcome.isError()) {
+                    Colibri2Error c = colibriError(outcome.answer());
+                    if (c != null && c.errorReason() == Colibri2ErrorReason.CONFERENCE_NOT_FOUND) {
+                        log.info("{}: {} no longer has the conference; it is created again on the next allocation", roomName, s.bridge.jid());
+                    } else {
+                        log.warn("{}: {} answered the restore probe with {}", roomName, s.bridge.jid(), describe(outcome.answer()));
+                    }
+                    // Whatever it held is gone: the ghosts there have nothing left to expire.
+                    s.created = false;
+                    for (String nick : List.copyOf(s.endpoints)) if (ghosts.remove(nick) != null) s.endpoints.remove(nick);
+                    for (RelayLink l : s.relays.values()) l.remote.relays.remove(s.relayId);
+                    s.relays.clear();
+                } else if (outcome.timedOut()) {
+                    ctx.bridges().reportTimeout(s.bridge, "COLIBRI2 request");
+                }
+                if (--probesPending == 0) ready();
+            });
+        }
+        if (probesPending == 0) ready();
+    }
 
     /** Joins the room. */
     void start() {
@@ -179,8 +308,10 @@ public final class Conference {
         cancel(joinTimer);
         cancel(startTimer);
         cancel(aloneTimer);
+        cancel(graceTimer);
+        ghosts.clear();
         for (ColibriSession s : List.copyOf(sessions.values())) {
-            if (!s.failed && s.bridge.failure() == null && meetingId != null) {
+            if (!handedOver && !s.failed && s.bridge.failure() == null && meetingId != null) {
                 sendColibri(s, ConferenceModify.expireConference(meetingId), true, ok -> { }, err -> { });
             }
         }
@@ -191,8 +322,17 @@ public final class Conference {
             leave.setTo(focusOccupant);
             ctx.iq().send(leave);
         }
-        ctx.sink().conferenceEnded(roomName);
+        if (!handedOver) ctx.sink().conferenceEnded(roomName);
         ctx.ended().accept(this);
+    }
+
+    /**
+     * Another node owns the conference now (it took the lease over): stop here without touching the bridges or the
+     * stored state, which are the new owner's.
+     */
+    void handOver() {
+        handedOver = true;
+        end("taken over by another node", true);
     }
 
     /** The focus stops: same as the end of the conference. */
@@ -262,6 +402,12 @@ public final class Conference {
         readPresenceExtensions(q, p.getElement());
         if (joined) {
             log.debug("{}: {} joined ({})", roomName, nick, q.realJid);
+            if (ghosts.containsKey(nick)) {
+                // Back after the restart with a new client session: its old endpoint goes, a new one comes in the
+                // same bridge conference.
+                log.info("{}: {} is back", roomName, nick);
+                dropGhost(nick, false);
+            }
             resolveFeatures(q, p.getElement());
             if (state == State.RUNNING) {
                 cancel(startTimer);
@@ -372,13 +518,19 @@ public final class Conference {
     }
 
     private void ready() {
+        if (state != State.CONFIGURING) return;
+        if (restoredMeetingId != null) meetingId = restoredMeetingId;
+        if (!probed) {
+            probe();
+            return;
+        }
         if (meetingId == null || meetingId.isBlank()) meetingId = UUID.randomUUID().toString();
         state = State.RUNNING;
         cancel(joinTimer);
         log.info("{}: focus in the room, meeting id {}", roomName, meetingId);
         for (IQ r : pendingRequests) reply(r, true);
         pendingRequests.clear();
-        if (realCount() == 0) {
+        if (realCount() == 0 && ghosts.isEmpty()) {
             startTimer = exec.schedule(() -> {
                 if (state == State.RUNNING && realCount() == 0) end("nobody joined", true);
             }, config.conferenceStartTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -488,7 +640,7 @@ public final class Conference {
 
     private void maybeInvite() {
         if (state != State.RUNNING) return;
-        boolean enough = realCount() >= config.minParticipants();
+        boolean enough = realCount() >= config.minParticipants() || !ghosts.isEmpty();
         boolean running = false;
         for (Participant p : participants.values()) if (p.hasSession()) running = true;
         for (Participant p : List.copyOf(participants.values())) {
@@ -886,7 +1038,7 @@ public final class Conference {
         expireEndpoint(p);
         if (!had.isEmpty()) propagate(false, p, had);
         p.resetSession();
-        if (realCount() == 0) {
+        if (realCount() == 0 && ghosts.isEmpty()) {
             end("the last participant left", true);
             return;
         }
@@ -1130,7 +1282,7 @@ public final class Conference {
         List<ConferenceRecord.BridgeSessionRecord> bs = new ArrayList<>();
         for (ColibriSession s : sessions.values()) {
             bs.add(new ConferenceRecord.BridgeSessionRecord(s.bridge.jid().toString(), s.relayId, s.created,
-                    List.copyOf(s.relays.keySet()), List.copyOf(s.endpoints)));
+                    List.copyOf(s.relays.keySet()), List.copyOf(s.endpoints), s.feedback));
         }
         List<ParticipantRecord> ps = new ArrayList<>();
         for (Participant p : participants.values()) {
@@ -1139,6 +1291,7 @@ public final class Conference {
                     p.bridgeSessionId, p.state.name(), sources.get(p.nick),
                     p.features == null ? List.of() : List.copyOf(p.features)));
         }
+        for (ParticipantRecord g : ghosts.values()) if (!participants.containsKey(g.endpointId())) ps.add(g);
         return new ConferenceRecord(roomName, meetingId, state.name(), bs, ps);
     }
 

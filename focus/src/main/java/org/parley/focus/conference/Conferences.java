@@ -55,6 +55,38 @@ public final class Conferences implements BridgeListener {
         c.execute(() -> c.request(iq, request));
     }
 
+    /**
+     * Puts conferences restored from storage in place (not started yet, see {@link #startRestored}); rooms that already
+     * run here are skipped. Returns the conferences added.
+     */
+    public List<Conference> restore(List<ConferenceRecord> records, long graceMillis) {
+        List<Conference> added = new java.util.ArrayList<>();
+        for (ConferenceRecord rec : records) {
+            JID room;
+            try {
+                room = new JID(rec.room());
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            Conference c = new Conference(ctx, room, actors.forKey(room.toBareJID()));
+            if (byRoom.putIfAbsent(room.toBareJID(), c) != null) continue;
+            c.execute(() -> c.restore(rec, graceMillis));
+            added.add(c);
+        }
+        return added;
+    }
+
+    /** Joins the rooms of restored conferences. */
+    public void startRestored(List<Conference> restored) {
+        for (Conference c : restored) c.execute(c::start);
+    }
+
+    /** Another node took the conference of {@code room} over: it stops here, leaving bridges and storage alone. */
+    public void handOver(String room) {
+        Conference c = byRoom.get(room);
+        if (c != null) c.execute(c::handOver);
+    }
+
     /** Presence from a conference room. */
     public void presence(Presence p) {
         Conference c = byRoom.get(p.getFrom().toBareJID());

@@ -14,5 +14,5 @@ public record ConferenceRecord(String room, String meetingId, String state, List
      * relay id, with whether this side initiates), and the bridge's feedback sources.
      */
     public record BridgeSessionRecord(String bridge, String relayId, boolean created, List<String> relays,
-                                      List<String> endpoints) {}
+                                      List<String> endpoints, org.parley.focus.source.EndpointSources feedback) {}
 }

@@ -14,6 +14,7 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.parley.storage.AccountRepository;
+import org.parley.storage.FocusStateRepository;
 import org.parley.storage.OfflineRepository;
 import org.parley.storage.RoomRepository;
 import org.parley.storage.RosterRepository;
@@ -40,6 +41,7 @@ public final class JdbcStorage implements Storage {
     private final RosterRepository rosters;
     private final OfflineRepository offline;
     private final RoomRepository rooms;
+    private final FocusStateRepository focusState;
 
     private JdbcStorage(HikariDataSource dataSource, ExecutorService executor, String description) {
         this.dataSource = dataSource;
@@ -50,6 +52,7 @@ public final class JdbcStorage implements Storage {
         this.rosters = new JdbcRosterRepository(db);
         this.offline = new JdbcOfflineRepository(db);
         this.rooms = new JdbcRoomRepository(db);
+        this.focusState = new JdbcFocusStateRepository(db);
     }
 
     /**
@@ -140,6 +143,7 @@ public final class JdbcStorage implements Storage {
     @Override public RosterRepository rosters() { return rosters; }
     @Override public OfflineRepository offline() { return offline; }
     @Override public RoomRepository rooms() { return rooms; }
+    @Override public FocusStateRepository focusState() { return focusState; }
 
     /**
      * HikariCP's own Micrometer binding ({@code hikaricp_connections_active}, {@code _idle}, {@code _pending},

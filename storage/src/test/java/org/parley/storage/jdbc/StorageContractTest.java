@@ -478,6 +478,100 @@ abstract class StorageContractTest {
         assertThat(stored.affiliations()).containsExactly(new RoomAffiliation("u" + v + "@example.org", "owner", null, null));
     }
 
+    // ------------------------------------------------------------------ focus state (issue 8)
+
+    static final String ROOM = "room1@conference.example.org";
+
+    static org.parley.storage.StoredParticipant participant(String ep, String bridge, String sid, String state) {
+        return new org.parley.storage.StoredParticipant(ep, ROOM + "/" + ep, bridge, sid, state, "{\"sources\":\"" + ep + "\"}");
+    }
+
+    static org.parley.storage.StoredConference conference(String room, String bridges) {
+        return new org.parley.storage.StoredConference(room, "meeting-" + room.hashCode(), "RUNNING", bridges, List.of());
+    }
+
+    @Test
+    void bridgesAreUpsertedListedAndDeleted() throws Exception {
+        var focus = storage.focusState();
+        var a = new org.parley.storage.StoredBridge("jvb@example.org/a", "BREWERY", "eu", "2.3", "<stats/>", null, false, false, 1000);
+        var b = new org.parley.storage.StoredBridge("sfu.example.org", "COMPONENT", null, null, null, "left", true, true, 2000);
+        await(focus.saveBridge(a));
+        await(focus.saveBridge(b));
+        var a2 = new org.parley.storage.StoredBridge("jvb@example.org/a", "BREWERY", "us", "2.4", "<stats stress='0.5'/>", null, true, false, 3000);
+        await(focus.saveBridge(a2));
+        assertThat(await(focus.bridges())).containsExactly(a2, b);
+        assertThat(await(focus.deleteBridge("sfu.example.org"))).isTrue();
+        assertThat(await(focus.deleteBridge("sfu.example.org"))).isFalse();
+        assertThat(await(focus.bridges())).containsExactly(a2);
+    }
+
+    @Test
+    void conferencesAreWrittenIncrementallyAndClaimedBack() throws Exception {
+        var focus = storage.focusState();
+        var conf = conference(ROOM, "b1");
+        assertThat(await(focus.saveConference("n1", 10_000, 1_000, conf,
+                List.of(participant("a", null, null, "NONE"), participant("b", "jvb1", "s1", "OFFERED")), List.of()))).isTrue();
+        // Only the changed participant and one removal: the others stay as they were.
+        assertThat(await(focus.saveConference("n1", 10_000, 2_000, conf,
+                List.of(participant("a", "jvb1", "s2", "ACTIVE"), participant("c", null, null, "NONE")), List.of("b")))).isTrue();
+        var claimed = await(focus.claimConferences("n1", 20_000, 3_000));
+        assertThat(claimed).hasSize(1);
+        assertThat(claimed.get(0).room()).isEqualTo(ROOM);
+        assertThat(claimed.get(0).meetingId()).isEqualTo(conf.meetingId());
+        assertThat(claimed.get(0).bridges()).isEqualTo("b1");
+        assertThat(claimed.get(0).participants()).containsExactly(participant("a", "jvb1", "s2", "ACTIVE"),
+                participant("c", null, null, "NONE"));
+        assertThat(await(focus.lease(ROOM))).isEqualTo(new org.parley.storage.FocusStateRepository.Lease(ROOM, "n1", 20_000));
+
+        assertThat(await(focus.deleteConference("n1", ROOM))).isTrue();
+        assertThat(await(focus.claimConferences("n1", 20_000, 3_000))).isEmpty();
+        assertThat(await(focus.lease(ROOM))).isNull();
+        assertThat(rowCount("focus_participants")).isZero();
+    }
+
+    @Test
+    void aLiveLeaseKeepsOtherNodesOutUntilItExpires() throws Exception {
+        var focus = storage.focusState();
+        var conf = conference(ROOM, "x");
+        assertThat(await(focus.saveConference("n1", 10_000, 1_000, conf, List.of(participant("a", null, null, "NONE")), List.of()))).isTrue();
+        // n2 may neither write, delete nor claim it while n1's lease runs.
+        assertThat(await(focus.saveConference("n2", 20_000, 5_000, conference(ROOM, "y"), List.of(), List.of("a")))).isFalse();
+        assertThat(await(focus.deleteConference("n2", ROOM))).isFalse();
+        assertThat(await(focus.claimConferences("n2", 20_000, 5_000))).isEmpty();
+        assertThat(await(focus.renewLeases("n1", 15_000))).isEqualTo(1);
+        assertThat(await(focus.claimConferences("n2", 20_000, 12_000))).isEmpty();
+        // Once it expires, n2 takes it over with its participants, and n1 can no longer write.
+        var taken = await(focus.claimConferences("n2", 30_000, 16_000));
+        assertThat(taken).hasSize(1);
+        assertThat(taken.get(0).participants()).containsExactly(participant("a", null, null, "NONE"));
+        assertThat(await(focus.lease(ROOM)).owner()).isEqualTo("n2");
+        assertThat(await(focus.saveConference("n1", 40_000, 17_000, conf, List.of(), List.of()))).isFalse();
+        assertThat(await(focus.renewLeases("n1", 40_000))).isZero();
+        // A standby node polling for expired leases gets only those, once.
+        assertThat(await(focus.saveConference("n3", 18_000, 16_500, conference("other@c.example.org", ""), List.of(), List.of()))).isTrue();
+        assertThat(await(focus.claimExpiredConferences("n1", 60_000, 17_000))).isEmpty();
+        var other = await(focus.claimExpiredConferences("n1", 60_000, 19_000));
+        assertThat(other).extracting(org.parley.storage.StoredConference::room).containsExactly("other@c.example.org");
+        assertThat(await(focus.claimExpiredConferences("n2", 60_000, 19_000))).isEmpty();
+        assertThat(await(focus.deleteConference("n1", "other@c.example.org"))).isTrue();
+        // A released lease is free at once.
+        assertThat(await(focus.releaseLeases("n2"))).isEqualTo(1);
+        assertThat(await(focus.claimConferences("n1", 50_000, 17_000))).hasSize(1);
+    }
+
+    @Test
+    void concurrentClaimsGiveEachConferenceToOneNode() throws Exception {
+        var focus = storage.focusState();
+        for (int i = 0; i < 20; i++) {
+            assertThat(await(focus.saveConference("dead", 1_000, 500, conference("r" + i + "@c.example.org", ""),
+                    List.of(participant("p", null, null, "NONE")), List.of()))).isTrue();
+        }
+        var a = focus.claimConferences("a", 100_000, 2_000);
+        var b = focus.claimConferences("b", 100_000, 2_000);
+        int total = await(a).size() + await(b).size();
+        assertThat(total).isEqualTo(20);
+    }
+
     /** Rows of a table, read behind the repositories' back to check what cascades left over. */
     long rowCount(String table) throws Exception {
         try (Connection c = storage.dataSource().getConnection();
