@@ -81,8 +81,11 @@ final class ChildServer implements AutoCloseable {
                     }
                     bosh.max-sessions-per-address = 100000
                   }
+                  admin.enabled = false
                   limits {
                     max-connections-per-address = 100000
+                    bytes-per-second = 1GiB
+                    byte-burst = 1GiB
                     new-connections-per-second = 100000
                     new-connection-burst = 100000
                     registrations-per-address = 100000

@@ -142,8 +142,13 @@ public final class FocusBench {
                         component { bind = "127.0.0.1", port = %d }
                       }
                       components = [ { domain = "%s", secret = "%s" } ]
+                      admin.enabled = false
                       limits {
                         max-connections-per-address = 100000
+                        bytes-per-second = 1GiB
+                        byte-burst = 1GiB
+                        new-connections-per-second = 100000
+                        new-connection-burst = 100000
                         stanzas-per-second = 100000
                         stanza-burst = 100000
                         idle-timeout = 1h

@@ -551,8 +551,11 @@ public final class MucBench {
                         c2s { bind = "127.0.0.1", port = %d }
                         c2s-direct-tls { bind = "127.0.0.1", port = %d }
                       }
+                      admin.enabled = false
                       limits {
                         max-connections-per-address = 100000
+                        bytes-per-second = 1GiB
+                        byte-burst = 1GiB
                         new-connections-per-second = 100000
                         new-connection-burst = 100000
                         stanzas-per-second = 1000000
