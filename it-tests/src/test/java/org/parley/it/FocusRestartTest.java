@@ -1,0 +1,183 @@
+package org.parley.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.parley.it.sfu.ComponentSfu;
+import org.parley.it.sfu.SfuLogic;
+import org.parley.it.sfu.TestParticipant;
+
+/**
+ * Focus persistence (issue 8) black-box: a Parley server as a child process on PostgreSQL, killed as by
+ * {@code kill -9} and started again on the same database; component SFUs that outlive it and reconnect their streams.
+ */
+@ExtendWith(ParleyServer.class)
+class FocusRestartTest {
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            try {
+                closing.get(i).close();
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+
+    private ChildParley child(String node) throws Exception {
+        ChildParley c = ChildParley.create(node);
+        closing.add(c);
+        c.start();
+        return c;
+    }
+
+    private Clients clients(ChildParley child) {
+        Clients c = child.clients();
+        closing.add(c);
+        return c;
+    }
+
+    /** Connects (retrying while the new process gets ready) an SFU stream carrying {@code logic}, waits for its first health check. */
+    private ComponentSfu sfu(ChildParley child, String domain, double stress, SfuLogic logic, boolean silent) throws Exception {
+        ComponentSfu sfu = null;
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (sfu == null) {
+            try {
+                sfu = ComponentSfu.connect(child.componentPort(), domain, ChildParley.SFU_SECRET, stress, logic, silent);
+            } catch (Exception e) {
+                if (System.currentTimeMillis() > deadline) throw e;
+                Thread.sleep(100);
+            }
+        }
+        closing.add(sfu);
+        ComponentSfu s = sfu;
+        await().atMost(Duration.ofSeconds(10)).until(() -> s.received.stream().anyMatch(x -> x.contains("healthcheck")));
+        return sfu;
+    }
+
+    private TestParticipant participant(Clients clients, String room, String nick) throws Exception {
+        TestParticipant p = TestParticipant.connect(clients, room, nick, false);
+        closing.add(p);
+        return p.join();
+    }
+
+    private static String room() {
+        return "rs-" + UUID.randomUUID().toString().substring(0, 8) + "@conference.localhost";
+    }
+
+    private static long count(ChildParley child, String sql, String arg) throws Exception {
+        try (Connection c = child.jdbc(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, arg);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    @Test
+    void killDuringAThreeParticipantConferenceResumesOnTheSameSfuConference() throws Exception {
+        ChildParley child = child("restart-node");
+        SfuLogic logic = new SfuLogic("restart");
+        sfu(child, "sfu1.localhost", 0.1, logic, false);
+        String room = room();
+        List<String> nicks = List.of("rsa111", "rsb222", "rsc333");
+        Clients before = clients(child);
+        List<TestParticipant> ps = new ArrayList<>();
+        for (String n : nicks) ps.add(participant(before, room, n));
+        await().atMost(Duration.ofSeconds(15)).until(() -> ps.stream().allMatch(p -> p.sid() != null)
+                && logic.byRoom(room) != null && logic.byRoom(room).endpoints.values().stream().filter(e -> e.sources != null).count() == 3);
+        FocusTest.everyoneSeesEveryone(ps);
+        String meetingId = logic.byRoom(room).meetingId;
+        // What a crash could hit: the state after the three sessions, written.
+        await().atMost(Duration.ofSeconds(10)).until(() -> count(child,
+                "SELECT count(*) FROM focus_participants WHERE room = ? AND sid IS NOT NULL", room) == 3);
+        Map<String, String> oldSids = new HashMap<>();
+        for (TestParticipant p : ps) oldSids.put(p.nick, p.sid());
+        int requestsBefore = logic.requests.size();
+
+        long killed = System.nanoTime();
+        child.kill();
+        child.start();
+        long started = System.nanoTime();
+        sfu(child, "sfu1.localhost", 0.1, logic, false);
+        // lib-jitsi-meet after a lost connection: a new connection, the conference request, the same nick in the room.
+        Clients after = clients(child);
+        List<TestParticipant> back = new ArrayList<>();
+        for (String n : nicks) back.add(participant(after, room, n));
+        long returned = System.nanoTime();
+        await().atMost(Duration.ofSeconds(5)).until(() -> back.stream().allMatch(p -> p.sid() != null
+                && !p.sid().equals(oldSids.get(p.nick))) && logic.endpoints(room).equals(Set.copyOf(nicks)));
+        long resumed = System.nanoTime();
+        System.out.printf("restart: process up %d ms after kill -9; 3 participants back in sessions %d ms after their rejoin "
+                + "(%d ms after kill)%n", (started - killed) / 1_000_000, (resumed - returned) / 1_000_000, (resumed - killed) / 1_000_000);
+
+        // The same COLIBRI2 conference: never created again, no conference_already_exists, no stray endpoints.
+        assertThat(logic.conferences()).hasSize(1);
+        assertThat(logic.byRoom(room).meetingId).isEqualTo(meetingId);
+        assertThat(logic.everCreated).containsExactly(meetingId);
+        assertThat(logic.errors).noneMatch(e -> e.contains("conference_already_exists"));
+        assertThat(logic.requests.subList(requestsBefore, logic.requests.size())).noneMatch(cm -> cm.create());
+        for (TestParticipant p : back) {
+            assertThat(p.lastOffer().bridgeSession()).isNotNull();
+            assertThat(p.lastOffer().content("audio").transport().ufrag()).startsWith("restart");
+        }
+        FocusTest.everyoneSeesEveryone(back);
+        await().atMost(Duration.ofSeconds(10)).until(() -> logic.byRoom(room).endpoints.values().stream()
+                .allMatch(e -> e.sources != null && e.sources.toString().contains(e.id + "-a0")));
+
+        // A fourth participant joins as usual.
+        TestParticipant d = participant(after, room, "rsd444");
+        List<TestParticipant> all = new ArrayList<>(back);
+        all.add(d);
+        await().atMost(Duration.ofSeconds(10)).until(() -> d.sid() != null && logic.endpoints(room).size() == 4);
+        FocusTest.everyoneSeesEveryone(all);
+        assertThat(logic.conferences()).hasSize(1);
+        assertThat(logic.byRoom(room).meetingId).isEqualTo(meetingId);
+    }
+
+    @Test
+    void afterARestartNewConferencesGoToTheLeastLoadedSfuByPersistedStats() throws Exception {
+        ChildParley child = child("balance-node");
+        SfuLogic one = new SfuLogic("one");
+        SfuLogic two = new SfuLogic("two");
+        ComponentSfu sfu1 = sfu(child, "sfu1.localhost", 0.1, one, false);
+        sfu(child, "sfu2.localhost", 0.5, two, false);
+        Clients before = clients(child);
+        String r0 = room();
+        participant(before, r0, "lba");
+        participant(before, r0, "lbb");
+        await().atMost(Duration.ofSeconds(10)).until(() -> one.endpoints(r0).size() == 2);
+        // sfu1 becomes the loaded one; that report is what the database keeps.
+        sfu1.stress(0.9);
+        await().atMost(Duration.ofSeconds(10)).until(() -> count(child,
+                "SELECT count(*) FROM focus_bridges WHERE jid = ? AND stats LIKE '%0.9%'", "sfu1.localhost") == 1);
+
+        child.kill();
+        child.start();
+        // Both SFUs are back on their streams but report no stats: only the persisted ones can guide the choice.
+        sfu(child, "sfu1.localhost", 0.9, one, true);
+        sfu(child, "sfu2.localhost", 0.5, two, true);
+        Clients after = clients(child);
+        String r1 = room();
+        participant(after, r1, "lbc");
+        participant(after, r1, "lbd");
+        await().atMost(Duration.ofSeconds(10)).until(() -> two.endpoints(r1).size() == 2);
+        assertThat(one.byRoom(r1)).isNull();
+    }
+}
