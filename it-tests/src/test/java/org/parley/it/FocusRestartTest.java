@@ -180,4 +180,61 @@ class FocusRestartTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> two.endpoints(r1).size() == 2);
         assertThat(one.byRoom(r1)).isNull();
     }
+
+    /**
+     * Measure (issue 8): database transactions and participant rows the focus writes per participant join, on the
+     * shared server's PostgreSQL, from {@code FocusStateWriter}'s counters: a conference of two, then five more
+     * participants one after the other, each counted from its join until its session is accepted and everything is
+     * written. Prints the figures; fails only if a join costs more than a handful of transactions.
+     */
+    @Test
+    void databaseWritesPerParticipantJoin() throws Exception {
+        var writer = ParleyServer.get().parley().focus().stateWriter();
+        assertThat(writer).isNotNull();
+        SfuLogic logic = new SfuLogic("component");
+        ComponentSfu sfu = ComponentSfu.connect(ParleyServer.get().componentPort(), "sfu.localhost", "sfu-secret", 0.05, logic, false);
+        closing.add(sfu);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            var b = ParleyServer.get().parley().focus().focus().bridges().get(new org.xmpp.packet.JID("sfu.localhost"));
+            return b != null && b.failure() == null;
+        });
+        Clients clients = new Clients();
+        closing.add(clients);
+        String room = room();
+        participant(clients, room, "wja");
+        participant(clients, room, "wjb");
+        await().atMost(Duration.ofSeconds(10)).until(() -> logic.byRoom(room) != null
+                && logic.byRoom(room).endpoints.values().stream().filter(e -> e.sources != null).count() == 2);
+        settle(writer);
+        int joins = 5;
+        long t0 = writer.transactions();
+        long r0 = writer.participantRows();
+        for (int i = 0; i < joins; i++) {
+            String nick = "wj" + i + "x";
+            TestParticipant p = participant(clients, room, nick);
+            await().atMost(Duration.ofSeconds(10)).until(() -> p.sid() != null && logic.byRoom(room).endpoints.get(nick) != null
+                    && logic.byRoom(room).endpoints.get(nick).sources != null);
+            settle(writer);
+        }
+        double tx = (writer.transactions() - t0) / (double) joins;
+        double rows = (writer.participantRows() - r0) / (double) joins;
+        System.out.printf("focus persistence: %.1f transactions and %.1f participant rows written per participant join "
+                + "(%d joins into a conference of 2..%d)%n", tx, rows, joins, 2 + joins);
+        assertThat(tx).isLessThanOrEqualTo(4.0);
+    }
+
+    /** Waits until the writer has nothing pending and its counters stay put for half a second. */
+    private static void settle(org.parley.focus.state.FocusStateWriter writer) {
+        long[] last = {-1};
+        long[] since = {System.nanoTime()};
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            long t = writer.transactions();
+            if (t != last[0] || writer.dirty() > 0) {
+                last[0] = t;
+                since[0] = System.nanoTime();
+                return false;
+            }
+            return System.nanoTime() - since[0] > 500_000_000L;
+        });
+    }
 }
