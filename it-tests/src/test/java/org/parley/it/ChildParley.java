@@ -163,6 +163,11 @@ public final class ChildParley implements AutoCloseable {
         }
     }
 
+    /** Every line of the current process's log. */
+    public List<String> log() throws IOException {
+        return Files.readAllLines(dir.resolve("server-" + starts + ".log"), StandardCharsets.UTF_8);
+    }
+
     /** The last lines of the current process's log. */
     public String logTail() throws IOException {
         return tail(dir.resolve("server-" + starts + ".log"));

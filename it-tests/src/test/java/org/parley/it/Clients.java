@@ -18,7 +18,7 @@ public final class Clients implements AutoCloseable {
     }
 
     public static final String PASSWORD = "correct horse battery staple";
-    private final List<XMPPTCPConnection> open = new ArrayList<>();
+    private final List<XMPPTCPConnection> open = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.function.IntSupplier port;
     private final javax.net.ssl.X509TrustManager trust;
 

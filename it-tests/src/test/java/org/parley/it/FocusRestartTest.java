@@ -237,4 +237,72 @@ class FocusRestartTest {
             return System.nanoTime() - since[0] > 500_000_000L;
         });
     }
+
+    /**
+     * Measure (issue 8), opt-in: {@code -Dparley.restart.conferences=100}. N live conferences of two participants on
+     * one component SFU, kill -9, restart; every participant reconnects and rejoins at once (16 at a time). Prints the
+     * time from the kill (and from the new process accepting connections) until every participant has a new session on
+     * the SFU conference it had.
+     */
+    @Test
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "parley.restart.conferences", matches = "\\d+")
+    void restartToFullServiceWithManyConferences() throws Exception {
+        int n = Integer.getInteger("parley.restart.conferences");
+        ChildParley child = child("many-node");
+        SfuLogic logic = new SfuLogic("many");
+        sfu(child, "sfu1.localhost", 0.1, logic, false);
+        List<String> rooms = new ArrayList<>();
+        for (int i = 0; i < n; i++) rooms.add(room());
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            Clients before = clients(child);
+            List<TestParticipant> ps = joinAll(pool, before, rooms);
+            await().atMost(Duration.ofSeconds(120)).until(() -> ps.stream().allMatch(p -> p.sid() != null)
+                    && rooms.stream().allMatch(r -> logic.endpoints(r).size() == 2));
+            await().atMost(Duration.ofSeconds(60)).until(() -> count(child,
+                    "SELECT count(*) FROM focus_participants WHERE sid IS NOT NULL AND room <> ?", "") == 2L * n);
+            Map<String, String> meeting = new HashMap<>();
+            for (String r : rooms) meeting.put(r, logic.byRoom(r).meetingId);
+            long killed = System.nanoTime();
+            child.kill();
+            child.start();
+            long up = System.nanoTime();
+            sfu(child, "sfu1.localhost", 0.1, logic, false);
+            Clients after = clients(child);
+            List<TestParticipant> back = joinAll(pool, after, rooms);
+            long rejoined = System.nanoTime();
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).until(() -> back.stream().allMatch(p -> p.sid() != null));
+            long done = System.nanoTime();
+            System.out.printf("restart with %d live conferences (%d participants): process accepting %d ms after kill -9; "
+                    + "all rejoined (connect+login+conference request+join) %d ms after kill; all in sessions %d ms after kill, "
+                    + "%d ms after the process accepted connections, %d ms after the last rejoin%n", n, 2 * n,
+                    (up - killed) / 1_000_000, (rejoined - killed) / 1_000_000, (done - killed) / 1_000_000,
+                    (done - up) / 1_000_000, (done - rejoined) / 1_000_000);
+            for (String line : child.logTail().split("\n")) if (line.contains("focus state:")) System.out.println("  " + line);
+            for (String r : rooms) assertThat(logic.byRoom(r).meetingId).isEqualTo(meeting.get(r));
+            assertThat(logic.errors).noneMatch(e -> e.contains("conference_already_exists"));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private List<TestParticipant> joinAll(java.util.concurrent.ExecutorService pool, Clients clients, List<String> rooms) throws Exception {
+        List<java.util.concurrent.Future<TestParticipant>> fs = new ArrayList<>();
+        for (int i = 0; i < rooms.size(); i++) {
+            for (int k = 0; k < 2; k++) {
+                String r = rooms.get(i);
+                String nick = "m" + i + "n" + k;
+                fs.add(pool.submit(() -> {
+                    TestParticipant p = TestParticipant.connect(clients, r, nick, false);
+                    synchronized (closing) {
+                        closing.add(p);
+                    }
+                    return p.join();
+                }));
+            }
+        }
+        List<TestParticipant> out = new ArrayList<>();
+        for (var f : fs) out.add(f.get(120, java.util.concurrent.TimeUnit.SECONDS));
+        return out;
+    }
 }
