@@ -134,6 +134,9 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
 
     public Parley parley() { return parley; }
 
+    /** The embedded PostgreSQL, for tests that run further servers (child processes) on it. */
+    public EmbeddedPostgres postgres() { return postgres; }
+
     /** Trusts exactly the server's generated self-signed certificate, as a pinned client would. */
     public X509TrustManager trustManager() { return trust; }
 
@@ -143,7 +146,7 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
         return ctx;
     }
 
-    private static X509TrustManager trustManagerFor(Path pem) throws Exception {
+    static X509TrustManager trustManagerFor(Path pem) throws Exception {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         try (InputStream in = Files.newInputStream(pem)) {
