@@ -18,7 +18,20 @@ public final class Clients implements AutoCloseable {
     }
 
     public static final String PASSWORD = "correct horse battery staple";
-    private final List<XMPPTCPConnection> open = new ArrayList<>();
+    private final List<XMPPTCPConnection> open = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.function.IntSupplier port;
+    private final javax.net.ssl.X509TrustManager trust;
+
+    /** Connections to the shared {@link ParleyServer}. */
+    public Clients() {
+        this(null, null);
+    }
+
+    /** Connections to another server on this machine (a child process): its c2s port and its certificate's trust. */
+    public Clients(java.util.function.IntSupplier port, javax.net.ssl.X509TrustManager trust) {
+        this.port = port;
+        this.trust = trust;
+    }
 
     /** A fresh username, so tests sharing the server never meet. */
     public static String newUser(String prefix) {
@@ -35,14 +48,13 @@ public final class Clients implements AutoCloseable {
     }
 
     private XMPPTCPConnectionConfiguration.Builder base() {
-        ParleyServer server = ParleyServer.get();
         try {
             return XMPPTCPConnectionConfiguration.builder()
                     .setXmppDomain("localhost")
                     .setHostAddress(InetAddress.getLoopbackAddress())
-                    .setPort(server.startTlsPort())
+                    .setPort(port != null ? port.getAsInt() : ParleyServer.get().startTlsPort())
                     .setSecurityMode(SecurityMode.required)
-                    .setCustomX509TrustManager(server.trustManager())
+                    .setCustomX509TrustManager(trust != null ? trust : ParleyServer.get().trustManager())
                     .setSendPresence(true)
                     .setConnectTimeout(10_000);
         } catch (Exception e) {

@@ -155,6 +155,9 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
     /** The admin listener (metrics, health, API, dashboard). */
     public int adminPort() { return parley.adminPort(); }
 
+    /** The embedded PostgreSQL, for tests that run further servers (child processes) on it. */
+    public EmbeddedPostgres postgres() { return postgres; }
+
     /** Trusts exactly the server's generated self-signed certificate, as a pinned client would. */
     public X509TrustManager trustManager() { return trust; }
 

@@ -93,7 +93,9 @@ class FocusStateWriterTest {
         repo.down.set(true);
         writer.conferenceChanged(conf(p("a", "OFFERED")));
         writer.conferenceChanged(conf(p("a", "ACTIVE")));
-        Thread.sleep(200);
+        // The failed write is noticed on the writer's own thread; on a loaded machine that takes a moment.
+        long end = System.currentTimeMillis() + 5000;
+        while (!writer.databaseDown() && System.currentTimeMillis() < end) Thread.sleep(10);
         assertThat(writer.databaseDown()).isTrue();
         assertThat(writer.dirty()).isEqualTo(1);
         repo.down.set(false);

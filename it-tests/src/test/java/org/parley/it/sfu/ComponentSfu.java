@@ -31,17 +31,31 @@ public final class ComponentSfu implements AutoCloseable {
     private volatile String focus;
     public final List<String> received = new CopyOnWriteArrayList<>();
 
-    private ComponentSfu(String domain, Socket socket, double stress) throws Exception {
+    /** When set, the focus's greeting is not answered with stats (a bridge slow to report after a restart). */
+    public volatile boolean silent;
+
+    private ComponentSfu(String domain, Socket socket, double stress, SfuLogic logic) throws Exception {
         this.domain = domain;
-        this.logic = new SfuLogic("component");
+        this.logic = logic;
         this.socket = socket;
         this.out = socket.getOutputStream();
         this.stress = stress;
     }
 
     public static ComponentSfu connect(int port, String domain, String secret, double stress) throws Exception {
+        return connect(port, domain, secret, stress, new SfuLogic("component"), false);
+    }
+
+    /**
+     * Connects a component stream for an SFU that already exists: {@code logic} keeps its conferences and endpoints,
+     * as a bridge does when its XMPP connection (here: the server) goes away and comes back. {@code silent}: do not
+     * report stats when greeted.
+     */
+    public static ComponentSfu connect(int port, String domain, String secret, double stress, SfuLogic logic, boolean silent)
+            throws Exception {
         Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
-        ComponentSfu sfu = new ComponentSfu(domain, s, stress);
+        ComponentSfu sfu = new ComponentSfu(domain, s, stress, logic);
+        sfu.silent = silent;
         sfu.send("<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='"
                 + domain + "'>");
         InputStream in = s.getInputStream();
@@ -103,7 +117,7 @@ public final class ComponentSfu implements AutoCloseable {
         String id = s.attributeValue("id");
         if (s.getName().equals("presence") && s.attributeValue("type") == null) {
             focus = from;
-            sendStats();
+            if (!silent) sendStats();
         } else if (s.getName().equals("iq") && ("set".equals(s.attributeValue("type")) || "get".equals(s.attributeValue("type")))) {
             Element child = s.elements().isEmpty() ? null : s.elements().get(0);
             String head = "<iq from='" + to + "' to='" + from + "' id='" + id + "'";
@@ -130,7 +144,7 @@ public final class ComponentSfu implements AutoCloseable {
 
     public void stress(double s) throws Exception {
         stress = s;
-        sendStats();
+        if (!silent) sendStats();
     }
 
     private synchronized void send(String xml) throws java.io.IOException {

@@ -115,9 +115,21 @@ public final class SfuLogic {
         this.relayId = "relay-" + name;
     }
 
+    /** Every error answered, as "reason: text" (e.g. conference_already_exists). */
+    public final List<String> errors = new CopyOnWriteArrayList<>();
+
     /** Handles a conference-modify; returns the conference-modified to answer with. */
     public synchronized ConferenceModified handle(ConferenceModify cm) throws SfuError {
         requests.add(cm);
+        try {
+            return apply(cm);
+        } catch (SfuError e) {
+            errors.add((e.colibri != null ? e.colibri.toStanzaError(e.getMessage()).asXML() : e.condition) + ": " + e.getMessage());
+            throw e;
+        }
+    }
+
+    private ConferenceModified apply(ConferenceModify cm) throws SfuError {
         Conf conf = conferences.get(cm.meetingId());
         boolean created = false;
         if (cm.create()) {

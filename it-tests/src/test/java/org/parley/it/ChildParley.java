@@ -1,0 +1,208 @@
+package org.parley.it;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * A Parley server as a child process ({@code java -cp <this JVM's class path> org.parley.app.Main run}), so a test can
+ * kill it as {@code kill -9} would and start it again on the same data dir, ports and database. Its database is a
+ * fresh one on the shared embedded PostgreSQL of {@link ParleyServer}; its focus persistence has a fixed node id, so
+ * the restarted process owns its leases. Listeners: c2s and the component port (two component SFU domains,
+ * {@code sfu1.localhost} and {@code sfu2.localhost}, with secret {@link #SFU_SECRET}); the rest is off.
+ */
+public final class ChildParley implements AutoCloseable {
+    public static final String SFU_SECRET = "child-sfu-secret";
+    public static final List<String> SFU_DOMAINS = List.of("sfu1.localhost", "sfu2.localhost");
+
+    private final Path dir;
+    private final int c2sPort;
+    private final int directTlsPort;
+    private final int componentPort;
+    private final String jdbcUrl;
+    private final String nodeId;
+    private final List<Process> processes = new ArrayList<>();
+    private volatile Process process;
+    private volatile X509TrustManager trust;
+    private int starts;
+
+    private ChildParley(Path dir, int[] ports, String jdbcUrl, String nodeId) {
+        this.dir = dir;
+        this.c2sPort = ports[0];
+        this.directTlsPort = ports[1];
+        this.componentPort = ports[2];
+        this.jdbcUrl = jdbcUrl;
+        this.nodeId = nodeId;
+    }
+
+    /** Creates a database of its own on the shared PostgreSQL and picks ports; nothing runs until {@link #start}. */
+    public static ChildParley create(String nodeId) throws Exception {
+        String db = "child_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        var pg = ParleyServer.get().postgres();
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + db);
+        }
+        return new ChildParley(Files.createTempDirectory("parley-child"), freePorts(3), pg.getJdbcUrl("postgres", db), nodeId);
+    }
+
+    public int c2sPort() { return c2sPort; }
+
+    public int componentPort() { return componentPort; }
+
+    public String jdbcUrl() { return jdbcUrl; }
+
+    public X509TrustManager trustManager() { return trust; }
+
+    /** Smack clients for this server. */
+    public Clients clients() {
+        return new Clients(() -> c2sPort, new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType)
+                    throws java.security.cert.CertificateException {
+                trust.checkClientTrusted(chain, authType);
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType)
+                    throws java.security.cert.CertificateException {
+                trust.checkServerTrusted(chain, authType);
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return trust.getAcceptedIssuers();
+            }
+        });
+    }
+
+    /** A JDBC connection to the child's database (to look at what it wrote). */
+    public Connection jdbc() throws Exception {
+        return DriverManager.getConnection(jdbcUrl);
+    }
+
+    String config() {
+        return """
+                parley {
+                  data-dir = "%s"
+                  listeners {
+                    c2s { bind = "127.0.0.1", port = %d }
+                    c2s-direct-tls { bind = "127.0.0.1", port = %d }
+                    component { bind = "127.0.0.1", port = %d }
+                    s2s { enabled = false }
+                  }
+                  components = [
+                    { domain = "sfu1.localhost", secret = "%5$s", max-connections = 1 }
+                    { domain = "sfu2.localhost", secret = "%5$s", max-connections = 1 }
+                  ]
+                  http.listeners { plain { enabled = false }, tls { enabled = false } }
+                  admin.enabled = false
+                  limits { registrations-per-address = 10000, max-connections-per-address = 10000,
+                           new-connections-per-second = 10000, new-connection-burst = 10000 }
+                  storage { url = "%6$s", user = "postgres", password = "postgres", pool-size = 4 }
+                  muc.services = [ { domain = "conference.{host}", admins = ["%7$s"] } ]
+                  focus {
+                    bridges {
+                      components = ["sfu1.localhost", "sfu2.localhost"]
+                      health-interval = 1s
+                      health-timeout = 1s
+                    }
+                    colibri.timeout = 2s
+                    jingle.timeout = 5s
+                    persistence { node-id = "%8$s", renew-interval = 2s, takeover-interval = 2s, retry-interval = 1s }
+                  }
+                }
+                """.formatted(dir.resolve("state").toString().replace("\\", "\\\\"), c2sPort, directTlsPort, componentPort,
+                SFU_SECRET, jdbcUrl, ParleyServer.FOCUS_JID, nodeId);
+    }
+
+    /** Starts the process and waits until its c2s and component ports accept connections. */
+    public void start() throws Exception {
+        Files.writeString(dir.resolve("parley.conf"), config());
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path log = dir.resolve("server-" + (++starts) + ".log");
+        process = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                "org.parley.app.Main", "run", "--config", dir.resolve("parley.conf").toString())
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        processes.add(process);
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!(listening(c2sPort) && listening(componentPort))) {
+            if (!process.isAlive()) throw new IllegalStateException("child server exited with " + process.exitValue() + ":\n" + tail(log));
+            if (System.currentTimeMillis() > deadline) throw new IllegalStateException("child server did not start:\n" + tail(log));
+            Thread.sleep(50);
+        }
+        if (trust == null) trust = ParleyServer.trustManagerFor(dir.resolve("state/certs/localhost.crt"));
+    }
+
+    /** As {@code kill -9}: no shutdown hook, no goodbye on any stream. */
+    public void kill() throws Exception {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    public long pid() { return process.pid(); }
+
+    private static boolean listening(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Every line of the current process's log. */
+    public List<String> log() throws IOException {
+        return Files.readAllLines(dir.resolve("server-" + starts + ".log"), StandardCharsets.UTF_8);
+    }
+
+    /** The last lines of the current process's log. */
+    public String logTail() throws IOException {
+        return tail(dir.resolve("server-" + starts + ".log"));
+    }
+
+    private static String tail(Path log) throws IOException {
+        if (!Files.exists(log)) return "(no log)";
+        List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+        return String.join("\n", all.subList(Math.max(0, all.size() - 60), all.size()));
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (Process p : processes) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+
+    static int[] freePorts(int n) throws IOException {
+        ServerSocket[] sockets = new ServerSocket[n];
+        int[] ports = new int[n];
+        try {
+            for (int i = 0; i < n; i++) {
+                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ports[i] = sockets[i].getLocalPort();
+            }
+        } finally {
+            for (ServerSocket s : sockets) if (s != null) s.close();
+        }
+        return ports;
+    }
+}
