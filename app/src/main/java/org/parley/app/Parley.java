@@ -2,6 +2,8 @@ package org.parley.app;
 
 import java.util.List;
 import org.parley.http.HttpTransports;
+import org.parley.muc.MucConfig;
+import org.parley.muc.MucService;
 import org.parley.storage.Storage;
 import org.parley.storage.jdbc.JdbcStorage;
 import org.parley.xmpp.config.ConfigException;
@@ -11,19 +13,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running Parley node: storage, certificates, the XMPP server and its HTTP transports, started in that
- * order and stopped in the reverse. The launcher and the black-box tests start the server through this same class.
+ * One running Parley node: storage, certificates, the XMPP server, its HTTP transports and its services (MUC),
+ * started in that order and stopped in the reverse. The launcher and the black-box tests start the server through
+ * this same class.
  */
 public final class Parley implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Parley.class);
     private final Storage storage;
     private final XmppServer xmpp;
     private final HttpTransports http;
+    private final MucService muc;
 
-    private Parley(Storage storage, XmppServer xmpp, HttpTransports http) {
+    private Parley(Storage storage, XmppServer xmpp, HttpTransports http, MucService muc) {
         this.storage = storage;
         this.xmpp = xmpp;
         this.http = http;
+        this.muc = muc;
     }
 
     public static Parley start(ServerConfig config) throws ConfigException, InterruptedException {
@@ -33,10 +38,13 @@ public final class Parley implements AutoCloseable {
         JdbcStorage storage = JdbcStorage.open(config.storage());
         log.info("storage: {}", storage.dataSourceDescription());
         XmppServer xmpp = null;
+        HttpTransports http = null;
         try {
             xmpp = XmppServer.start(config, storage, tls, certs.materials());
-            return new Parley(storage, xmpp, HttpTransports.start(xmpp, tls));
+            http = HttpTransports.start(xmpp, tls);
+            return new Parley(storage, xmpp, http, MucService.start(xmpp.context()));
         } catch (ConfigException | InterruptedException | RuntimeException e) {
+            if (http != null) http.close();
             if (xmpp != null) xmpp.close();
             storage.close();
             throw e;
@@ -46,6 +54,9 @@ public final class Parley implements AutoCloseable {
     public XmppServer xmpp() { return xmpp; }
 
     public Storage storage() { return storage; }
+
+    /** The MUC services; {@link MucService#roomInfo} answers the HTTP room-size queries. */
+    public MucService muc() { return muc; }
 
     public int startTlsPort() { return xmpp.startTlsPort(); }
 
@@ -62,15 +73,20 @@ public final class Parley implements AutoCloseable {
 
     public HttpTransports http() { return http; }
 
+    /** The MUC goes first, so occupants hear it stop (status 332) before their streams close. */
     @Override
     public void close() {
         try {
-            http.close();
+            muc.close();
         } finally {
             try {
-                xmpp.close();
+                http.close();
             } finally {
-                storage.close();
+                try {
+                    xmpp.close();
+                } finally {
+                    storage.close();
+                }
             }
         }
     }
@@ -83,6 +99,7 @@ public final class Parley implements AutoCloseable {
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }
+        problems.addAll(MucConfig.check(config.source(), config.hosts().stream().map(h -> h.domain()).toList()));
         return problems;
     }
 }

@@ -22,6 +22,10 @@ import org.parley.xmpp.config.ServerConfig;
  */
 public final class ParleyServer implements BeforeAllCallback, ExtensionContext.Store.CloseableResource {
     private static ParleyServer instance;
+    /** The only account the internal (brewery) MUC service admits, besides its admin. */
+    public static final String BRIDGE_USER = "it-bridge";
+    /** The internal MUC service's admin, as the focus would be. */
+    public static final String FOCUS_USER = "it-focus";
 
     private EmbeddedPostgres postgres;
     private Parley parley;
@@ -80,8 +84,19 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                     max-connections-per-address = 10000
                   }
                   storage { url = "%s", user = "postgres", password = "postgres", pool-size = 4 }
+                  muc {
+                    services = [
+                      # Meetings as Jitsi runs them: open, unlocked, non-anonymous.
+                      { domain = "conference.{host}" }
+                      # XEP-0045's own defaults: new rooms locked until configured, semi-anonymous.
+                      { domain = "rooms.{host}", lock-new-rooms = true, room-defaults { whois = "moderators" } }
+                      # The brewery: only the bridge account (and the service admin) may enter.
+                      { domain = "internal.{host}", allowed-jids = ["%s@{host}"], room-creators = [],
+                        admins = ["%s@{host}"], room-defaults { public = false } }
+                    ]
+                  }
                 }
-                """.formatted(dataDir.resolve("state"), postgres.getJdbcUrl("postgres", "postgres")));
+                """.formatted(dataDir.resolve("state"), postgres.getJdbcUrl("postgres", "postgres"), BRIDGE_USER, FOCUS_USER));
         ServerConfig config = ConfigLoader.load(conf);
         parley = Parley.start(config);
         trust = trustManagerFor(dataDir.resolve("state/certs/localhost.crt"));

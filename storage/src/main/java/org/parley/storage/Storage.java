@@ -8,6 +8,8 @@ public interface Storage extends AutoCloseable {
     AccountRepository accounts();
     RosterRepository rosters();
     OfflineRepository offline();
+    /** Persistent MUC rooms and their affiliations. */
+    RoomRepository rooms();
 
     @Override void close();
 }

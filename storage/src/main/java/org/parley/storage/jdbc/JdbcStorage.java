@@ -15,6 +15,7 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.parley.storage.AccountRepository;
 import org.parley.storage.OfflineRepository;
+import org.parley.storage.RoomRepository;
 import org.parley.storage.RosterRepository;
 import org.parley.storage.Storage;
 import org.parley.storage.StorageConfig;
@@ -38,6 +39,7 @@ public final class JdbcStorage implements Storage {
     private final AccountRepository accounts;
     private final RosterRepository rosters;
     private final OfflineRepository offline;
+    private final RoomRepository rooms;
 
     private JdbcStorage(HikariDataSource dataSource, ExecutorService executor, String description) {
         this.dataSource = dataSource;
@@ -47,6 +49,7 @@ public final class JdbcStorage implements Storage {
         this.accounts = new JdbcAccountRepository(db);
         this.rosters = new JdbcRosterRepository(db);
         this.offline = new JdbcOfflineRepository(db);
+        this.rooms = new JdbcRoomRepository(db);
     }
 
     /**
@@ -136,6 +139,7 @@ public final class JdbcStorage implements Storage {
     @Override public AccountRepository accounts() { return accounts; }
     @Override public RosterRepository rosters() { return rosters; }
     @Override public OfflineRepository offline() { return offline; }
+    @Override public RoomRepository rooms() { return rooms; }
 
     /** "H2 file /path/parley" or the JDBC URL without password. */
     public String dataSourceDescription() {

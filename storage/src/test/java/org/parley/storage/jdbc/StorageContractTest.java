@@ -20,10 +20,13 @@ import org.junit.jupiter.api.Test;
 import org.parley.storage.AccountRepository;
 import org.parley.storage.OfflineRepository;
 import org.parley.storage.RosterItem;
+import org.parley.storage.RoomRepository;
 import org.parley.storage.RosterRepository;
 import org.parley.storage.ScramCredential;
 import org.parley.storage.StorageConfig;
 import org.parley.storage.StorageException;
+import org.parley.storage.StoredRoom;
+import org.parley.storage.StoredRoom.RoomAffiliation;
 import org.parley.storage.Subscription;
 
 /**
@@ -411,6 +414,68 @@ abstract class StorageContractTest {
     @Test
     void describesItsDataSourceWithoutPassword() {
         assertThat(storage.dataSourceDescription()).isNotBlank().doesNotContainIgnoringCase("password=s");
+    }
+
+    // ---- MUC rooms
+
+    static StoredRoom room(String name, String config, RoomAffiliation... affiliations) {
+        return new StoredRoom("conference." + HOST, name, "6f1c2a8e-0000-4000-8000-" + name.hashCode(), config, List.of(affiliations));
+    }
+
+    @Test
+    void savedRoomsReadBackWithTheirAffiliations() throws Exception {
+        RoomRepository rooms = storage.rooms();
+        StoredRoom a = room("alpha", "{\"name\":\"Älpha ☃\"}",
+                new RoomAffiliation("alice@example.org", "owner", null, null),
+                new RoomAffiliation("bob@example.org", "member", "bobby", null),
+                new RoomAffiliation("eve@example.org", "outcast", null, "spam <again>"));
+        StoredRoom b = room("beta", "{}");
+        await(rooms.save(a));
+        await(rooms.save(b));
+        await(rooms.save(new StoredRoom("conference." + OTHER_HOST, "alpha", "x", "{}", List.of())));
+
+        assertThat(await(rooms.rooms("conference." + HOST))).containsExactly(a, b);
+        assertThat(await(rooms.room("conference." + HOST, "alpha"))).contains(a);
+        assertThat(await(rooms.room("conference." + HOST, "gamma"))).isEmpty();
+        assertThat(await(rooms.rooms("conference.nowhere"))).isEmpty();
+    }
+
+    @Test
+    void savingAgainReplacesConfigAndTheWholeAffiliationList() throws Exception {
+        RoomRepository rooms = storage.rooms();
+        await(rooms.save(room("alpha", "{\"v\":1}", new RoomAffiliation("alice@example.org", "owner", null, null),
+                new RoomAffiliation("bob@example.org", "member", null, null))));
+        StoredRoom second = room("alpha", "{\"v\":2}", new RoomAffiliation("alice@example.org", "admin", null, "demoted"),
+                new RoomAffiliation("carol@example.org", "owner", null, null));
+        await(rooms.save(second));
+        assertThat(await(rooms.room("conference." + HOST, "alpha"))).contains(second);
+        await(rooms.save(room("alpha", "{\"v\":3}")));
+        assertThat(await(rooms.room("conference." + HOST, "alpha")).orElseThrow().affiliations()).isEmpty();
+        assertThat(rowCount("muc_affiliations")).isZero();
+    }
+
+    @Test
+    void deletingARoomRemovesItsAffiliations() throws Exception {
+        RoomRepository rooms = storage.rooms();
+        await(rooms.save(room("alpha", "{}", new RoomAffiliation("alice@example.org", "owner", null, null))));
+        assertThat(await(rooms.delete("conference." + HOST, "alpha"))).isTrue();
+        assertThat(await(rooms.delete("conference." + HOST, "alpha"))).isFalse();
+        assertThat(await(rooms.rooms("conference." + HOST))).isEmpty();
+        assertThat(rowCount("muc_affiliations")).isZero();
+    }
+
+    @Test
+    void concurrentSavesOfOneNewRoomLeaveOneConsistentRoom() throws Exception {
+        RoomRepository rooms = storage.rooms();
+        List<CompletableFuture<Void>> saves = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            saves.add(rooms.save(room("race", "{\"v\":" + i + "}", new RoomAffiliation("u" + i + "@example.org", "owner", null, null))));
+        }
+        for (CompletableFuture<Void> f : saves) await(f);
+        StoredRoom stored = await(rooms.room("conference." + HOST, "race")).orElseThrow();
+        // Whichever save came last, its config and its affiliations belong together.
+        String v = stored.config().replaceAll("\\D", "");
+        assertThat(stored.affiliations()).containsExactly(new RoomAffiliation("u" + v + "@example.org", "owner", null, null));
     }
 
     /** Rows of a table, read behind the repositories' back to check what cascades left over. */

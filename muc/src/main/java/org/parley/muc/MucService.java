@@ -1,0 +1,131 @@
+package org.parley.muc;
+
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.parley.xmpp.config.ConfigException;
+import org.parley.xmpp.config.VirtualHost;
+import org.parley.xmpp.server.ServerContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xmpp.component.ComponentException;
+
+/**
+ * The MUC services of one Parley node: one component per configured domain, all sharing a fixed set of room
+ * executors (a room always runs on the one its name hashes to). {@link #roomInfo} is the thread-safe query the HTTP
+ * room-size endpoints use.
+ *
+ * <pre>
+ * MucService muc = MucService.start(xmppServer.context());   // after the XMPP server, before clients matter
+ * ...
+ * muc.close();                                               // before the XMPP server closes its sessions
+ * </pre>
+ */
+public final class MucService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MucService.class);
+    private static final long STOP_MILLIS = 5_000;
+
+    private final ServerContext server;
+    private final DefaultEventExecutorGroup group;
+    private final Lane[] lanes;
+    private final Map<String, MucDomain> domains = new LinkedHashMap<>();
+    private volatile boolean closed;
+
+    private MucService(ServerContext server, int threads) {
+        this.server = server;
+        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        this.group = new DefaultEventExecutorGroup(n, new DefaultThreadFactory("muc", true));
+        List<Lane> list = new ArrayList<>();
+        group.forEach(e -> list.add(new Lane(e, new SessionOutbox(server.sessions(), server.services()))));
+        this.lanes = list.toArray(Lane[]::new);
+    }
+
+    /**
+     * Reads {@code parley.muc} and registers a service for every configured domain with the server's router.
+     * Blocks while persistent rooms load. Throws {@link ConfigException} for a bad {@code parley.muc} section.
+     */
+    public static MucService start(ServerContext server) throws ConfigException {
+        List<String> hosts = server.config().hosts().stream().map(VirtualHost::domain).toList();
+        MucConfig config = MucConfig.read(server.config().source(), hosts);
+        MucService muc = new MucService(server, config.threads());
+        if (!config.enabled()) {
+            log.info("MUC disabled");
+            return muc;
+        }
+        try {
+            for (ServiceSettings s : config.services()) {
+                MucDomain domain = new MucDomain(s, muc::lane, new RoomStore(s.domain(), server.storage().rooms()),
+                        Clock.systemUTC());
+                server.services().addComponent(s.domain(), domain);
+                muc.domains.put(s.domain(), domain);
+            }
+        } catch (ComponentException | RuntimeException e) {
+            muc.close();
+            throw new IllegalStateException("MUC service could not start: " + e.getMessage(), e);
+        }
+        return muc;
+    }
+
+    /** The lane (room thread) of a room name; the same name always gets the same lane. */
+    Lane lane(String key) {
+        int h = key.hashCode();
+        h ^= (h >>> 16);
+        return lanes[Math.floorMod(h * 0x9E3779B1, lanes.length)];
+    }
+
+    /** The served MUC domains. */
+    public List<String> domains() {
+        return List.copyOf(domains.keySet());
+    }
+
+    /**
+     * The current state of room {@code room} on {@code domain}, taken on the room's own executor; safe from any
+     * thread, never blocks. {@code domain} is a MUC domain ({@code conference.example.org}) or a virtual host, which
+     * stands for its {@code conference.} service as in Prosody's {@code mod_muc_size}. Completes with empty when
+     * there is no such room or service.
+     */
+    public CompletableFuture<Optional<RoomInfo>> roomInfo(String room, String domain) {
+        MucDomain d = domain == null ? null : resolve(domain.toLowerCase(java.util.Locale.ROOT));
+        if (d == null || room == null || room.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
+        String node;
+        try {
+            node = new org.xmpp.packet.JID(room, d.domain(), null).getNode();
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return d.roomInfo(node);
+    }
+
+    private MucDomain resolve(String domain) {
+        MucDomain d = domains.get(domain);
+        if (d == null) d = domains.get("conference." + domain);
+        return d;
+    }
+
+    /**
+     * Tells every occupant the service stops (status 332), waits for pending writes of persistent rooms, and stops
+     * the room threads. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        List<CompletableFuture<Void>> stops = new ArrayList<>();
+        for (MucDomain d : domains.values()) stops.add(d.stopRooms());
+        try {
+            CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).get(STOP_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.warn("MUC rooms did not stop within {} ms", STOP_MILLIS);
+        }
+        for (MucDomain d : domains.values()) d.store().drain(STOP_MILLIS);
+        for (String domain : domains.keySet()) server.services().removeComponent(domain);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,122 @@
+package org.parley.muc;
+
+import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import org.parley.xmpp.router.SessionRegistry;
+import org.parley.xmpp.router.Stanzas;
+import org.parley.xmpp.session.ClientSession;
+import org.parley.xmpp.session.SharedStanza;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.parley.xmpp.service.Services;
+import org.xmpp.component.Component;
+import org.xmpp.packet.JID;
+import org.xmpp.packet.Packet;
+
+/**
+ * The production {@link Outbox}, one per room thread (shared by the MUC domains): stanzas for local sessions are
+ * grouped by the sessions' event loops and handed over as one task per loop, where each goes out through
+ * {@link ClientSession#deliverShared} (shared bytes) or {@link ClientSession#deliver}; anything else (other services,
+ * no session) goes through the router as sent by the MUC domain it is from.
+ */
+final class SessionOutbox implements Outbox {
+    private static final Logger log = LoggerFactory.getLogger(SessionOutbox.class);
+    private final SessionRegistry sessions;
+    private final Services services;
+    private final IdentityHashMap<EventExecutor, Batch> batches = new IdentityHashMap<>(4);
+    private List<Packet> routed;
+
+    SessionOutbox(SessionRegistry sessions, Services services) {
+        this.sessions = sessions;
+        this.services = services;
+    }
+
+    @Override
+    public void shared(JID to, SharedStanza stanza) {
+        ClientSession s = to.getResource() == null ? null : sessions.get(to);
+        if (s != null) {
+            batch(s).add(s, stanza);
+        } else {
+            route(Stanzas.wrap(stanza.addressed(to.toString())));
+        }
+    }
+
+    @Override
+    public void packet(Packet p) {
+        JID to = p.getTo();
+        ClientSession s = to == null || to.getResource() == null ? null : sessions.get(to);
+        if (s != null) batch(s).add(s, p);
+        else route(p);
+    }
+
+    private Batch batch(ClientSession s) {
+        EventExecutor e = s.executor();
+        Batch b = batches.get(e);
+        if (b == null) {
+            b = new Batch();
+            batches.put(e, b);
+        }
+        return b;
+    }
+
+    private void route(Packet p) {
+        if (p == null) return;
+        if (routed == null) routed = new ArrayList<>(4);
+        routed.add(p);
+    }
+
+    @Override
+    public void flush() {
+        if (!batches.isEmpty()) {
+            for (var e : batches.entrySet()) {
+                try {
+                    e.getKey().execute(e.getValue());
+                } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                    log.debug("event loop gone; {} stanzas dropped", e.getValue().size);
+                }
+            }
+            batches.clear();
+        }
+        if (routed != null) {
+            for (Packet p : routed) {
+                try {
+                    Component from = p.getFrom() == null ? null : services.get(p.getFrom().getDomain());
+                    if (from != null) services.sendPacket(from, p);
+                } catch (Exception e) {
+                    log.warn("could not route {}", p.getTo(), e);
+                }
+            }
+            routed = null;
+        }
+    }
+
+    /** What one event loop delivers for one room step, in order. */
+    private static final class Batch implements Runnable {
+        private ClientSession[] to = new ClientSession[8];
+        private Object[] what = new Object[8];
+        private int size;
+
+        void add(ClientSession s, Object stanza) {
+            if (size == to.length) {
+                to = java.util.Arrays.copyOf(to, size * 2);
+                what = java.util.Arrays.copyOf(what, size * 2);
+            }
+            to[size] = s;
+            what[size++] = stanza;
+        }
+
+        @Override
+        public void run() {
+            for (int i = 0; i < size; i++) {
+                try {
+                    if (what[i] instanceof SharedStanza s) to[i].deliverShared(s);
+                    else to[i].deliver((Packet) what[i]);
+                } catch (RuntimeException e) {
+                    log.warn("delivery to {} failed", to[i], e);
+                }
+            }
+        }
+    }
+}
