@@ -33,7 +33,8 @@ import org.parley.bench.servers.TestCertificate;
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar org.parley.bench.Compare [--servers prosody,ejabberd,parley]
- *      [--scenarios login,idle,muc-fanout,join-storm] [--jar app/target/parley.jar] [--parley-heap 1g] [--keep]
+ *      [--scenarios login,idle,muc-fanout,join-storm] [--jar app/target/parley.jar] [--parley-heap 1g]
+ *      [--work-dir DIR] [--keep]
  *      [scenario settings, see --help]
  * </pre>
  *
@@ -49,6 +50,7 @@ public final class Compare {
         Path jar = Path.of("app", "target", "parley.jar");
         String heap = "1g";
         boolean keep = false;
+        Path workDir = null;
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -64,6 +66,7 @@ public final class Compare {
                     case "--scenarios" -> scenarioNames = v;
                     case "--jar" -> jar = Path.of(v);
                     case "--parley-heap" -> heap = v;
+                    case "--work-dir" -> workDir = Path.of(v);
                     default -> {
                         if (!settings.apply(a, v)) throw new IllegalArgumentException("unknown option " + a);
                     }
@@ -74,16 +77,17 @@ public final class Compare {
         } catch (IllegalArgumentException e) {
             if (!e.getMessage().isEmpty()) System.err.println(e.getMessage());
             System.err.println("usage: java -cp bench/target/benchmarks.jar org.parley.bench.Compare [--servers prosody,ejabberd,parley]"
-                    + " [--scenarios login,idle,muc-fanout,join-storm] [--jar app/target/parley.jar] [--parley-heap 1g] [--keep]\n"
+                    + " [--scenarios login,idle,muc-fanout,join-storm] [--jar app/target/parley.jar] [--parley-heap 1g] [--work-dir DIR] [--keep]\n"
                     + "scenario settings (defaults):\n" + settings.usage());
             System.exit(2);
             return;
         }
-        System.exit(run(settings, servers, scenarioNames, jar, heap, keep));
+        System.exit(run(settings, servers, scenarioNames, jar, heap, keep, workDir));
     }
 
-    static int run(Settings settings, List<String> serverNames, String scenarioNames, Path jar, String heap, boolean keep) throws Exception {
-        Path root = Files.createTempDirectory("parley-compare-");
+    static int run(Settings settings, List<String> serverNames, String scenarioNames, Path jar, String heap, boolean keep,
+                   Path workDir) throws Exception {
+        Path root = workDir == null ? Files.createTempDirectory("parley-compare-") : Files.createDirectories(workDir);
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path pidFile = root.resolve("pids");
         List<ServerUnderTest> started = new ArrayList<>();
@@ -118,7 +122,7 @@ public final class Compare {
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running
             }
-            if (!keep) delete(root);
+            if (!keep && workDir == null) delete(root); // a given work dir belongs to the caller
         }
         System.out.println();
         System.out.printf("## Results (%.1f min in all; load average at the end %s)%n%n", (System.nanoTime() - t0) / 60e9, ProcessStats.loadAverage());
@@ -130,7 +134,7 @@ public final class Compare {
             System.out.println("Notes:");
             notes.forEach(n -> System.out.println("- " + n));
         }
-        if (keep) System.out.println("\nwork dir kept: " + root);
+        if (keep && workDir == null) System.out.println("\nwork dir kept: " + root);
         return ok ? 0 : 1;
     }
 

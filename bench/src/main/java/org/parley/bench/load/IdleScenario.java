@@ -39,9 +39,10 @@ final class IdleScenario implements Scenario {
             for (XmppClientHandler c : g.readyClients()) c.send("<presence/>");
             Thread.sleep(3000);
             int open = g.readyCount() - g.closedAfterReady();
+            // For a JVM the histogram's full GC comes first, before and after, so RSS is read in the same state.
+            HeapHistogram heapAfter = jvm ? HeapHistogram.take(probe.pid()) : null;
             long rssAfter = probe.rssKib();
             int fdsAfter = probe.fds();
-            HeapHistogram heapAfter = jvm ? HeapHistogram.take(probe.pid()) : null;
             System.out.printf("  %,d sessions open (%d failed) in %.1f s; server RSS %,d -> %,d KiB, descriptors %,d -> %,d%s%n",
                     open, g.failedCount(), seconds, rssBefore, rssAfter, fdsBefore, fdsAfter,
                     jvm ? String.format(", live heap %,d -> %,d KiB", heapBefore.totalBytes / 1024, heapAfter.totalBytes / 1024) : "");

@@ -55,6 +55,8 @@ public final class XmppClientHandler extends ChannelInboundHandlerAdapter {
     private String mechanism;
     private String jid;
     private ScheduledFuture<?> timeout;
+    /** Stream headers sent: 1 at first, 2 after STARTTLS or SASL, 3 after both. */
+    private int opens;
     /** Free for the scenario: its per-session state. */
     public Object attachment;
 
@@ -125,7 +127,8 @@ public final class XmppClientHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         timeout = ctx.executor().schedule(() -> {
-            fail("no session after " + NEGOTIATION_TIMEOUT_S + " s (step " + step + ")");
+            fail("no session after " + NEGOTIATION_TIMEOUT_S + " s (step " + step + ", stream header " + opens
+                    + (tls ? ", TLS up" : "") + (authenticated ? ", authenticated" : "") + ")");
             ctx.close();
         }, NEGOTIATION_TIMEOUT_S, TimeUnit.SECONDS);
         // Plain TCP starts at once; TLS and WebSocket wait for their handshake event.
@@ -155,6 +158,7 @@ public final class XmppClientHandler extends ChannelInboundHandlerAdapter {
 
     private void open() {
         step = Step.FEATURES;
+        opens++;
         String d = spec.domain();
         send(spec.transport().webSocket()
                 ? "<open xmlns='" + FRAMING_NS + "' to='" + d + "' version='1.0'/>"

@@ -143,13 +143,23 @@ abstract class ChildDaemon implements ServerUnderTest {
         }
     }
 
+    /** The files {@link #logProblems} reads. */
+    protected List<Path> logFiles() {
+        return List.of(log);
+    }
+
     @Override
     public List<String> logProblems(int max) {
-        try (Stream<String> lines = Files.lines(log, StandardCharsets.ISO_8859_1)) {
-            return lines.filter(this::isProblem).limit(max).toList();
-        } catch (IOException e) {
-            return List.of();
+        List<String> found = new ArrayList<>();
+        for (Path f : logFiles()) {
+            if (!Files.exists(f)) continue;
+            try (Stream<String> lines = Files.lines(f, StandardCharsets.ISO_8859_1)) {
+                lines.filter(this::isProblem).limit(max - found.size()).forEach(found::add);
+            } catch (IOException | java.io.UncheckedIOException e) {
+                found.add("(cannot read " + f + ": " + e + ")");
+            }
         }
+        return found;
     }
 
     protected boolean isProblem(String line) {

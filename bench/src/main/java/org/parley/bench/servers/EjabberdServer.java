@@ -71,6 +71,7 @@ public final class EjabberdServer extends ChildDaemon {
                   -
                     port: %d
                     ip: "127.0.0.1"
+                    backlog: 1024
                     module: ejabberd_c2s
                     max_stanza_size: 262144
                     shaper: none
@@ -79,6 +80,7 @@ public final class EjabberdServer extends ChildDaemon {
                   -
                     port: %d
                     ip: "127.0.0.1"
+                    backlog: 1024
                     module: ejabberd_c2s
                     max_stanza_size: 262144
                     shaper: none
@@ -87,12 +89,14 @@ public final class EjabberdServer extends ChildDaemon {
                   -
                     port: %d
                     ip: "127.0.0.1"
+                    backlog: 1024
                     module: ejabberd_http
                     request_handlers:
                       /xmpp-websocket: ejabberd_http_ws
                   -
                     port: %d
                     ip: "127.0.0.1"
+                    backlog: 1024
                     module: ejabberd_http
                     tls: true
                     request_handlers:
@@ -106,25 +110,12 @@ public final class EjabberdServer extends ChildDaemon {
                     auth_method: [anonymous]
                     anonymous_protocol: sasl_anon
                     allow_multiple_connections: true
-                  localhost:
+                    # A host's modules replace the global list: the anonymous host gets the same minus the MUC, which
+                    # only one host may own.
                     modules:
-                      mod_muc:
-                        hosts: ["conference.localhost"]
-                        access: all
-                        access_create: all
-                        access_persistent: all
-                        access_admin: none
-                        max_users: 100000
-                        max_users_presence: 100000
-                        max_user_conferences: 100000
-                        history_size: 20
-                        min_message_interval: 0
-                        min_presence_interval: 0
-                        room_shaper: none
-                        user_message_shaper: none
-                        user_presence_shaper: none
-                        default_room_options:
-                          max_users: 100000
+                      mod_disco: {}
+                      mod_ping: {}
+                      mod_roster: {}
                 access_rules:
                   c2s:
                     allow: all
@@ -137,6 +128,23 @@ public final class EjabberdServer extends ChildDaemon {
                   mod_roster: {}
                   mod_register:
                     access: register
+                  mod_muc:
+                    hosts: ["conference.localhost"]
+                    access: all
+                    access_create: all
+                    access_persistent: all
+                    access_admin: none
+                    max_users: 100000
+                    max_users_presence: 100000
+                    max_user_conferences: 100000
+                    history_size: 20
+                    min_message_interval: 0
+                    min_presence_interval: 0
+                    room_shaper: none
+                    user_message_shaper: none
+                    user_presence_shaper: none
+                    default_room_options:
+                      max_users: 100000
                 """.formatted(cert.certificate(), cert.key(), ports[0], ports[1], ports[2], ports[3]));
         readableByAll(ctl);
         readableByAll(yml);
@@ -183,14 +191,21 @@ public final class EjabberdServer extends ChildDaemon {
     @Override
     public List<String> settings() {
         return List.of("node " + node + ", Erlang distribution on 127.0.0.1:" + ports[4] + " (no epmd), Mnesia in its spool dir, log level warning",
-                "shaper: none on every c2s listener, no shaper rules (max_user_sessions unlimited); MUC min_message_interval = "
+                "listen backlog 1024 (as Parley's); shaper: none on every c2s listener, no shaper rules (max_user_sessions unlimited); MUC min_message_interval = "
                         + "min_presence_interval = 0, room/user shapers none, max_users 100000",
                 "auth_password_format: scram, auth_scram_hash: sha256 (SCRAM-SHA-256 with stored keys, 4096 iterations)",
                 "mod_register for all, registration_timeout: infinity");
     }
 
     @Override
+    protected List<Path> logFiles() {
+        return List.of(log, dir.resolve("logs").resolve("ejabberd.log"));
+    }
+
+    /** Warnings and errors, less the expected ones (self-signed certificate, no mod_mam next to mod_muc). */
+    @Override
     protected boolean isProblem(String line) {
-        return line.contains("[error]") || line.contains("[warning]") || line.contains("[critical]");
+        return (line.contains("[error]") || line.contains("[warning]") || line.contains("[critical]"))
+                && !line.contains("self-signed certificate") && !line.contains("Module mod_mam is recommended");
     }
 }
