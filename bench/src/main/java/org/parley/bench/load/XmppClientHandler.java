@@ -112,8 +112,21 @@ public final class XmppClientHandler extends ChannelInboundHandlerAdapter {
 
     private Object frame(Channel ch, String xml) {
         return spec.transport().webSocket()
-                ? new TextWebSocketFrame(ByteBufUtil.writeUtf8(ch.alloc(), xml))
+                ? new TextWebSocketFrame(ByteBufUtil.writeUtf8(ch.alloc(), qualified(xml)))
                 : ByteBufUtil.writeUtf8(ch.alloc(), xml);
+    }
+
+    /**
+     * RFC 7395 has no stream-level default namespace: stanzas must say {@code jabber:client} themselves. Adds it
+     * to a stanza written without a namespace.
+     */
+    static String qualified(String xml) {
+        if (!(xml.startsWith("<iq") || xml.startsWith("<message") || xml.startsWith("<presence"))) return xml;
+        int nameEnd = 1;
+        while (nameEnd < xml.length() && " />".indexOf(xml.charAt(nameEnd)) < 0) nameEnd++;
+        int tagEnd = Xml.rootTagEnd(xml);
+        if (xml.substring(0, tagEnd).contains(" xmlns=")) return xml;
+        return xml.substring(0, nameEnd) + " xmlns='jabber:client'" + xml.substring(nameEnd);
     }
 
     // ---- transport ------------------------------------------------------------------------------------------

@@ -11,13 +11,13 @@ import org.parley.bench.load.Target;
  * {@code prosody} when started by root, with the epoll backend, the same hosts and certificate as the others
  * ({@code localhost}: internal_hashed accounts with SCRAM-SHA-256 and 4096 iterations, in-band registration;
  * {@code anon.localhost}: anonymous; {@code conference.localhost}: MUC without room locking), c2s STARTTLS, direct
- * TLS, and WebSocket on plain HTTP considered secure (as behind a TLS proxy), data in its own directory, logging
+ * TLS, WebSocket on plain HTTP considered secure (as behind a TLS proxy) and on HTTPS, data in its own directory, logging
  * at warn. mod_limits is not loaded, so nothing throttles c2s traffic; there is no registration throttle
  * ({@code min_seconds_between_registrations} unset, and loopback is allow-listed anyway).
  */
 public final class ProsodyServer extends ChildDaemon {
     private final TestCertificate cert;
-    private final int[] ports = freePorts(3);
+    private final int[] ports = freePorts(4);
 
     public ProsodyServer(Path dir, Path pidFile, TestCertificate cert) throws IOException {
         super(dir, pidFile);
@@ -56,7 +56,9 @@ public final class ProsodyServer extends ChildDaemon {
                 component_ports = { }
                 http_ports = { %5$d }
                 http_interfaces = { "127.0.0.1" }
-                https_ports = { }
+                https_ports = { %9$d }
+                https_interfaces = { "127.0.0.1" }
+                https_ssl = { certificate = "%6$s", key = "%7$s" }
                 http_default_host = "localhost"
                 consider_websocket_secure = true
                 cross_domain_websocket = true
@@ -78,7 +80,7 @@ public final class ProsodyServer extends ChildDaemon {
                     muc_room_cache_size = 100000
                     muc_tombstones = false
                     restrict_room_creation = false
-                """.formatted(dir, data, ports[0], ports[1], ports[2], cert.certificate(), cert.key(), cert.certificate().getParent()));
+                """.formatted(dir, data, ports[0], ports[1], ports[2], cert.certificate(), cert.key(), cert.certificate().getParent(), ports[3]));
         readableByAll(cfg);
     }
 
@@ -97,7 +99,7 @@ public final class ProsodyServer extends ChildDaemon {
 
     @Override
     public Target target() {
-        return new Target(name(), "localhost", "anon.localhost", "conference.localhost", ports[0], ports[1], ports[2], 0,
+        return new Target(name(), "localhost", "anon.localhost", "conference.localhost", ports[0], ports[1], ports[2], ports[3],
                 "/xmpp-websocket", pid());
     }
 
