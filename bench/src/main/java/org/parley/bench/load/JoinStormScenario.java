@@ -9,10 +9,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Join storm: {@code --joiners} K logged-in anonymous clients send their join presence (Jitsi-sized) to one fresh
  * room at the same moment; measured until every one of them has the presence of every occupant (K + 1 with the
  * occupant that created the room and configured it as an instant room beforehand). {@code --storm-rounds} rounds,
- * each in a new room with the same clients, after they left the previous one.
+ * each in a new room with the same clients, after they left the previous one; no further round starts once
+ * {@code --storm-budget-seconds} have passed (a server that needs a minute per storm is measured once).
  */
 final class JoinStormScenario implements Scenario {
-    private static final long TIMEOUT_S = 60;
+    private static final long TIMEOUT_S = 180;
 
     @Override
     public String name() { return "join-storm"; }
@@ -33,18 +34,25 @@ final class JoinStormScenario implements Scenario {
             int n = Math.max(1, s.stormRounds);
             double[] all = new double[n], half = new double[n], rate = new double[n], perCpu = new double[n];
             ServerProbe probe = new ServerProbe(t.pid());
+            long budgetEnd = System.nanoTime() + (long) (s.stormBudgetSeconds * 1e9);
+            int rounds = 0;
             for (int round = 0; round < n; round++) {
+                if (round > 0 && System.nanoTime() > budgetEnd) {
+                    result.note("join-storm: " + round + " round(s) only, the rest would exceed --storm-budget-seconds");
+                    break;
+                }
+                rounds++;
                 String room = MucRooms.roomJid("storm-" + run + "-" + round, t);
                 problem = MucRooms.create(g, creator, room, "creator");
                 if (problem != null) return result.note("join-storm: creating " + room + ": " + problem);
                 g.awaitQuiet(300, 10_000);
                 Storm storm = new Storm(room, k);
                 g.sink(storm);
-                double cpu0 = probe.cpuSeconds();
+                double cpu0 = probe.cpuSeconds(), client0 = ServerProbe.clientCpuSeconds();
                 storm.start = System.nanoTime();
                 for (int i = 0; i < k; i++) c[i].send(MucRooms.join(room, "j" + i));
                 boolean done = storm.finished.await(TIMEOUT_S, TimeUnit.SECONDS);
-                double cpu = probe.cpuSeconds() - cpu0;
+                double cpu = probe.cpuSeconds() - cpu0, clientCpu = ServerProbe.clientCpuSeconds() - client0;
                 if (!done) {
                     return result.note(String.format("join-storm: after %d s only %d of %d joiners had all %d occupants",
                             TIMEOUT_S, k - storm.finished.getCount(), k, k + 1));
@@ -54,13 +62,19 @@ final class JoinStormScenario implements Scenario {
                 long presences = (long) k * (k + 1);
                 rate[round] = presences / (all[round] / 1000);
                 perCpu[round] = presences / cpu;
-                System.out.printf("  round %d: %d joiners have all %d occupants after %.0f ms (half of them after %.0f ms); %,.0f presences/s, %,.0f per server CPU second%n",
-                        round + 1, k, k + 1, all[round], half[round], rate[round], perCpu[round]);
+                System.out.printf("  round %d: %d joiners have all %d occupants after %.0f ms (half of them after %.0f ms); %,.0f presences/s, %,.0f per server CPU second; CPU: server %.2f s, client %.2f s%n",
+                        round + 1, k, k + 1, all[round], half[round], rate[round], perCpu[round], cpu, clientCpu);
                 // Everyone leaves again before the next round (the creator too, so the room goes away).
                 g.sink((cl, x) -> {});
                 for (int i = 0; i < k; i++) c[i].send("<presence type='unavailable' to='" + room + "/j" + i + "'/>");
                 creator.send("<presence type='unavailable' to='" + room + "/creator'/>");
                 g.awaitQuiet(500, 60_000);
+            }
+            if (rounds < n) {
+                all = java.util.Arrays.copyOf(all, rounds);
+                half = java.util.Arrays.copyOf(half, rounds);
+                rate = java.util.Arrays.copyOf(rate, rounds);
+                perCpu = java.util.Arrays.copyOf(perCpu, rounds);
             }
             String label = "join storm of " + k + ": time until all have the full occupant list";
             result.add(Metric.of("storm.time", label, "ms", false, all));

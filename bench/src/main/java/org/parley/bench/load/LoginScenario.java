@@ -22,7 +22,7 @@ final class LoginScenario implements Scenario {
     public String name() { return "login"; }
 
     record Level(int concurrency, double seconds, long logins, long failures, Histogram micros, double serverCpuS,
-                 String firstFailure) {
+                 double clientCpuS, String firstFailure) {
         double perSecond() { return logins / seconds; }
 
         double meanMs() { return micros.getTotalCount() == 0 ? Double.NaN : micros.getMean() / 1000; }
@@ -33,8 +33,9 @@ final class LoginScenario implements Scenario {
 
         @Override
         public String toString() {
-            return String.format("C=%3d: %,7.0f logins/s, mean %6.2f ms, p50 %6.2f ms, p99 %7.2f ms, server CPU %.2f ms/login%s",
+            return String.format("C=%3d: %,7.0f logins/s, mean %6.2f ms, p50 %6.2f ms, p99 %7.2f ms, server CPU %.2f ms/login, client %.2f ms/login%s",
                     concurrency, perSecond(), meanMs(), micros.getValueAtPercentile(50) / 1000.0, p99Ms(), cpuMsPerLogin(),
+                    logins == 0 ? Double.NaN : clientCpuS * 1000 / logins,
                     failures == 0 ? "" : ", " + failures + " failed (" + firstFailure + ")");
         }
     }
@@ -114,7 +115,7 @@ final class LoginScenario implements Scenario {
 
         Level run(double seconds, long count) throws InterruptedException {
             maxCount = count;
-            double cpu0 = probe.cpuSeconds();
+            double cpu0 = probe.cpuSeconds(), client0 = ServerProbe.clientCpuSeconds();
             long t0 = System.nanoTime();
             for (int i = 0; i < concurrency; i++) {
                 active.incrementAndGet();
@@ -128,11 +129,11 @@ final class LoginScenario implements Scenario {
             stopping = true;
             double elapsed = (System.nanoTime() - t0) / 1e9;
             long done = logins.get();
-            double cpu = probe.cpuSeconds() - cpu0;
+            double cpu = probe.cpuSeconds() - cpu0, clientCpu = ServerProbe.clientCpuSeconds() - client0;
             Histogram h = micros.getIntervalHistogram();
             long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
             while (active.get() > 0 && System.nanoTime() < waitUntil) Thread.sleep(5);
-            return new Level(concurrency, elapsed, done, failures.get(), h, cpu, firstFailure.get());
+            return new Level(concurrency, elapsed, done, failures.get(), h, cpu, clientCpu, firstFailure.get());
         }
 
         private void launch() {

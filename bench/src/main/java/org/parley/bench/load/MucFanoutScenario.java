@@ -61,19 +61,19 @@ final class MucFanoutScenario implements Scenario {
             double[] rate = new double[n], p50 = new double[n], p99 = new double[n], perCpu = new double[n];
             for (int i = 0; i < n; i++) {
                 f.reset();
-                double cpu0 = probe.cpuSeconds();
+                double cpu0 = probe.cpuSeconds(), client0 = ServerProbe.clientCpuSeconds();
                 long t0 = System.nanoTime();
                 Thread.sleep((long) (s.fanoutRoundSeconds * 1000));
                 long delivered = f.delivered.sumThenReset();
                 double sec = (System.nanoTime() - t0) / 1e9;
-                double cpu = probe.cpuSeconds() - cpu0;
+                double cpu = probe.cpuSeconds() - cpu0, clientCpu = ServerProbe.clientCpuSeconds() - client0;
                 Histogram h = f.latency.getIntervalHistogram();
                 rate[i] = delivered / sec;
                 p50[i] = h.getValueAtPercentile(50) / 1000.0;
                 p99[i] = h.getValueAtPercentile(99) / 1000.0;
                 perCpu[i] = delivered / cpu;
-                System.out.printf("  capacity round %d: %,.0f delivered/s (%,.0f messages/s), latency p50 %.2f ms, p99 %.2f ms, max %.1f ms; %,.0f deliveries per server CPU second%n",
-                        i + 1, rate[i], rate[i] / k, p50[i], p99[i], h.getMaxValue() / 1000.0, perCpu[i]);
+                System.out.printf("  capacity round %d: %,.0f delivered/s (%,.0f messages/s), latency p50 %.2f ms, p99 %.2f ms, max %.1f ms; %,.0f deliveries per server CPU second; CPU: server %.0f%%, client %.0f%% of a core%n",
+                        i + 1, rate[i], rate[i] / k, p50[i], p99[i], h.getMaxValue() / 1000.0, perCpu[i], cpu / sec * 100, clientCpu / sec * 100);
             }
             f.closedLoop = false;
             g.awaitQuiet(500, 30_000);

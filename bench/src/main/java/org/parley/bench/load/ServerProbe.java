@@ -30,6 +30,12 @@ final class ServerProbe {
         return pid > 0 ? ProcessStats.fds(pid).total() : -1;
     }
 
+    /** CPU seconds this load generator's own process has used so far. */
+    static double clientCpuSeconds() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() / 1e9 : Double.NaN;
+    }
+
     /** Whether the process is a JVM, whose live heap {@code jcmd} can count. */
     boolean isJvm() {
         if (pid <= 0) return false;

@@ -43,6 +43,7 @@ public final class Settings {
 
     public int joiners = 500;
     public int stormRounds = 3;
+    public double stormBudgetSeconds = 60;
 
     /** Applies one option; false when the key is not a setting. */
     public boolean apply(String key, String v) {
@@ -69,6 +70,7 @@ public final class Settings {
             case "--fanout-rate-seconds" -> fanoutRateSeconds = Double.parseDouble(v);
             case "--joiners" -> joiners = Integer.parseInt(v);
             case "--storm-rounds" -> stormRounds = Integer.parseInt(v);
+            case "--storm-budget-seconds" -> stormBudgetSeconds = Double.parseDouble(v);
             default -> {
                 return false;
             }
@@ -101,6 +103,7 @@ public final class Settings {
         m.put("--fanout-rate-seconds", "" + fanoutRateSeconds);
         m.put("--joiners", "" + joiners);
         m.put("--storm-rounds", "" + stormRounds);
+        m.put("--storm-budget-seconds", "" + stormBudgetSeconds);
         return m;
     }
 
