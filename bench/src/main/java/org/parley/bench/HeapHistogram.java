@@ -13,14 +13,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** A parsed {@code jcmd <pid> GC.class_histogram} (which runs a full GC first, so it counts live objects). */
-final class HeapHistogram {
-    record Row(String name, long instances, long bytes) {}
+public final class HeapHistogram {
+    public record Row(String name, long instances, long bytes) {}
 
     final Map<String, Row> rows = new HashMap<>();
     long totalInstances;
-    long totalBytes = -1;
+    public long totalBytes = -1;
 
-    static HeapHistogram take(long pid) throws IOException, InterruptedException {
+    public static HeapHistogram take(long pid) throws IOException, InterruptedException {
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
         if (!Files.isExecutable(Path.of(jcmd))) jcmd = "jcmd";
         Process p = new ProcessBuilder(jcmd, Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
@@ -44,7 +44,7 @@ final class HeapHistogram {
      * A baseline that has settled: histograms 2 s apart until two in a row differ by at most 1% (or 256 KiB),
      * five tries at most. Prints the last two totals.
      */
-    static HeapHistogram settled(long pid, String label) throws IOException, InterruptedException {
+    public static HeapHistogram settled(long pid, String label) throws IOException, InterruptedException {
         HeapHistogram base = take(pid);
         for (int attempt = 0; ; attempt++) {
             Thread.sleep(2000);
@@ -86,7 +86,7 @@ final class HeapHistogram {
     }
 
     /** The {@code limit} classes whose live bytes grew most from {@code base} to this histogram. */
-    List<Row> diff(HeapHistogram base, int limit) {
+    public List<Row> diff(HeapHistogram base, int limit) {
         List<Row> d = new ArrayList<>();
         for (Row r : rows.values()) {
             Row b = base.rows.get(r.name);

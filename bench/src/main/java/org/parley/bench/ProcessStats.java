@@ -8,11 +8,11 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 /** What Linux's /proc tells about a process; -1 (or n/a) where there is no /proc. */
-final class ProcessStats {
+public final class ProcessStats {
     private ProcessStats() {}
 
     /** Open descriptors of a process, by what they point at. */
-    record Fds(int total, int sockets, int epoll, int pipes, int files) {
+    public record Fds(int total, int sockets, int epoll, int pipes, int files) {
         @Override
         public String toString() {
             if (total < 0) return "n/a";
@@ -22,7 +22,7 @@ final class ProcessStats {
     }
 
     /** VmRSS from /proc/PID/status in KiB. */
-    static long rssKib(long pid) {
+    public static long rssKib(long pid) {
         try {
             for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
                 if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("[^0-9]", ""));
@@ -33,7 +33,7 @@ final class ProcessStats {
         return -1;
     }
 
-    static Fds fds(long pid) {
+    public static Fds fds(long pid) {
         int total = 0, sockets = 0, anon = 0, pipes = 0, files = 0;
         try (Stream<Path> s = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
             for (Path fd : (Iterable<Path>) s::iterator) {
@@ -56,12 +56,12 @@ final class ProcessStats {
     }
 
     /** User plus system CPU time of the whole process so far. */
-    static Duration cpu(long pid) {
+    public static Duration cpu(long pid) {
         return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).orElse(Duration.ZERO);
     }
 
     /** The 1-minute load average, as a hint of how busy the (shared) machine was. */
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
             return f[0] + " " + f[1] + " " + f[2];
