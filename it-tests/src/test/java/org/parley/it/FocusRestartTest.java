@@ -239,15 +239,14 @@ class FocusRestartTest {
     }
 
     /**
-     * Measure (issue 8), opt-in: {@code -Dparley.restart.conferences=100}. N live conferences of two participants on
+     * Measure (issue 8): {@code -Dparley.restart.conferences=100} for the figure; 5 in the normal run. N live conferences of two participants on
      * one component SFU, kill -9, restart; every participant reconnects and rejoins at once (16 at a time). Prints the
      * time from the kill (and from the new process accepting connections) until every participant has a new session on
      * the SFU conference it had.
      */
     @Test
-    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "parley.restart.conferences", matches = "\\d+")
     void restartToFullServiceWithManyConferences() throws Exception {
-        int n = Integer.getInteger("parley.restart.conferences");
+        int n = Integer.getInteger("parley.restart.conferences", 5);
         ChildParley child = child("many-node");
         SfuLogic logic = new SfuLogic("many");
         sfu(child, "sfu1.localhost", 0.1, logic, false);
