@@ -30,12 +30,4 @@ public record Limits(
         int byteBurst,
         Duration throttleDisconnectAfter) {
 
-    /** The limits before connection and byte rates were added, with their defaults; for tests. */
-    public Limits(int maxStanzaBytes, int maxDepth, int maxConnectionsPerAddress, int stanzasPerSecond, int stanzaBurst,
-                  int maxOfflineMessagesPerUser, int registrationsPerAddress, Duration registrationWindow,
-                  Duration negotiationTimeout, Duration idleTimeout, Duration resumeTimeout, int maxUnackedStanzas) {
-        this(maxStanzaBytes, maxDepth, maxConnectionsPerAddress, stanzasPerSecond, stanzaBurst, maxOfflineMessagesPerUser,
-                registrationsPerAddress, registrationWindow, negotiationTimeout, idleTimeout, resumeTimeout, maxUnackedStanzas,
-                20, 100, 512 * 1024, 2 * 1024 * 1024, Duration.ofSeconds(10));
-    }
 }

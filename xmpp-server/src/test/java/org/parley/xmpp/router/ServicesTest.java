@@ -3,23 +3,14 @@ package org.parley.xmpp.router;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.parley.storage.StorageConfig;
 import org.parley.storage.jdbc.JdbcStorage;
-import org.parley.xmpp.config.Limits;
-import org.parley.xmpp.config.ListenerConfig;
-import org.parley.xmpp.config.ServerConfig;
-import org.parley.xmpp.config.VirtualHost;
-import org.parley.xmpp.sasl.ScramCredentials;
 import org.parley.xmpp.server.ServerContext;
-import org.parley.xmpp.stream.StreamErrorCondition;
 import org.xmpp.component.Component;
 import org.xmpp.component.ComponentManager;
 import org.xmpp.packet.IQ;
@@ -30,36 +21,26 @@ import org.xmpp.packet.Packet;
 /** Internal services (Tinder components) behind the router: delivery, replies, from checks, queries. */
 class ServicesTest {
     @TempDir Path dir;
+    private InProcessServer fixture;
     private JdbcStorage storage;
     private ServerContext server;
     private EventExecutor loop;
-    private int port = 40000;
 
     @BeforeEach
     void start() throws Exception {
-        StorageConfig storageConfig = new StorageConfig(null, null, null, 2, dir);
-        storage = JdbcStorage.open(storageConfig);
-        Limits limits = new Limits(65536, 64, 100, 1000, 1000, 10, 5, Duration.ofMinutes(10),
-                Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofSeconds(300), 5000);
-        VirtualHost host = new VirtualHost("localhost", List.of("PLAIN"), true, false, true, null, null);
-        ListenerConfig off = new ListenerConfig(false, "127.0.0.1", 0);
-        server = new ServerContext(new ServerConfig(List.of(host), off, off, limits, storageConfig, dir, "Parley", "test",
-                com.typesafe.config.ConfigFactory.empty()),
-                storage);
-        for (String user : List.of("alice", "bob")) {
-            storage.accounts().create("localhost", user, ScramCredentials.deriveAll("secret")).get();
-        }
-        loop = new io.netty.util.concurrent.DefaultEventExecutor();
+        fixture = new InProcessServer(dir, true, 5000, "alice", "bob");
+        storage = fixture.storage;
+        server = fixture.server;
+        loop = fixture.loop;
     }
 
     @AfterEach
     void stop() throws Exception {
-        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
-        storage.close();
+        fixture.close();
     }
 
     private TestSession session() throws Exception {
-        return new TestSession(server, loop, port++);
+        return fixture.session();
     }
 
     /** Answers every message with an echo, from a room-like JID of its own domain or, when asked, a forged one. */
