@@ -1,9 +1,8 @@
 package org.parley.xmpp.sasl;
 
-import gnu.inet.encoding.Stringprep;
-import gnu.inet.encoding.StringprepException;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
+import org.parley.xmpp.jid.JidPrep;
 
 /** String preparation for SASL user names and passwords. */
 final class Saslprep {
@@ -22,11 +21,10 @@ final class Saslprep {
         if (raw == null || raw.isEmpty()) throw new IllegalArgumentException("empty user name");
         String prepped;
         try {
-            prepped = Stringprep.nodeprep(raw);
-        } catch (StringprepException | RuntimeException e) {
+            prepped = JidPrep.nodeprep(raw);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("user name is not a valid localpart", e);
         }
-        if (prepped.isEmpty()) throw new IllegalArgumentException("empty user name");
         // Defence in depth: libidn's tables are old, so re-check what must never end up in a JID or a storage key.
         for (int i = 0; i < prepped.length(); ) {
             int cp = prepped.codePointAt(i);

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import io.netty.util.concurrent.EventExecutor;
 import org.dom4j.Element;
 import org.parley.xmpp.config.VirtualHost;
+import org.parley.xmpp.jid.JidPrep;
 import org.parley.xmpp.metrics.ServerMetrics;
 import org.parley.xmpp.router.Stanzas;
 import org.parley.xmpp.server.ServerContext;
@@ -259,7 +260,7 @@ public final class ClientSession {
         String resource = requested == null || requested.isEmpty() ? newResource() : requested;
         JID full;
         try {
-            full = new JID(username, host.domain(), resource);
+            full = JidPrep.jid(username, host.domain(), resource);
         } catch (IllegalArgumentException invalid) {
             IQ error = (IQ) Stanzas.errorReply(iq, PacketError.Condition.bad_request);
             error.setFrom((JID) null);

@@ -165,7 +165,7 @@ final class SaslExchange {
             }
             token = parts[2];
             try {
-                username = parts[1].isEmpty() ? null : new org.xmpp.packet.JID(parts[1], session.host().domain(), null).getNode();
+                username = parts[1].isEmpty() ? null : org.parley.xmpp.jid.JidPrep.nodeprep(parts[1]);
             } catch (IllegalArgumentException e) {
                 username = null;
             }
