@@ -12,7 +12,8 @@
 # 4. On exit, even after Ctrl-C, stops whatever the run started and is still alive, by pid (only pids listed in
 #    the pid file whose command line names the work dir), and deletes the work dir (KEEP=1 keeps it).
 #
-# Environment: JAVA (java), CLIENT_HEAP (3g, the load generator's heap), MVN (mvn), KEEP=1.
+# Environment: JAVA (java), CLIENT_HEAP (3g, the load generator's heap), MVN (mvn), KEEP=1, PARLEY_JVM_OPTS (extra
+# JVM options for the Parley server, e.g. -Dparley.tls.provider=jdk to measure BouncyCastle JSSE instead of BoringSSL).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

@@ -2,6 +2,7 @@ package org.parley.app;
 
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -15,20 +16,30 @@ import org.parley.xmpp.config.VirtualHost;
 import org.parley.xmpp.tls.CertificateStore;
 import org.parley.xmpp.tls.ServerTlsContexts;
 import org.parley.xmpp.tls.TlsMaterial;
+import org.parley.xmpp.tls.TlsProvider;
 
 /**
  * The certificate of every host: the operator's PEM files, or a self-signed one generated into
  * {@code <data-dir>/certs} for hosts that name none (the demo default).
  */
-final class HostCertificates {
+final class HostCertificates implements AutoCloseable {
     private final Map<String, SslContext> byDomain = new LinkedHashMap<>();
     private final Map<String, TlsMaterial> materials = new LinkedHashMap<>();
     private final List<ConfigProblem> problems = new ArrayList<>();
+    private TlsProvider provider;
 
     private HostCertificates() {}
 
     static HostCertificates load(ServerConfig config) {
         HostCertificates certs = new HostCertificates();
+        TlsProvider provider;
+        try {
+            provider = TlsProvider.parse(config.source().getString("tls.provider")).resolve();
+        } catch (RuntimeException e) {
+            certs.problems.add(new ConfigProblem("parley.tls.provider", e.getMessage()));
+            return certs;
+        }
+        certs.provider = provider;
         Path generated = config.dataDir().resolve("certs");
         for (int i = 0; i < config.hosts().size(); i++) {
             VirtualHost h = config.hosts().get(i);
@@ -38,7 +49,7 @@ final class HostCertificates {
                         ? CertificateStore.selfSigned(generated, h.domain())
                         : CertificateStore.load(h.certificate(), h.privateKey());
                 for (String p : m.problems(h.domain())) certs.problems.add(new ConfigProblem(key, p));
-                certs.byDomain.put(h.domain(), ServerTlsContexts.forServer(m));
+                certs.byDomain.put(h.domain(), ServerTlsContexts.forServer(m, provider));
                 certs.materials.put(h.domain(), m);
             } catch (IOException | GeneralSecurityException | RuntimeException e) {
                 certs.problems.add(new ConfigProblem(key, "cannot load: " + e.getMessage()));
@@ -48,6 +59,16 @@ final class HostCertificates {
     }
 
     List<ConfigProblem> problems() { return problems; }
+
+    /** The TLS implementation client connections get (never AUTO). */
+    TlsProvider provider() { return provider; }
+
+    /** Gives back the contexts' native state (BoringSSL); the listeners using them must be closed. */
+    @Override
+    public void close() {
+        byDomain.values().forEach(ReferenceCountUtil::release);
+        byDomain.clear();
+    }
 
     /** Each host's certificate and key, by domain, in configuration order: federation presents them. */
     Map<String, TlsMaterial> materials() { return materials; }

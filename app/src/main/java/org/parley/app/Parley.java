@@ -15,6 +15,7 @@ import org.parley.xmpp.config.ConfigException;
 import org.parley.xmpp.config.ConfigProblem;
 import org.parley.xmpp.config.ServerConfig;
 import org.parley.xmpp.server.XmppServer;
+import org.parley.xmpp.tls.TlsProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Parley implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Parley.class);
+    private final HostCertificates certs;
     private final Storage storage;
     private final XmppServer xmpp;
     private final MucService muc;
@@ -32,8 +34,9 @@ public final class Parley implements AutoCloseable {
     private final HttpTransports http;
     private final AdminListener admin;
 
-    private Parley(Storage storage, XmppServer xmpp, MucService muc, FocusService focus, HttpTransports http,
-                   AdminListener admin) {
+    private Parley(HostCertificates certs, Storage storage, XmppServer xmpp, MucService muc, FocusService focus,
+                   HttpTransports http, AdminListener admin) {
+        this.certs = certs;
         this.storage = storage;
         this.xmpp = xmpp;
         this.muc = muc;
@@ -44,9 +47,19 @@ public final class Parley implements AutoCloseable {
 
     public static Parley start(ServerConfig config) throws ConfigException, InterruptedException {
         HostCertificates certs = HostCertificates.load(config);
-        if (!certs.problems().isEmpty()) throw new ConfigException(certs.problems());
+        if (!certs.problems().isEmpty()) {
+            certs.close();
+            throw new ConfigException(certs.problems());
+        }
         var tls = certs.sniMapping();
-        JdbcStorage storage = JdbcStorage.open(config.storage());
+        log.info("TLS for clients: {}", certs.provider() == TlsProvider.OPENSSL ? "BoringSSL (netty-tcnative)" : "BouncyCastle JSSE");
+        JdbcStorage storage;
+        try {
+            storage = JdbcStorage.open(config.storage());
+        } catch (RuntimeException e) {
+            certs.close();
+            throw e;
+        }
         log.info("storage: {}", storage.dataSourceDescription());
         XmppServer xmpp = null;
         MucService muc = null;
@@ -64,7 +77,7 @@ public final class Parley implements AutoCloseable {
                 if (focus.focus() != null) admin.api().add(new FocusSection(focus.focus(), xmpp.context().metrics()));
                 admin.api().ready(true, null);
             }
-            return new Parley(storage, xmpp, muc, focus, http, admin);
+            return new Parley(certs, storage, xmpp, muc, focus, http, admin);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             if (admin != null) admin.close();
             if (http != null) http.close();
@@ -72,6 +85,7 @@ public final class Parley implements AutoCloseable {
             if (muc != null) muc.close();
             if (xmpp != null) xmpp.close();
             storage.close();
+            certs.close();
             throw e;
         }
     }
@@ -130,7 +144,11 @@ public final class Parley implements AutoCloseable {
                         try {
                             xmpp.close();
                         } finally {
-                            storage.close();
+                            try {
+                                storage.close();
+                            } finally {
+                                certs.close();
+                            }
                         }
                     }
                 }
@@ -140,7 +158,10 @@ public final class Parley implements AutoCloseable {
 
     /** Problems {@code parley check} reports beyond those of the file itself. */
     static List<ConfigProblem> check(ServerConfig config) {
-        List<ConfigProblem> problems = new java.util.ArrayList<>(HostCertificates.load(config).problems());
+        List<ConfigProblem> problems;
+        try (HostCertificates certs = HostCertificates.load(config)) {
+            problems = new java.util.ArrayList<>(certs.problems());
+        }
         try {
             HttpConfig.from(config);
         } catch (ConfigException e) {

@@ -301,6 +301,8 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent hs) {
             if (!hs.isSuccess()) {
+                SslHandler failed = ctx.pipeline().get(SslHandler.class);
+                if (failed != null) TlsExporter.discard(failed.engine());
                 log.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), hs.cause().toString());
                 ctx.close();
                 return;

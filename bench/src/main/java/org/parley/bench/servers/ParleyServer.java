@@ -82,7 +82,11 @@ public final class ParleyServer extends ChildDaemon {
     @Override
     protected List<String> command() {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return List.of(java, "-Xmx" + heap, "-XX:+UseG1GC", "-jar", jar.toString(), "run", "--config", dir.resolve("parley.conf").toString());
+        List<String> cmd = new java.util.ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseG1GC"));
+        String extra = System.getenv("PARLEY_JVM_OPTS");
+        if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
+        cmd.addAll(List.of("-jar", jar.toString(), "run", "--config", dir.resolve("parley.conf").toString()));
+        return cmd;
     }
 
     @Override

@@ -147,6 +147,8 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent hs) {
             if (!hs.isSuccess()) {
+                SslHandler failed = channel.pipeline().get(SslHandler.class);
+                if (failed != null) TlsExporter.discard(failed.engine());
                 log.debug("TLS handshake with {} failed: {}", remoteAddress(), hs.cause().toString());
                 channel.close();
                 return;

@@ -1,6 +1,7 @@
 package org.parley.xmpp.tls;
 
 import io.netty.handler.ssl.DelegatingSslContext;
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -19,7 +20,10 @@ import javax.net.ssl.SSLException;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
 
-/** Netty server TLS contexts, backed by BouncyCastle JSSE because SunJSSE exposes no tls-exporter channel binding. */
+/**
+ * Netty server TLS contexts for client connections: BoringSSL (netty-tcnative) or BouncyCastle JSSE, see
+ * {@link TlsProvider}. Not SunJSSE: it exposes no tls-exporter channel binding; both of these are made to.
+ */
 public final class ServerTlsContexts {
     private ServerTlsContexts() {}
 
@@ -36,7 +40,25 @@ public final class ServerTlsContexts {
      * A server context whose engines record the tls-exporter value at handshake completion (see
      * {@link TlsExporter}); engines come out of it with the handshake already begun.
      */
-    public static SslContext forServer(TlsMaterial m) throws SSLException {
+    public static SslContext forServer(TlsMaterial m, TlsProvider provider) throws SSLException {
+        return provider.resolve() == TlsProvider.OPENSSL ? openSsl(m) : bouncyCastle(m);
+    }
+
+    /**
+     * BoringSSL with reference-counted engines: the SslHandler frees each engine's native state when it goes,
+     * where the other variant leaves it to a finalizer per connection. The context itself must be released by
+     * whoever built it ({@link io.netty.util.ReferenceCountUtil#release}).
+     */
+    private static SslContext openSsl(TlsMaterial m) throws SSLException {
+        SslContext ctx = SslContextBuilder.forServer(m.key(), m.chain().toArray(X509Certificate[]::new))
+                .sslProvider(SslProvider.OPENSSL_REFCNT)
+                .protocols(PROTOCOLS)
+                .build();
+        OpenSslExporter.install((ReferenceCountedOpenSslContext) ctx);
+        return ctx;
+    }
+
+    private static SslContext bouncyCastle(TlsMaterial m) throws SSLException {
         return new ExporterCapturing(SslContextBuilder.forServer(keyManagerFactory(m))
                 .sslProvider(SslProvider.JDK)
                 .sslContextProvider(JSSE_PROVIDER)

@@ -1,5 +1,6 @@
 package org.parley.xmpp.tls;
 
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -17,7 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * RFC 9266 tls-exporter channel binding for SCRAM-*-PLUS.
+ * RFC 9266 tls-exporter channel binding for SCRAM-*-PLUS, from BouncyCastle JSSE engines (here) or BoringSSL ones
+ * ({@link OpenSslExporter}). For BoringSSL the value can be asked for once, at handshake completion.
  *
  * <p>BouncyCastle JSSE 1.79 offers {@code BCSSLConnection.getChannelBinding("tls-exporter")}, but it only works
  * while the handshake is completing: right afterwards BC wipes the exporter secret and the call throws
@@ -46,6 +48,7 @@ public final class TlsExporter {
      */
     public static byte[] channelBinding(SSLEngine engine) {
         try {
+            if (engine instanceof ReferenceCountedOpenSslEngine openSsl) return OpenSslExporter.channelBinding(openSsl);
             SSLEngine e = unwrap(engine);
             if (!(e instanceof BCSSLEngine bc)) return null;
             BCSSLConnection connection = bc.getConnection();
@@ -59,6 +62,11 @@ public final class TlsExporter {
             log.debug("No tls-exporter channel binding available", ex);
             return null;
         }
+    }
+
+    /** Forgets what was held for a connection whose handshake failed (BoringSSL may have logged its secret). */
+    public static void discard(SSLEngine engine) {
+        if (engine instanceof ReferenceCountedOpenSslEngine openSsl) OpenSslExporter.discard(openSsl);
     }
 
     /**

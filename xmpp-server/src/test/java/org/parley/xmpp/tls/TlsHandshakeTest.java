@@ -33,7 +33,7 @@ class TlsHandshakeTest {
     @BeforeAll
     static void setUp() throws Exception {
         material = CertificateStore.selfSigned(dir, "example.org");
-        server = ServerTlsContexts.forServer(material);
+        server = ServerTlsContexts.forServer(material, TlsProvider.JDK);
     }
 
     private static SslContext client(String... protocols) throws Exception {
@@ -150,7 +150,7 @@ class TlsHandshakeTest {
         java.time.Instant now = java.time.Instant.now();
         TlsMaterial m = new TlsMaterial(rsa.getPrivate(), java.util.List.of(CertificateStore.generate("example.org", rsa,
                 now.minusSeconds(60), now.plusSeconds(3600), java.util.List.of("example.org"))));
-        SslContext rsaServer = ServerTlsContexts.forServer(m);
+        SslContext rsaServer = ServerTlsContexts.forServer(m, TlsProvider.JDK);
 
         // A SunJSSE client: it offers RSA-PSS, which TLS 1.3 requires for RSA certificates.
         SslContext sunClient = SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
@@ -274,8 +274,8 @@ class TlsHandshakeTest {
 
     @Test
     void sniMappingFallsBack() throws Exception {
-        SslContext a = ServerTlsContexts.forServer(CertificateStore.selfSigned(dir, "a.example"));
-        SslContext b = ServerTlsContexts.forServer(CertificateStore.selfSigned(dir, "b.example"));
+        SslContext a = ServerTlsContexts.forServer(CertificateStore.selfSigned(dir, "a.example"), TlsProvider.JDK);
+        SslContext b = ServerTlsContexts.forServer(CertificateStore.selfSigned(dir, "b.example"), TlsProvider.JDK);
         Mapping<String, SslContext> m = ServerTlsContexts.sniMapping(
                 Map.of("a.example", a, "*.b.example", b, "b.example", b), server);
         assertThat(m.map("a.example")).isSameAs(a);
