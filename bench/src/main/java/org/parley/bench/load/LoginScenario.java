@@ -15,7 +15,8 @@ import org.HdrHistogram.Recorder;
  * replaced as soon as it is bound. C steps through {@code --login-levels} for {@code --login-step-seconds} each
  * until the mean login time passes {@code --login-mean-limit-ms} (10 ms); the level with the most logins/s
  * under the limit is then measured {@code --login-rounds} times. The accounts ({@code --accounts}) are registered
- * first and each logs in once as warm-up, which also fills the client's SCRAM cache.
+ * first and each logs in once as warm-up, which also fills the client's SCRAM cache; then logins go on for
+ * {@code --login-warmup-seconds} before anything is measured.
  */
 final class LoginScenario implements Scenario {
     @Override
@@ -52,6 +53,12 @@ final class LoginScenario implements Scenario {
         Level warm = new Loop(connector, s, 8, probe).run(0, Math.max(s.accounts, 200));
         System.out.println("  warm-up " + warm);
         if (warm.logins() == 0) return result.note("no login succeeded in the warm-up: " + warm.firstFailure());
+        if (s.loginWarmupSeconds > 0) {
+            // Sustained rates are the question, so a JIT-compiled server (and the client) gets compiled first;
+            // every server gets the same warm-up, and the native ones are unaffected by it.
+            warm = new Loop(connector, s, 8, probe).run(s.loginWarmupSeconds, Long.MAX_VALUE);
+            System.out.println("  warm-up " + warm);
+        }
 
         List<Level> ramp = new ArrayList<>();
         for (int c : s.loginLevels) {

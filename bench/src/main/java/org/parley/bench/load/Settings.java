@@ -17,6 +17,7 @@ public final class Settings {
     public Transport loginTransport = Transport.STARTTLS;
     public ClientSpec.Auth loginAuth = ClientSpec.Auth.SCRAM;
     public int accounts = 200;
+    public double loginWarmupSeconds = 15;
     public int[] loginLevels = {1, 2, 4, 8, 16, 32, 64};
     public double loginStepSeconds = 2;
     public int loginRounds = 3;
@@ -53,6 +54,7 @@ public final class Settings {
             case "--login-transport" -> loginTransport = Transport.parse(v);
             case "--auth" -> loginAuth = ClientSpec.Auth.parse(v);
             case "--accounts" -> accounts = Integer.parseInt(v);
+            case "--login-warmup-seconds" -> loginWarmupSeconds = Double.parseDouble(v);
             case "--login-levels" -> loginLevels = Arrays.stream(v.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
             case "--login-step-seconds" -> loginStepSeconds = Double.parseDouble(v);
             case "--login-rounds" -> loginRounds = Integer.parseInt(v);
@@ -86,6 +88,7 @@ public final class Settings {
         m.put("--login-transport", loginTransport.label);
         m.put("--auth", loginAuth.name().toLowerCase());
         m.put("--accounts", "" + accounts);
+        m.put("--login-warmup-seconds", "" + loginWarmupSeconds);
         m.put("--login-levels", String.join(",", Arrays.stream(loginLevels).mapToObj(String::valueOf).toList()));
         m.put("--login-step-seconds", "" + loginStepSeconds);
         m.put("--login-rounds", "" + loginRounds);

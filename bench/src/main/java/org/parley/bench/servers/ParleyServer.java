@@ -58,6 +58,8 @@ public final class ParleyServer extends ChildDaemon {
                     bosh.max-sessions-per-address = 1000000
                   }
                   admin.enabled = false
+                  # Prosody and ejabberd run no conference focus here either.
+                  focus.enabled = false
                   limits {
                     max-connections-per-address = 1000000
                     new-connections-per-second = 1000000
