@@ -76,9 +76,11 @@ public final class TlsExporter {
      * internals; on any mismatch it logs once and leaves the engine untouched, and channel binding is then simply
      * unavailable.
      *
+     * Works for client engines as well (tests use it for their SCRAM-*-PLUS side).
+     *
      * @return whether the hook is in place
      */
-    static boolean captureAtHandshake(SSLEngine engine) {
+    public static boolean captureAtHandshake(SSLEngine engine) {
         SSLEngine e = unwrap(engine);
         if (!(e instanceof BCSSLEngine)) return false;
         try {
