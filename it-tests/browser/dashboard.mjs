@@ -72,5 +72,5 @@ try {
 } finally {
   await browser.close();
 }
-console.log('RESULT ' + JSON.stringify(result));
-process.exit(ok ? 0 : 1);
+// Exit only once the line is written: process.exit() may drop stdout still queued for the pipe.
+process.stdout.write('RESULT ' + JSON.stringify(result) + '\n', () => process.exit(ok ? 0 : 1));
