@@ -1,14 +1,16 @@
 // Opens the admin dashboard in Debian's headless Chromium (playwright-core) and watches it update live:
 //
-//   node dashboard.mjs <dashboardUrl#token=...> <roomJid> <occupants,occupants,...> <screenshot.png>
+//   node dashboard.mjs <dashboardUrl#token=...> <roomJid> <occupants,occupants,...> <screenshot.png> [conferenceRoomJid]
 //
 // For each number in the list, waits (without reloading) until the page's room table shows <roomJid> with that
-// many occupants and prints "SEEN <n> sessions=<shown>"; the test changes the room between the steps. Then takes
-// the screenshot and prints "RESULT <json>" (what the page shows). Exit code 0 when every step was seen.
+// many occupants and prints "SEEN <n> sessions=<shown>"; the test changes the room between the steps. With a
+// conference room, then waits until the conference table lists it. Then takes the screenshot and prints
+// "RESULT <json>" (what the page shows, the conference table's rows as cell texts). Exit code 0 when every step was
+// seen.
 // Env: CHROMIUM (default /usr/bin/chromium), DRIVE_TIMEOUT_MS (default 30000, for each step).
 import { chromium } from 'playwright-core';
 
-const [url, room, steps, screenshot] = process.argv.slice(2);
+const [url, room, steps, screenshot, conference] = process.argv.slice(2);
 if (!url || !room || !steps || !screenshot) {
   console.error('usage: node dashboard.mjs <url> <roomJid> <n,n,...> <screenshot.png>');
   process.exit(2);
@@ -41,6 +43,11 @@ try {
     result.steps.push({ occupants: n, sessions: Number(sessions) });
     console.log(`SEEN ${n} sessions=${sessions}`);
   }
+  if (conference) {
+    await page.waitForFunction((jid) => [...document.querySelectorAll('#conference-list tr')]
+      .some((tr) => tr.cells[0]?.textContent === jid), conference, { timeout, polling: 200 });
+    console.log(`SEEN conference ${conference}`);
+  }
   // Let the chart get a few points.
   await page.waitForFunction(() => window.parleyDashboard.polls >= 3, null, { timeout });
   Object.assign(result, await page.evaluate(() => ({
@@ -53,6 +60,8 @@ try {
     conferences: document.getElementById('conferences').textContent,
     sfuLegend: document.getElementById('sfu-legend').textContent,
     sfuShown: document.getElementById('sfu-card').style.display !== 'none',
+    conferenceRows: [...document.querySelectorAll('#conference-list tr')].slice(1)
+      .map((tr) => [...tr.cells].map((c) => c.textContent)),
   })));
   result.navigations = navigations;
   await page.screenshot({ path: screenshot, fullPage: true });
@@ -63,5 +72,5 @@ try {
 } finally {
   await browser.close();
 }
-console.log('RESULT ' + JSON.stringify(result));
-process.exit(ok ? 0 : 1);
+// Exit only once the line is written: process.exit() may drop stdout still queued for the pipe.
+process.stdout.write('RESULT ' + JSON.stringify(result) + '\n', () => process.exit(ok ? 0 : 1));

@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import org.parley.storage.jdbc.JdbcStorage;
 import org.parley.xmpp.config.ConfigException;
 import org.parley.xmpp.config.ConfigLoader;
@@ -86,15 +86,19 @@ public final class Main {
         return ConfigLoader.load(file);
     }
 
+    /** Runs until SIGTERM/SIGINT, or until a graceful shutdown asks to stop; either way the normal close, exit code 0. */
     private static int serve(ServerConfig config) throws Exception {
         Parley parley = Parley.start(config);
-        CountDownLatch stopped = new CountDownLatch(1);
+        CompletableFuture<String> stopped = new CompletableFuture<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping");
             parley.close();
-            stopped.countDown();
+            stopped.complete("signal");
         }, "shutdown"));
-        stopped.await();
+        parley.stopRequested().thenAccept(stopped::complete);
+        String why = stopped.get();
+        if (!"signal".equals(why)) log.info("stopping: graceful shutdown done ({})", why);
+        parley.close();
         return 0;
     }
 

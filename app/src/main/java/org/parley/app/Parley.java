@@ -1,6 +1,7 @@
 package org.parley.app;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.parley.focus.FocusConfig;
 import org.parley.focus.FocusService;
 import org.parley.http.HttpConfig;
@@ -33,9 +34,11 @@ public final class Parley implements AutoCloseable {
     private final FocusService focus;
     private final HttpTransports http;
     private final AdminListener admin;
+    private final CompletableFuture<String> stopRequested;
+    private boolean closed;
 
     private Parley(HostCertificates certs, Storage storage, XmppServer xmpp, MucService muc, FocusService focus,
-                   HttpTransports http, AdminListener admin) {
+                   HttpTransports http, AdminListener admin, CompletableFuture<String> stopRequested) {
         this.certs = certs;
         this.storage = storage;
         this.xmpp = xmpp;
@@ -43,6 +46,7 @@ public final class Parley implements AutoCloseable {
         this.focus = focus;
         this.http = http;
         this.admin = admin;
+        this.stopRequested = stopRequested;
     }
 
     public static Parley start(ServerConfig config) throws ConfigException, InterruptedException {
@@ -66,6 +70,7 @@ public final class Parley implements AutoCloseable {
         FocusService focus = null;
         HttpTransports http = null;
         AdminListener admin = null;
+        CompletableFuture<String> stopRequested = new CompletableFuture<>();
         try {
             xmpp = XmppServer.start(config, storage, tls, certs.materials());
             muc = MucService.start(xmpp.context());
@@ -75,9 +80,11 @@ public final class Parley implements AutoCloseable {
             if (admin != null) {
                 admin.api().add(new RoomsSection(muc));
                 if (focus.focus() != null) admin.api().add(new FocusSection(focus.focus(), xmpp.context().metrics()));
+                admin.api().add(new GracefulShutdown(focus.focus() == null ? null : focus.focus().conferences(),
+                        admin.config().shutdownTimeout(), stopRequested::complete));
                 admin.api().ready(true, null);
             }
-            return new Parley(certs, storage, xmpp, muc, focus, http, admin);
+            return new Parley(certs, storage, xmpp, muc, focus, http, admin, stopRequested);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             if (admin != null) admin.close();
             if (http != null) http.close();
@@ -122,12 +129,21 @@ public final class Parley implements AutoCloseable {
     public int adminPort() { return admin == null ? -1 : admin.port(); }
 
     /**
+     * Completes, with the reason, when the node asks to be stopped: a graceful shutdown ({@code POST /api/shutdown})
+     * whose last conference ended or whose timeout passed. The owner of the process ({@link Main}) then closes it.
+     */
+    public CompletableFuture<String> stopRequested() { return stopRequested; }
+
+    /**
      * Not ready first (load balancers stop sending), then HTTP (no new sessions), then the focus (it expires its
      * conferences on the bridges and leaves the rooms), then the MUC, so occupants hear it stop (status 332) before
-     * their streams close; the admin listener answers until the XMPP server goes.
+     * their streams close; the admin listener answers until the XMPP server goes. Idempotent; a second caller (a
+     * signal during a graceful shutdown's close) waits for the first to finish.
      */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         if (admin != null) admin.api().ready(false, "stopping");
         try {
             http.close();

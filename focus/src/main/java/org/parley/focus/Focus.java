@@ -145,6 +145,8 @@ public final class Focus implements AutoCloseable {
 
     /** Takes over the conferences whose owner stopped renewing its lease (another node died). */
     private void takeOver() {
+        // A node in graceful shutdown is on its way out: the conferences of dead nodes are for the others.
+        if (conferences.closedToNew()) return;
         long now = System.currentTimeMillis();
         stateRepo.claimExpiredConferences(persistence.nodeId(), now + persistence.lease().toMillis(), now)
                 .whenComplete((stored, error) -> {

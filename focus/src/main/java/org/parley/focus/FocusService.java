@@ -98,6 +98,7 @@ public final class FocusService implements AutoCloseable {
         Endpoint requests = new Endpoint("Focus", "Conference requests (" + config.domain() + ")");
         Endpoint identity = new Endpoint("Focus user", "The focus in rooms, Jingle and COLIBRI2 (" + config.focusJid() + ")");
         Focus focus = new Focus(config, identity.link(services), requests.link(services), sink);
+        focus.conferences().latency().bind(server.metrics().registry());
         requests.target = focus::onRequestDomain;
         identity.target = focus::onFocusJid;
         FocusService service = new FocusService(services, focus, config.domain(), focusDomain);

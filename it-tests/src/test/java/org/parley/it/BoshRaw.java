@@ -24,7 +24,12 @@ public final class BoshRaw {
     }
 
     public BoshRaw(String path) {
-        this.uri = URI.create("http://127.0.0.1:" + ParleyServer.get().httpPort() + path);
+        this(URI.create("http://127.0.0.1:" + ParleyServer.get().httpPort() + path));
+    }
+
+    /** BOSH at any URI, e.g. a server of a test's own or with a {@code ?token=}. */
+    public BoshRaw(URI uri) {
+        this.uri = uri;
     }
 
     public URI uri() { return uri; }
@@ -33,8 +38,13 @@ public final class BoshRaw {
 
     /** Creates a session (hold 1, the given wait) and returns the creation response body. */
     public String create(int waitSeconds) throws Exception {
+        return create(waitSeconds, "localhost");
+    }
+
+    /** Creates a session with the virtual host {@code to}. */
+    public String create(int waitSeconds, String to) throws Exception {
         rid = 1_000_000 + (long) (Math.random() * 1_000_000_000L);
-        String answer = post("<body xmlns='" + NS + "' xmlns:xmpp='urn:xmpp:xbosh' rid='" + rid + "' to='localhost'"
+        String answer = post("<body xmlns='" + NS + "' xmlns:xmpp='urn:xmpp:xbosh' rid='" + rid + "' to='" + to + "'"
                 + " xml:lang='en' wait='" + waitSeconds + "' hold='1' ver='1.11' xmpp:version='1.0'/>").body();
         Matcher m = SID.matcher(answer);
         if (!m.find()) throw new AssertionError("no sid in " + answer);

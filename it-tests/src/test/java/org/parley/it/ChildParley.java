@@ -28,6 +28,8 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class ChildParley implements AutoCloseable {
     public static final String SFU_SECRET = "child-sfu-secret";
+    /** The admin API's bearer token of a child started {@link #withAdmin}. */
+    public static final String ADMIN_TOKEN = "child-admin-token-0123456789";
     public static final List<String> SFU_DOMAINS = List.of("sfu1.localhost", "sfu2.localhost");
 
     private final Path dir;
@@ -40,6 +42,7 @@ public final class ChildParley implements AutoCloseable {
     private volatile Process process;
     private volatile X509TrustManager trust;
     private int starts;
+    private int adminPort = -1;
 
     private ChildParley(Path dir, int[] ports, String jdbcUrl, String nodeId) {
         this.dir = dir;
@@ -90,6 +93,22 @@ public final class ChildParley implements AutoCloseable {
         });
     }
 
+    /** Opens the admin listener (on a free port, with {@link #ADMIN_TOKEN}) in the processes started from now on. */
+    public ChildParley withAdmin() throws IOException {
+        adminPort = freePorts(1)[0];
+        return this;
+    }
+
+    /** The admin port of a child started {@link #withAdmin}, else -1. */
+    public int adminPort() { return adminPort; }
+
+    /** Waits up to {@code seconds} for the current process to end; its exit code, or null while it still runs. */
+    public Integer awaitExit(long seconds) throws InterruptedException {
+        return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : null;
+    }
+
+    public boolean alive() { return process.isAlive(); }
+
     /** A JDBC connection to the child's database (to look at what it wrote). */
     public Connection jdbc() throws Exception {
         return DriverManager.getConnection(jdbcUrl);
@@ -127,10 +146,12 @@ public final class ChildParley implements AutoCloseable {
                   }
                 }
                 """.formatted(dir.resolve("state").toString().replace("\\", "\\\\"), c2sPort, directTlsPort, componentPort,
-                SFU_SECRET, jdbcUrl, ParleyServer.FOCUS_JID, nodeId);
+                SFU_SECRET, jdbcUrl, ParleyServer.FOCUS_JID, nodeId)
+                + (adminPort < 0 ? "" : "parley.admin { enabled = true, bind = \"127.0.0.1\", port = %d, token = \"%s\" }\n"
+                        .formatted(adminPort, ADMIN_TOKEN));
     }
 
-    /** Starts the process and waits until its c2s and component ports accept connections. */
+    /** Starts the process and waits until its c2s and component ports (and admin port) accept connections. */
     public void start() throws Exception {
         Files.writeString(dir.resolve("parley.conf"), config());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -140,7 +161,7 @@ public final class ChildParley implements AutoCloseable {
                 .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         processes.add(process);
         long deadline = System.currentTimeMillis() + 60_000;
-        while (!(listening(c2sPort) && listening(componentPort))) {
+        while (!(listening(c2sPort) && listening(componentPort) && (adminPort < 0 || listening(adminPort)))) {
             if (!process.isAlive()) throw new IllegalStateException("child server exited with " + process.exitValue() + ":\n" + tail(log));
             if (System.currentTimeMillis() > deadline) throw new IllegalStateException("child server did not start:\n" + tail(log));
             Thread.sleep(50);

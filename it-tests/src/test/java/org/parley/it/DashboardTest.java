@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,10 +25,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.jid.parts.Resourcepart;
+import org.parley.it.sfu.TestParticipant;
 
 /**
  * The admin dashboard in headless Chromium ({@code browser/dashboard.mjs}): it shows a room with the occupants this
- * test put there, then, without a reload, the one who joins while the page is open; the screenshot in
+ * test put there, then, without a reload, the one who joins while the page is open, and a focus conference with its
+ * participants and SFU; the screenshot in
  * {@code target/dashboard.png} must show the chart. Same prerequisites as {@link BrowserTest}.
  */
 @ExtendWith(ParleyServer.class)
@@ -67,12 +70,29 @@ class DashboardTest {
             XMPPTCPConnection c = clients.newUser(nick.toLowerCase(), "web");
             MultiUserChatManager.getInstanceFor(c).getMultiUserChat(JidCreate.entityBareFrom(room)).join(Resourcepart.from(nick));
         }
+        // And a conference of two on the SFU, for the conference list.
+        String conference = "dconf-" + UUID.randomUUID().toString().substring(0, 8) + "@conference.localhost";
+        List<TestParticipant> ps = new ArrayList<>();
+        try {
+            for (String nick : List.of("dcaa11", "dcbb22")) {
+                TestParticipant p = TestParticipant.connect(clients, conference, nick, false);
+                ps.add(p);
+                p.join();
+            }
+            await().atMost(Duration.ofSeconds(15)).until(() -> ps.stream().allMatch(p -> p.sid() != null));
+            watch(room, conference, sfuJid);
+        } finally {
+            for (TestParticipant p : ps) p.close();
+        }
+    }
+
+    private void watch(String room, String conference, String sfuJid) throws Exception {
 
         Path screenshot = Path.of("target", "dashboard.png").toAbsolutePath();
         Files.createDirectories(screenshot.getParent());
         Files.deleteIfExists(screenshot);
         String url = "http://127.0.0.1:" + ParleyServer.get().adminPort() + "/dashboard#token=" + ParleyServer.ADMIN_TOKEN;
-        ProcessBuilder pb = new ProcessBuilder("node", "dashboard.mjs", url, room, "3,4", screenshot.toString())
+        ProcessBuilder pb = new ProcessBuilder("node", "dashboard.mjs", url, room, "3,4", screenshot.toString(), conference)
                 .directory(DIR.toFile()).redirectErrorStream(true);
         pb.environment().putIfAbsent("CHROMIUM", CHROMIUM.toString());
         Process p = pb.start();
@@ -103,13 +123,16 @@ class DashboardTest {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
         }
-        pump.join(5000);
+        // The pump ends at the output's end; on a loaded machine its last lines may take a while.
+        pump.join(30_000);
         assertThat(p.exitValue()).as("dashboard.mjs exit code; output:%n%s", String.join("\n", lines)).isZero();
         String result = lines.stream().filter(l -> l.startsWith("RESULT ")).findFirst().orElseThrow();
         assertThat(lines).anyMatch(l -> l.startsWith("SEEN 4"));
         // The four sessions this test made (and maybe others of the shared server) were on the page, with no reload.
         assertThat(result).contains("\"navigations\":1").contains("\"errors\":0").contains("\"sfuShown\":true")
                 .contains(sfuJid);
+        // The conference's row: its room, its two participants, the SFU they are on.
+        assertThat(result).contains("[\"" + conference + "\",\"2: dcaa11, dcbb22\",\"" + sfuJid + " (2)\",");
         int shown = Integer.parseInt(result.replaceAll(".*\"steps\":\\[\\{\"occupants\":3,\"sessions\":(\\d+)\\}.*", "$1"));
         assertThat(shown).isGreaterThanOrEqualTo(3);
 

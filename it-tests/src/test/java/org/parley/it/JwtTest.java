@@ -31,6 +31,7 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.SocketFactory;
 import javax.net.ssl.TrustManagerFactory;
@@ -257,6 +258,33 @@ class JwtTest {
             ws.await("</stream:features>");
             ws.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>");
             assertThat(ws.await("<failure")).contains("not-authorized");
+        }
+    }
+
+    @Test
+    void theTokenInTheBoshUrlLogsInWithAnonymous() throws Exception {
+        String token = hs256(claims("*").claim("context", Map.of("user", Map.of("name", "Bosh User"))).build(), SECRET);
+        String base = "http://127.0.0.1:" + parley.httpPort() + "/http-bind";
+        String auth = "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>";
+        BoshRaw bosh = new BoshRaw(URI.create(base + "?room=any&token=" + URLEncoder.encode(token, StandardCharsets.UTF_8)));
+        assertThat(bosh.create(5, HOST)).contains("<mechanism>ANONYMOUS</mechanism>");
+        assertThat(bosh.next(auth).get(10, TimeUnit.SECONDS).body()).contains("<success");
+        // The session is the token user's on the token host.
+        String restarted = bosh.postAsync(bosh.body(bosh.rid() + 1, "").replace("/>",
+                " xmlns:xmpp='urn:xmpp:xbosh' xmpp:restart='true' to='" + HOST + "'/>")).get(10, TimeUnit.SECONDS).body();
+        bosh.next("");
+        assertThat(restarted).contains("<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>");
+        String bound = bosh.next("<iq xmlns='jabber:client' type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>")
+                .get(10, TimeUnit.SECONDS).body();
+        assertThat(bound).containsPattern("<jid>[^<@]+@" + java.util.regex.Pattern.quote(HOST) + "/[^<]+</jid>");
+        bosh.post(bosh.body(bosh.rid() + 1, "").replace("/>", " type='terminate'/>"));
+
+        // Without the token, or with a forged one, ANONYMOUS on the token host fails.
+        String forged = hs256(claims("*").build(), "another-secret-that-is-also-32-bytes-long");
+        for (String uri : List.of(base, base + "?room=any&token=" + forged, base + "?token=not.a.token")) {
+            BoshRaw other = new BoshRaw(URI.create(uri));
+            other.create(5, HOST);
+            assertThat(other.next(auth).get(10, TimeUnit.SECONDS).body()).as(uri).contains("<failure").contains("not-authorized");
         }
     }
 }

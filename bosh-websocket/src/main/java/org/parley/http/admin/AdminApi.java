@@ -30,7 +30,8 @@ import org.parley.xmpp.metrics.ServerMetrics;
  *       says so (graceful shutdown);</li>
  *   <li>{@code GET /dashboard}: the live page, which polls {@code /api/summary};</li>
  *   <li>{@code /api/...}: JSON behind {@code Authorization: Bearer <token>} (401 without the right token; 404 for
- *       every path when no token is configured): {@code /api/summary} and the sections' routes.</li>
+ *       every path when no token is configured): {@code /api/summary} and the sections' routes. A route that finds
+ *       its request body malformed ({@link Json.Malformed}) is answered 400.</li>
  * </ul>
  */
 public final class AdminApi {
@@ -113,6 +114,8 @@ public final class AdminApi {
         }
         try {
             return route.handler().apply(new AdminRoute.Request(method, path, query, body == null ? "" : body));
+        } catch (Json.Malformed e) {
+            return done(Response.json(400, Map.of("error", e.getMessage())));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -1,6 +1,7 @@
 package org.parley.http.admin;
 
 import com.typesafe.config.Config;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -10,9 +11,11 @@ import org.parley.xmpp.config.ServerConfig;
 
 /**
  * {@code parley.admin}: the admin listener (metrics, health, API, dashboard). The API is off while {@code token}
- * is empty; {@code /metrics} needs the token only with {@code metrics-require-token}.
+ * is empty; {@code /metrics} needs the token only with {@code metrics-require-token}. {@code shutdown-timeout} bounds
+ * the wait for the last conference after {@code POST /api/shutdown}.
  */
-public record AdminConfig(boolean enabled, String bind, int port, String token, boolean metricsRequireToken) {
+public record AdminConfig(boolean enabled, String bind, int port, String token, boolean metricsRequireToken,
+                          Duration shutdownTimeout) {
 
     public boolean apiEnabled() { return !token.isEmpty(); }
 
@@ -35,8 +38,12 @@ public record AdminConfig(boolean enabled, String bind, int port, String token, 
         if (metricsToken && token.isEmpty()) {
             problems.add(new ConfigProblem("parley.admin.metrics-require-token", "needs parley.admin.token"));
         }
+        Duration shutdownTimeout = get(problems, "parley.admin.shutdown-timeout", () -> c.getDuration("shutdown-timeout"), Duration.ZERO);
+        if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
+            problems.add(new ConfigProblem("parley.admin.shutdown-timeout", "must be positive: " + shutdownTimeout));
+        }
         if (!problems.isEmpty()) throw new ConfigException(problems);
-        return new AdminConfig(enabled, bind, port, token, metricsToken);
+        return new AdminConfig(enabled, bind, port, token, metricsToken, shutdownTimeout);
     }
 
     private static <T> T get(List<ConfigProblem> problems, String key, Supplier<T> read, T fallback) {

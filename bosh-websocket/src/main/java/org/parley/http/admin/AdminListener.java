@@ -47,11 +47,13 @@ public final class AdminListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminListener.class);
     private static final int MAX_BODY = 64 * 1024;
 
+    private final AdminConfig config;
     private final AdminApi api;
     private final EventLoopGroup group;
     private final Channel serverChannel;
 
-    private AdminListener(AdminApi api, EventLoopGroup group, Channel serverChannel) {
+    private AdminListener(AdminConfig config, AdminApi api, EventLoopGroup group, Channel serverChannel) {
+        this.config = config;
         this.api = api;
         this.group = group;
         this.serverChannel = serverChannel;
@@ -79,7 +81,7 @@ public final class AdminListener implements AutoCloseable {
                     .bind(new InetSocketAddress(config.bind(), config.port())).sync().channel();
             log.info("admin listener on {}: /metrics, /health, /ready, /dashboard{}", ch.localAddress(),
                     config.apiEnabled() ? ", /api/ (bearer token)" : "; the API is off (no parley.admin.token)");
-            return new AdminListener(api, group, ch);
+            return new AdminListener(config, api, group, ch);
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
@@ -87,6 +89,8 @@ public final class AdminListener implements AutoCloseable {
     }
 
     public AdminApi api() { return api; }
+
+    public AdminConfig config() { return config; }
 
     public int port() { return ((InetSocketAddress) serverChannel.localAddress()).getPort(); }
 

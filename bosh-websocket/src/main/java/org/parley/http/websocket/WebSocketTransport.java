@@ -27,7 +27,9 @@ import org.parley.http.FrameParser;
 import org.parley.xmpp.net.ConnectionLimiter;
 import org.parley.xmpp.router.Stanzas;
 import org.parley.xmpp.server.ServerContext;
+import org.parley.xmpp.metrics.ServerMetrics;
 import org.parley.xmpp.session.ClientSession;
+import org.parley.xmpp.session.StanzaRateLimiter;
 import org.parley.xmpp.session.Transport;
 import org.parley.xmpp.stream.StreamErrorCondition;
 import org.parley.xmpp.xml.XmlFramer;
@@ -59,6 +61,8 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     private final FrameParser parser;
     /** The upgrade request's {@code ?token=} (Jitsi token auth), or null. */
     private final String authToken;
+    /** {@code limits.bytes-per-second}, counted on every text frame's payload, as TCP counts every read. */
+    private final StanzaRateLimiter bytes;
     private Channel channel;
     private ClientSession session;
     private CompositeByteBuf fragments;
@@ -79,6 +83,8 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
         this.seeOtherUri = seeOtherUri == null || seeOtherUri.isEmpty() ? null : seeOtherUri;
         this.maxMessageBytes = maxStanzaBytes;
         this.parser = new FrameParser(new XmlLimits(maxStanzaBytes, maxDepth));
+        var limits = server.config().limits();
+        this.bytes = new StanzaRateLimiter(limits.bytesPerSecond(), limits.byteBurst(), limits.throttleDisconnectAfter().toNanos());
     }
 
     // ---- Netty inbound ----
@@ -95,7 +101,7 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
             return;
         }
         counted = true;
-        server.metrics().connectionOpened(org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.WEBSOCKET);
+        server.metrics().connectionOpened(ServerMetrics.ConnectionKind.WEBSOCKET);
         session = new ClientSession(server, this);
     }
 
@@ -105,7 +111,9 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
         try {
             pingOutstanding = false;
             if (frame instanceof TextWebSocketFrame || frame instanceof ContinuationWebSocketFrame) {
+                int n = frame.content().readableBytes();
                 dataFrame(frame);
+                throttle(n);
             } else if (frame instanceof PingWebSocketFrame) {
                 channel.writeAndFlush(new PongWebSocketFrame(frame.content().retain()), channel.voidPromise());
             } else if (frame instanceof CloseWebSocketFrame close) {
@@ -116,6 +124,22 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
         } finally {
             frame.release();
         }
+    }
+
+    /** bytes-per-second: pause reading while over it; a client that stays over it is disconnected. */
+    private void throttle(int n) {
+        if (session == null || closing) return;
+        long now = System.nanoTime();
+        long pause = bytes.acquire(now, n);
+        if (pause <= 0) return;
+        server.metrics().limitHit(ServerMetrics.Limit.BYTES_PER_SECOND);
+        if (bytes.flooding(now)) {
+            server.metrics().limitHit(ServerMetrics.Limit.SUSTAINED_FLOOD);
+            log.info("WebSocket {} sent too many bytes for too long; disconnecting", client);
+            streamError(StreamErrorCondition.POLICY_VIOLATION, "Too much data for too long");
+            return;
+        }
+        pauseReading(pause);
     }
 
     private void dataFrame(WebSocketFrame frame) {
@@ -232,7 +256,7 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
         releaseFragments();
         if (counted) {
             limiter.release(client.getAddress());
-            server.metrics().connectionClosed(org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.WEBSOCKET);
+            server.metrics().connectionClosed(ServerMetrics.ConnectionKind.WEBSOCKET);
         }
         counted = false;
         if (session != null) session.onDisconnect();

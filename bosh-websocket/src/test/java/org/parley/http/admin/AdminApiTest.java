@@ -26,7 +26,7 @@ class AdminApiTest {
 
     @Test
     void withoutATokenTheApiIsOffButMetricsHealthAndReadinessAnswer() {
-        AdminApi api = new AdminApi(new AdminConfig(true, "127.0.0.1", 0, "", false), metrics, loops);
+        AdminApi api = new AdminApi(new AdminConfig(true, "127.0.0.1", 0, "", false, java.time.Duration.ofHours(1)), metrics, loops);
         assertThat(get(api, "/api/summary", "Bearer anything").status()).isEqualTo(404);
         assertThat(get(api, "/metrics", null).status()).isEqualTo(200);
         assertThat(get(api, "/metrics", null).body()).contains("parley_connections{transport=\"tcp\"} 0");
@@ -39,7 +39,7 @@ class AdminApiTest {
 
     @Test
     void theTokenGuardsTheApiAndOptionallyTheMetrics() {
-        AdminApi api = new AdminApi(new AdminConfig(true, "127.0.0.1", 0, TOKEN, true), metrics, loops);
+        AdminApi api = new AdminApi(new AdminConfig(true, "127.0.0.1", 0, TOKEN, true, java.time.Duration.ofHours(1)), metrics, loops);
         assertThat(get(api, "/metrics", null).status()).isEqualTo(401);
         assertThat(get(api, "/metrics", "Bearer " + TOKEN).status()).isEqualTo(200);
         assertThat(get(api, "/api/summary", "Bearer wrong").status()).isEqualTo(401);
@@ -49,7 +49,7 @@ class AdminApiTest {
 
     @Test
     void sectionsAddRoutesSummaryFieldsAndReadiness() {
-        AdminApi api = new AdminApi(new AdminConfig(true, "127.0.0.1", 0, TOKEN, false), metrics, loops);
+        AdminApi api = new AdminApi(new AdminConfig(true, "127.0.0.1", 0, TOKEN, false, java.time.Duration.ofHours(1)), metrics, loops);
         String[] draining = {null};
         api.add(new AdminSection() {
             @Override public List<AdminRoute> routes() {
@@ -71,6 +71,37 @@ class AdminApiTest {
         AdminRoute.Response ready = get(api, "/ready", null);
         assertThat(ready.status()).isEqualTo(503);
         assertThat(ready.body()).contains("draining sfu1");
+    }
+
+    @Test
+    void aMalformedBodyIs400() {
+        AdminApi api = new AdminApi(new AdminConfig(true, "127.0.0.1", 0, TOKEN, false, java.time.Duration.ofHours(1)), metrics, loops);
+        api.add(new AdminSection() {
+            @Override public List<AdminRoute> routes() {
+                return List.of(AdminRoute.post("/api/echo", r -> AdminRoute.Response.ok(Json.parseObject(r.body()))));
+            }
+        });
+        String auth = "Bearer " + TOKEN;
+        assertThat(api.handle("POST", "/api/echo", auth, "{\"a\":[1,\"x\"]}").join().body()).isEqualTo("{\"a\":[1,\"x\"]}");
+        AdminRoute.Response bad = api.handle("POST", "/api/echo", auth, "{\"a\":").join();
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.body()).contains("bad JSON");
+        assertThat(api.handle("POST", "/api/echo", auth, "[1]").join().status()).isEqualTo(400);
+        assertThat(api.handle("POST", "/api/echo", "Bearer wrong", "{").join().status()).isEqualTo(401);
+    }
+
+    @Test
+    void jsonReadsWhatItWritesAndRefusesTheRest() {
+        Map<String, Object> m = Json.parseObject(" {\"jid\" : \"a@b/c\\u00e9\\n\", \"drain\":false, \"n\":-12, \"x\":2.5e-1,"
+                + " \"l\":[null,true,{}], \"e\":[]} ");
+        assertThat(m).containsEntry("jid", "a@b/c\u00e9\n").containsEntry("drain", false).containsEntry("n", -12L)
+                .containsEntry("x", 0.25).containsEntry("e", List.of());
+        assertThat(Json.parse(Json.write(m))).isEqualTo(m);
+        assertThat(Json.parseObject("")).isEmpty();
+        for (String bad : List.of("{", "{\"a\"}", "{\"a\":1,}", "[1,]", "01", "-", "1.", "tru", "\"\\x\"", "\"\\u12g4\"",
+                "{\"a\":1} x", "\"a\nb\"", "[".repeat(100) + "]".repeat(100), "{a:1}")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Json.parse(bad)).as(bad).isInstanceOf(Json.Malformed.class);
+        }
     }
 
     @Test

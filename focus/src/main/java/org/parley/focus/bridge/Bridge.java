@@ -22,6 +22,8 @@ public final class Bridge {
     private final Deque<Long> recentAllocations = new ArrayDeque<>();
     /** False for a bridge restored from storage until it reports again. */
     private volatile boolean fresh = true;
+    /** Drained by the operator (admin API), whatever the bridge itself reports. */
+    private volatile boolean adminDrained;
 
     public Bridge(JID jid, Kind kind, ColibriStats stats, long nowMillis) {
         this.jid = jid;
@@ -62,11 +64,17 @@ public final class Bridge {
         return failure == null && (s == null || (!Boolean.FALSE.equals(safe(s::healthy)) && !Boolean.TRUE.equals(safe(s::shuttingDown))));
     }
 
-    /** Takes no new conferences (graceful shutdown or drain); its conferences stay. */
+    /** Takes no new conferences (graceful shutdown or drain, its own or the operator's); its conferences stay. */
     public boolean closedToNewConferences() {
+        if (adminDrained) return true;
         ColibriStats s = stats;
         return s != null && (Boolean.TRUE.equals(safe(s::gracefulShutdown)) || Boolean.TRUE.equals(safe(s::drain)));
     }
+
+    /** Drained through the admin API: no new conferences, and new participants elsewhere when their conference can go. */
+    public boolean adminDrained() { return adminDrained; }
+
+    void adminDrained(boolean drained) { this.adminDrained = drained; }
 
     public String region() { return stats == null ? null : stats.region(); }
 

@@ -20,7 +20,8 @@ import org.parley.focus.FocusConfig.BridgeSettings;
  *   <li>In order: a bridge the conference already uses in the participant's region; a new one in that region; a
  *       bridge the conference uses; a new one; then the same ignoring overload. Least loaded first in each step.
  *   <li>A bridge holding {@code max-participants-per-bridge} of this conference is full for it (unless no other
- *       bridge is left: the cap is soft). A new bridge for a
+ *       bridge is left: the cap is soft). A bridge the operator drained ({@link Bridge#adminDrained}) is likewise the
+ *       last resort for its own conferences when they can cascade. A new bridge for a
  *       conference that already has one (a cascade) needs a relay id and, when versions are known, the same version.
  *       Without cascading a conference stays on its one bridge.
  * </ul>
@@ -42,11 +43,13 @@ public final class BridgeSelector {
     public Bridge select(List<Bridge> all, Map<Bridge, Integer> inConference, String region, long nowMillis) {
         List<Bridge> existing = new ArrayList<>();
         List<Bridge> full = new ArrayList<>();
+        List<Bridge> drained = new ArrayList<>();
         for (var e : inConference.entrySet()) {
             Bridge b = e.getKey();
             if (!b.operational()) continue;
             int cap = settings.maxParticipantsPerBridge();
-            if (settings.cascade() && cap > 0 && e.getValue() >= cap) full.add(b);
+            if (settings.cascade() && b.adminDrained()) drained.add(b);
+            else if (settings.cascade() && cap > 0 && e.getValue() >= cap) full.add(b);
             else existing.add(b);
         }
         if (!settings.cascade() && !existing.isEmpty()) {
@@ -91,6 +94,8 @@ public final class BridgeSelector {
         steps.add(fresh);
         // The cap is soft: with no other bridge left, a full one still takes the participant.
         steps.add(full);
+        // An operator's drain empties a bridge as conferences end; a participant that can go nowhere else still joins.
+        steps.add(drained);
         for (List<Bridge> step : steps) {
             Bridge b = least(step, nowMillis);
             if (b != null) return b;

@@ -46,6 +46,8 @@ public final class Bridges implements AutoCloseable {
     /** Breweries that refused the focus (warned about once). */
     private final Set<String> refusedBreweries = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** Bridges the operator drained, by JID: the flag outlives the bridge leaving and joining again. */
+    private final Set<JID> adminDrained = ConcurrentHashMap.newKeySet();
 
     private final FocusStateSink sink;
 
@@ -124,6 +126,28 @@ public final class Bridges implements AutoCloseable {
         exec.execute(() -> presence(p));
     }
 
+    /**
+     * Drains a known bridge (or ends the drain) on the operator's word: it takes no new conference, and new
+     * participants of its conferences go to another bridge where their conference can cascade. Returns the bridge, or
+     * null when no bridge has that JID. Conferences waiting for a bridge are told when one opens again.
+     */
+    public Bridge drain(JID jid, boolean drain) {
+        Bridge b = bridges.get(jid);
+        if (b == null) return null;
+        if (drain) adminDrained.add(jid);
+        else adminDrained.remove(jid);
+        boolean wasClosed = b.closedToNewConferences();
+        boolean wasDrained = b.adminDrained();
+        b.adminDrained(drain);
+        if (wasDrained != drain) log.info("bridge {} {} by the operator", jid, drain ? "drained" : "no longer drained");
+        if (wasClosed && !b.closedToNewConferences()) {
+            exec.execute(() -> {
+                for (BridgeListener l : listeners) l.bridgeUp(b);
+            });
+        }
+        return b;
+    }
+
     /** A COLIBRI2 request to {@code bridge} went unanswered: the bridge is hung and counts as failed. */
     public void reportTimeout(Bridge bridge, String what) {
         exec.execute(() -> fail(bridge, what + " timed out"));
@@ -166,6 +190,7 @@ public final class Bridges implements AutoCloseable {
         Bridge b = bridges.get(from);
         if (b == null) {
             b = new Bridge(from, brewery ? Bridge.Kind.BREWERY : Bridge.Kind.COMPONENT, stats, now);
+            if (adminDrained.contains(from)) b.adminDrained(true);
             bridges.put(from, b);
             log.info("bridge {} joined (region {}, relay id {}, stress {})", from, b.region(), b.relayId(), b.stress());
             for (BridgeListener l : listeners) l.bridgeUp(b);

@@ -106,6 +106,7 @@ public final class Conference {
     private boolean handedOver;
     private int probesPending;
     private ScheduledFuture<?> graceTimer;
+    private volatile int participantCount;
 
     Conference(ConferenceContext ctx, JID room, ScheduledExecutorService exec) {
         this.ctx = ctx;
@@ -130,12 +131,18 @@ public final class Conference {
                     step.run();
                 } catch (RuntimeException e) {
                     log.error("{}: a step failed", roomName, e);
+                } finally {
+                    // Occupants come and go only in steps that enter here (presence), so this count is never stale.
+                    participantCount = participants.size();
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
             log.debug("{}: focus stopped, step dropped", roomName);
         }
     }
+
+    /** Participants (occupants other than the focus) after the last step; readable from any thread. */
+    public int participantCount() { return participantCount; }
 
     boolean ended() { return state == State.ENDED; }
 
@@ -241,7 +248,9 @@ public final class Conference {
             iq.setFrom(self);
             iq.setTo(s.bridge.jid());
             iq.setChildElement(ConferenceModify.of(meetingId, List.of(), List.of()).toElement());
+            long sent = System.nanoTime();
             ctx.iq().request(iq, config.colibriTimeout(), config.colibriRetries(), exec, outcome -> {
+                ctx.latency().colibri("modify", !outcome.timedOut(), System.nanoTime() - sent);
                 if (state == State.ENDED) return;
                 if (outcome.isError()) {
                     Colibri2Error c = colibriError(outcome.answer());
@@ -1233,7 +1242,10 @@ public final class Conference {
         iq.setFrom(self);
         iq.setTo(s.bridge.jid());
         iq.setChildElement(cm.toElement());
+        String op = RequestLatency.colibriOp(cm);
+        long sent = System.nanoTime();
         ctx.iq().request(iq, config.colibriTimeout(), repeatable ? config.colibriRetries() : 0, exec, outcome -> {
+            ctx.latency().colibri(op, !outcome.timedOut(), System.nanoTime() - sent);
             if (outcome.timedOut()) {
                 log.warn("{}: COLIBRI2 request to {} timed out", roomName, s.bridge.jid());
                 ctx.bridges().reportTimeout(s.bridge, "COLIBRI2 request");
@@ -1250,7 +1262,11 @@ public final class Conference {
         iq.setFrom(self);
         iq.setTo(p.occupantJid);
         iq.setChildElement(j.toElement());
-        ctx.iq().request(iq, config.jingleTimeout(), config.jingleRetries(), exec, done);
+        long sent = System.nanoTime();
+        ctx.iq().request(iq, config.jingleTimeout(), config.jingleRetries(), exec, outcome -> {
+            ctx.latency().jingle(j.action(), !outcome.timedOut(), System.nanoTime() - sent);
+            done.accept(outcome);
+        });
     }
 
     private static Colibri2Error colibriError(IQ error) {

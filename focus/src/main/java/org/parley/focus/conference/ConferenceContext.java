@@ -10,8 +10,8 @@ import org.parley.focus.xmpp.XmppLink;
 
 /**
  * What every conference shares: configuration, the focus's XMPP links (its own JID, and the request domain for
- * answers to conference requests), the bridges, the offer builder, the capability cache, the state sink.
+ * answers to conference requests), the bridges, the offer builder, the capability cache, the state sink, the request latency meters.
  */
 record ConferenceContext(FocusConfig config, IqClient iq, XmppLink requestLink, Bridges bridges,
                          BridgeSelector selector, Offers offers, Capabilities capabilities, FocusStateSink sink,
-                         Consumer<Conference> ended) {}
+                         Consumer<Conference> ended, RequestLatency latency) {}

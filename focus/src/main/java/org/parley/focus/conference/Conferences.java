@@ -2,7 +2,10 @@ package org.parley.focus.conference;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.dom4j.QName;
 import org.parley.focus.FocusConfig;
 import org.parley.focus.bridge.Bridge;
 import org.parley.focus.bridge.BridgeListener;
@@ -12,26 +15,82 @@ import org.parley.focus.state.ConferenceRecord;
 import org.parley.focus.state.FocusStateSink;
 import org.parley.focus.xmpp.Actors;
 import org.parley.focus.xmpp.IqClient;
+import org.parley.focus.xmpp.Stanzas;
 import org.parley.focus.xmpp.XmppLink;
 import org.parley.jingle.focus.ConferenceIq;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.xmpp.packet.IQ;
 import org.xmpp.packet.JID;
+import org.xmpp.packet.PacketError;
 import org.xmpp.packet.Presence;
 
 /**
  * The running conferences by room JID. Safe from any thread: it only looks conferences up and hands steps to their
  * actors; bridge events are fanned out to every conference.
+ *
+ * <p>{@link #closeToNew} is the focus's part of the node's graceful shutdown: requests for rooms without a
+ * conference are refused as Jicofo refuses them while shutting down, running conferences go on, and
+ * {@link #whenNone} tells when the last one has ended.
  */
 public final class Conferences implements BridgeListener {
+    private static final Logger log = LoggerFactory.getLogger(Conferences.class);
+    /** Jicofo's (and the bridge's) graceful-shutdown error extension; lib-jitsi-meet looks for the element name. */
+    static final String GRACEFUL_SHUTDOWN_NS = "http://jitsi.org/protocol/colibri";
+
     private final Map<String, Conference> byRoom = new ConcurrentHashMap<>();
     private final Actors actors;
     private final ConferenceContext ctx;
+    private final RequestLatency latency = new RequestLatency();
+    private volatile boolean closedToNew;
+    private final List<CompletableFuture<Void>> noneLeft = new CopyOnWriteArrayList<>();
 
     public Conferences(FocusConfig config, IqClient iq, XmppLink requestLink, Bridges bridges, FocusStateSink sink,
                        Actors actors) {
         this.actors = actors;
         this.ctx = new ConferenceContext(config, iq, requestLink, bridges, new BridgeSelector(config.bridges()),
-                new Offers(config.codecs()), new Capabilities(), sink, c -> byRoom.remove(c.room().toBareJID(), c));
+                new Offers(config.codecs()), new Capabilities(), sink, this::ended, latency);
+    }
+
+    private void ended(Conference c) {
+        byRoom.remove(c.room().toBareJID(), c);
+        if (byRoom.isEmpty()) signalNoneLeft();
+    }
+
+    private void signalNoneLeft() {
+        for (CompletableFuture<Void> f : noneLeft) {
+            if (f.complete(null)) noneLeft.remove(f);
+        }
+    }
+
+    /** The COLIBRI2 and Jingle latency meters; {@link RequestLatency#bind} them to a registry to record. */
+    public RequestLatency latency() { return latency; }
+
+    /**
+     * Graceful shutdown: while closed, a request for a room that has no conference here is answered with
+     * {@code service-unavailable} and {@code <graceful-shutdown/>}, as Jicofo does (lib-jitsi-meet then tells the user
+     * the service is shutting down and does not retry here); requests for running conferences are answered as usual.
+     */
+    public void closeToNew(boolean closed) {
+        if (closedToNew != closed) log.info(closed ? "conferences: closed to new conferences" : "conferences: open to new conferences again");
+        closedToNew = closed;
+    }
+
+    public boolean closedToNew() { return closedToNew; }
+
+    /** Completes (on the thread that ends the last conference, or at once) when no conference runs here. */
+    public CompletableFuture<Void> whenNone() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        noneLeft.add(f);
+        if (byRoom.isEmpty()) signalNoneLeft();
+        return f;
+    }
+
+    /** Participants of every conference (the count each published after its last step). */
+    public int participants() {
+        int n = 0;
+        for (Conference c : byRoom.values()) n += c.participantCount();
+        return n;
     }
 
     /** The conference of {@code room} (a bare room JID), or null. */
@@ -47,9 +106,15 @@ public final class Conferences implements BridgeListener {
     public void request(JID room, IQ iq, ConferenceIq request) {
         Conference[] created = new Conference[1];
         Conference c = byRoom.computeIfAbsent(room.toBareJID(), k -> {
+            if (closedToNew) return null;
             created[0] = new Conference(ctx, new JID(room.toBareJID()), actors.forKey(k));
             return created[0];
         });
+        if (c == null) {
+            log.info("conference request for {} from {} refused: graceful shutdown", room, iq.getFrom());
+            ctx.requestLink().send(gracefulShutdownError(iq));
+            return;
+        }
         // Started only once it is in the map: the room's answer to the join may come back on another thread at once.
         if (created[0] == c) c.execute(c::start);
         c.execute(() -> c.request(iq, request));
@@ -79,6 +144,13 @@ public final class Conferences implements BridgeListener {
     /** Joins the rooms of restored conferences. */
     public void startRestored(List<Conference> restored) {
         for (Conference c : restored) c.execute(c::start);
+    }
+
+    static IQ gracefulShutdownError(IQ request) {
+        IQ reply = Stanzas.error(request, PacketError.Condition.service_unavailable, null);
+        reply.getError().setType(PacketError.Type.cancel);
+        reply.getElement().element("error").addElement(QName.get("graceful-shutdown", GRACEFUL_SHUTDOWN_NS));
+        return reply;
     }
 
     /** Another node took the conference of {@code room} over: it stops here, leaving bridges and storage alone. */

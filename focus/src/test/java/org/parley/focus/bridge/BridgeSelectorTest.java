@@ -52,6 +52,25 @@ class BridgeSelectorTest {
     }
 
     @Test
+    void anOperatorDrainedBridgeTakesNoNewConferenceAndItsConferencesGrowElsewhere() {
+        Bridge drained = bridge("d", 0.0, null), other = bridge("o", 0.6, null);
+        drained.adminDrained(true);
+        assertThat(drained.closedToNewConferences()).isTrue();
+        List<Bridge> all = List.of(drained, other);
+        assertThat(selector.select(all, Map.of(), null, 0)).isSameAs(other);
+        // Its conference cascades to the other bridge for a new participant ...
+        assertThat(selector.select(all, Map.of(drained, 2), null, 0)).isSameAs(other);
+        // ... unless there is none to go to: then the drained one still takes it.
+        assertThat(selector.select(List.of(drained), Map.of(drained, 2), null, 0)).isSameAs(drained);
+        // Without cascading a conference never leaves its one bridge.
+        BridgeSelector single = new BridgeSelector(settings(4, false));
+        assertThat(single.select(all, Map.of(drained, 2), null, 0)).isSameAs(drained);
+        assertThat(single.select(all, Map.of(), null, 0)).isSameAs(other);
+        drained.adminDrained(false);
+        assertThat(selector.select(all, Map.of(), null, 0)).isSameAs(drained);
+    }
+
+    @Test
     void theConferenceStaysOnItsBridgeUntilTheCapThenCascades() {
         Bridge a = bridge("a", 0.3, null), b = bridge("b", 0.1, null);
         Map<Bridge, Integer> use = new LinkedHashMap<>();

@@ -7,7 +7,7 @@ import java.time.Duration;
  *
  * @param newConnectionsPerSecond new connections one address may open per second (token bucket of
  *        {@code newConnectionBurst}), on the TCP and WebSocket listeners
- * @param bytesPerSecond bytes one TCP client may send per second (bucket of {@code byteBurst}); reading pauses beyond
+ * @param bytesPerSecond bytes one TCP or WebSocket client may send per second (bucket of {@code byteBurst}); reading pauses beyond
  * @param throttleDisconnectAfter a client held back (stanza or byte rate) without a break of a second for this long
  *        is disconnected with {@code policy-violation}
  */
