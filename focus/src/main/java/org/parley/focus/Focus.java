@@ -154,6 +154,10 @@ public final class Focus implements AutoCloseable {
      * timer and conference requests for rooms with an expired lease both call it.
      */
     private void takeOver() {
+        if (!stateWriter.mayTakeOver(System.currentTimeMillis())) {
+            log.debug("focus state: no takeover while this node's own database access is not steady");
+            return;
+        }
         if (!takingOver.compareAndSet(false, true)) return;
         long now = System.currentTimeMillis();
         CompletableFuture<List<StoredConference>> claim;

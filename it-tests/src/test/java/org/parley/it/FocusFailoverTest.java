@@ -332,6 +332,55 @@ class FocusFailoverTest {
         assertThat(child.alive()).isTrue();
     }
 
+    @Test
+    void aDatabaseOutageLongerThanTheLeaseDoesNotHandALiveOwnersConferenceToTheStandby() throws Exception {
+        Path pgDir = Files.createTempDirectory("parley-pg-split");
+        int pgPort = ChildParley.freePorts(1)[0];
+        EmbeddedPostgres[] pg = {startPostgres(pgDir, pgPort)};
+        closing.add(() -> {
+            pg[0].close();
+            try (Stream<Path> walk = Files.walk(pgDir)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        });
+        String jdbcUrl = pg[0].getJdbcUrl("postgres", "postgres");
+        ChildParley a = closing(ChildParley.onDatabase(jdbcUrl, "split-a").extraConfig(FAST_TAKEOVER));
+        a.start();
+        ChildParley b = closing(ChildParley.onDatabase(jdbcUrl, "split-b").extraConfig(FAST_TAKEOVER));
+        b.start();
+        SfuLogic logic = new SfuLogic("split");
+        sfu(a, logic);
+        sfu(b, logic);
+        String room = room();
+        Clients onA = closing(a.clients());
+        TestParticipant p1 = participant(onA, room, "spa111");
+        TestParticipant p2 = participant(onA, room, "spb222");
+        await().atMost(Duration.ofSeconds(20)).until(() -> p1.sid() != null && p2.sid() != null && allAccepted(logic, room, 2));
+        await().atMost(Duration.ofSeconds(10)).until(() -> storedParticipants(jdbcUrl, room).equals(Set.of("spa111", "spb222")));
+
+        // Twice the lease: every lease in the database has run out by the time it returns, though its owner lives.
+        pg[0].close();
+        Thread.sleep(8_000);
+        pg[0] = startPostgres(pgDir, pgPort);
+        long back = System.currentTimeMillis();
+        // The owner renews; the standby, which could not reach the database either, waits a lease before it trusts
+        // what it reads there. Watched for two leases.
+        await().atMost(Duration.ofSeconds(20)).until(() -> leaseExpiry(jdbcUrl, room) > back);
+        long watchUntil = System.currentTimeMillis() + 8_000;
+        while (System.currentTimeMillis() < watchUntil) {
+            assertThat(leaseOwner(jdbcUrl, room)).isEqualTo("split-a");
+            Thread.sleep(200);
+        }
+        assertThat(b.log()).noneMatch(l -> l.contains("took over"));
+        assertThat(a.log()).noneMatch(l -> l.contains("owned by another node") || l.contains("taken over by another node"));
+        // The conference goes on at its owner, and is written there.
+        TestParticipant p3 = participant(onA, room, "spc333");
+        await().atMost(Duration.ofSeconds(15)).until(() -> p3.sid() != null && allAccepted(logic, room, 3));
+        FocusTest.everyoneSeesEveryone(List.of(p1, p2, p3));
+        await().atMost(Duration.ofSeconds(10)).until(() -> storedParticipants(jdbcUrl, room).equals(Set.of("spa111", "spb222", "spc333")));
+        assertThat(logic.conferences()).hasSize(1);
+    }
+
     /** The stored participants, or null when the database cannot be reached. */
     private static Set<String> storedParticipantsOrNull(String jdbcUrl, String room) {
         try {
