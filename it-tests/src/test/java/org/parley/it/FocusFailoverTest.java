@@ -328,7 +328,7 @@ class FocusFailoverTest {
                         + "a join after the return in sessions and written in %d ms%n",
                 (back - stopped) / 1_000_000, healthChecks, (room1At[0] - back) / 1_000_000, (room2At[0] - back) / 1_000_000,
                 (leaseAt[0] - back) / 1_000_000, (joinWritten - joinAt) / 1_000_000);
-        for (String line : child.log()) if (line.contains("focus state")) System.out.println("  " + line);
+        for (String line : child.log()) if (line.contains("focus state") || line.contains("lease unknown")) System.out.println("  " + line);
         assertThat(child.alive()).isTrue();
     }
 
