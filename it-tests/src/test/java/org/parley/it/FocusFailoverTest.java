@@ -207,6 +207,7 @@ class FocusFailoverTest {
         assertThat(logic.errors).noneMatch(e -> e.contains("conference_already_exists"));
         assertThat(logic.requests.subList(mark, logic.requests.size())).noneMatch(cm -> cm.create());
         for (TestParticipant p : back) {
+            assertThat(p.seesFocusAs(ParleyServer.FOCUS_JID)).as(p.nick + " sees the focus in the standby's room").isTrue();
             assertThat(p.lastOffer().bridgeSession()).isNotNull();
             assertThat(p.lastOffer().content("audio").transport().ufrag()).startsWith("ha-");
         }
