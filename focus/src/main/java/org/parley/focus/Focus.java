@@ -1,8 +1,10 @@
 package org.parley.focus;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.dom4j.Element;
 import org.parley.focus.bridge.Bridges;
 import org.parley.focus.conference.Conferences;
@@ -87,6 +89,10 @@ public final class Focus implements AutoCloseable {
     private volatile FocusStateWriter stateWriter;
     private volatile PersistenceSettings persistence;
     private List<org.parley.focus.conference.Conference> restored = List.of();
+    /** Set while a takeover claim is in flight and until its conferences are in place. */
+    private final AtomicBoolean takingOver = new AtomicBoolean();
+    /** How long a conference request for a room not running here waits for its lease to be read. */
+    private static final long LEASE_CHECK_TIMEOUT_MILLIS = 2000;
 
     /**
      * Loads the stored SFUs and claims this node's conferences (its own leases and expired ones) before the focus's
@@ -143,21 +149,47 @@ public final class Focus implements AutoCloseable {
         bridgeExec.scheduleWithFixedDelay(this::takeOver, every, every, TimeUnit.MILLISECONDS);
     }
 
-    /** Takes over the conferences whose owner stopped renewing its lease (another node died). */
+    /**
+     * Takes over the conferences whose owner stopped renewing its lease (another node died). One claim at a time: the
+     * timer and conference requests for rooms with an expired lease both call it.
+     */
     private void takeOver() {
         // A node in graceful shutdown is on its way out: the conferences of dead nodes are for the others.
         if (conferences.closedToNew()) return;
+        if (!stateWriter.mayTakeOver(System.currentTimeMillis())) {
+            log.debug("focus state: no takeover while this node's own database access is not steady");
+            return;
+        }
+        if (!takingOver.compareAndSet(false, true)) return;
         long now = System.currentTimeMillis();
-        stateRepo.claimExpiredConferences(persistence.nodeId(), now + persistence.lease().toMillis(), now)
-                .whenComplete((stored, error) -> {
-                    if (error != null || stored.isEmpty()) return;
-                    bridgeExec.execute(() -> {
+        CompletableFuture<List<StoredConference>> claim;
+        try {
+            claim = stateRepo.claimExpiredConferences(persistence.nodeId(), now + persistence.lease().toMillis(), now);
+        } catch (RuntimeException e) {
+            takingOver.set(false);
+            log.warn("focus state: takeover poll failed: {}", e.toString());
+            return;
+        }
+        claim.whenComplete((stored, error) -> {
+            if (error != null || stored.isEmpty()) {
+                takingOver.set(false);
+                return;
+            }
+            try {
+                bridgeExec.execute(() -> {
+                    try {
                         List<org.parley.focus.conference.Conference> taken = adopt(stored);
                         log.info("focus state: took over {} conferences: {}", taken.size(),
                                 taken.stream().map(c -> c.room().toBareJID()).toList());
                         conferences.startRestored(taken);
-                    });
+                    } finally {
+                        takingOver.set(false);
+                    }
                 });
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                takingOver.set(false);
+            }
+        });
     }
 
     // ------------------------------------------------------------------ focus.<host>
@@ -207,8 +239,50 @@ public final class Focus implements AutoCloseable {
                 requestLink.send(Stanzas.error(iq, PacketError.Condition.not_authorized, refusal));
                 return;
             }
+            if (stateRepo != null) {
+                startUnlessOwnedElsewhere(room, iq, request);
+                return;
+            }
         }
         conferences.request(room, iq, request);
+    }
+
+    /**
+     * A room this node runs no conference for may be another node's: the node holding its lease runs it, in a room of
+     * its own MUC, so a second conference here would split the meeting and create a second SFU conference. Such a
+     * request gets "not ready" (lib-jitsi-meet asks again later); when that lease has run out, the takeover runs now
+     * rather than at the next poll, and the next request finds the conference being resumed. When the database does not
+     * answer in time the conference starts here: its first write takes the lease, or finds another node's and stops it.
+     */
+    private void startUnlessOwnedElsewhere(JID room, IQ iq, ConferenceIq request) {
+        String key = room.toBareJID();
+        CompletableFuture<FocusStateRepository.Lease> lease;
+        try {
+            lease = stateRepo.lease(key);
+        } catch (RuntimeException e) {
+            lease = CompletableFuture.failedFuture(e);
+        }
+        lease.orTimeout(LEASE_CHECK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).whenComplete((l, error) -> {
+            if (error == null && l != null) {
+                if (!l.owner().equals(persistence.nodeId())) {
+                    boolean live = l.expiresMillis() >= System.currentTimeMillis();
+                    log.info("conference request for {}: node {} {}; answered not ready", key, l.owner(),
+                            live ? "runs it" : "left it (lease expired), taking it over");
+                    if (!live) takeOver();
+                    conferences.notReady(room, iq);
+                    return;
+                }
+                // Ours but not running here: a takeover that has just claimed it may still be putting it in place
+                // (the flag is read first: it is cleared only once the conference is in place).
+                boolean claiming = takingOver.get();
+                if (claiming && conferences.get(key) == null) {
+                    conferences.notReady(room, iq);
+                    return;
+                }
+            }
+            if (error != null) log.warn("conference request for {}: lease unknown ({}); starting it here", key, error.toString());
+            conferences.request(room, iq, request);
+        });
     }
 
     // ------------------------------------------------------------------ focus@auth.<host>

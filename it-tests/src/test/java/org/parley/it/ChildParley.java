@@ -25,6 +25,8 @@ import javax.net.ssl.X509TrustManager;
  * fresh one on the shared embedded PostgreSQL of {@link ParleyServer}; its focus persistence has a fixed node id, so
  * the restarted process owns its leases. Listeners: c2s and the component port (two component SFU domains,
  * {@code sfu1.localhost} and {@code sfu2.localhost}, with secret {@link #SFU_SECRET}); the rest is off.
+ * {@link #onDatabase} runs a further node on a database that already exists (another node's, for two nodes on one
+ * PostgreSQL, or one of the test's own); {@link #extraConfig} lays settings over these.
  */
 public final class ChildParley implements AutoCloseable {
     public static final String SFU_SECRET = "child-sfu-secret";
@@ -43,6 +45,7 @@ public final class ChildParley implements AutoCloseable {
     private volatile X509TrustManager trust;
     private int starts;
     private int adminPort = -1;
+    private volatile String extraConfig = "";
 
     private ChildParley(Path dir, int[] ports, String jdbcUrl, String nodeId) {
         this.dir = dir;
@@ -62,6 +65,22 @@ public final class ChildParley implements AutoCloseable {
         }
         return new ChildParley(Files.createTempDirectory("parley-child"), freePorts(3), pg.getJdbcUrl("postgres", db), nodeId);
     }
+
+    /**
+     * A node on an existing database ({@code jdbcUrl} with user and password {@code postgres}), with its own data dir
+     * and ports: with another child's {@link #jdbcUrl()}, the second node of a pair sharing one PostgreSQL.
+     */
+    public static ChildParley onDatabase(String jdbcUrl, String nodeId) throws Exception {
+        return new ChildParley(Files.createTempDirectory("parley-child"), freePorts(3), jdbcUrl, nodeId);
+    }
+
+    /** HOCON laid over the child's configuration at its next {@link #start} (later keys win, objects merge). */
+    public ChildParley extraConfig(String hocon) {
+        this.extraConfig = hocon;
+        return this;
+    }
+
+    public String nodeId() { return nodeId; }
 
     public int c2sPort() { return c2sPort; }
 
@@ -148,7 +167,8 @@ public final class ChildParley implements AutoCloseable {
                 """.formatted(dir.resolve("state").toString().replace("\\", "\\\\"), c2sPort, directTlsPort, componentPort,
                 SFU_SECRET, jdbcUrl, ParleyServer.FOCUS_JID, nodeId)
                 + (adminPort < 0 ? "" : "parley.admin { enabled = true, bind = \"127.0.0.1\", port = %d, token = \"%s\" }\n"
-                        .formatted(adminPort, ADMIN_TOKEN));
+                        .formatted(adminPort, ADMIN_TOKEN))
+                + extraConfig;
     }
 
     /** Starts the process and waits until its c2s and component ports (and admin port) accept connections. */
@@ -176,6 +196,9 @@ public final class ChildParley implements AutoCloseable {
     }
 
     public long pid() { return process.pid(); }
+
+    /** Whether the current process is still running (it has not crashed or been killed). */
+    public boolean alive() { return process != null && process.isAlive(); }
 
     private static boolean listening(int port) {
         try (Socket s = new Socket()) {

@@ -123,7 +123,7 @@ public final class Bridges implements AutoCloseable {
     }
 
     public void onPresence(Presence p) {
-        exec.execute(() -> presence(p));
+        run(() -> presence(p));
     }
 
     /**
@@ -150,7 +150,16 @@ public final class Bridges implements AutoCloseable {
 
     /** A COLIBRI2 request to {@code bridge} went unanswered: the bridge is hung and counts as failed. */
     public void reportTimeout(Bridge bridge, String what) {
-        exec.execute(() -> fail(bridge, what + " timed out"));
+        run(() -> fail(bridge, what + " timed out"));
+    }
+
+    /** Hands a step to the bridges' thread; after {@link #close} (the brewery's goodbye presences) it is dropped. */
+    private void run(Runnable step) {
+        try {
+            exec.execute(step);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            log.debug("focus stopped, bridge event dropped");
+        }
     }
 
     private void presence(Presence p) {

@@ -296,6 +296,12 @@ public final class Conference {
     }
 
     private void reply(IQ request, boolean ready) {
+        reply(ctx, roomName, request, ready);
+    }
+
+    /** Answers a conference request for {@code roomName}; {@code ready=false} makes lib-jitsi-meet ask again later. */
+    static void reply(ConferenceContext ctx, String roomName, IQ request, boolean ready) {
+        FocusConfig config = ctx.config();
         IQ reply = IQ.createResultIQ(request);
         boolean auth = config.policy().create() != FocusConfig.CreatePolicy.ANYONE;
         List<ConferenceIq.Property> props = List.of(

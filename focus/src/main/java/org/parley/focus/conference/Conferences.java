@@ -121,6 +121,14 @@ public final class Conferences implements BridgeListener {
     }
 
     /**
+     * Answers a conference request "not ready" without starting anything: the room's conference is another node's
+     * (lib-jitsi-meet asks again after a while, by then this node may have taken it over).
+     */
+    public void notReady(JID room, IQ iq) {
+        Conference.reply(ctx, room.toBareJID(), iq, false);
+    }
+
+    /**
      * Puts conferences restored from storage in place (not started yet, see {@link #startRestored}); rooms that already
      * run here are skipped. Returns the conferences added.
      */

@@ -50,6 +50,11 @@ public final class FocusStateWriter implements FocusStateSink, AutoCloseable {
     private volatile boolean databaseDown;
     private volatile boolean closed;
     private volatile Consumer<String> leaseLost = room -> { };
+    /** Since when every lease renewal has reached the database promptly (0: not now). */
+    private volatile long reachableSince;
+    /** When the last prompt lease renewal completed. */
+    private volatile long lastPromptRenewal;
+    private final long renewMillis;
 
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong participantRows = new AtomicLong();
@@ -62,6 +67,7 @@ public final class FocusStateWriter implements FocusStateSink, AutoCloseable {
         this.node = node;
         this.leaseMillis = leaseMillis;
         this.retryMillis = retryMillis;
+        this.renewMillis = renewMillis;
         this.maxDirty = maxDirty;
         this.timer = timer;
         timer.scheduleWithFixedDelay(this::renew, renewMillis, renewMillis, TimeUnit.MILLISECONDS);
@@ -193,6 +199,9 @@ public final class FocusStateWriter implements FocusStateSink, AutoCloseable {
 
     private void failed(Throwable error) {
         failures.incrementAndGet();
+        synchronized (this) {
+            reachableSince = 0;
+        }
         if (!databaseDown) log.warn("focus state: database write failed ({}); retrying every {} ms", error.getMessage(), retryMillis);
         databaseDown = true;
         scheduleRetry();
@@ -233,7 +242,9 @@ public final class FocusStateWriter implements FocusStateSink, AutoCloseable {
 
     private void renew() {
         if (closed) return;
-        repo.renewLeases(node, System.currentTimeMillis() + leaseMillis).whenComplete((n, error) -> {
+        long sent = System.currentTimeMillis();
+        repo.renewLeases(node, sent + leaseMillis).whenComplete((n, error) -> {
+            renewed(sent, System.currentTimeMillis(), error == null);
             if (error != null) {
                 failed(error);
             } else if (databaseDown) {
@@ -241,6 +252,33 @@ public final class FocusStateWriter implements FocusStateSink, AutoCloseable {
                 flushAllIfUp();
             }
         });
+    }
+
+    /**
+     * Keeps track of whether this node has reached the database steadily: a renewal that failed, or that waited
+     * longer than a renew interval (for a connection to a database that was away), breaks the run, and so does a
+     * gap of two renew intervals without a prompt one (a database that hung: those renewals come back late or never).
+     */
+    private synchronized void renewed(long sent, long done, boolean ok) {
+        if (!ok || done - sent > renewMillis) {
+            reachableSince = 0;
+            return;
+        }
+        if (reachableSince == 0 || done - lastPromptRenewal > 2 * renewMillis) reachableSince = done;
+        lastPromptRenewal = Math.max(lastPromptRenewal, done);
+    }
+
+    /**
+     * Whether this node may take over others' expired leases now. A lease also runs out while its owner lives when
+     * neither could reach the database (an outage longer than the lease): the owner renews once it is back, so a node
+     * trusts an expired lease only after it has itself renewed its own leases promptly for a whole lease length and
+     * did so within the last one and a half renew intervals. Claims carry the time they were sent at, so a claim sent
+     * by that rule before an outage was noticed cannot reach a lease its owner renewed before the outage, given
+     * {@code lease >= 3 * renew-interval} (checked in {@link PersistenceSettings}).
+     */
+    public boolean mayTakeOver(long now) {
+        long since = reachableSince;
+        return since != 0 && now - since >= leaseMillis && now - lastPromptRenewal <= renewMillis * 3 / 2;
     }
 
     // ------------------------------------------------------------------ status

@@ -34,8 +34,10 @@ public record PersistenceSettings(boolean enabled, String nodeId, Duration lease
             PersistenceSettings s = new PersistenceSettings(c.getBoolean("enabled"), node, c.getDuration("lease"),
                     c.getDuration("renew-interval"), c.getDuration("takeover-interval"), c.getDuration("retry-interval"),
                     c.getInt("max-dirty"), c.getDuration("rejoin-grace"));
-            if (s.renewInterval().compareTo(s.lease()) >= 0) {
-                throw new ConfigException(List.of(new ConfigProblem(key + ".renew-interval", "must be shorter than lease")));
+            // A standby trusts an expired lease only once it has renewed its own promptly for a lease length, within
+            // the last 1.5 renew intervals (FocusStateWriter.mayTakeOver): safe against database outages from 3x on.
+            if (s.renewInterval().multipliedBy(3).compareTo(s.lease()) > 0) {
+                throw new ConfigException(List.of(new ConfigProblem(key + ".renew-interval", "must be at most a third of lease")));
             }
             if (s.maxDirty() < 1) throw new ConfigException(List.of(new ConfigProblem(key + ".max-dirty", "must be positive")));
             return s;

@@ -41,8 +41,19 @@ class FocusStateWriterTest {
         @Override public CompletableFuture<Boolean> deleteConference(String node, String room) { return CompletableFuture.completedFuture(true); }
         @Override public CompletableFuture<List<StoredConference>> claimConferences(String n, long u, long now) { return CompletableFuture.completedFuture(List.of()); }
         @Override public CompletableFuture<List<StoredConference>> claimExpiredConferences(String n, long u, long now) { return CompletableFuture.completedFuture(List.of()); }
+        /** Renewals complete this much later (a database that makes callers wait for a connection). */
+        volatile long renewDelayMillis;
+        /** Renewals never complete (a database that hangs). */
+        volatile boolean renewHangs;
+
         @Override public CompletableFuture<Integer> renewLeases(String node, long until) {
-            return down.get() ? CompletableFuture.failedFuture(new StorageException("down")) : CompletableFuture.completedFuture(0);
+            if (down.get()) return CompletableFuture.failedFuture(new StorageException("down"));
+            if (renewHangs) return new CompletableFuture<>();
+            if (renewDelayMillis > 0) {
+                return CompletableFuture.supplyAsync(() -> 0,
+                        CompletableFuture.delayedExecutor(renewDelayMillis, java.util.concurrent.TimeUnit.MILLISECONDS));
+            }
+            return CompletableFuture.completedFuture(0);
         }
         @Override public CompletableFuture<Integer> releaseLeases(String node) { return CompletableFuture.completedFuture(0); }
         @Override public CompletableFuture<Lease> lease(String room) { return CompletableFuture.completedFuture(null); }
@@ -86,6 +97,59 @@ class FocusStateWriterTest {
         assertThat(writer.awaitIdle(2000)).isTrue();
         assertThat(repo.saves.get(2).upserts()).isEmpty();
         assertThat(repo.saves.get(2).removed()).containsExactly("c");
+    }
+
+    /** Polls {@code condition} every 10 ms for up to {@code millis}; returns how long it took, or -1. */
+    private static long within(long millis, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long start = System.currentTimeMillis();
+        while (System.currentTimeMillis() - start < millis) {
+            if (condition.getAsBoolean()) return System.currentTimeMillis() - start;
+            Thread.sleep(10);
+        }
+        return condition.getAsBoolean() ? System.currentTimeMillis() - start : -1;
+    }
+
+    @Test
+    void aNodeTakesOverOnlyAfterALeaseOfPromptRenewalsOfItsOwn() throws Exception {
+        long lease = 600;
+        long renew = 100;
+        FakeRepo r = new FakeRepo();
+        FocusStateWriter w = new FocusStateWriter(r, "n2", lease, renew, 50, 1000, timer);
+        try {
+            long started = System.currentTimeMillis();
+            assertThat(w.mayTakeOver(started)).as("before any renewal").isFalse();
+            assertThat(within(5000, () -> w.mayTakeOver(System.currentTimeMillis()))).isNotNegative();
+            assertThat(System.currentTimeMillis() - started).isGreaterThanOrEqualTo(lease + renew);
+
+            // The database goes away: no takeover while it is, nor for a lease after it returns (other nodes' leases
+            // ran out meanwhile through no fault of theirs).
+            r.down.set(true);
+            assertThat(within(2000, () -> !w.mayTakeOver(System.currentTimeMillis()))).isNotNegative();
+            Thread.sleep(2 * lease);
+            assertThat(w.mayTakeOver(System.currentTimeMillis())).isFalse();
+            r.down.set(false);
+            long back = System.currentTimeMillis();
+            assertThat(within(5000, () -> w.mayTakeOver(System.currentTimeMillis()))).isNotNegative();
+            assertThat(System.currentTimeMillis() - back).isGreaterThanOrEqualTo(lease);
+
+            // A database that hangs: renewals stop coming back, and the node stops taking over within 1.5 renewals,
+            // and starts again only a lease after they come back promptly.
+            r.renewHangs = true;
+            assertThat(within(2000, () -> !w.mayTakeOver(System.currentTimeMillis()))).isNotNegative();
+            Thread.sleep(4 * renew);
+            r.renewHangs = false;
+            long unhung = System.currentTimeMillis();
+            assertThat(within(5000, () -> w.mayTakeOver(System.currentTimeMillis()))).isNotNegative();
+            assertThat(System.currentTimeMillis() - unhung).isGreaterThanOrEqualTo(lease);
+
+            // Renewals that succeed, but only after waiting longer than a renew interval, count as an outage too.
+            r.renewDelayMillis = 3 * renew;
+            assertThat(within(2000, () -> !w.mayTakeOver(System.currentTimeMillis()))).isNotNegative();
+            Thread.sleep(2 * lease);
+            assertThat(w.mayTakeOver(System.currentTimeMillis())).isFalse();
+        } finally {
+            w.close();
+        }
     }
 
     @Test
