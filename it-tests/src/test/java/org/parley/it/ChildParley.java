@@ -126,8 +126,6 @@ public final class ChildParley implements AutoCloseable {
         return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : null;
     }
 
-    public boolean alive() { return process.isAlive(); }
-
     /** A JDBC connection to the child's database (to look at what it wrote). */
     public Connection jdbc() throws Exception {
         return DriverManager.getConnection(jdbcUrl);
