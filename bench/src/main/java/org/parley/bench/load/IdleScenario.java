@@ -26,7 +26,7 @@ final class IdleScenario implements Scenario {
 
         boolean jvm = probe.isJvm();
         HeapHistogram heapBefore = jvm ? HeapHistogram.take(probe.pid()) : null;
-        long rssBefore = probe.rssKib();
+        long rssBefore = probe.settledRssKib();
         int fdsBefore = probe.fds();
         double cpu0 = probe.cpuSeconds();
         long t0 = System.nanoTime();
@@ -41,7 +41,7 @@ final class IdleScenario implements Scenario {
             int open = g.readyCount() - g.closedAfterReady();
             // For a JVM the histogram's full GC comes first, before and after, so RSS is read in the same state.
             HeapHistogram heapAfter = jvm ? HeapHistogram.take(probe.pid()) : null;
-            long rssAfter = probe.rssKib();
+            long rssAfter = probe.settledRssKib();
             int fdsAfter = probe.fds();
             System.out.printf("  %,d sessions open (%d failed) in %.1f s; server RSS %,d -> %,d KiB, descriptors %,d -> %,d%s%n",
                     open, g.failedCount(), seconds, rssBefore, rssAfter, fdsBefore, fdsAfter,

@@ -26,6 +26,24 @@ final class ServerProbe {
         return pid > 0 ? ProcessStats.rssKib(pid) : -1;
     }
 
+    /**
+     * RSS once it has stopped moving (within 256 KiB over a second, at most 15 s): since JDK 17, G1 gives heap back
+     * to the OS in the background after the full GC of a heap histogram, so an immediate reading after a busy
+     * scenario can be 100 MiB too high and make a later delta negative.
+     */
+    long settledRssKib() throws InterruptedException {
+        long last = rssKib();
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        int steady = 0;
+        while (steady < 4 && System.nanoTime() < deadline) {
+            Thread.sleep(250);
+            long now = rssKib();
+            steady = Math.abs(now - last) <= 256 ? steady + 1 : 0;
+            last = now;
+        }
+        return last;
+    }
+
     int fds() {
         return pid > 0 ? ProcessStats.fds(pid).total() : -1;
     }

@@ -2,7 +2,6 @@ package org.parley.xmpp.handler;
 
 import java.net.InetAddress;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ForkJoinPool;
 import org.dom4j.Element;
 import org.parley.xmpp.config.VirtualHost;
 import org.parley.xmpp.sasl.ScramCredentials;
@@ -75,10 +74,12 @@ public final class RegistrationHandler implements IqHandler {
             reply(session, error(request, PacketError.Condition.resource_constraint));
             return;
         }
-        CompletableFuture.supplyAsync(() -> ScramCredentials.deriveAll(password), ForkJoinPool.commonPool())
+        server.keyDerivation().supply(() -> ScramCredentials.deriveAll(password))
                 .thenCompose(creds -> server.storage().accounts().create(host.domain(), node, creds))
                 .whenComplete((created, err) -> {
-                    if (err != null) {
+                    if (busy(err)) {
+                        reply(session, error(request, PacketError.Condition.resource_constraint));
+                    } else if (err != null) {
                         log.warn("registration of {}@{} failed", node, host.domain(), err);
                         reply(session, error(request, PacketError.Condition.internal_server_error));
                     } else if (!created) {
@@ -88,6 +89,12 @@ public final class RegistrationHandler implements IqHandler {
                         reply(session, IQ.createResultIQ(request));
                     }
                 });
+    }
+
+    /** Key derivation's queue was full: the client may try again later. */
+    private static boolean busy(Throwable err) {
+        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+        return t instanceof java.util.concurrent.RejectedExecutionException;
     }
 
     private static void reply(ClientSession session, IQ reply) {
@@ -149,10 +156,11 @@ public final class RegistrationHandler implements IqHandler {
             context.error(request, PacketError.Condition.not_allowed);
             return;
         }
-        CompletableFuture.supplyAsync(() -> ScramCredentials.deriveAll(password), ForkJoinPool.commonPool())
+        server.keyDerivation().supply(() -> ScramCredentials.deriveAll(password))
                 .thenCompose(creds -> server.storage().accounts().updateCredentials(user.getDomain(), user.getNode(), creds))
                 .whenComplete((updated, err) -> {
-                    if (err != null || !updated) context.error(request, PacketError.Condition.internal_server_error);
+                    if (busy(err)) context.error(request, PacketError.Condition.resource_constraint);
+                    else if (err != null || !updated) context.error(request, PacketError.Condition.internal_server_error);
                     else context.result(request);
                 });
     }

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ForkJoinPool;
 import org.parley.storage.ScramCredential;
 import org.parley.xmpp.sasl.SaslStep.Challenge;
 import org.parley.xmpp.sasl.SaslStep.Failure;
@@ -73,13 +72,17 @@ final class PlainMechanism implements SaslNegotiation {
             return CompletableFuture.completedFuture(new Failure(SaslCondition.TEMPORARY_AUTH_FAILURE, null));
         }
         // The key derivation costs thousands of HMACs; keep it off the I/O thread that may have completed the lookup.
-        return lookup.handleAsync((found, error) -> {
+        CompletableFuture<SaslStep> result = new CompletableFuture<>();
+        lookup.whenComplete((found, error) -> {
             if (error != null) {
                 log.warn("Credential lookup for PLAIN failed", error);
-                return new Failure(SaslCondition.TEMPORARY_AUTH_FAILURE, null);
+                result.complete(new Failure(SaslCondition.TEMPORARY_AUTH_FAILURE, null));
+                return;
             }
-            return check(username, password, found == null ? Optional.empty() : found);
-        }, ForkJoinPool.commonPool());
+            ctx.keyDerivation().supply(() -> check(username, password, found == null ? Optional.empty() : found))
+                    .whenComplete((r, busy) -> result.complete(busy == null ? r : new Failure(SaslCondition.TEMPORARY_AUTH_FAILURE, null)));
+        });
+        return result;
     }
 
     private CompletableFuture<Optional<ScramCredential>> lookup(String username) {

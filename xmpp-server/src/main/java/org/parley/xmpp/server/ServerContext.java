@@ -20,6 +20,7 @@ import org.parley.xmpp.im.RosterService;
 import org.parley.xmpp.router.Router;
 import org.parley.xmpp.router.SessionRegistry;
 import org.parley.xmpp.sasl.AuthFailureThrottle;
+import org.parley.xmpp.sasl.KeyDerivation;
 import org.parley.xmpp.service.Services;
 import org.parley.xmpp.component.ComponentsConfig;
 import org.parley.xmpp.component.ExternalComponents;
@@ -48,6 +49,8 @@ public final class ServerContext {
     private final Services services;
     private final ExternalComponents components;
     private final S2s s2s;
+    /** PBKDF2 for registrations, password changes and PLAIN logins. */
+    private final KeyDerivation keyDerivation = KeyDerivation.forThisMachine();
     /** For timeouts that belong to no connection (service queries). */
     private final java.util.concurrent.ScheduledThreadPoolExecutor timer = newTimer();
 
@@ -126,10 +129,14 @@ public final class ServerContext {
     /** Federation: links to other servers; started by the server once its event loops exist. */
     public S2s s2s() { return s2s; }
 
-    /** Stops the services and the timer; the listeners are closed by the server. */
+    /** Where password key derivation runs (bounded; a full queue means "try again later"). */
+    public KeyDerivation keyDerivation() { return keyDerivation; }
+
+    /** Stops the services, the timer and the key derivation threads; the listeners are closed by the server. */
     public void shutdown() {
         services.shutdown();
         timer.shutdownNow();
+        keyDerivation.close();
     }
 
     public boolean isLocalDomain(String domain) { return localDomains.contains(domain); }

@@ -91,7 +91,7 @@ final class SaslExchange {
         Optional<SaslNegotiation> started = mechanism == null ? Optional.empty() : SaslMechanisms.start(mechanism, offered,
                 new SaslContext(host.domain(),
                         (user, family) -> server.storage().accounts().credential(host.domain(), user, family),
-                        t.secure(), t.tlsExporter()));
+                        t.secure(), t.tlsExporter(), server.keyDerivation()));
         if (started.isEmpty()) {
             failure(SaslCondition.INVALID_MECHANISM, null, false);
             return;

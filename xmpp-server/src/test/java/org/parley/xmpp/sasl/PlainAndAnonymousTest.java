@@ -15,7 +15,7 @@ class PlainAndAnonymousTest {
     private static final List<String> OFFERED = List.of("SCRAM-SHA-256", "PLAIN", "ANONYMOUS");
 
     private static SaslNegotiation start(String mech, CredentialSource source) {
-        return SaslMechanisms.start(mech, OFFERED, new SaslContext("example.org", source, true, null)).orElseThrow();
+        return SaslMechanisms.start(mech, OFFERED, new SaslContext("example.org", source, true, null, TestAccounts.KDF)).orElseThrow();
     }
 
     private static byte[] plain(String authzid, String user, String password) {
@@ -33,6 +33,28 @@ class PlainAndAnonymousTest {
         SaslStep step = eval(start("PLAIN", accounts), plain("", "Juliet", "r0m30"));
         assertThat(step).isEqualTo(new Success("juliet", false, null));
         assertThat(accounts.lookups).containsExactly("juliet/SCRAM-SHA-256");
+    }
+
+    @Test
+    void plainAnswersTemporaryFailureWhenKeyDerivationIsFull() throws Exception {
+        TestAccounts accounts = new TestAccounts().add("juliet", "r0m30");
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        try (KeyDerivation full = new KeyDerivation(1, 1)) {
+            full.execute(() -> {
+                try {
+                    hold.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            full.execute(() -> { }); // the one queue slot
+            SaslNegotiation n = SaslMechanisms.start("PLAIN", OFFERED,
+                    new SaslContext("example.org", accounts, true, null, full)).orElseThrow();
+            assertFailure(eval(n, plain("", "juliet", "r0m30")), SaslCondition.TEMPORARY_AUTH_FAILURE);
+            assertThat(full.supply(() -> 1)).isCompletedExceptionally();
+        } finally {
+            hold.countDown();
+        }
     }
 
     @Test

@@ -43,7 +43,7 @@ class SaslMechanismsTest {
 
     @Test
     void startOnlyOfferedKnownMechanisms() {
-        SaslContext ctx = new SaslContext("example.org", new TestAccounts(), false, null);
+        SaslContext ctx = new SaslContext("example.org", new TestAccounts(), false, null, TestAccounts.KDF);
         List<String> offered = SaslMechanisms.offered(CONFIGURED, false, false, false);
         assertThat(SaslMechanisms.start("PLAIN", offered, ctx)).isEmpty();
         assertThat(SaslMechanisms.start("DIGEST-MD5", List.of("DIGEST-MD5"), ctx)).isEmpty();
@@ -52,7 +52,7 @@ class SaslMechanismsTest {
         assertThat(SaslMechanisms.start("SCRAM-SHA-1", offered, ctx)).isPresent();
         // Even if a caller's offered list is inconsistent with the stream, PLAIN never runs without TLS.
         assertThat(SaslMechanisms.start("PLAIN", List.of("PLAIN"), ctx)).isEmpty();
-        SaslContext secure = new SaslContext("example.org", new TestAccounts(), true, null);
+        SaslContext secure = new SaslContext("example.org", new TestAccounts(), true, null, TestAccounts.KDF);
         assertThat(SaslMechanisms.start("PLAIN", List.of("PLAIN"), secure)).isPresent();
     }
 

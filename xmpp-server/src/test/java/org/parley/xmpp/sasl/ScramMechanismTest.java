@@ -35,7 +35,7 @@ class ScramMechanismTest {
     }
 
     private static SaslNegotiation start(String mech, CredentialSource source, byte[] exporter, String nonce) {
-        SaslContext ctx = new SaslContext(DOMAIN, source, true, exporter);
+        SaslContext ctx = new SaslContext(DOMAIN, source, true, exporter, TestAccounts.KDF);
         List<String> offered = SaslMechanisms.offered(ALL, true, exporter != null, false);
         Optional<SaslNegotiation> n = SaslMechanisms.start(mech, offered, ctx, nonce == null ? null : () -> nonce);
         assertThat(n).as("mechanism %s offered", mech).isPresent();
@@ -162,7 +162,7 @@ class ScramMechanismTest {
 
     @Test
     void plusIsNotStartedWithoutExporter() {
-        SaslContext ctx = new SaslContext(DOMAIN, new TestAccounts(), true, null);
+        SaslContext ctx = new SaslContext(DOMAIN, new TestAccounts(), true, null, TestAccounts.KDF);
         assertThat(SaslMechanisms.start("SCRAM-SHA-256-PLUS", ALL, ctx)).isEmpty();
     }
 

@@ -8,6 +8,9 @@ import org.parley.storage.ScramCredential;
 
 /** In-memory credential source keyed by (username, family). */
 final class TestAccounts implements CredentialSource {
+    /** Key derivation for the mechanisms under test. */
+    static final KeyDerivation KDF = new KeyDerivation(1, 64);
+
     final Map<String, ScramCredential> byKey = new ConcurrentHashMap<>();
     final java.util.List<String> lookups = new java.util.concurrent.CopyOnWriteArrayList<>();
 
