@@ -165,14 +165,32 @@ public final class TlsExporter {
         }
     }
 
-    /** Netty wraps the provider's engine when ALPN is configured (JdkSslEngine, a package-private class). */
+    /** Netty's wrapper engines' {@code getWrappedEngine}, looked up once per class (null: not a wrapper). */
+    private static final ClassValue<Method> WRAPPED = new ClassValue<>() {
+        @Override
+        protected Method computeValue(Class<?> type) {
+            if (!type.getName().startsWith("io.netty.handler.ssl.")) return null;
+            try {
+                Method m = type.getMethod("getWrappedEngine");
+                m.setAccessible(true);
+                return m;
+            } catch (ReflectiveOperationException | RuntimeException ex) {
+                return null;
+            }
+        }
+    };
+
+    /**
+     * Netty wraps the provider's engine when ALPN is configured (JdkSslEngine, a package-private class). Called on
+     * every read and flush by {@link TlsBufferTrimmer}, so the reflective lookup is cached per class: a failed
+     * {@code getMethod} per call (an exception each) was a visible share of the CPU of a BoringSSL login.
+     */
     static SSLEngine unwrap(SSLEngine engine) {
         SSLEngine e = engine;
         for (int depth = 0; e != null && !(e instanceof BCSSLEngine) && depth < 4; depth++) {
-            if (!e.getClass().getName().startsWith("io.netty.handler.ssl.")) return e;
+            Method m = WRAPPED.get(e.getClass());
+            if (m == null) return e;
             try {
-                Method m = e.getClass().getMethod("getWrappedEngine");
-                m.setAccessible(true);
                 Object inner = m.invoke(e);
                 if (!(inner instanceof SSLEngine next) || next == e) return e;
                 e = next;
