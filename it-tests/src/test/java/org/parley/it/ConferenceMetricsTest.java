@@ -23,17 +23,11 @@ import org.parley.it.sfu.TestParticipant;
 @ExtendWith(ParleyServer.class)
 class ConferenceMetricsTest {
     private static final String CONF = "domain=\"conference.localhost\"";
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final Closer closing = new Closer();
 
     @AfterEach
     void close() {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            try {
-                closing.get(i).close();
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
+        closing.closeAll();
     }
 
     @Test

@@ -53,17 +53,11 @@ class FocusFailoverTest {
             parley.focus.persistence { lease = 4s, renew-interval = 1s, takeover-interval = 1s }
             """;
 
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final Closer closing = new Closer();
 
     @AfterEach
     void close() {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            try {
-                closing.get(i).close();
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
+        closing.closeAll();
     }
 
     private <T extends AutoCloseable> T closing(T c) {
