@@ -74,8 +74,12 @@ public final class RegistrationHandler implements IqHandler {
             reply(session, error(request, PacketError.Condition.resource_constraint));
             return;
         }
-        server.keyDerivation().supply(() -> ScramCredentials.deriveAll(password))
-                .thenCompose(creds -> server.storage().accounts().create(host.domain(), node, creds))
+        // A taken name is refused before the key derivation: thousands of HMACs per attempt are not given away.
+        // create() still decides a race between two registrations of the same name.
+        server.storage().accounts().exists(host.domain(), node)
+                .thenCompose(taken -> taken ? CompletableFuture.completedFuture(false)
+                        : server.keyDerivation().supply(() -> ScramCredentials.deriveAll(password))
+                                .thenCompose(creds -> server.storage().accounts().create(host.domain(), node, creds)))
                 .whenComplete((created, err) -> {
                     if (busy(err)) {
                         reply(session, error(request, PacketError.Condition.resource_constraint));
