@@ -142,6 +142,43 @@ class DrainAndShutdownTest {
     }
 
     @Test
+    void anOperatorsDrainOutlivesARestartOfTheNode() throws Exception {
+        ChildParley child = child("drain-restart");
+        AdminHttp admin = new AdminHttp(child.adminPort(), ChildParley.ADMIN_TOKEN);
+        sfu(child, "sfu1.localhost", 0.1, new SfuLogic("one"));
+        sfu(child, "sfu2.localhost", 0.5, new SfuLogic("two"));
+        assertThat(admin.post("/api/bridges/drain", "{\"jid\":\"sfu1.localhost\"}").statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> adminDrainStored(child, "sfu1.localhost"));
+
+        child.kill();
+        child.start();
+        // Known again from the database before the SFU reconnects, still drained.
+        assertThat(bridge(admin, "sfu1.localhost")).containsEntry("adminDrain", true).containsEntry("state", "draining");
+        SfuLogic one = new SfuLogic("one");
+        SfuLogic two = new SfuLogic("two");
+        sfu(child, "sfu1.localhost", 0.1, one);
+        sfu(child, "sfu2.localhost", 0.5, two);
+        assertThat(bridge(admin, "sfu1.localhost")).containsEntry("adminDrain", true);
+        String r = room("drr");
+        conference(clients(child), r, "dra111", "drb222");
+        await().atMost(Duration.ofSeconds(10)).until(() -> two.endpoints(r).size() == 2);
+        assertThat(one.byRoom(r)).isNull();
+
+        // Undrained, and that too is written.
+        assertThat(admin.post("/api/bridges/drain", "{\"jid\":\"sfu1.localhost\",\"drain\":false}").statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !adminDrainStored(child, "sfu1.localhost"));
+    }
+
+    private static boolean adminDrainStored(ChildParley child, String jid) throws Exception {
+        try (var c = child.jdbc(); var ps = c.prepareStatement("SELECT admin_drain FROM focus_bridges WHERE jid = ?")) {
+            ps.setString(1, jid);
+            try (var rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    @Test
     void aGracefulShutdownRefusesNewConferencesAndExitsCleanlyOnlyAfterTheLastConferenceEnds() throws Exception {
         ChildParley child = child("shutdown-node");
         AdminHttp admin = new AdminHttp(child.adminPort(), ChildParley.ADMIN_TOKEN);

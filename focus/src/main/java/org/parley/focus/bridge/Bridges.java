@@ -93,11 +93,14 @@ public final class Bridges implements AutoCloseable {
                 continue;
             }
             if (!handles(jid)) continue;
+            if (r.adminDrain()) adminDrained.add(jid);
             Bridge b = new Bridge(jid, Bridge.Kind.valueOf(r.kind()), r.stats(), r.lastSeenMillis());
             b.restored();
+            if (r.adminDrain()) b.adminDrained(true);
             if (r.failure() != null) b.fail(r.failure());
             if (bridges.putIfAbsent(jid, b) == null) {
-                log.info("bridge {} restored (region {}, stress {}{})", jid, b.region(), b.stress(),
+                log.info("bridge {} restored (region {}, stress {}{}{})", jid, b.region(), b.stress(),
+                        r.adminDrain() ? ", drained by the operator" : "",
                         r.failure() == null ? "" : ", failed: " + r.failure());
             }
         }
@@ -139,7 +142,10 @@ public final class Bridges implements AutoCloseable {
         boolean wasClosed = b.closedToNewConferences();
         boolean wasDrained = b.adminDrained();
         b.adminDrained(drain);
-        if (wasDrained != drain) log.info("bridge {} {} by the operator", jid, drain ? "drained" : "no longer drained");
+        if (wasDrained != drain) {
+            log.info("bridge {} {} by the operator", jid, drain ? "drained" : "no longer drained");
+            changed(b);
+        }
         if (wasClosed && !b.closedToNewConferences()) {
             exec.execute(() -> {
                 for (BridgeListener l : listeners) l.bridgeUp(b);
@@ -219,7 +225,7 @@ public final class Bridges implements AutoCloseable {
 
     public static BridgeRecord record(Bridge b) {
         return new BridgeRecord(b.jid().toString(), b.kind().name(), b.stats(), b.lastSeenMillis(), b.failure(),
-                b.recentAllocations());
+                b.recentAllocations(), b.adminDrained());
     }
 
     private static void validate(ColibriStats s) {

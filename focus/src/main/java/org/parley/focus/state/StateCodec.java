@@ -39,7 +39,7 @@ public final class StateCodec {
             version = s.version();
         }
         return new StoredBridge(b.jid(), b.kind(), region, version, s == null ? null : s.toElement().asXML(), b.failure(),
-                drain, shutting, b.lastSeenMillis());
+                drain, shutting, b.lastSeenMillis(), b.adminDrain());
     }
 
     public static BridgeRecord fromStored(StoredBridge b) {
@@ -51,7 +51,7 @@ public final class StateCodec {
                 stats = null;
             }
         }
-        return new BridgeRecord(b.jid(), b.kind(), stats, b.lastSeenMillis(), b.failure(), List.of());
+        return new BridgeRecord(b.jid(), b.kind(), stats, b.lastSeenMillis(), b.failure(), List.of(), b.adminDrain());
     }
 
     // ------------------------------------------------------------------ conferences

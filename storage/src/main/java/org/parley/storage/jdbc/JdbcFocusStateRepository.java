@@ -33,16 +33,16 @@ final class JdbcFocusStateRepository implements FocusStateRepository {
         return db.transaction("save bridge", c -> {
             int n;
             try (PreparedStatement ps = c.prepareStatement("UPDATE focus_bridges SET kind = ?, region = ?, version = ?,"
-                    + " stats = ?, failure = ?, drain = ?, shutting_down = ?, last_seen = ? WHERE jid = ?")) {
+                    + " stats = ?, failure = ?, drain = ?, shutting_down = ?, last_seen = ?, admin_drain = ? WHERE jid = ?")) {
                 bindBridge(ps, b);
-                ps.setString(9, b.jid());
+                ps.setString(10, b.jid());
                 n = ps.executeUpdate();
             }
             if (n == 0) {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO focus_bridges (kind, region, version, stats,"
-                        + " failure, drain, shutting_down, last_seen, jid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                        + " failure, drain, shutting_down, last_seen, admin_drain, jid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                     bindBridge(ps, b);
-                    ps.setString(9, b.jid());
+                    ps.setString(10, b.jid());
                     ps.executeUpdate();
                 } catch (SQLException e) {
                     if (!Database.isUniqueViolation(e)) throw e;
@@ -63,6 +63,7 @@ final class JdbcFocusStateRepository implements FocusStateRepository {
         ps.setBoolean(6, b.drain());
         ps.setBoolean(7, b.shuttingDown());
         ps.setLong(8, b.lastSeenMillis());
+        ps.setBoolean(9, b.adminDrain());
     }
 
     @Override
@@ -80,11 +81,12 @@ final class JdbcFocusStateRepository implements FocusStateRepository {
         return db.call("read bridges", c -> {
             List<StoredBridge> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT jid, kind, region, version, stats, failure, drain,"
-                    + " shutting_down, last_seen FROM focus_bridges ORDER BY jid");
+                    + " shutting_down, last_seen, admin_drain FROM focus_bridges ORDER BY jid");
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new StoredBridge(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getString(5), rs.getString(6), rs.getBoolean(7), rs.getBoolean(8), rs.getLong(9)));
+                            rs.getString(5), rs.getString(6), rs.getBoolean(7), rs.getBoolean(8), rs.getLong(9),
+                            rs.getBoolean(10)));
                 }
             }
             return out;

@@ -493,11 +493,11 @@ abstract class StorageContractTest {
     @Test
     void bridgesAreUpsertedListedAndDeleted() throws Exception {
         var focus = storage.focusState();
-        var a = new org.parley.storage.StoredBridge("jvb@example.org/a", "BREWERY", "eu", "2.3", "<stats/>", null, false, false, 1000);
-        var b = new org.parley.storage.StoredBridge("sfu.example.org", "COMPONENT", null, null, null, "left", true, true, 2000);
+        var a = new org.parley.storage.StoredBridge("jvb@example.org/a", "BREWERY", "eu", "2.3", "<stats/>", null, false, false, 1000, false);
+        var b = new org.parley.storage.StoredBridge("sfu.example.org", "COMPONENT", null, null, null, "left", true, true, 2000, true);
         await(focus.saveBridge(a));
         await(focus.saveBridge(b));
-        var a2 = new org.parley.storage.StoredBridge("jvb@example.org/a", "BREWERY", "us", "2.4", "<stats stress='0.5'/>", null, true, false, 3000);
+        var a2 = new org.parley.storage.StoredBridge("jvb@example.org/a", "BREWERY", "us", "2.4", "<stats stress='0.5'/>", null, true, false, 3000, true);
         await(focus.saveBridge(a2));
         assertThat(await(focus.bridges())).containsExactly(a2, b);
         assertThat(await(focus.deleteBridge("sfu.example.org"))).isTrue();
