@@ -64,6 +64,7 @@ public final class JdbcStorage implements Storage {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("parley-storage");
         hc.setMaximumPoolSize(cfg.poolSize());
+        if (cfg.connectionTimeout() != null) hc.setConnectionTimeout(Math.max(250, cfg.connectionTimeout().toMillis()));
         String description;
         if (cfg.embedded()) {
             if (cfg.dataDir() == null) throw new IllegalArgumentException("embedded storage needs a dataDir");

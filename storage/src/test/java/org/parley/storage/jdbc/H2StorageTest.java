@@ -22,7 +22,7 @@ class H2StorageTest extends StorageContractTest {
 
     @Override
     protected StorageConfig newConfig() {
-        return new StorageConfig(null, null, null, POOL, dataDir());
+        return new StorageConfig(null, null, null, POOL, dataDir(), java.time.Duration.ofSeconds(5));
     }
 
     @Test
@@ -32,7 +32,7 @@ class H2StorageTest extends StorageContractTest {
         await(offline.store(HOST, "alice", "<message/>", 10));
         storage.close();
 
-        storage = JdbcStorage.open(new StorageConfig("  ", null, null, 2, dataDir()));
+        storage = JdbcStorage.open(new StorageConfig("  ", null, null, 2, dataDir(), java.time.Duration.ofSeconds(5)));
         assertThat(await(storage.accounts().credential(HOST, "alice", "SCRAM-SHA-1"))).contains(cred("SCRAM-SHA-1", 1));
         assertThat(await(storage.rosters().items(HOST, "alice")))
                 .containsExactly(RosterItem.of("bob@example.org").withNameAndGroups("Bob", Set.of("F")));

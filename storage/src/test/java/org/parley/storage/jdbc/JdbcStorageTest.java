@@ -26,14 +26,14 @@ class JdbcStorageTest {
 
     @Test
     void rejectsANonPositivePool() {
-        assertThatThrownBy(() -> JdbcStorage.open(new StorageConfig(null, null, null, 0, Path.of("x"))))
+        assertThatThrownBy(() -> JdbcStorage.open(new StorageConfig(null, null, null, 0, Path.of("x"), null)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void unreachableDatabaseFailsOpenWithStorageException() {
         // Port 1 on loopback: nothing listens there, the connection is refused at once.
-        StorageConfig cfg = new StorageConfig("jdbc:postgresql://127.0.0.1:1/parley?connectTimeout=2", "p", "pw", 1, null);
+        StorageConfig cfg = new StorageConfig("jdbc:postgresql://127.0.0.1:1/parley?connectTimeout=2", "p", "pw", 1, null, java.time.Duration.ofSeconds(2));
         assertThatThrownBy(() -> JdbcStorage.open(cfg)).isInstanceOf(StorageException.class);
     }
 }

@@ -36,7 +36,7 @@ class PostgresStorageTest extends StorageContractTest {
             s.execute("CREATE DATABASE " + name);
         }
         return new StorageConfig("jdbc:postgresql://localhost:" + pg.getPort() + "/" + name, "postgres", "secret",
-                POOL, null);
+                POOL, null, java.time.Duration.ofSeconds(5));
     }
 
     @Test

@@ -121,7 +121,8 @@ public final class ConfigLoader {
             problems.add(new ConfigProblem("parley.storage.url", "must be a JDBC URL such as jdbc:postgresql://host/db"));
         }
         StorageConfig storage = new StorageConfig(url, get("parley.storage.user", () -> s.getString("user"), ""),
-                get("parley.storage.password", () -> s.getString("password"), ""), positive(s, "parley.storage.pool-size"), dataDir);
+                get("parley.storage.password", () -> s.getString("password"), ""), positive(s, "parley.storage.pool-size"), dataDir,
+                duration(s, "parley.storage.connection-timeout"));
 
         try {
             org.parley.xmpp.component.ComponentsConfig.from(c);

@@ -37,7 +37,8 @@ public record ServerConfig(
 
     /** A copy keeping its state (embedded database, generated certificates) under {@code dir}. */
     public ServerConfig withDataDir(Path dir) {
-        StorageConfig s = new StorageConfig(storage.url(), storage.user(), storage.password(), storage.poolSize(), dir);
+        StorageConfig s = new StorageConfig(storage.url(), storage.user(), storage.password(), storage.poolSize(), dir,
+                storage.connectionTimeout());
         return new ServerConfig(hosts, c2sStartTls, c2sDirectTls, limits, s, dir, serverName, serverVersion, source);
     }
 

@@ -26,7 +26,7 @@ public final class InProcessServer implements AutoCloseable {
     private int port = 40000;
 
     public InProcessServer(Path dir, boolean anonymous, int maxUnackedStanzas, String... users) throws Exception {
-        StorageConfig storageConfig = new StorageConfig(null, null, null, 2, dir);
+        StorageConfig storageConfig = new StorageConfig(null, null, null, 2, dir, java.time.Duration.ofSeconds(5));
         storage = JdbcStorage.open(storageConfig);
         Limits limits = new Limits(65536, 64, 100, 1000, 1000, 10, 5, Duration.ofMinutes(10), Duration.ofSeconds(30),
                 Duration.ofMinutes(5), Duration.ofSeconds(300), maxUnackedStanzas, 100, 100, 1 << 20, 1 << 22,
