@@ -43,6 +43,7 @@ class FocusTest {
         @Override public void conferenceEnded(String room) { ended.add(room); }
         @Override public void bridgeChanged(org.parley.focus.state.BridgeRecord b) { bridges.add(b); }
         @Override public void bridgeRemoved(String jid) { }
+        @Override public void bridgeAdminDrain(String jid, boolean drain) { }
     }
 
     private final RecordingSink sink = new RecordingSink();

@@ -14,8 +14,14 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface FocusStateRepository {
 
-    /** Inserts or replaces an SFU. */
+    /**
+     * Inserts or replaces an SFU. An existing row keeps its {@code adminDrain}: every node writes the SFUs it hears
+     * from, and only the node the operator told may change that flag ({@link #setBridgeAdminDrain}).
+     */
     CompletableFuture<Void> saveBridge(StoredBridge bridge);
+
+    /** Sets the operator's drain of an SFU; false when no row has that JID (its first save then carries the flag). */
+    CompletableFuture<Boolean> setBridgeAdminDrain(String jid, boolean drain);
 
     /** False when there was no such SFU. */
     CompletableFuture<Boolean> deleteBridge(String jid);

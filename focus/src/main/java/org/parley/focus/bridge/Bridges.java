@@ -144,7 +144,7 @@ public final class Bridges implements AutoCloseable {
         b.adminDrained(drain);
         if (wasDrained != drain) {
             log.info("bridge {} {} by the operator", jid, drain ? "drained" : "no longer drained");
-            changed(b);
+            if (sink != FocusStateSink.NONE) sink.bridgeAdminDrain(jid.toString(), drain);
         }
         if (wasClosed && !b.closedToNewConferences()) {
             exec.execute(() -> {

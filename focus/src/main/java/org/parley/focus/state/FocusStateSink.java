@@ -14,10 +14,14 @@ public interface FocusStateSink {
 
     void bridgeRemoved(String jid);
 
+    /** The operator drained an SFU or ended its drain. */
+    void bridgeAdminDrain(String jid, boolean drain);
+
     FocusStateSink NONE = new FocusStateSink() {
         @Override public void conferenceChanged(ConferenceRecord conference) {}
         @Override public void conferenceEnded(String room) {}
         @Override public void bridgeChanged(BridgeRecord bridge) {}
         @Override public void bridgeRemoved(String jid) {}
+        @Override public void bridgeAdminDrain(String jid, boolean drain) {}
     };
 }

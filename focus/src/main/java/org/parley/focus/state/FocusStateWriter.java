@@ -104,6 +104,19 @@ public final class FocusStateWriter implements FocusStateSink, AutoCloseable {
         flushBridge(bridge.jid());
     }
 
+    /**
+     * Written at once rather than coalesced: it is rare, and the stats writes (which every node makes) leave the flag
+     * alone. If the database is down the drain holds on this node only, which the log says.
+     */
+    @Override
+    public void bridgeAdminDrain(String jid, boolean drain) {
+        if (closed) return;
+        transactions.incrementAndGet();
+        repo.setBridgeAdminDrain(jid, drain).whenComplete((found, error) -> {
+            if (error != null) log.warn("focus state: the operator's drain of {} is not stored ({}); it holds on this node only", jid, error.getMessage());
+        });
+    }
+
     @Override
     public void bridgeRemoved(String jid) {
         mark(dirtyBridges, jid, ENDED);

@@ -37,6 +37,7 @@ class FocusStateWriterTest {
         }
         @Override public CompletableFuture<Void> saveBridge(StoredBridge b) { return CompletableFuture.completedFuture(null); }
         @Override public CompletableFuture<Boolean> deleteBridge(String jid) { return CompletableFuture.completedFuture(true); }
+        @Override public CompletableFuture<Boolean> setBridgeAdminDrain(String jid, boolean drain) { return CompletableFuture.completedFuture(true); }
         @Override public CompletableFuture<List<StoredBridge>> bridges() { return CompletableFuture.completedFuture(List.of()); }
         @Override public CompletableFuture<Boolean> deleteConference(String node, String room) { return CompletableFuture.completedFuture(true); }
         @Override public CompletableFuture<List<StoredConference>> claimConferences(String n, long u, long now) { return CompletableFuture.completedFuture(List.of()); }

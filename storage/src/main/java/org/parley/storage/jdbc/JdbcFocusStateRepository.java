@@ -33,15 +33,16 @@ final class JdbcFocusStateRepository implements FocusStateRepository {
         return db.transaction("save bridge", c -> {
             int n;
             try (PreparedStatement ps = c.prepareStatement("UPDATE focus_bridges SET kind = ?, region = ?, version = ?,"
-                    + " stats = ?, failure = ?, drain = ?, shutting_down = ?, last_seen = ?, admin_drain = ? WHERE jid = ?")) {
+                    + " stats = ?, failure = ?, drain = ?, shutting_down = ?, last_seen = ? WHERE jid = ?")) {
                 bindBridge(ps, b);
-                ps.setString(10, b.jid());
+                ps.setString(9, b.jid());
                 n = ps.executeUpdate();
             }
             if (n == 0) {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO focus_bridges (kind, region, version, stats,"
                         + " failure, drain, shutting_down, last_seen, admin_drain, jid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                     bindBridge(ps, b);
+                    ps.setBoolean(9, b.adminDrain());
                     ps.setString(10, b.jid());
                     ps.executeUpdate();
                 } catch (SQLException e) {
@@ -63,7 +64,17 @@ final class JdbcFocusStateRepository implements FocusStateRepository {
         ps.setBoolean(6, b.drain());
         ps.setBoolean(7, b.shuttingDown());
         ps.setLong(8, b.lastSeenMillis());
-        ps.setBoolean(9, b.adminDrain());
+    }
+
+    @Override
+    public CompletableFuture<Boolean> setBridgeAdminDrain(String jid, boolean drain) {
+        return db.call("set bridge drain", c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE focus_bridges SET admin_drain = ? WHERE jid = ?")) {
+                ps.setBoolean(1, drain);
+                ps.setString(2, jid);
+                return ps.executeUpdate() > 0;
+            }
+        });
     }
 
     @Override

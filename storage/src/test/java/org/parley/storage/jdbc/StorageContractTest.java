@@ -499,10 +499,19 @@ abstract class StorageContractTest {
         await(focus.saveBridge(b));
         var a2 = new org.parley.storage.StoredBridge("jvb@example.org/a", "BREWERY", "us", "2.4", "<stats stress='0.5'/>", null, true, false, 3000, true);
         await(focus.saveBridge(a2));
-        assertThat(await(focus.bridges())).containsExactly(a2, b);
+        // a2 says adminDrain but is an update: only setBridgeAdminDrain changes the flag of an existing row, since every
+        // node writes the SFUs it hears from and only the node the operator told knows of the drain.
+        var a2Stored = new org.parley.storage.StoredBridge("jvb@example.org/a", "BREWERY", "us", "2.4", "<stats stress='0.5'/>", null, true, false, 3000, false);
+        assertThat(await(focus.bridges())).containsExactly(a2Stored, b);
+        assertThat(await(focus.setBridgeAdminDrain("jvb@example.org/a", true))).isTrue();
+        assertThat(await(focus.setBridgeAdminDrain("nobody.example.org", true))).isFalse();
+        await(focus.saveBridge(a)); // another node's stats write: the drain stays
+        assertThat(await(focus.bridges())).containsExactly(
+                new org.parley.storage.StoredBridge("jvb@example.org/a", "BREWERY", "eu", "2.3", "<stats/>", null, false, false, 1000, true), b);
+        assertThat(await(focus.setBridgeAdminDrain("jvb@example.org/a", false))).isTrue();
         assertThat(await(focus.deleteBridge("sfu.example.org"))).isTrue();
         assertThat(await(focus.deleteBridge("sfu.example.org"))).isFalse();
-        assertThat(await(focus.bridges())).containsExactly(a2);
+        assertThat(await(focus.bridges())).containsExactly(a);
     }
 
     @Test
