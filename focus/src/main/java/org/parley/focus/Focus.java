@@ -1,15 +1,18 @@
 package org.parley.focus;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.dom4j.Element;
 import org.parley.focus.bridge.Bridges;
 import org.parley.focus.conference.Conferences;
-import java.util.ArrayList;
-import java.util.List;
 import org.parley.focus.state.BridgeRecord;
 import org.parley.focus.state.ConferenceRecord;
 import org.parley.focus.state.FocusStateSink;
@@ -154,6 +157,7 @@ public final class Focus implements AutoCloseable {
      * timer and conference requests for rooms with an expired lease both call it.
      */
     private void takeOver() {
+        syncAdminDrains();
         // A node in graceful shutdown is on its way out: the conferences of dead nodes are for the others.
         if (conferences.closedToNew()) return;
         if (!stateWriter.mayTakeOver(System.currentTimeMillis())) {
@@ -186,10 +190,29 @@ public final class Focus implements AutoCloseable {
                         takingOver.set(false);
                     }
                 });
-            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            } catch (RejectedExecutionException stopped) {
                 takingOver.set(false);
             }
         });
+    }
+
+    /** The operator's SFU drains as every node stored them (see {@link Bridges#syncAdminDrains}). */
+    private void syncAdminDrains() {
+        long grace = 2 * persistence.takeoverInterval().toMillis() + 1000;
+        try {
+            stateRepo.bridges().whenComplete((stored, error) -> {
+                if (error != null) return; // the writer reports the database's state
+                Set<String> drained = new HashSet<>();
+                for (StoredBridge b : stored) if (b.adminDrain()) drained.add(b.jid());
+                try {
+                    bridgeExec.execute(() -> bridges.syncAdminDrains(drained, System.currentTimeMillis(), grace));
+                } catch (RejectedExecutionException stopped) {
+                    // the focus is closing
+                }
+            });
+        } catch (RuntimeException e) {
+            log.debug("focus state: could not read the SFUs' drains: {}", e.toString());
+        }
     }
 
     // ------------------------------------------------------------------ focus.<host>

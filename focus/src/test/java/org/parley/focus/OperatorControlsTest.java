@@ -124,6 +124,30 @@ class OperatorControlsTest {
     }
 
     @Test
+    void drainsStoredByAnotherNodeAreTakenUpUnlessChangedHereTooRecently() throws Exception {
+        start();
+        bridge("a", 0.1);
+        bridge("b", 0.5);
+        var bridges = focus.bridges();
+        JID a = new JID("jvbbrewery@internal.localhost/a");
+        java.util.function.Supplier<Boolean> drained = () -> bridges.all().stream()
+                .filter(x -> x.jid().equals(a)).findFirst().orElseThrow().adminDrained();
+        long now = System.currentTimeMillis();
+        bridges.syncAdminDrains(java.util.Set.of(a.toString()), now, 5000);
+        assertThat(drained.get()).as("drained on another node").isTrue();
+        bridges.syncAdminDrains(java.util.Set.of(), now, 5000);
+        assertThat(drained.get()).as("undrained on another node").isFalse();
+
+        // Drained here a moment ago: the database may not have it yet, so an older read does not undo it...
+        bridges.drain(a, true);
+        bridges.syncAdminDrains(java.util.Set.of(), System.currentTimeMillis(), 5000);
+        assertThat(drained.get()).isTrue();
+        // ...but once the grace is over the stored state wins (another node ended the drain since).
+        bridges.syncAdminDrains(java.util.Set.of(), System.currentTimeMillis() + 6000, 5000);
+        assertThat(drained.get()).isFalse();
+    }
+
+    @Test
     void closedToNewConferencesRefusesNewRoomsAsJicofoDoesKeepsTheRunningOneAndSaysWhenItEnds() throws Exception {
         start();
         openConference();

@@ -169,6 +169,29 @@ class DrainAndShutdownTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> !adminDrainStored(child, "sfu1.localhost"));
     }
 
+    @Test
+    void aDrainOnOneNodeReachesTheOtherThroughTheDatabase() throws Exception {
+        ChildParley a = child("drain-pair-a");
+        ChildParley b = closing.add(ChildParley.onDatabase(a.jdbcUrl(), "drain-pair-b").withAdmin());
+        b.start();
+        // One SFU connected to both nodes, as a jitsi-videobridge is to every shard.
+        sfu(a, "sfu1.localhost", 0.1, new SfuLogic("one-a"));
+        sfu(b, "sfu1.localhost", 0.1, new SfuLogic("one-b"));
+        AdminHttp adminA = new AdminHttp(a.adminPort(), ChildParley.ADMIN_TOKEN);
+        AdminHttp adminB = new AdminHttp(b.adminPort(), ChildParley.ADMIN_TOKEN);
+        assertThat(bridge(adminB, "sfu1.localhost")).containsEntry("adminDrain", false);
+
+        assertThat(adminA.post("/api/bridges/drain", "{\"jid\":\"sfu1.localhost\"}").statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Boolean.TRUE.equals(bridge(adminB, "sfu1.localhost").get("adminDrain")));
+        assertThat(bridge(adminB, "sfu1.localhost")).containsEntry("state", "draining");
+        // B's own stats writes for the SFU leave the stored drain alone.
+        Thread.sleep(3000);
+        assertThat(adminDrainStored(a, "sfu1.localhost")).isTrue();
+
+        assertThat(adminA.post("/api/bridges/drain", "{\"jid\":\"sfu1.localhost\",\"drain\":false}").statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Boolean.FALSE.equals(bridge(adminB, "sfu1.localhost").get("adminDrain")));
+    }
+
     private static boolean adminDrainStored(ChildParley child, String jid) throws Exception {
         try (var c = child.jdbc(); var ps = c.prepareStatement("SELECT admin_drain FROM focus_bridges WHERE jid = ?")) {
             ps.setString(1, jid);

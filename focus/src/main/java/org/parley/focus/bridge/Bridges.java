@@ -48,6 +48,8 @@ public final class Bridges implements AutoCloseable {
     private volatile boolean closed;
     /** Bridges the operator drained, by JID: the flag outlives the bridge leaving and joining again. */
     private final Set<JID> adminDrained = ConcurrentHashMap.newKeySet();
+    /** When the operator last changed a bridge's drain on this node (the database may lag that by a write). */
+    private final Map<JID, Long> drainChangedAt = new ConcurrentHashMap<>();
 
     private final FocusStateSink sink;
 
@@ -137,14 +139,35 @@ public final class Bridges implements AutoCloseable {
     public Bridge drain(JID jid, boolean drain) {
         Bridge b = bridges.get(jid);
         if (b == null) return null;
+        drainChangedAt.put(jid, System.currentTimeMillis());
+        return applyDrain(b, drain, true);
+    }
+
+    /**
+     * Takes up the operator's drains as stored by any node, so a standby learns of another node's drain without a
+     * restart. A drain changed on this node within {@code graceMillis} is left alone: the database may not have it yet.
+     */
+    public void syncAdminDrains(Set<String> drainedInDatabase, long now, long graceMillis) {
+        for (Bridge b : bridges.values()) {
+            boolean stored = drainedInDatabase.contains(b.jid().toString());
+            if (stored == b.adminDrained()) continue;
+            Long changed = drainChangedAt.get(b.jid());
+            if (changed != null && now - changed < graceMillis) continue;
+            applyDrain(b, stored, false);
+        }
+    }
+
+    private Bridge applyDrain(Bridge b, boolean drain, boolean byOperatorHere) {
+        JID jid = b.jid();
         if (drain) adminDrained.add(jid);
         else adminDrained.remove(jid);
         boolean wasClosed = b.closedToNewConferences();
         boolean wasDrained = b.adminDrained();
         b.adminDrained(drain);
         if (wasDrained != drain) {
-            log.info("bridge {} {} by the operator", jid, drain ? "drained" : "no longer drained");
-            if (sink != FocusStateSink.NONE) sink.bridgeAdminDrain(jid.toString(), drain);
+            log.info("bridge {} {} by the operator{}", jid, drain ? "drained" : "no longer drained",
+                    byOperatorHere ? "" : " (through another node)");
+            if (byOperatorHere && sink != FocusStateSink.NONE) sink.bridgeAdminDrain(jid.toString(), drain);
         }
         if (wasClosed && !b.closedToNewConferences()) {
             exec.execute(() -> {
