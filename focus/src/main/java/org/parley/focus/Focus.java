@@ -149,7 +149,14 @@ public final class Focus implements AutoCloseable {
         restored = List.of();
         if (stateRepo == null) return;
         long every = persistence.takeoverInterval().toMillis();
-        bridgeExec.scheduleWithFixedDelay(this::takeOver, every, every, TimeUnit.MILLISECONDS);
+        bridgeExec.scheduleWithFixedDelay(() -> {
+            // A periodic task that throws is never run again: takeovers must survive any one failed poll.
+            try {
+                takeOver();
+            } catch (RuntimeException e) {
+                log.warn("focus state: takeover poll failed; the next one runs as usual", e);
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -43,7 +43,12 @@ class DrainAndShutdownTest {
     private ComponentSfu sfu(ChildParley child, String domain, double stress, SfuLogic logic) throws Exception {
         ComponentSfu sfu = ComponentSfu.connect(child.componentPort(), domain, ChildParley.SFU_SECRET, stress, logic, false);
         closing.add(sfu);
-        await().atMost(Duration.ofSeconds(10)).until(() -> sfu.received.stream().anyMatch(x -> x.contains("healthcheck")));
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> sfu.received.stream().anyMatch(x -> x.contains("healthcheck")));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("the focus never health-checked " + domain + "; the SFU got " + sfu.received
+                    + "\nchild log:\n" + child.logTail(), e);
+        }
         return sfu;
     }
 

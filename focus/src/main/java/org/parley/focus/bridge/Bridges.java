@@ -297,7 +297,16 @@ public final class Bridges implements AutoCloseable {
         iq.send(hello);
     }
 
+    /** A periodic task that throws is never run again by its executor: the health checks must survive anything. */
     private void tick() {
+        try {
+            checkAll();
+        } catch (RuntimeException e) {
+            log.warn("bridge health round failed; the next one runs as usual", e);
+        }
+    }
+
+    private void checkAll() {
         if (closed) return;
         for (String room : breweryRooms) if (!joined.contains(room)) joinBrewery(room);
         for (String domain : componentDomains) {
