@@ -26,7 +26,6 @@ final class HostCertificates implements AutoCloseable {
     private final Map<String, SslContext> byDomain = new LinkedHashMap<>();
     private final Map<String, TlsMaterial> materials = new LinkedHashMap<>();
     private final List<ConfigProblem> problems = new ArrayList<>();
-    private TlsProvider provider;
 
     private HostCertificates() {}
 
@@ -34,12 +33,12 @@ final class HostCertificates implements AutoCloseable {
         HostCertificates certs = new HostCertificates();
         TlsProvider provider;
         try {
-            provider = TlsProvider.parse(config.source().getString("tls.provider")).resolve();
+            provider = TlsProvider.parse(config.source().getString("tls.provider"));
+            provider.resolve(); // openssl where BoringSSL cannot load: a problem with this key
         } catch (RuntimeException e) {
             certs.problems.add(new ConfigProblem("parley.tls.provider", e.getMessage()));
             return certs;
         }
-        certs.provider = provider;
         Path generated = config.dataDir().resolve("certs");
         for (int i = 0; i < config.hosts().size(); i++) {
             VirtualHost h = config.hosts().get(i);
@@ -60,8 +59,10 @@ final class HostCertificates implements AutoCloseable {
 
     List<ConfigProblem> problems() { return problems; }
 
-    /** The TLS implementation client connections get (never AUTO). */
-    TlsProvider provider() { return provider; }
+    /** Whether client connections get BoringSSL (else BouncyCastle JSSE). */
+    boolean openSsl() {
+        return !byDomain.isEmpty() && ServerTlsContexts.isOpenSsl(byDomain.values().iterator().next());
+    }
 
     /** Gives back the contexts' native state (BoringSSL); the listeners using them must be closed. */
     @Override

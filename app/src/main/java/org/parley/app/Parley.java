@@ -16,7 +16,6 @@ import org.parley.xmpp.config.ConfigException;
 import org.parley.xmpp.config.ConfigProblem;
 import org.parley.xmpp.config.ServerConfig;
 import org.parley.xmpp.server.XmppServer;
-import org.parley.xmpp.tls.TlsProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +55,7 @@ public final class Parley implements AutoCloseable {
             throw new ConfigException(certs.problems());
         }
         var tls = certs.sniMapping();
-        log.info("TLS for clients: {}", certs.provider() == TlsProvider.OPENSSL ? "BoringSSL (netty-tcnative)" : "BouncyCastle JSSE");
+        log.info("TLS for clients: {}", certs.openSsl() ? "BoringSSL (netty-tcnative)" : "BouncyCastle JSSE");
         JdbcStorage storage;
         try {
             storage = JdbcStorage.open(config.storage());

@@ -14,11 +14,14 @@ import java.security.Provider;
 import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Netty server TLS contexts for client connections: BoringSSL (netty-tcnative) or BouncyCastle JSSE, see
@@ -36,12 +39,30 @@ public final class ServerTlsContexts {
 
     public static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
+    private static final Logger log = LoggerFactory.getLogger(ServerTlsContexts.class);
+    private static final AtomicBoolean FELL_BACK = new AtomicBoolean();
+
     /**
      * A server context whose engines record the tls-exporter value at handshake completion (see
      * {@link TlsExporter}); engines come out of it with the handshake already begun.
      */
     public static SslContext forServer(TlsMaterial m, TlsProvider provider) throws SSLException {
-        return provider.resolve() == TlsProvider.OPENSSL ? openSsl(m) : bouncyCastle(m);
+        if (provider.resolve() != TlsProvider.OPENSSL) return bouncyCastle(m);
+        if (provider == TlsProvider.OPENSSL) return openSsl(m);
+        try {
+            return openSsl(m);
+        } catch (IllegalStateException cannotExport) {
+            // auto: a Netty whose internals moved (no tls-exporter) must not stop the server; BouncyCastle can.
+            if (FELL_BACK.compareAndSet(false, true)) {
+                log.warn("BoringSSL loads but its tls-exporter hook does not ({}); using BouncyCastle JSSE", cannotExport.getMessage());
+            }
+            return bouncyCastle(m);
+        }
+    }
+
+    /** Whether a context is BoringSSL's (for the start-up log). */
+    public static boolean isOpenSsl(SslContext ctx) {
+        return ctx instanceof ReferenceCountedOpenSslContext;
     }
 
     /**
