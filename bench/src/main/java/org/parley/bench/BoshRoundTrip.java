@@ -5,14 +5,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -115,30 +111,7 @@ public final class BoshRoundTrip {
     }
 
     private static int run(Options o) throws Exception {
-        if (!Files.isRegularFile(o.jar())) {
-            System.out.println("FAILED: server jar " + o.jar().toAbsolutePath() + " not found; build it with "
-                    + "`mvn -B -ntp -DskipTests -pl app,bench -am package` or pass --jar");
-            return 1;
-        }
-        ChildServer server = ChildServer.create(o.jar(), o.serverHeap());
-        EventLoopGroup loops = Epoll.isAvailable()
-                ? new EpollEventLoopGroup(o.clientThreads(), new DefaultThreadFactory("client"))
-                : new NioEventLoopGroup(o.clientThreads(), new DefaultThreadFactory("client"));
-        Thread hook = new Thread(() -> {
-            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-            server.close();
-        }, "bosh-round-trip-cleanup");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            return measure(o, server, loops);
-        } finally {
-            hook.run();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // already running
-            }
-        }
+        return ChildServer.run(o.jar(), o.serverHeap(), o.clientThreads(), "bosh-round-trip", (server, loops) -> measure(o, server, loops));
     }
 
     private static int measure(Options o, ChildServer server, EventLoopGroup loops) throws Exception {

@@ -1,5 +1,10 @@
 package org.parley.bench;
 
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -41,6 +46,63 @@ final class ChildServer implements AutoCloseable {
     }
 
     /** Picks the ports and creates the data dir; nothing runs until {@link #start}. */
+    /**
+     * The {@code parley.limits} of every bench server: none of the per-address or per-session limits may be what
+     * is measured. The idle timeout is long because opening 10,000 TLS sessions on a small machine can take longer
+     * than the default 300 s, which would close the first ones before the measurement.
+     */
+    static final String BENCH_LIMITS = """
+              limits {
+                max-connections-per-address = 1000000
+                new-connections-per-second = 1000000
+                new-connection-burst = 1000000
+                bytes-per-second = 1GiB
+                byte-burst = 1GiB
+                stanzas-per-second = 1000000
+                stanza-burst = 1000000
+                registrations-per-address = 1000000
+                idle-timeout = 1h
+              }
+            """;
+
+    /** What a bench tool measures, given the (not yet started) server and a client event loop group. */
+    interface Measurement {
+        int measure(ChildServer server, EventLoopGroup clientLoops) throws Exception;
+    }
+
+    /**
+     * The frame the bench tools share: checks the server jar, makes the child server and the client's event loops,
+     * runs {@code measurement}, and stops both when it returns, throws, or the JVM is interrupted (Ctrl-C).
+     *
+     * @return the measurement's exit code, or 1 when the jar is missing
+     */
+    static int run(Path jar, String heap, int clientThreads, String name, Measurement measurement) throws Exception {
+        if (!Files.isRegularFile(jar)) {
+            System.out.println("FAILED: server jar " + jar.toAbsolutePath() + " not found; build it with "
+                    + "`mvn -B -ntp -DskipTests -pl app,bench -am package` or pass --jar");
+            return 1;
+        }
+        ChildServer server = create(jar, heap);
+        EventLoopGroup loops = Epoll.isAvailable()
+                ? new EpollEventLoopGroup(clientThreads, new DefaultThreadFactory("client"))
+                : new NioEventLoopGroup(clientThreads, new DefaultThreadFactory("client"));
+        Thread hook = new Thread(() -> {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            server.close();
+        }, name + "-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return measurement.measure(server, loops);
+        } finally {
+            hook.run();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // already running
+            }
+        }
+    }
+
     static ChildServer create(Path jar, String heap) throws IOException {
         Path dir = Files.createTempDirectory("parley-bench");
         return new ChildServer(jar, heap, dir, freePorts(3));
@@ -64,7 +126,7 @@ final class ChildServer implements AutoCloseable {
 
     /** The HOCON handed to the server. */
     String config() {
-        return """
+        return ("""
                 parley {
                   data-dir = "%s"
                   listeners {
@@ -82,19 +144,9 @@ final class ChildServer implements AutoCloseable {
                     bosh.max-sessions-per-address = 100000
                   }
                   admin.enabled = false
-                  limits {
-                    max-connections-per-address = 100000
-                    bytes-per-second = 1GiB
-                    byte-burst = 1GiB
-                    new-connections-per-second = 100000
-                    new-connection-burst = 100000
-                    registrations-per-address = 100000
-                    # Opening 10,000 TLS sessions on a small machine can take longer than the default
-                    # 300 s read-idle timeout, which would close the first ones before the measurement.
-                    idle-timeout = 1h
-                  }
+                """ + BENCH_LIMITS + """
                 }
-                """.formatted(dir.resolve("state").toString().replace("\\", "\\\\"), c2sPort, directTlsPort, httpPort);
+                """).formatted(dir.resolve("state").toString().replace("\\", "\\\\"), c2sPort, directTlsPort, httpPort);
     }
 
     /** The command line; valid before {@link #start}. */
@@ -115,12 +167,8 @@ final class ChildServer implements AutoCloseable {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (System.currentTimeMillis() < deadline) {
             if (!process.isAlive()) return false;
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-                return true;
-            } catch (IOException notYet) {
-                Thread.sleep(200);
-            }
+            if (accepts(port)) return true;
+            Thread.sleep(200);
         }
         return false;
     }
@@ -169,6 +217,30 @@ final class ChildServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        deleteTree(dir);
+    }
+
+    /** Whether {@code port} on loopback accepts a connection within {@code timeoutMs}. */
+    static boolean waitForPort(int port, long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            if (accepts(port)) return true;
+            Thread.sleep(200);
+        }
+        return false;
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+            return true;
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
+    /** Deletes a directory tree, best effort. */
+    static void deleteTree(Path dir) {
         try (Stream<Path> walk = Files.walk(dir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         } catch (IOException e) {

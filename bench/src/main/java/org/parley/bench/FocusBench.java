@@ -26,7 +26,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,7 +42,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
@@ -130,9 +128,9 @@ public final class FocusBench {
         EventLoopGroup loop = null;
         Sfu sfu = null;
         try {
-            int[] ports = freePorts(3);
+            int[] ports = ChildServer.freePorts(3);
             Path conf = tmp.resolve("parley.conf");
-            Files.writeString(conf, """
+            Files.writeString(conf, ("""
                     parley {
                       data-dir = "%s"
                       hosts = [ { domain = "localhost", anonymous = true } ]
@@ -143,23 +141,14 @@ public final class FocusBench {
                       }
                       components = [ { domain = "%s", secret = "%s" } ]
                       admin.enabled = false
-                      limits {
-                        max-connections-per-address = 100000
-                        bytes-per-second = 1GiB
-                        byte-burst = 1GiB
-                        new-connections-per-second = 100000
-                        new-connection-burst = 100000
-                        stanzas-per-second = 100000
-                        stanza-burst = 100000
-                        idle-timeout = 1h
-                      }
+                    """ + ChildServer.BENCH_LIMITS + """
                       focus {
                         bridges { breweries = [], components = ["%s"], max-participants-per-bridge = -1 }
                         conference-start-timeout = 10m
                         single-participant-timeout = 10m
                       }
                     }
-                    """.formatted(tmp.resolve("state").toString().replace("\\", "\\\\"), ports[0], ports[1], ports[2],
+                    """).formatted(tmp.resolve("state").toString().replace("\\", "\\\\"), ports[0], ports[1], ports[2],
                     SFU_DOMAIN, SFU_SECRET, SFU_DOMAIN));
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             List<String> cmd = List.of(java, "-Xmx" + heap, "-XX:+UseG1GC", "-jar", jar.toAbsolutePath().toString(),
@@ -167,7 +156,7 @@ public final class FocusBench {
             System.out.println("server: " + String.join(" ", cmd));
             server = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true)
                     .redirectOutput(tmp.resolve("server.log").toFile()).start();
-            if (!waitForPort(ports[1], 90_000) || !waitForPort(ports[2], 10_000)) {
+            if (!ChildServer.waitForPort(ports[1], 90_000) || !ChildServer.waitForPort(ports[2], 10_000)) {
                 System.out.println("FAILED: the server did not start; see " + tmp.resolve("server.log"));
                 return;
             }
@@ -257,7 +246,7 @@ public final class FocusBench {
                 server.destroy();
                 if (!server.waitFor(20, TimeUnit.SECONDS)) server.destroyForcibly();
             }
-            if (code == 0) deleteTree(tmp);
+            if (code == 0) ChildServer.deleteTree(tmp);
         }
         System.out.flush();
         System.exit(code);
@@ -599,38 +588,4 @@ public final class FocusBench {
 
     // ---------------------------------------------------------------------------------------------------------
 
-    private static int[] freePorts(int n) throws IOException {
-        ServerSocket[] sockets = new ServerSocket[n];
-        int[] ports = new int[n];
-        try {
-            for (int i = 0; i < n; i++) {
-                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                ports[i] = sockets[i].getLocalPort();
-            }
-        } finally {
-            for (ServerSocket s : sockets) if (s != null) s.close();
-        }
-        return ports;
-    }
-
-    private static boolean waitForPort(int port, long timeoutMs) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        while (System.currentTimeMillis() < deadline) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-                return true;
-            } catch (IOException notYet) {
-                Thread.sleep(200);
-            }
-        }
-        return false;
-    }
-
-    private static void deleteTree(Path p) {
-        try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort
-        }
-    }
 }

@@ -1,14 +1,8 @@
 package org.parley.bench;
 
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Heap per idle, authenticated client session: starts {@code app/target/parley.jar} as a child process on free
@@ -105,30 +99,7 @@ public final class IdleSessions {
     }
 
     private static int run(Options o) throws Exception {
-        if (!Files.isRegularFile(o.jar())) {
-            System.out.println("FAILED: server jar " + o.jar().toAbsolutePath() + " not found; build it with "
-                    + "`mvn -B -ntp -DskipTests -pl app,bench -am package` or pass --jar");
-            return 1;
-        }
-        ChildServer server = ChildServer.create(o.jar(), o.serverHeap());
-        EventLoopGroup loop = Epoll.isAvailable()
-                ? new EpollEventLoopGroup(o.clientThreads(), new DefaultThreadFactory("client"))
-                : new NioEventLoopGroup(o.clientThreads(), new DefaultThreadFactory("client"));
-        Thread hook = new Thread(() -> {
-            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-            server.close();
-        }, "idle-sessions-cleanup");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            return measure(o, server, loop);
-        } finally {
-            hook.run();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // already running
-            }
-        }
+        return ChildServer.run(o.jar(), o.serverHeap(), o.clientThreads(), "idle-sessions", (server, loops) -> measure(o, server, loops));
     }
 
     private static int measure(Options o, ChildServer server, EventLoopGroup loop) throws Exception {

@@ -23,7 +23,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -542,9 +541,9 @@ public final class MucBench {
                         + " `mvn -B -ntp -DskipTests -pl app,bench -am package` or pass --jar");
             }
             Path dir = Files.createTempDirectory("parley-muc-bench");
-            int[] ports = freePorts(2);
+            int[] ports = ChildServer.freePorts(2);
             Path conf = dir.resolve("parley.conf");
-            Files.writeString(conf, """
+            Files.writeString(conf, ("""
                     parley {
                       data-dir = "%s"
                       listeners {
@@ -552,18 +551,9 @@ public final class MucBench {
                         c2s-direct-tls { bind = "127.0.0.1", port = %d }
                       }
                       admin.enabled = false
-                      limits {
-                        max-connections-per-address = 100000
-                        bytes-per-second = 1GiB
-                        byte-burst = 1GiB
-                        new-connections-per-second = 100000
-                        new-connection-burst = 100000
-                        stanzas-per-second = 1000000
-                        stanza-burst = 1000000
-                        idle-timeout = 1h
-                      }
+                    """ + ChildServer.BENCH_LIMITS + """
                     }
-                    """.formatted(dir.resolve("state").toString().replace("\\", "\\\\"), ports[0], ports[1]));
+                    """).formatted(dir.resolve("state").toString().replace("\\", "\\\\"), ports[0], ports[1]));
             Path log = dir.resolve("server.log");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseG1GC"));
@@ -622,19 +612,5 @@ public final class MucBench {
             }
         }
 
-        private static int[] freePorts(int n) throws IOException {
-            int[] out = new int[n];
-            List<ServerSocket> held = new ArrayList<>();
-            try {
-                for (int i = 0; i < n; i++) {
-                    ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                    held.add(s);
-                    out[i] = s.getLocalPort();
-                }
-            } finally {
-                for (ServerSocket s : held) s.close();
-            }
-            return out;
-        }
     }
 }

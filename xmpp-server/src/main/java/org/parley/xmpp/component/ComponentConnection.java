@@ -21,6 +21,7 @@ import org.parley.xmpp.net.OutboundBacklog;
 import org.parley.xmpp.router.Stanzas;
 import org.parley.xmpp.server.ServerContext;
 import org.parley.xmpp.session.StanzaRateLimiter;
+import org.parley.xmpp.stream.InboundStanza;
 import org.parley.xmpp.stream.StreamErrorCondition;
 import org.parley.xmpp.xml.StreamHeader;
 import org.parley.xmpp.xml.XmlFramer;
@@ -142,23 +143,16 @@ final class ComponentConnection extends ChannelInboundHandlerAdapter implements 
             handshake(element);
             return;
         }
-        Stanzas.requalify(element, NS, Stanzas.CLIENT_NS);
-        Packet p = Stanzas.wrap(element);
-        if (p == null) {
-            fail(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE, "Unknown element " + element.getQualifiedName());
+        InboundStanza in = InboundStanza.read(element, NS);
+        if (in.failed()) {
+            fail(in.error(), in.reason());
             return;
         }
         long pause = rateLimiter.acquire(System.nanoTime());
         if (pause > 0) pauseReading(pause);
-        JID from;
-        JID to;
-        try {
-            from = p.getFrom();
-            to = p.getTo();
-        } catch (IllegalArgumentException malformed) {
-            fail(StreamErrorCondition.IMPROPER_ADDRESSING, "Malformed address");
-            return;
-        }
+        Packet p = in.packet();
+        JID from = in.from();
+        JID to = in.to();
         if (from == null || !from.getDomain().equals(entry.domain())) {
             fail(StreamErrorCondition.INVALID_FROM, "Stanzas must come from " + entry.domain());
             return;

@@ -23,8 +23,8 @@ import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.dom4j.Element;
-import org.parley.xmpp.router.Stanzas;
 import org.parley.xmpp.session.StanzaRateLimiter;
+import org.parley.xmpp.stream.InboundStanza;
 import org.parley.xmpp.stream.StreamErrorCondition;
 import org.parley.xmpp.xml.StreamHeader;
 import org.parley.xmpp.xml.XmlFramer;
@@ -348,23 +348,16 @@ final class InboundStream extends ChannelInboundHandlerAdapter implements XmlStr
     // ---- stanzas ----
 
     private void stanza(Element e) {
-        Stanzas.requalify(e, S2sXml.SERVER_NS, Stanzas.CLIENT_NS);
-        Packet p = Stanzas.wrap(e);
-        if (p == null) {
-            fail(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE, "Unknown element " + e.getQualifiedName());
+        InboundStanza in = InboundStanza.read(e, S2sXml.SERVER_NS);
+        if (in.failed()) {
+            fail(in.error(), in.reason());
             return;
         }
         long pause = rateLimiter.acquire(System.nanoTime());
         if (pause > 0) pauseReading(pause);
-        JID from;
-        JID to;
-        try {
-            from = p.getFrom();
-            to = p.getTo();
-        } catch (IllegalArgumentException malformed) {
-            fail(StreamErrorCondition.IMPROPER_ADDRESSING, "Malformed address");
-            return;
-        }
+        Packet p = in.packet();
+        JID from = in.from();
+        JID to = in.to();
         if (from == null || to == null) {
             fail(StreamErrorCondition.IMPROPER_ADDRESSING, "Stanzas between servers need 'from' and 'to'");
             return;
