@@ -8,7 +8,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.parley.bench.servers.Ports;
 
 /**
  * {@code app/target/parley.jar} as a child process for a benchmark: a throw-away data dir (embedded H2, generated
@@ -105,7 +105,7 @@ final class ChildServer implements AutoCloseable {
 
     static ChildServer create(Path jar, String heap) throws IOException {
         Path dir = Files.createTempDirectory("parley-bench");
-        return new ChildServer(jar, heap, dir, freePorts(3));
+        return new ChildServer(jar, heap, dir, Ports.free(3));
     }
 
     int directTlsPort() { return directTlsPort; }
@@ -246,19 +246,5 @@ final class ChildServer implements AutoCloseable {
         } catch (IOException e) {
             System.err.println("could not delete " + dir + ": " + e);
         }
-    }
-
-    static int[] freePorts(int n) throws IOException {
-        ServerSocket[] sockets = new ServerSocket[n];
-        int[] ports = new int[n];
-        try {
-            for (int i = 0; i < n; i++) {
-                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                ports[i] = sockets[i].getLocalPort();
-            }
-        } finally {
-            for (ServerSocket s : sockets) if (s != null) s.close();
-        }
-        return ports;
     }
 }

@@ -46,6 +46,7 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import org.dom4j.Element;
+import org.parley.bench.servers.Ports;
 import org.parley.jingle.colibri2.ConferenceModified;
 import org.parley.jingle.colibri2.ConferenceModify;
 import org.parley.jingle.colibri2.Endpoint;
@@ -128,7 +129,7 @@ public final class FocusBench {
         EventLoopGroup loop = null;
         Sfu sfu = null;
         try {
-            int[] ports = ChildServer.freePorts(3);
+            int[] ports = Ports.free(3);
             Path conf = tmp.resolve("parley.conf");
             Files.writeString(conf, ("""
                     parley {

@@ -39,6 +39,7 @@ import java.util.stream.Stream;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
+import org.parley.bench.servers.Ports;
 
 /**
  * MUC load: starts {@code app/target/parley.jar} as a child process on free loopback ports (fresh embedded H2 data
@@ -541,7 +542,7 @@ public final class MucBench {
                         + " `mvn -B -ntp -DskipTests -pl app,bench -am package` or pass --jar");
             }
             Path dir = Files.createTempDirectory("parley-muc-bench");
-            int[] ports = ChildServer.freePorts(2);
+            int[] ports = Ports.free(2);
             Path conf = dir.resolve("parley.conf");
             Files.writeString(conf, ("""
                     parley {

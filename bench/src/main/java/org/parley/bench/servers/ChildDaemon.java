@@ -3,7 +3,6 @@ package org.parley.bench.servers;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -201,17 +200,7 @@ abstract class ChildDaemon implements ServerUnderTest {
     }
 
     static int[] freePorts(int n) throws IOException {
-        ServerSocket[] sockets = new ServerSocket[n];
-        int[] ports = new int[n];
-        try {
-            for (int i = 0; i < n; i++) {
-                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                ports[i] = sockets[i].getLocalPort();
-            }
-        } finally {
-            for (ServerSocket s : sockets) if (s != null) s.close();
-        }
-        return ports;
+        return Ports.free(n);
     }
 
     /** Output of a short command, or "" if it fails. */
