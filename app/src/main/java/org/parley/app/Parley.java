@@ -33,11 +33,12 @@ public final class Parley implements AutoCloseable {
     private final FocusService focus;
     private final HttpTransports http;
     private final AdminListener admin;
+    private final JicofoRest rest;
     private final CompletableFuture<String> stopRequested;
     private boolean closed;
 
     private Parley(HostCertificates certs, Storage storage, XmppServer xmpp, MucService muc, FocusService focus,
-                   HttpTransports http, AdminListener admin, CompletableFuture<String> stopRequested) {
+                   HttpTransports http, AdminListener admin, JicofoRest rest, CompletableFuture<String> stopRequested) {
         this.certs = certs;
         this.storage = storage;
         this.xmpp = xmpp;
@@ -45,6 +46,7 @@ public final class Parley implements AutoCloseable {
         this.focus = focus;
         this.http = http;
         this.admin = admin;
+        this.rest = rest;
         this.stopRequested = stopRequested;
     }
 
@@ -69,11 +71,13 @@ public final class Parley implements AutoCloseable {
         FocusService focus = null;
         HttpTransports http = null;
         AdminListener admin = null;
+        JicofoRest rest = null;
         CompletableFuture<String> stopRequested = new CompletableFuture<>();
         try {
             xmpp = XmppServer.start(config, storage, tls, certs.materials());
             muc = MucService.start(xmpp.context());
             focus = FocusService.start(xmpp.context());
+            rest = JicofoRest.start(config, focus.focus());
             http = HttpTransports.start(xmpp, tls, new RoomSizeEndpoint(muc, config.hosts().get(0).domain()));
             admin = AdminListener.start(xmpp);
             if (admin != null) {
@@ -83,10 +87,11 @@ public final class Parley implements AutoCloseable {
                         admin.config().shutdownTimeout(), stopRequested::complete));
                 admin.api().ready(true, null);
             }
-            return new Parley(certs, storage, xmpp, muc, focus, http, admin, stopRequested);
+            return new Parley(certs, storage, xmpp, muc, focus, http, admin, rest, stopRequested);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             if (admin != null) admin.close();
             if (http != null) http.close();
+            if (rest != null) rest.close();
             if (focus != null) focus.close();
             if (muc != null) muc.close();
             if (xmpp != null) xmpp.close();
@@ -124,6 +129,9 @@ public final class Parley implements AutoCloseable {
     /** The admin listener (metrics, health, API, dashboard), or null when {@code parley.admin.enabled} is off. */
     public AdminListener admin() { return admin; }
 
+    /** Jicofo's REST port (conference requests over HTTP, /about/health, /about/version), or -1. */
+    public int jicofoRestPort() { return rest == null ? -1 : rest.port(); }
+
     /** The admin port, or -1. */
     public int adminPort() { return admin == null ? -1 : admin.port(); }
 
@@ -134,7 +142,8 @@ public final class Parley implements AutoCloseable {
     public CompletableFuture<String> stopRequested() { return stopRequested; }
 
     /**
-     * Not ready first (load balancers stop sending), then HTTP (no new sessions), then the focus (it expires its
+     * Not ready first (load balancers stop sending), then HTTP and Jicofo's REST port (no new sessions or conference
+     * requests), then the focus (it expires its
      * conferences on the bridges and leaves the rooms), then the MUC, so occupants hear it stop (status 332) before
      * their streams close; the admin listener answers until the XMPP server goes. Idempotent; a second caller (a
      * signal during a graceful shutdown's close) waits for the first to finish.
@@ -146,6 +155,7 @@ public final class Parley implements AutoCloseable {
         if (admin != null) admin.api().ready(false, "stopping");
         try {
             http.close();
+            if (rest != null) rest.close();
         } finally {
             try {
                 focus.close();
@@ -184,6 +194,11 @@ public final class Parley implements AutoCloseable {
         }
         try {
             AdminConfig.from(config);
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        }
+        try {
+            JicofoRest.Settings.from(config);
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }

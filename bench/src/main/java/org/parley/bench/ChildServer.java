@@ -144,6 +144,7 @@ final class ChildServer implements AutoCloseable {
                     bosh.max-sessions-per-address = 100000
                   }
                   admin.enabled = false
+                  focus.rest { bind = "127.0.0.1", port = 0 }
                 """ + BENCH_LIMITS + """
                 }
                 """).formatted(dir.resolve("state").toString().replace("\\", "\\\\"), c2sPort, directTlsPort, httpPort);

@@ -142,6 +142,7 @@ public final class FocusBench {
                       }
                       components = [ { domain = "%s", secret = "%s" } ]
                       admin.enabled = false
+                      focus.rest { bind = "127.0.0.1", port = 0 }
                     """ + ChildServer.BENCH_LIMITS + """
                       focus {
                         bridges { breweries = [], components = ["%s"], max-participants-per-bridge = -1 }

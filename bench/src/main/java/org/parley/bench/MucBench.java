@@ -552,6 +552,7 @@ public final class MucBench {
                         c2s-direct-tls { bind = "127.0.0.1", port = %d }
                       }
                       admin.enabled = false
+                      focus.rest { bind = "127.0.0.1", port = 0 }
                     """ + ChildServer.BENCH_LIMITS + """
                     }
                     """).formatted(dir.resolve("state").toString().replace("\\", "\\\\"), ports[0], ports[1]));

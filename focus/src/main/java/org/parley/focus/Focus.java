@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.dom4j.Element;
 import org.parley.focus.bridge.Bridges;
 import org.parley.focus.conference.Conferences;
+import org.parley.focus.conference.Requester;
 import org.parley.focus.state.BridgeRecord;
 import org.parley.focus.state.ConferenceRecord;
 import org.parley.focus.state.FocusStateSink;
@@ -236,29 +237,43 @@ public final class Focus implements AutoCloseable {
         } else if (iq.getType() == IQ.Type.get && Stanzas.PING.equals(child.getNamespaceURI())) {
             requestLink.send(IQ.createResultIQ(iq));
         } else if (iq.getType() == IQ.Type.set && ConferenceIq.isConferenceIq(child)) {
-            conferenceRequest(iq, child);
+            conferenceRequest(new Requester(iq, requestLink::send), child);
         } else {
             requestLink.send(Stanzas.error(iq, PacketError.Condition.service_unavailable, null));
         }
     }
 
-    private void conferenceRequest(IQ iq, Element child) {
+    /**
+     * A conference request that did not come as a stanza (Jicofo's HTTP API): {@code iq} is the IQ set it stands for,
+     * and every answer, result or error, goes to {@code answer} instead of the router. Called on any thread.
+     */
+    public void conferenceRequest(IQ iq, java.util.function.Consumer<IQ> answer) {
+        Element child = iq.getChildElement();
+        if (!ConferenceIq.isConferenceIq(child)) {
+            answer.accept(Stanzas.error(iq, PacketError.Condition.bad_request, "Not a conference request"));
+            return;
+        }
+        conferenceRequest(new Requester(iq, answer), child);
+    }
+
+    private void conferenceRequest(Requester requester, Element child) {
+        IQ iq = requester.iq();
         ConferenceIq request;
         try {
             request = ConferenceIq.parse(child);
         } catch (JingleParseException e) {
-            requestLink.send(Stanzas.error(iq, PacketError.Condition.bad_request, e.getMessage()));
+            requester.reply(Stanzas.error(iq, PacketError.Condition.bad_request, e.getMessage()));
             return;
         }
         JID room;
         try {
             room = new JID(request.room());
         } catch (IllegalArgumentException e) {
-            requestLink.send(Stanzas.error(iq, PacketError.Condition.bad_request, "Not a room JID: " + request.room()));
+            requester.reply(Stanzas.error(iq, PacketError.Condition.bad_request, "Not a room JID: " + request.room()));
             return;
         }
         if (room.getNode() == null || room.getResource() != null || !config.mucDomains().contains(room.getDomain())) {
-            requestLink.send(Stanzas.error(iq, PacketError.Condition.not_acceptable,
+            requester.reply(Stanzas.error(iq, PacketError.Condition.not_acceptable,
                     "Not a conference room of this server: " + request.room()));
             return;
         }
@@ -266,15 +281,15 @@ public final class Focus implements AutoCloseable {
             String refusal = policy.refusal(iq.getFrom(), request, room);
             if (refusal != null) {
                 log.info("conference request for {} from {} refused: {}", room, iq.getFrom(), refusal);
-                requestLink.send(Stanzas.error(iq, PacketError.Condition.not_authorized, refusal));
+                requester.reply(Stanzas.error(iq, PacketError.Condition.not_authorized, refusal));
                 return;
             }
             if (stateRepo != null) {
-                startUnlessOwnedElsewhere(room, iq, request);
+                startUnlessOwnedElsewhere(room, requester, request);
                 return;
             }
         }
-        conferences.request(room, iq, request);
+        conferences.request(room, requester, request);
     }
 
     /**
@@ -284,7 +299,7 @@ public final class Focus implements AutoCloseable {
      * rather than at the next poll, and the next request finds the conference being resumed. When the database does not
      * answer in time the conference starts here: its first write takes the lease, or finds another node's and stops it.
      */
-    private void startUnlessOwnedElsewhere(JID room, IQ iq, ConferenceIq request) {
+    private void startUnlessOwnedElsewhere(JID room, Requester requester, ConferenceIq request) {
         String key = room.toBareJID();
         CompletableFuture<FocusStateRepository.Lease> lease;
         try {
@@ -299,19 +314,19 @@ public final class Focus implements AutoCloseable {
                     log.info("conference request for {}: node {} {}; answered not ready", key, l.owner(),
                             live ? "runs it" : "left it (lease expired), taking it over");
                     if (!live) takeOver();
-                    conferences.notReady(room, iq);
+                    conferences.notReady(room, requester);
                     return;
                 }
                 // Ours but not running here: a takeover that has just claimed it may still be putting it in place
                 // (the flag is read first: it is cleared only once the conference is in place).
                 boolean claiming = takingOver.get();
                 if (claiming && conferences.get(key) == null) {
-                    conferences.notReady(room, iq);
+                    conferences.notReady(room, requester);
                     return;
                 }
             }
             if (error != null) log.warn("conference request for {}: lease unknown ({}); starting it here", key, error.toString());
-            conferences.request(room, iq, request);
+            conferences.request(room, requester, request);
         });
     }
 

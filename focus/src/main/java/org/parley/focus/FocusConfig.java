@@ -116,9 +116,6 @@ public record FocusConfig(
         if (focusJid != null) {
             if (focusJid.getNode() == null || focusJid.getResource() != null) {
                 problems.add(new ConfigProblem(p + "jid", "must be a bare JID with a local part, like focus@auth." + host));
-            } else if (hostDomains.contains(focusJid.getDomain())) {
-                problems.add(new ConfigProblem(p + "jid", focusJid.getDomain()
-                        + " is a virtual host; the focus needs a domain of its own (e.g. auth." + host + ")"));
             } else if (focusJid.getDomain().equals(domain)) {
                 problems.add(new ConfigProblem(p + "jid", "must not be in parley.focus.domain (" + domain + ")"));
             }

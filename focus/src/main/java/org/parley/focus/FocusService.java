@@ -20,8 +20,10 @@ import org.xmpp.packet.Packet;
 
 /**
  * The focus as two internal services behind the router: {@code focus.<host>}, where clients send the conference
- * request, and the domain of the focus's own JID ({@code auth.<host>}), from which it joins rooms as
- * {@code focus@auth.<host>/focus}, talks Jingle to clients and COLIBRI2 to bridges.
+ * request, and the focus's own JID ({@code focus@auth.<host>}), from which it joins rooms as
+ * {@code focus@auth.<host>/focus}, talks Jingle to clients and COLIBRI2 to bridges. When {@code auth.<host>} is a
+ * virtual host (Jitsi's layout: the accounts of the bridges live there) the focus owns only its JID on it; otherwise it
+ * owns the whole domain.
  *
  * <pre>
  * FocusService focus = FocusService.start(xmppServer.context());   // after the XMPP server (and the MUC)
@@ -34,16 +36,17 @@ public final class FocusService implements AutoCloseable {
     private final Services services;
     private final Focus focus;
     private final String requestDomain;
-    private final String focusDomain;
+    /** What the focus's own service is registered for: the domain of its JID, or the JID itself on a virtual host. */
+    private final String focusAddress;
     private volatile boolean closed;
     private FocusStateWriter writer;
     private ScheduledExecutorService stateTimer;
 
-    private FocusService(Services services, Focus focus, String requestDomain, String focusDomain) {
+    private FocusService(Services services, Focus focus, String requestDomain, String focusAddress) {
         this.services = services;
         this.focus = focus;
         this.requestDomain = requestDomain;
-        this.focusDomain = focusDomain;
+        this.focusAddress = focusAddress;
     }
 
     /** Reads {@code parley.focus}; registers the two services and starts the focus, unless it is disabled. */
@@ -88,7 +91,9 @@ public final class FocusService implements AutoCloseable {
             return new FocusService(server.services(), null, null, null);
         }
         String focusDomain = config.focusJid().getDomain();
-        for (String d : new String[] {config.domain(), focusDomain}) {
+        // On a virtual host (Jitsi's auth.<domain>, with the accounts of jvb, jibri...) the focus owns only its JID.
+        boolean onHost = server.isLocalDomain(focusDomain);
+        for (String d : onHost ? new String[] {config.domain()} : new String[] {config.domain(), focusDomain}) {
             if (server.components().configured(d)) {
                 throw new ConfigException(java.util.List.of(new ConfigProblem("parley.focus",
                         d + " is configured as an external component; the focus needs it for itself")));
@@ -101,13 +106,15 @@ public final class FocusService implements AutoCloseable {
         focus.conferences().latency().bind(server.metrics().registry());
         requests.target = focus::onRequestDomain;
         identity.target = focus::onFocusJid;
-        FocusService service = new FocusService(services, focus, config.domain(), focusDomain);
+        String focusAddress = onHost ? config.focusJid().toBareJID() : focusDomain;
+        FocusService service = new FocusService(services, focus, config.domain(), focusAddress);
         service.writer = writer;
         // Before the focus is reachable: a request for a restored room then finds its conference in place.
         if (writer != null) focus.restore(server.storage().focusState(), writer, ps);
         try {
             services.addComponent(config.domain(), requests);
-            services.addComponent(focusDomain, identity);
+            if (onHost) services.addEntity(config.focusJid(), identity);
+            else services.addComponent(focusDomain, identity);
         } catch (ComponentException e) {
             service.close();
             throw new ConfigException(java.util.List.of(new ConfigProblem("parley.focus", e.getMessage())));
@@ -133,7 +140,7 @@ public final class FocusService implements AutoCloseable {
         if (focus == null) return;
         focus.close();
         if (requestDomain != null && services.get(requestDomain) != null) services.removeComponent(requestDomain);
-        if (focusDomain != null && services.get(focusDomain) != null) services.removeComponent(focusDomain);
+        if (focusAddress != null) services.removeComponent(focusAddress);
         if (writer != null) {
             // The ended conferences' deletions go out before the storage closes.
             try {

@@ -147,6 +147,7 @@ public final class ChildParley implements AutoCloseable {
                   ]
                   http.listeners { plain { enabled = false }, tls { enabled = false } }
                   admin.enabled = false
+                  focus.rest { bind = "127.0.0.1", port = 0 }
                   limits { registrations-per-address = 10000, max-connections-per-address = 10000,
                            new-connections-per-second = 10000, new-connection-burst = 10000 }
                   storage { url = "%6$s", user = "postgres", password = "postgres", pool-size = 4 }

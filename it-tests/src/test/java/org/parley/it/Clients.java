@@ -21,6 +21,7 @@ public final class Clients implements AutoCloseable {
     private final List<XMPPTCPConnection> open = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.function.IntSupplier port;
     private final javax.net.ssl.X509TrustManager trust;
+    private final String domain;
 
     /** Connections to the shared {@link ParleyServer}. */
     public Clients() {
@@ -29,9 +30,18 @@ public final class Clients implements AutoCloseable {
 
     /** Connections to another server on this machine (a child process): its c2s port and its certificate's trust. */
     public Clients(java.util.function.IntSupplier port, javax.net.ssl.X509TrustManager trust) {
+        this(port, trust, "localhost");
+    }
+
+    /** Connections to {@code domain}, one of the virtual hosts of another server on this machine. */
+    public Clients(java.util.function.IntSupplier port, javax.net.ssl.X509TrustManager trust, String domain) {
         this.port = port;
         this.trust = trust;
+        this.domain = domain;
     }
+
+    /** The virtual host these clients log in to. */
+    public String domain() { return domain; }
 
     /** A fresh username, so tests sharing the server never meet. */
     public static String newUser(String prefix) {
@@ -50,7 +60,7 @@ public final class Clients implements AutoCloseable {
     private XMPPTCPConnectionConfiguration.Builder base() {
         try {
             return XMPPTCPConnectionConfiguration.builder()
-                    .setXmppDomain("localhost")
+                    .setXmppDomain(domain)
                     .setHostAddress(InetAddress.getLoopbackAddress())
                     .setPort(port != null ? port.getAsInt() : ParleyServer.get().startTlsPort())
                     .setSecurityMode(SecurityMode.required)

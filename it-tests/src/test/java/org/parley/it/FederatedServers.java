@@ -101,6 +101,7 @@ final class FederatedServers implements AutoCloseable {
                   # No WebSocket/BOSH listeners: these servers are only reached over TCP.
                   http.listeners { plain.enabled = false, tls.enabled = false }
                   admin.enabled = false
+                  focus.rest { bind = "127.0.0.1", port = 0 }
                   s2s {
                     routes { %s }
                     trusted-certificates = [ %s ]

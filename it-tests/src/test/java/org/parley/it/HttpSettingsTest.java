@@ -50,6 +50,7 @@ class HttpSettingsTest {
                     bosh { inactivity = 2s, max-sessions-per-address = 2 }
                   }
                   admin.enabled = false
+                  focus.rest { bind = "127.0.0.1", port = 0 }
                 }
                 """.formatted(dir.resolve("state")));
         parley = Parley.start(ConfigLoader.load(conf));

@@ -98,6 +98,7 @@ class JwtTest {
                   }
                   http.listeners { plain { bind = "127.0.0.1", port = 0, secure = true }, tls.enabled = false }
                   admin.enabled = false
+                  focus.rest { bind = "127.0.0.1", port = 0 }
                   muc.services = [ { domain = "conference.{host}", token-verification = true, token-guests = true } ]
                 }
                 """.formatted(dir.resolve("state"), HOST, SECRET, pem, GUESTS));
@@ -115,7 +116,7 @@ class JwtTest {
         for (XMPPTCPConnection c : open) if (c.isConnected()) c.disconnect();
     }
 
-    private static X509TrustManager trusting(Path... pems) throws Exception {
+    static X509TrustManager trusting(Path... pems) throws Exception {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         int i = 0;

@@ -70,6 +70,7 @@ class LimitsTest {
                   }
                   http.listeners { plain.enabled = false, tls.enabled = false }
                   admin { port = 0, token = "%s" }
+                  focus.rest { bind = "127.0.0.1", port = 0 }
                   limits {
                     new-connections-per-second = 5
                     new-connection-burst = 10

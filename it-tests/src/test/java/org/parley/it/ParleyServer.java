@@ -91,6 +91,7 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                     }
                   }
                   admin { bind = "127.0.0.1", port = 0, token = "it-admin-token-0123456789" }
+                  focus.rest { bind = "127.0.0.1", port = 0 }
                   turn {
                     secret = "it-turn-secret"
                     ttl = 1h
@@ -151,6 +152,9 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
     public int httpsPort() { return parley.httpsPort(); }
 
     public Parley parley() { return parley; }
+
+    /** Jicofo's REST port: /conference-request/v1, /about/health, /about/version. */
+    public int jicofoRestPort() { return parley.jicofoRestPort(); }
 
     /** The admin listener (metrics, health, API, dashboard). */
     public int adminPort() { return parley.adminPort(); }

@@ -42,6 +42,7 @@ class WebSocketLimitsTest {
                   }
                   http.listeners { plain { bind = "127.0.0.1", port = 0, secure = true }, tls.enabled = false }
                   admin { port = 0, token = "%s" }
+                  focus.rest { bind = "127.0.0.1", port = 0 }
                   limits {
                     max-stanza-size = 64KiB
                     bytes-per-second = 16KiB

@@ -58,6 +58,7 @@ public final class ParleyServer extends ChildDaemon {
                     bosh.max-sessions-per-address = 1000000
                   }
                   admin.enabled = false
+                  focus.rest { bind = "127.0.0.1", port = 0 }
                   # Prosody and ejabberd run no conference focus here either.
                   focus.enabled = false
                   limits {

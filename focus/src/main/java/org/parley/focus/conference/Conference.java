@@ -82,7 +82,7 @@ public final class Conference {
     private String meetingId;
     private boolean focusIsOwner;
     private boolean rtcstatsEnabled = true;
-    private final List<IQ> pendingRequests = new ArrayList<>();
+    private final List<Requester> pendingRequests = new ArrayList<>();
     private final Map<String, Participant> participants = new LinkedHashMap<>();
     private final Map<Bridge, ColibriSession> sessions = new LinkedHashMap<>();
     private final ConferenceSources sources;
@@ -285,24 +285,24 @@ public final class Conference {
     }
 
     /** A conference request for this room (already allowed by the policy). */
-    void request(IQ iq, ConferenceIq request) {
+    void request(Requester requester, ConferenceIq request) {
         if (state == State.ENDED) {
-            reply(iq, false);
+            reply(requester, false);
             return;
         }
         if ("false".equalsIgnoreCase(request.property("rtcstatsEnabled")) && participants.isEmpty()) rtcstatsEnabled = false;
-        if (state == State.RUNNING) reply(iq, true);
-        else pendingRequests.add(iq);
+        if (state == State.RUNNING) reply(requester, true);
+        else pendingRequests.add(requester);
     }
 
-    private void reply(IQ request, boolean ready) {
-        reply(ctx, roomName, request, ready);
+    private void reply(Requester requester, boolean ready) {
+        reply(ctx, roomName, requester, ready);
     }
 
     /** Answers a conference request for {@code roomName}; {@code ready=false} makes lib-jitsi-meet ask again later. */
-    static void reply(ConferenceContext ctx, String roomName, IQ request, boolean ready) {
+    static void reply(ConferenceContext ctx, String roomName, Requester requester, boolean ready) {
         FocusConfig config = ctx.config();
-        IQ reply = IQ.createResultIQ(request);
+        IQ reply = IQ.createResultIQ(requester.iq());
         boolean auth = config.policy().create() != FocusConfig.CreatePolicy.ANYONE;
         List<ConferenceIq.Property> props = List.of(
                 new ConferenceIq.Property("authentication", Boolean.toString(auth)),
@@ -310,14 +310,14 @@ public final class Conference {
                 new ConferenceIq.Property("sipGatewayEnabled", "false"),
                 new ConferenceIq.Property("visitors-supported", "false"));
         reply.setChildElement(ConferenceIq.reply(roomName, ready, config.focusJid().toBareJID(), null, props).toElement());
-        ctx.requestLink().send(reply);
+        requester.reply(reply);
     }
 
     /** Ends the conference: expires it on every bridge, leaves the room (unless the room is gone), forgets it. */
     void end(String why, boolean leaveRoom) {
         if (state == State.ENDED) return;
         log.info("{}: conference ends ({})", roomName, why);
-        for (IQ r : pendingRequests) reply(r, false);
+        for (Requester r : pendingRequests) reply(r, false);
         pendingRequests.clear();
         state = State.ENDED;
         cancel(joinTimer);
@@ -543,7 +543,7 @@ public final class Conference {
         state = State.RUNNING;
         cancel(joinTimer);
         log.info("{}: focus in the room, meeting id {}", roomName, meetingId);
-        for (IQ r : pendingRequests) reply(r, true);
+        for (Requester r : pendingRequests) reply(r, true);
         pendingRequests.clear();
         if (realCount() == 0 && ghosts.isEmpty()) {
             startTimer = exec.schedule(() -> {

@@ -103,7 +103,7 @@ public final class Conferences implements BridgeListener {
     }
 
     /** A conference request the policy allowed: joins the room first if the conference is new. */
-    public void request(JID room, IQ iq, ConferenceIq request) {
+    public void request(JID room, Requester requester, ConferenceIq request) {
         Conference[] created = new Conference[1];
         Conference c = byRoom.computeIfAbsent(room.toBareJID(), k -> {
             if (closedToNew) return null;
@@ -111,21 +111,21 @@ public final class Conferences implements BridgeListener {
             return created[0];
         });
         if (c == null) {
-            log.info("conference request for {} from {} refused: graceful shutdown", room, iq.getFrom());
-            ctx.requestLink().send(gracefulShutdownError(iq));
+            log.info("conference request for {} from {} refused: graceful shutdown", room, requester.iq().getFrom());
+            requester.reply(gracefulShutdownError(requester.iq()));
             return;
         }
         // Started only once it is in the map: the room's answer to the join may come back on another thread at once.
         if (created[0] == c) c.execute(c::start);
-        c.execute(() -> c.request(iq, request));
+        c.execute(() -> c.request(requester, request));
     }
 
     /**
      * Answers a conference request "not ready" without starting anything: the room's conference is another node's
      * (lib-jitsi-meet asks again after a while, by then this node may have taken it over).
      */
-    public void notReady(JID room, IQ iq) {
-        Conference.reply(ctx, room.toBareJID(), iq, false);
+    public void notReady(JID room, Requester requester) {
+        Conference.reply(ctx, room.toBareJID(), requester, false);
     }
 
     /**

@@ -31,7 +31,7 @@ import org.parley.jingle.rtp.SourceGroup;
 
 /**
  * A conference participant as lib-jitsi-meet behaves on the XMPP side: it sends the conference request to
- * {@code focus.localhost}, joins the room with Jitsi presence extensions (stats-id, region, caps with its features),
+ * {@code focus.<domain>}, joins the room with Jitsi presence extensions (stats-id, region, caps with its features),
  * answers the focus's {@code session-initiate} with a {@code session-accept} carrying a transport and its own sources
  * (audio, and video with an FID group), and keeps the remote sources it learns from offers, source-add and
  * source-remove (standard or JSON-encoded). Records every Jingle request it got.
@@ -43,6 +43,8 @@ public final class TestParticipant implements AutoCloseable {
     public final String room;
     public final XMPPTCPConnection connection;
     public final boolean json;
+    /** Where the conference request goes: lib-jitsi-meet's default, focus.<domain>. */
+    private final String focus;
     private volatile String region;
     public final List<Jingle> received = new CopyOnWriteArrayList<>();
     /** Remote SSRCs by owner (endpoint id or "jvb"), as offers and source changes told us. */
@@ -55,7 +57,8 @@ public final class TestParticipant implements AutoCloseable {
     private volatile Jingle lastOffer;
     private final List<Presence> roomPresences = new CopyOnWriteArrayList<>();
 
-    private TestParticipant(String nick, String room, XMPPTCPConnection c, boolean json) {
+    private TestParticipant(String nick, String room, XMPPTCPConnection c, boolean json, String focus) {
+        this.focus = focus;
         this.nick = nick;
         this.room = room;
         this.connection = c;
@@ -72,7 +75,7 @@ public final class TestParticipant implements AutoCloseable {
         if (json) ServiceDiscoveryManager.getInstanceFor(c).addFeature(CompactJson.FEATURE);
         // Smack renews its caps version a little later after a feature change; presences sent before carry none.
         for (int i = 0; i < 200 && caps.getCapsVersionAndHash() == null; i++) Thread.sleep(10);
-        TestParticipant p = new TestParticipant(nick, room, c, json);
+        TestParticipant p = new TestParticipant(nick, room, c, json, "focus." + clients.domain());
         c.registerIQRequestHandler(new AbstractIqRequestHandler("jingle", "urn:xmpp:jingle:1", IQ.Type.set,
                 IQRequestHandler.Mode.sync) {
             @Override
@@ -98,10 +101,16 @@ public final class TestParticipant implements AutoCloseable {
     }
 
     public ConferenceIq requestConference(String roomJid) throws Exception {
+        return requestConference(roomJid, null);
+    }
+
+    /** The conference request as lib-jitsi-meet sends it, with its token attribute when {@code token} is set. */
+    public ConferenceIq requestConference(String roomJid, String token) throws Exception {
         RawIq iq = RawIq.of("<conference xmlns='http://jitsi.org/protocol/focus' room='" + roomJid + "' machine-uid='"
-                + nick + "-machine'><property name='rtcstatsEnabled' value='false'/></conference>");
+                + nick + "-machine'" + (token == null ? "" : " token='" + token + "'")
+                + "><property name='rtcstatsEnabled' value='false'/><property name='visitors-version' value='1'/></conference>");
         iq.setType(IQ.Type.set);
-        iq.setTo(JidCreate.domainBareFrom("focus.localhost"));
+        iq.setTo(JidCreate.domainBareFrom(focus));
         RawIq reply = connection.sendIqRequestAndWaitForResponse(iq);
         return ConferenceIq.parse(reply.child());
     }
@@ -113,6 +122,11 @@ public final class TestParticipant implements AutoCloseable {
             if (Boolean.TRUE.equals(reply.ready())) break;
             Thread.sleep(250);
         }
+        return enter();
+    }
+
+    /** Joins the room without a conference request over XMPP (lib-jitsi-meet made it over HTTP already). */
+    public TestParticipant enter() throws Exception {
         StringBuilder ext = new StringBuilder();
         var b = connection.getStanzaFactory().buildPresenceStanza().to(JidCreate.fullFrom(room + "/" + nick))
                 .addExtension(XmlExtension.of("<x xmlns='http://jabber.org/protocol/muc'/>"))

@@ -29,6 +29,8 @@ public final class TestSfu implements AutoCloseable {
     private static volatile boolean registered;
 
     public final String nick;
+    /** The brewery room it joined. */
+    public final String brewery;
     public final SfuLogic logic;
     private final XMPPTCPConnection connection;
     private volatile double stress;
@@ -38,8 +40,9 @@ public final class TestSfu implements AutoCloseable {
     public volatile boolean unhealthy;
     public final List<String> healthChecks = new CopyOnWriteArrayList<>();
 
-    private TestSfu(String nick, XMPPTCPConnection c) {
+    private TestSfu(String nick, String brewery, XMPPTCPConnection c) {
         this.nick = nick;
+        this.brewery = brewery;
         this.logic = new SfuLogic(nick);
         this.connection = c;
     }
@@ -58,8 +61,16 @@ public final class TestSfu implements AutoCloseable {
             }
         }
         String nick = name + "-" + count.incrementAndGet();
-        XMPPTCPConnection c = clients.login(ParleyServer.SFU_USER, nick);
-        TestSfu sfu = new TestSfu(nick, c);
+        return join(clients.login(ParleyServer.SFU_USER, nick), BREWERY, nick, stress, region);
+    }
+
+    /**
+     * Joins {@code brewery} as {@code nick} on a connection already logged in, as jitsi-videobridge does with the
+     * account and MUC_JIDS of its jvb.conf.
+     */
+    public static TestSfu join(XMPPTCPConnection c, String brewery, String nick, double stress, String region) throws Exception {
+        RawIq.register();
+        TestSfu sfu = new TestSfu(nick, brewery, c);
         sfu.stress = stress;
         sfu.region = region;
         c.registerIQRequestHandler(new AbstractIqRequestHandler("conference-modify", "jitsi:colibri2", IQ.Type.set,
@@ -120,7 +131,7 @@ public final class TestSfu implements AutoCloseable {
         stat(stats, "healthy", "true");
         stats.append("</stats>");
         var b = connection.getStanzaFactory().buildPresenceStanza()
-                .to(JidCreate.fullFrom(BREWERY + "/" + nick))
+                .to(JidCreate.fullFrom(brewery + "/" + nick))
                 .addExtension(XmlExtension.of(stats.toString()));
         if (join) b.addExtension(XmlExtension.of("<x xmlns='http://jabber.org/protocol/muc'/>"));
         Presence p = b.build();
@@ -151,7 +162,7 @@ public final class TestSfu implements AutoCloseable {
 
     /** The occupant JID the focus knows this SFU by. */
     public String jid() {
-        return BREWERY + "/" + nick;
+        return brewery + "/" + nick;
     }
 
     /** Drops the connection without a goodbye, as a crashed process would. */

@@ -45,7 +45,9 @@ public final class Router {
             return;
         }
         if (server.isLocalDomain(to.getDomain())) {
-            if (to.getNode() == null) toServer(p);
+            org.xmpp.component.Component entity = server.services().entity(to);
+            if (entity != null) server.services().deliver(entity, p);
+            else if (to.getNode() == null) toServer(p);
             else if (to.getResource() == null) toBareJid(p, to);
             else toFullJid(p, to);
             return;

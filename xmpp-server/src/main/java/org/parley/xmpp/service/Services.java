@@ -34,6 +34,8 @@ public final class Services implements ComponentManager {
     private static final long DEFAULT_QUERY_TIMEOUT_MILLIS = 30_000;
 
     private final Map<String, Component> byDomain = new ConcurrentHashMap<>();
+    /** Services that own one bare JID of a virtual host (the focus as focus@auth.example.org), not a domain. */
+    private final Map<String, Component> byAddress = new ConcurrentHashMap<>();
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final Map<String, String> properties = new ConcurrentHashMap<>();
     private final String serverName;
@@ -74,11 +76,25 @@ public final class Services implements ComponentManager {
         return byDomain.get(domain);
     }
 
-    /** Delivers a packet addressed to a service's domain: a pending query's answer, or the service's. */
+    /**
+     * The service owning the bare JID of {@code to} on a virtual host, or null. Cheap when there is none: the router
+     * asks for every stanza to a local user.
+     */
+    public Component entity(JID to) {
+        if (byAddress.isEmpty() || to.getNode() == null) return null;
+        return byAddress.get(to.toBareJID());
+    }
+
+    /** Whether {@code bareJid} belongs to a service, so no client may bind a resource of it. */
+    public boolean ownsAddress(String bareJid) {
+        return byAddress.containsKey(bareJid);
+    }
+
+    /** Delivers a packet addressed to a service's domain or address: a pending query's answer, or the service's. */
     public void deliver(Component service, Packet p) {
         if (p instanceof IQ iq && (iq.getType() == IQ.Type.result || iq.getType() == IQ.Type.error) && iq.getID() != null) {
             Pending q = pending.get(iq.getID());
-            if (q != null && q.service().getDomain().equals(iq.getTo().getDomain())
+            if (q != null && addressedTo(q.service(), iq.getTo())
                     && (iq.getFrom() == null || q.peer().equals(iq.getFrom())) && pending.remove(iq.getID(), q)) {
                 var timeout = q.timeout;
                 if (timeout != null) timeout.cancel(false);
@@ -108,26 +124,51 @@ public final class Services implements ComponentManager {
         log.info("service {} on {}", component.getName(), domain);
     }
 
+    /**
+     * Registers a service for one bare JID of a virtual host: stanzas to that JID and its resources go to the service
+     * instead of to client sessions, and it sends from that JID. The account's other neighbours on the host are
+     * untouched. This is how the focus lives beside the accounts of {@code auth.<domain>} as Jicofo's user does.
+     */
+    public void addEntity(JID address, Component component) throws ComponentException {
+        if (address.getNode() == null || address.getResource() != null) {
+            throw new ComponentException("not a bare JID with a local part: " + address);
+        }
+        if (byDomain.containsKey(address.getDomain())) {
+            throw new ComponentException("a service already owns " + address.getDomain());
+        }
+        if (byAddress.putIfAbsent(address.toBareJID(), component) != null) {
+            throw new ComponentException("a service already owns " + address);
+        }
+        component.initialize(new JID(address.toBareJID()), this);
+        component.start();
+        log.info("service {} as {}", component.getName(), address);
+    }
+
     @Override
-    public void removeComponent(String domain) {
-        Component c = byDomain.remove(domain);
-        if (c == null) return;
-        discoItems.removeItem(domain);
+    public void removeComponent(String domainOrAddress) {
+        Component c = byDomain.remove(domainOrAddress);
+        if (c != null) {
+            discoItems.removeItem(domainOrAddress);
+        } else {
+            c = byAddress.remove(domainOrAddress);
+            if (c == null) return;
+        }
         c.shutdown();
     }
 
     /** Stops every service. */
     public void shutdown() {
         for (String domain : byDomain.keySet()) removeComponent(domain);
+        for (String address : byAddress.keySet()) removeComponent(address);
     }
 
     @Override
     public void sendPacket(Component component, Packet packet) {
         JID from = packet.getFrom();
-        String own = ownDomain(component);
+        JID own = ownAddress(component);
         if (from == null) {
             packet.setFrom(own);
-        } else if (!from.getDomain().equals(own)) {
+        } else if (!addressedTo(own, from)) {
             log.warn("service {} sent a stanza from {}; dropped", component.getName(), from);
             return;
         }
@@ -137,9 +178,9 @@ public final class Services implements ComponentManager {
     @Override
     public void query(Component component, IQ request, IQResultListener listener) {
         if (request.getID() == null) request.setID(java.util.UUID.randomUUID().toString());
-        if (request.getFrom() == null) request.setFrom(ownDomain(component));
+        if (request.getFrom() == null) request.setFrom(ownAddress(component));
         String id = request.getID();
-        Pending q = new Pending(request.getFrom(), request.getTo(), listener);
+        Pending q = new Pending(ownAddress(component), request.getTo(), listener);
         pending.put(id, q);
         q.timeout = timer.schedule(() -> {
             if (pending.remove(id, q)) listener.answerTimeout(id);
@@ -175,8 +216,16 @@ public final class Services implements ComponentManager {
 
     @Override public boolean isExternalMode() { return false; }
 
-    private String ownDomain(Component component) {
-        for (var e : byDomain.entrySet()) if (e.getValue() == component) return e.getKey();
+    /** The domain (as a JID) or the bare JID a service owns. */
+    private JID ownAddress(Component component) {
+        for (var e : byDomain.entrySet()) if (e.getValue() == component) return new JID(null, e.getKey(), null);
+        for (var e : byAddress.entrySet()) if (e.getValue() == component) return new JID(e.getKey());
         throw new IllegalStateException("component " + component.getName() + " is not registered");
+    }
+
+    /** Whether {@code jid} is within what a service owns: any address of its domain, or its own bare JID. */
+    private static boolean addressedTo(JID owned, JID jid) {
+        if (jid == null || !owned.getDomain().equals(jid.getDomain())) return false;
+        return owned.getNode() == null || owned.getNode().equals(jid.getNode());
     }
 }

@@ -267,6 +267,14 @@ public final class ClientSession {
             deliverElement(error.getElement());
             return;
         }
+        if (server.services().ownsAddress(full.toBareJID())) {
+            // The focus (or another service) answers for this JID: a session of it would impersonate the service.
+            log.info("{} may not bind: the address belongs to a service", full.toBareJID());
+            IQ error = (IQ) Stanzas.errorReply(iq, PacketError.Condition.not_allowed);
+            error.setFrom((JID) null);
+            deliverElement(error.getElement());
+            return;
+        }
         // The roster is loaded before the bind answer, so presence never waits on the database later.
         state = State.BINDING;
         server.roster().attach(full, !anonymous).whenComplete((roster, error) -> executor.execute(() -> {

@@ -120,4 +120,59 @@ class ServicesTest {
         alice.send("<iq xmlns='jabber:client' to='localhost' type='get' id='d1'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
         assertThat(alice.await("id='d1'")).contains("jid='echo.localhost'").contains("name='Echo'");
     }
+
+    /** Echoes messages from its own JID (resource "focus"), or from a neighbour's when the body says "forge". */
+    static final class EntityEcho implements Component {
+        ComponentManager manager;
+        JID jid;
+        final java.util.concurrent.CopyOnWriteArrayList<Packet> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override public String getName() { return "Focus user"; }
+        @Override public String getDescription() { return "echoes messages"; }
+        @Override public void initialize(JID jid, ComponentManager m) { this.jid = jid; this.manager = m; }
+        @Override public void start() { }
+        @Override public void shutdown() { }
+
+        @Override
+        public void processPacket(Packet p) {
+            got.add(p);
+            if (p instanceof Message m) {
+                Message reply = new Message();
+                reply.setTo(m.getFrom());
+                reply.setID(m.getID());
+                reply.setBody("echo " + m.getBody());
+                reply.setFrom("forge".equals(m.getBody()) ? new JID("bob@localhost/b") : new JID(jid.getNode(), jid.getDomain(), "focus"));
+                try {
+                    manager.sendPacket(this, reply);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
+    @Test
+    void anEntityOwnsOneJidOfAVirtualHostAndItsNeighboursKeepTheirs() throws Exception {
+        EntityEcho focus = new EntityEcho();
+        server.services().addEntity(new JID("focus@localhost"), focus);
+        TestSession alice = session().login("alice", "secret", "a", 0);
+        TestSession bob = session().login("bob", "secret", "b", 0);
+        alice.send("<message xmlns='jabber:client' to='focus@localhost/focus' id='n1'><body>hi</body></message>");
+        assertThat(alice.await("id='n1'")).contains("from='focus@localhost/focus'").contains("echo hi");
+        alice.send("<message xmlns='jabber:client' to='focus@localhost' id='n2'><body>bare</body></message>");
+        assertThat(alice.await("id='n2'")).contains("echo bare");
+        // It may not speak for a neighbour on its host.
+        alice.send("<message xmlns='jabber:client' to='focus@localhost/focus' id='n3'><body>forge</body></message>");
+        alice.send("<message xmlns='jabber:client' to='focus@localhost/focus' id='n4'><body>fine</body></message>");
+        alice.await("id='n4'");
+        assertThat(alice.drain()).noneMatch(x -> x.contains("n3"));
+        // The host's other accounts are untouched.
+        alice.send("<message xmlns='jabber:client' to='bob@localhost/b' id='n5'><body>to bob</body></message>");
+        assertThat(bob.await("id='n5'")).contains("to bob");
+        assertThat(focus.got).extracting(p -> p.getID()).containsExactly("n1", "n2", "n3", "n4");
+        assertThat(server.services().ownsAddress("focus@localhost")).isTrue();
+        assertThat(server.services().ownsAddress("bob@localhost")).isFalse();
+        server.services().removeComponent("focus@localhost");
+        assertThat(server.services().ownsAddress("focus@localhost")).isFalse();
+    }
 }
