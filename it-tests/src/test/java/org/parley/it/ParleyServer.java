@@ -13,8 +13,6 @@ import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.parley.app.Parley;
-import org.parley.xmpp.config.ConfigLoader;
-import org.parley.xmpp.config.ServerConfig;
 
 /**
  * One Parley server on a real PostgreSQL for the whole test run, on free loopback ports, configured the way
@@ -134,8 +132,7 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                 }
                 """.formatted(dataDir.resolve("state"), postgres.getJdbcUrl("postgres", "postgres"), BRIDGE_USER, FOCUS_USER,
                         FOCUS_JID, SFU_USER, FOCUS_CAP));
-        ServerConfig config = ConfigLoader.load(conf);
-        parley = Parley.start(config);
+        parley = TestServers.start(conf);
         trust = trustManagerFor(dataDir.resolve("state/certs/localhost.crt"));
     }
 
