@@ -136,7 +136,7 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                         FOCUS_JID, SFU_USER, FOCUS_CAP));
         ServerConfig config = ConfigLoader.load(conf);
         parley = Parley.start(config);
-        trust = trustManagerFor(dataDir.resolve("state/certs/localhost.crt"));
+        trust = trustManagerFor(certificate());
     }
 
     public int startTlsPort() { return parley.startTlsPort(); }
@@ -157,6 +157,9 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
 
     /** The embedded PostgreSQL, for tests that run further servers (child processes) on it. */
     public EmbeddedPostgres postgres() { return postgres; }
+
+    /** The PEM file of the server's generated self-signed certificate for localhost. */
+    public Path certificate() { return dataDir.resolve("state/certs/localhost.crt"); }
 
     /** Trusts exactly the server's generated self-signed certificate, as a pinned client would. */
     public X509TrustManager trustManager() { return trust; }
