@@ -3,6 +3,7 @@ package org.parley.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -82,6 +83,17 @@ class ChannelBindingTest {
             refused(c, PLUS, "p=tls-exporter,,", "malformed-request");
             refused(c, PLUS, "p=tls-unique,,", "malformed-request");
             assertThat(RawScram.login(c, user, PLUS, "p=tls-server-end-point,,", c.serverEndPoint)).startsWith(user + "@localhost/");
+        }
+    }
+
+    @Test
+    void aClientCyclingThroughRefusedTypesIsCutOffAfterSix() throws Exception {
+        try (TlsPump c = TlsPump.open("starttls", "TLSv1.3")) {
+            features(c);
+            for (int i = 0; i < 5; i++) refused(c, PLUS, "p=x-unknown-" + i + ",,", "malformed-request");
+            c.send(RawScram.auth(PLUS, "p=x-unknown-5,,n=" + user + ",r=" + RawScram.newNonce()));
+            c.await("</failure>");
+            assertThat(c.await("</stream:stream>")).contains("<policy-violation");
         }
     }
 
