@@ -133,7 +133,7 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                 """.formatted(dataDir.resolve("state"), postgres.getJdbcUrl("postgres", "postgres"), BRIDGE_USER, FOCUS_USER,
                         FOCUS_JID, SFU_USER, FOCUS_CAP));
         parley = TestServers.start(conf);
-        trust = trustManagerFor(dataDir.resolve("state/certs/localhost.crt"));
+        trust = trustManagerFor(certificate());
     }
 
     public int startTlsPort() { return parley.startTlsPort(); }
@@ -154,6 +154,9 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
 
     /** The embedded PostgreSQL, for tests that run further servers (child processes) on it. */
     public EmbeddedPostgres postgres() { return postgres; }
+
+    /** The PEM file of the server's generated self-signed certificate for localhost. */
+    public Path certificate() { return dataDir.resolve("state/certs/localhost.crt"); }
 
     /** Trusts exactly the server's generated self-signed certificate, as a pinned client would. */
     public X509TrustManager trustManager() { return trust; }
