@@ -29,7 +29,7 @@ public final class Main {
               help                this text
             """;
 
-    /** Used when no --config is given and it exists, as DESIGN.md lays the installation out. */
+    /** Used when no --config is given and it exists, as docs/configuration.md lays the installation out. */
     static final Path DEFAULT_CONFIG = Path.of("conf", "parley.conf");
 
     private Main() {}

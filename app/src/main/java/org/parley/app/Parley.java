@@ -20,9 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running Parley node: storage, certificates, the XMPP server, its services (MUC, then the focus) and
- * its HTTP transports, started in that order and stopped in the reverse. The launcher and the black-box tests start
- * the server through this same class.
+ * One running Parley node: storage, certificates, the XMPP server's context, the admin port, its services (MUC,
+ * then the focus), and only then the client, component, federation and HTTP listeners; stopped in the reverse order.
+ * The launcher and the black-box tests start the server through this same class.
  */
 public final class Parley implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Parley.class);
@@ -74,12 +74,16 @@ public final class Parley implements AutoCloseable {
         JicofoRest rest = null;
         CompletableFuture<String> stopRequested = new CompletableFuture<>();
         try {
-            xmpp = XmppServer.start(config, storage, tls, certs.materials());
+            xmpp = XmppServer.create(config, storage);
+            // The admin port goes first (its /ready says "starting"); every other listener opens only once the MUC
+            // and the focus are registered: clients and SFUs connect the moment a port accepts.
+            admin = AdminListener.start(xmpp);
+            if (admin != null) admin.api().ready(false, "starting");
             muc = MucService.start(xmpp.context());
             focus = FocusService.start(xmpp.context());
+            xmpp.openListeners(tls, certs.materials());
             rest = JicofoRest.start(config, focus.focus());
             http = HttpTransports.start(xmpp, tls, new RoomSizeEndpoint(muc, config.hosts().get(0).domain()));
-            admin = AdminListener.start(xmpp);
             if (admin != null) {
                 admin.api().add(new RoomsSection(muc));
                 if (focus.focus() != null) admin.api().add(new FocusSection(focus.focus(), xmpp.context().metrics()));

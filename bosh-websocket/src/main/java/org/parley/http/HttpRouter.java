@@ -29,6 +29,8 @@ import org.parley.http.bosh.BoshBody;
 import org.parley.http.bosh.BoshExchange;
 import org.parley.http.bosh.BoshSession;
 import org.parley.http.websocket.WebSocketTransport;
+import org.parley.xmpp.sasl.ChannelBindings;
+import org.parley.xmpp.tls.TlsChannelBindings;
 import org.parley.xmpp.tls.TlsExporter;
 import org.parley.xmpp.xml.XmlLimits;
 import org.parley.xmpp.xml.XmlStreamException;
@@ -52,7 +54,7 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<FullHttpRequest> pipelined = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private FrameParser boshParser;
-    private byte[] exporter;
+    private ChannelBindings bindings = ChannelBindings.NONE;
     private boolean busy;
 
     HttpRouter(HttpTransports http, boolean tlsListener, boolean secure) {
@@ -223,7 +225,7 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
         long ping = config.websocket().pingInterval().toMillis();
         ctx.pipeline().replace("idle", "idle", new IdleStateHandler(ping, 0, 0, TimeUnit.MILLISECONDS));
         ctx.pipeline().replace(this, "websocket", new WebSocketTransport(http.server(), http.webSocketLimiter(), client,
-                secure, exporter, config.websocket().seeOtherUri(), config.maxStanzaBytes(), config.maxDepth(), token(req.uri())));
+                secure, bindings, config.websocket().seeOtherUri(), config.maxStanzaBytes(), config.maxDepth(), token(req.uri())));
     }
 
     /** The {@code token} query parameter (Jitsi passes the JWT so: {@code /xmpp-websocket?room=x&token=...}), or null. */
@@ -309,7 +311,7 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
             }
             // Captured now: the exporter secret is gone once the handshake is over (see TlsExporter).
             SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-            exporter = ssl == null ? null : TlsExporter.channelBinding(ssl.engine());
+            bindings = ssl == null ? ChannelBindings.NONE : TlsChannelBindings.of(ssl.engine());
         } else if (evt instanceof IdleStateEvent) {
             // A keep-alive connection with nothing held on it; the client opens another when it needs one.
             if (!busy) ctx.close();

@@ -172,19 +172,34 @@ public final class ChildParley implements AutoCloseable {
 
     /** Starts the process and waits until its c2s and component ports (and admin port) accept connections. */
     public void start() throws Exception {
-        Files.writeString(dir.resolve("parley.conf"), config());
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path log = dir.resolve("server-" + (++starts) + ".log");
-        process = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                "org.parley.app.Main", "run", "--config", dir.resolve("parley.conf").toString())
-                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        processes.add(process);
+        launch();
+        Path log = dir.resolve("server-" + starts + ".log");
         long deadline = System.currentTimeMillis() + 60_000;
         while (!(listening(c2sPort) && listening(componentPort) && (adminPort < 0 || listening(adminPort)))) {
             if (!process.isAlive()) throw new IllegalStateException("child server exited with " + process.exitValue() + ":\n" + tail(log));
             if (System.currentTimeMillis() > deadline) throw new IllegalStateException("child server did not start:\n" + tail(log));
             Thread.sleep(50);
         }
+        trustCertificate();
+    }
+
+    /**
+     * Starts the process and returns at once, for a test that connects the moment a port opens (then
+     * {@link #trustCertificate} once the port accepts).
+     */
+    public void launch() throws Exception {
+        Files.writeString(dir.resolve("parley.conf"), config());
+        TestServers.requireNoDefaultPorts(org.parley.xmpp.config.ConfigLoader.load(dir.resolve("parley.conf")).source());
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path log = dir.resolve("server-" + (++starts) + ".log");
+        process = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                "org.parley.app.Main", "run", "--config", dir.resolve("parley.conf").toString())
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        processes.add(process);
+    }
+
+    /** Trusts the self-signed certificate the process generated (it exists once a TLS port accepts). */
+    public void trustCertificate() throws Exception {
         if (trust == null) trust = ParleyServer.trustManagerFor(dir.resolve("state/certs/localhost.crt"));
     }
 
@@ -199,7 +214,7 @@ public final class ChildParley implements AutoCloseable {
     /** Whether the current process is still running (it has not crashed or been killed). */
     public boolean alive() { return process != null && process.isAlive(); }
 
-    private static boolean listening(int port) {
+    static boolean listening(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
             return true;

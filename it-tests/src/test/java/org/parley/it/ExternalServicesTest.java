@@ -49,6 +49,41 @@ class ExternalServicesTest {
         return Base64.getEncoder().encodeToString(mac.doFinal(username.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /**
+     * lib-jitsi-meet asks every session for STUN/TURN services; a server without any answers an empty list, as Prosody
+     * does, not an error.
+     */
+    @Test
+    void withoutTurnServersTheListIsEmpty(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path conf = dir.resolve("parley.conf");
+        java.nio.file.Files.writeString(conf, """
+                parley {
+                  data-dir = "%s"
+                  hosts = [ { domain = "localhost", anonymous = true, require-tls = false } ]
+                  listeners {
+                    c2s { bind = "127.0.0.1", port = 0 }
+                    c2s-direct-tls { enabled = false }
+                    component { enabled = false }
+                    s2s { enabled = false }
+                  }
+                  http.listeners { plain.enabled = false, tls.enabled = false }
+                  admin.enabled = false
+                  focus.rest.enabled = false
+                }
+                """.formatted(dir.resolve("state")));
+        try (org.parley.app.Parley server = TestServers.start(conf);
+             RawClient c = RawClient.plain(server.startTlsPort())) {
+            c.openStream().await("</stream:features>");
+            c.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>").await("<success");
+            c.openStream().await("</stream:features>");
+            c.send("<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>").await("</iq>");
+            c.send("<iq type='get' id='ext' to='localhost'><services xmlns='urn:xmpp:extdisco:2'/></iq>");
+            String reply = c.await("</iq>");
+            assertThat(reply).contains("type='result'").contains("urn:xmpp:extdisco:2").doesNotContain("error");
+            assertThat(services(reply)).isEmpty();
+        }
+    }
+
     @Test
     void servicesCarryValidCredentialsInVaryingOrder() throws Exception {
         String user = Clients.newUser("turn");

@@ -23,7 +23,6 @@ import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.jivesoftware.smackx.iqregister.AccountManager;
 import org.jxmpp.jid.parts.Localpart;
 import org.parley.app.Parley;
-import org.parley.xmpp.config.ConfigLoader;
 import org.parley.xmpp.tls.CertificateStore;
 
 /**
@@ -113,7 +112,7 @@ final class FederatedServers implements AutoCloseable {
                 }
                 """.formatted(home.resolve("state"), domain, s2sPort, routes,
                 trusted == null ? "" : "\"" + trusted + "\"", requireValid, settings));
-        return Parley.start(ConfigLoader.load(conf));
+        return TestServers.start(conf);
     }
 
     static int freePort() throws IOException {

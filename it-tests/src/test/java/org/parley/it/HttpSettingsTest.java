@@ -15,7 +15,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.parley.app.Parley;
-import org.parley.xmpp.config.ConfigLoader;
 
 /**
  * HTTP transport settings the shared test server cannot have without changing every other test: a plain
@@ -38,6 +37,7 @@ class HttpSettingsTest {
                   listeners {
                     c2s { bind = "127.0.0.1", port = 0 }
                     c2s-direct-tls { enabled = false }
+                    component { enabled = false }
                     s2s { bind = "127.0.0.1", port = 0 }
                   }
                   http {
@@ -53,7 +53,7 @@ class HttpSettingsTest {
                   focus.rest { bind = "127.0.0.1", port = 0 }
                 }
                 """.formatted(dir.resolve("state")));
-        parley = Parley.start(ConfigLoader.load(conf));
+        parley = TestServers.start(conf);
     }
 
     @AfterAll

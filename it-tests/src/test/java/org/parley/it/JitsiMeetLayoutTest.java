@@ -35,7 +35,6 @@ import org.parley.it.sfu.SfuLogic;
 import org.parley.it.sfu.TestParticipant;
 import org.parley.it.sfu.TestSfu;
 import org.parley.jingle.focus.ConferenceIq;
-import org.parley.xmpp.config.ConfigLoader;
 import org.parley.xmpp.sasl.ScramCredentials;
 import org.xmpp.packet.JID;
 
@@ -88,7 +87,7 @@ class JitsiMeetLayoutTest {
                   limits { max-connections-per-address = 10000, new-connections-per-second = 10000, new-connection-burst = 10000 }
                 }
                 """.formatted(DOMAIN, dir.resolve("state"), SECRET));
-        parley = Parley.start(ConfigLoader.load(conf));
+        parley = TestServers.start(conf);
         // As the Debian packages do: `prosodyctl register jvb auth.DOMAIN <password>` (here: parley adduser).
         assertThat(parley.storage().accounts().create(AUTH, "jvb", ScramCredentials.deriveAll(JVB_PASSWORD))
                 .get(10, TimeUnit.SECONDS)).isTrue();

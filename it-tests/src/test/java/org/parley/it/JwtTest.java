@@ -51,7 +51,6 @@ import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.jid.parts.Resourcepart;
 import org.parley.app.Parley;
 import org.parley.muc.RoomInfo;
-import org.parley.xmpp.config.ConfigLoader;
 
 /**
  * Jitsi token authentication on a server of its own: a token host ({@code meet.localhost}: HS256 secret and an RS256
@@ -102,7 +101,7 @@ class JwtTest {
                   muc.services = [ { domain = "conference.{host}", token-verification = true, token-guests = true } ]
                 }
                 """.formatted(dir.resolve("state"), HOST, SECRET, pem, GUESTS));
-        parley = Parley.start(ConfigLoader.load(conf));
+        parley = TestServers.start(conf);
         trust = trusting(dir.resolve("state/certs/" + HOST + ".crt"), dir.resolve("state/certs/" + GUESTS + ".crt"));
     }
 

@@ -41,7 +41,6 @@ import org.junit.jupiter.api.Test;
 import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.jid.parts.Resourcepart;
 import org.parley.app.Parley;
-import org.parley.xmpp.config.ConfigLoader;
 
 /**
  * The abuse limits on a server of their own with tight settings: one client floods stanzas and connections from
@@ -81,7 +80,7 @@ class LimitsTest {
                   muc.service-defaults { big-room-size = 2, presence-updates-per-second = 1 }
                 }
                 """.formatted(dir.resolve("state"), TOKEN));
-        parley = Parley.start(ConfigLoader.load(conf));
+        parley = TestServers.start(conf);
         trust = ParleyServer.trustManagerFor(dir.resolve("state/certs/localhost.crt"));
     }
 

@@ -13,8 +13,6 @@ import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.parley.app.Parley;
-import org.parley.xmpp.config.ConfigLoader;
-import org.parley.xmpp.config.ServerConfig;
 
 /**
  * One Parley server on a real PostgreSQL for the whole test run, on free loopback ports, configured the way
@@ -135,9 +133,8 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                 }
                 """.formatted(dataDir.resolve("state"), postgres.getJdbcUrl("postgres", "postgres"), BRIDGE_USER, FOCUS_USER,
                         FOCUS_JID, SFU_USER, FOCUS_CAP));
-        ServerConfig config = ConfigLoader.load(conf);
-        parley = Parley.start(config);
-        trust = trustManagerFor(dataDir.resolve("state/certs/localhost.crt"));
+        parley = TestServers.start(conf);
+        trust = trustManagerFor(certificate());
     }
 
     public int startTlsPort() { return parley.startTlsPort(); }
@@ -161,6 +158,9 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
 
     /** The embedded PostgreSQL, for tests that run further servers (child processes) on it. */
     public EmbeddedPostgres postgres() { return postgres; }
+
+    /** The PEM file of the server's generated self-signed certificate for localhost. */
+    public Path certificate() { return dataDir.resolve("state/certs/localhost.crt"); }
 
     /** Trusts exactly the server's generated self-signed certificate, as a pinned client would. */
     public X509TrustManager trustManager() { return trust; }

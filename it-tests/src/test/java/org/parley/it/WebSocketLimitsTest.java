@@ -15,7 +15,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.parley.app.Parley;
-import org.parley.xmpp.config.ConfigLoader;
 
 /**
  * {@code limits.bytes-per-second} on WebSocket sessions, on a server of its own with a tight byte rate and a loose
@@ -53,7 +52,7 @@ class WebSocketLimitsTest {
                   }
                 }
                 """.formatted(dir.resolve("state"), TOKEN));
-        parley = Parley.start(ConfigLoader.load(conf));
+        parley = TestServers.start(conf);
     }
 
     @AfterAll

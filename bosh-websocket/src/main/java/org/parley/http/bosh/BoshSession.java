@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.dom4j.Element;
 import org.parley.http.HttpConfig;
 import org.parley.xmpp.router.Stanzas;
+import org.parley.xmpp.sasl.ChannelBindings;
 import org.parley.xmpp.server.ServerContext;
 import org.parley.xmpp.session.ClientSession;
 import org.parley.xmpp.session.Transport;
@@ -507,7 +508,7 @@ public final class BoshSession implements Transport {
      * No channel binding: the requests of one session come over different TLS connections, none of which
      * is "the" channel the SASL exchange could be bound to.
      */
-    @Override public byte[] tlsExporter() { return null; }
+    @Override public ChannelBindings channelBindings() { return ChannelBindings.NONE; }
 
     @Override public InetSocketAddress remoteAddress() { return client; }
 

@@ -27,6 +27,7 @@ import org.parley.http.FrameParser;
 import org.parley.xmpp.metrics.ServerMetrics;
 import org.parley.xmpp.net.ConnectionLimiter;
 import org.parley.xmpp.router.Stanzas;
+import org.parley.xmpp.sasl.ChannelBindings;
 import org.parley.xmpp.server.ServerContext;
 import org.parley.xmpp.session.ClientSession;
 import org.parley.xmpp.session.StanzaRateLimiter;
@@ -55,7 +56,7 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     private final ConnectionLimiter limiter;
     private final InetSocketAddress client;
     private final boolean secure;
-    private final byte[] exporter;
+    private final ChannelBindings bindings;
     private final String seeOtherUri;
     private final int maxMessageBytes;
     private final FrameParser parser;
@@ -73,13 +74,13 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     private boolean opened;
 
     public WebSocketTransport(ServerContext server, ConnectionLimiter limiter, InetSocketAddress client, boolean secure,
-                              byte[] exporter, String seeOtherUri, int maxStanzaBytes, int maxDepth, String authToken) {
+                              ChannelBindings bindings, String seeOtherUri, int maxStanzaBytes, int maxDepth, String authToken) {
         this.server = server;
         this.authToken = authToken;
         this.limiter = limiter;
         this.client = client;
         this.secure = secure;
-        this.exporter = exporter;
+        this.bindings = bindings;
         this.seeOtherUri = seeOtherUri == null || seeOtherUri.isEmpty() ? null : seeOtherUri;
         this.maxMessageBytes = maxStanzaBytes;
         this.parser = new FrameParser(new XmlLimits(maxStanzaBytes, maxDepth));
@@ -363,7 +364,7 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     /** Each message is parsed on its own, so a new {@code <open/>} needs no parser reset. */
     @Override public void restartStream() { }
 
-    @Override public byte[] tlsExporter() { return exporter; }
+    @Override public ChannelBindings channelBindings() { return bindings; }
 
     @Override public InetSocketAddress remoteAddress() { return client; }
 

@@ -68,7 +68,9 @@ public final class ExternalServicesHandler implements IqHandler {
         IQ result = IQ.createResultIQ(request);
         Element out = result.setChildElement("services", NS);
         if (type != null) out.addAttribute("type", type);
-        Credentials creds = credentialsFor(request.getFrom());
+        // No restricted service, no credentials: without TURN there may be no secret to sign them with.
+        Credentials creds = chosen.stream().anyMatch(ExternalServicesConfig.Service::restricted)
+                ? credentialsFor(request.getFrom()) : null;
         for (ExternalServicesConfig.Service s : chosen) write(out, s, creds);
         context.reply(result);
     }

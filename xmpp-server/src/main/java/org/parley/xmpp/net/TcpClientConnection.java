@@ -13,19 +13,21 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.Mapping;
-import java.net.InetSocketAddress;
 import io.netty.util.concurrent.EventExecutor;
-import org.parley.xmpp.router.Stanzas;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.dom4j.Element;
+import org.parley.xmpp.metrics.ServerMetrics;
+import org.parley.xmpp.router.Stanzas;
+import org.parley.xmpp.sasl.ChannelBindings;
 import org.parley.xmpp.server.ServerContext;
 import org.parley.xmpp.session.ClientSession;
 import org.parley.xmpp.session.SharedStanza;
 import org.parley.xmpp.session.StanzaRateLimiter;
-import org.parley.xmpp.metrics.ServerMetrics;
 import org.parley.xmpp.session.Transport;
 import org.parley.xmpp.stream.StreamErrorCondition;
 import org.parley.xmpp.tls.TlsBufferTrimmer;
+import org.parley.xmpp.tls.TlsChannelBindings;
 import org.parley.xmpp.tls.TlsExporter;
 import org.parley.xmpp.xml.StreamHeader;
 import org.parley.xmpp.xml.XmlFramer;
@@ -60,7 +62,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
     private boolean closing;
     private boolean overflowed;
     private Runnable onSecured;
-    private byte[] exporter;
+    private ChannelBindings bindings = ChannelBindings.NONE;
     private long lastReadNanos;
     private boolean releaseScheduled;
     private final Runnable releaseParser = this::releaseParserIfQuiet;
@@ -155,7 +157,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
             }
             secure = true;
             SslHandler ssl = channel.pipeline().get(SslHandler.class);
-            exporter = ssl == null ? null : TlsExporter.channelBinding(ssl.engine());
+            bindings = ssl == null ? ChannelBindings.NONE : TlsChannelBindings.of(ssl.engine());
             Runnable r = onSecured;
             onSecured = null;
             if (r != null) r.run();
@@ -276,7 +278,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
 
     @Override public void restartStream() { framer.reset(); }
 
-    @Override public byte[] tlsExporter() { return exporter; }
+    @Override public ChannelBindings channelBindings() { return bindings; }
 
     @Override public InetSocketAddress remoteAddress() { return (InetSocketAddress) channel.remoteAddress(); }
 

@@ -7,17 +7,15 @@ import java.util.Objects;
  *
  * @param domain the virtual host the client authenticates against
  * @param secure whether the stream is TLS-protected
- * @param tlsExporter RFC 9266 tls-exporter channel binding data, or null when not available
+ * @param channelBindings the channel binding types this connection offers SCRAM-*-PLUS (null means none)
  * @param keyDerivation where a mechanism that must derive keys from a password (PLAIN) does so
  */
-public record SaslContext(String domain, CredentialSource credentials, boolean secure, byte[] tlsExporter,
+public record SaslContext(String domain, CredentialSource credentials, boolean secure, ChannelBindings channelBindings,
                           KeyDerivation keyDerivation) {
     public SaslContext {
         Objects.requireNonNull(domain, "domain");
         Objects.requireNonNull(credentials, "credentials");
         Objects.requireNonNull(keyDerivation, "keyDerivation");
-        tlsExporter = tlsExporter == null ? null : tlsExporter.clone();
+        if (channelBindings == null) channelBindings = ChannelBindings.NONE;
     }
-
-    @Override public byte[] tlsExporter() { return tlsExporter == null ? null : tlsExporter.clone(); }
 }

@@ -28,7 +28,7 @@ public final class SaslMechanisms {
 
     /**
      * The mechanisms to advertise, strongest first. Unknown configured names are dropped; PLAIN needs a secure
-     * stream (it sends the password), -PLUS needs channel binding data, ANONYMOUS is governed by
+     * stream (it sends the password), -PLUS needs channel binding data of some type, ANONYMOUS is governed by
      * {@code anonymousAllowed} alone.
      */
     public static List<String> offered(List<String> configured, boolean secure, boolean channelBinding,
@@ -58,9 +58,9 @@ public final class SaslMechanisms {
         if (mechanism == null || !offered.contains(mechanism)) return Optional.empty();
         boolean offersBinding = offered.contains(SCRAM_SHA_256_PLUS) || offered.contains(SCRAM_SHA_1_PLUS);
         return Optional.ofNullable(switch (mechanism) {
-            case SCRAM_SHA_256_PLUS -> ctx.tlsExporter() == null ? null
+            case SCRAM_SHA_256_PLUS -> ctx.channelBindings().isEmpty() ? null
                     : new ScramMechanism(ScramCredentials.Algorithm.SHA_256, true, true, ctx, nonceSuffix);
-            case SCRAM_SHA_1_PLUS -> ctx.tlsExporter() == null ? null
+            case SCRAM_SHA_1_PLUS -> ctx.channelBindings().isEmpty() ? null
                     : new ScramMechanism(ScramCredentials.Algorithm.SHA_1, true, true, ctx, nonceSuffix);
             case SCRAM_SHA_256 -> new ScramMechanism(ScramCredentials.Algorithm.SHA_256, false, offersBinding, ctx, nonceSuffix);
             case SCRAM_SHA_1 -> new ScramMechanism(ScramCredentials.Algorithm.SHA_1, false, offersBinding, ctx, nonceSuffix);

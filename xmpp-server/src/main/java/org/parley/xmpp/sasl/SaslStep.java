@@ -18,8 +18,22 @@ public sealed interface SaslStep {
         public Success { Objects.requireNonNull(username, "username"); }
     }
 
-    /** Authentication failed; {@code text} is optional human-readable detail and must not reveal whether the account exists. */
-    record Failure(SaslCondition condition, String text) implements SaslStep {
+    /**
+     * Authentication failed; {@code text} is optional human-readable detail and must not reveal whether the account
+     * exists. {@code passwordAttempt} is false for a refusal decided before any credential was looked at (a channel
+     * binding type this connection lacks, a downgrade signal): the client's next mechanism may well succeed, so such
+     * a failure is answered at once and does not feed the per-address guessing throttle.
+     */
+    record Failure(SaslCondition condition, String text, boolean passwordAttempt) implements SaslStep {
         public Failure { Objects.requireNonNull(condition, "condition"); }
+
+        public Failure(SaslCondition condition, String text) {
+            this(condition, text, true);
+        }
+
+        /** A refusal of how the client negotiates, not of who it claims to be. */
+        static Failure negotiation(SaslCondition condition, String text) {
+            return new Failure(condition, text, false);
+        }
     }
 }

@@ -14,11 +14,13 @@ import org.parley.xmpp.sasl.SaslStep.Success;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Server side of SCRAM-SHA-1/-256 and their -PLUS variants (RFC 5802, RFC 7677, RFC 9266 tls-exporter). */
+/**
+ * Server side of SCRAM-SHA-1/-256 and their -PLUS variants (RFC 5802, RFC 7677) with the channel binding types of
+ * {@link ChannelBindings}: tls-exporter (RFC 9266) and tls-server-end-point (RFC 5929).
+ */
 final class ScramMechanism implements SaslNegotiation {
     private static final Logger log = LoggerFactory.getLogger(ScramMechanism.class);
 
-    static final String CHANNEL_BINDING_TYPE = "tls-exporter";
     /** Real SCRAM messages are well under 1 KiB; the cap keeps parsing cheap on hostile input. */
     static final int MAX_MESSAGE_LENGTH = 8192;
 
@@ -35,6 +37,8 @@ final class ScramMechanism implements SaslNegotiation {
 
     private State state = State.CLIENT_FIRST;
     private String gs2Header;
+    /** The channel binding data the client named in its gs2 header (-PLUS only). */
+    private byte[] binding;
     private String clientFirstBare;
     private String serverFirst;
     private String nonce;
@@ -100,14 +104,21 @@ final class ScramMechanism implements SaslNegotiation {
 
         if (cbFlag.startsWith("p=")) {
             if (!plus) throw new Malformed("channel binding requested with a non-PLUS mechanism");
-            if (!cbFlag.substring(2).equals(CHANNEL_BINDING_TYPE)) {
-                return done(new Failure(SaslCondition.NOT_AUTHORIZED, "only tls-exporter channel binding is supported"));
+            String type = cbFlag.substring(2);
+            if (!isCbName(type)) throw new Malformed("invalid channel binding type name");
+            binding = ctx.channelBindings().data(type);
+            if (binding == null) {
+                // Answered before any account is looked up: the client learns nothing but what XEP-0440 already
+                // told it, and can go on to its next mechanism on this stream (tls-unique on TLS 1.3 is common).
+                return done(Failure.negotiation(SaslCondition.MALFORMED_REQUEST, "Unsupported channel binding type; "
+                        + "this connection supports " + String.join(", ", ctx.channelBindings().types())));
             }
         } else if (cbFlag.equals("n") || cbFlag.equals("y")) {
             if (plus) throw new Malformed("PLUS mechanism requires channel binding");
             if (cbFlag.equals("y") && serverOffersBinding) {
-                // RFC 5802 section 6: the client believes we lack channel binding, so something stripped -PLUS.
-                return done(new Failure(SaslCondition.NOT_AUTHORIZED, "channel binding downgrade detected"));
+                // RFC 5802 section 6: the client believes we lack channel binding, so something may have stripped
+                // -PLUS. A client that saw -PLUS and merely lacks our types must say "n" (or use PLAIN).
+                return done(Failure.negotiation(SaslCondition.NOT_AUTHORIZED, "Channel binding downgrade detected"));
             }
         } else {
             throw new Malformed("invalid channel binding flag");
@@ -187,11 +198,9 @@ final class ScramMechanism implements SaslNegotiation {
         byte[] header = gs2Header.getBytes(StandardCharsets.UTF_8);
         byte[] expected = header;
         if (plus) {
-            byte[] exporter = ctx.tlsExporter();
-            if (exporter == null) return new Failure(SaslCondition.NOT_AUTHORIZED, "channel binding unavailable");
-            expected = new byte[header.length + exporter.length];
+            expected = new byte[header.length + binding.length];
             System.arraycopy(header, 0, expected, 0, header.length);
-            System.arraycopy(exporter, 0, expected, header.length, exporter.length);
+            System.arraycopy(binding, 0, expected, header.length, binding.length);
         }
         if (!MessageDigest.isEqual(cbind, expected)) {
             return new Failure(SaslCondition.NOT_AUTHORIZED, "channel binding mismatch");
@@ -229,6 +238,17 @@ final class ScramMechanism implements SaslNegotiation {
             }
         }
         return out.toString();
+    }
+
+    /** RFC 5056 section 7: cb-name = 1*(ALPHA / DIGIT / "." / "-"). */
+    private static boolean isCbName(String s) {
+        if (s.isEmpty() || s.length() > 64) return false;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            boolean ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '-';
+            if (!ok) return false;
+        }
+        return true;
     }
 
     private static void checkNonce(String n) {

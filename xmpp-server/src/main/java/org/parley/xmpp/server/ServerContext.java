@@ -98,9 +98,9 @@ public final class ServerContext {
         iq.register(new RosterHandler(this));
         try {
             var turn = org.parley.xmpp.handler.ExternalServicesConfig.from(config.source());
-            if (!turn.services().isEmpty()) {
-                iq.register(new org.parley.xmpp.handler.ExternalServicesHandler(turn, this::isLocalDomain, Clock.systemUTC()));
-            }
+            // Registered without services too: lib-jitsi-meet asks every session, and an empty list (as Prosody gives)
+            // is the answer it expects, where service-unavailable is an error in its log.
+            iq.register(new org.parley.xmpp.handler.ExternalServicesHandler(turn, this::isLocalDomain, Clock.systemUTC()));
         } catch (org.parley.xmpp.config.ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }

@@ -30,40 +30,36 @@ public final class XmppServer implements AutoCloseable {
         this.loops = loops;
     }
 
-    /** Binds the configured listeners, without federation. The caller keeps ownership of {@code storage}. */
-    public static XmppServer start(ServerConfig config, Storage storage, Mapping<String, SslContext> tls) throws InterruptedException {
-        return start(config, storage, tls, Map.of());
+    /**
+     * The server's context and event loops, with no listener open yet: services (MUC, focus) register on the context
+     * first, and {@link #openListeners} follows once they answer, so that a client connecting the moment a port
+     * opens (every browser and SFU does after a restart) never finds a service missing.
+     */
+    public static XmppServer create(ServerConfig config, Storage storage) {
+        ServerContext context = new ServerContext(config, storage);
+        return new XmppServer(context, new EventLoops(Math.max(2, Runtime.getRuntime().availableProcessors())));
     }
 
     /**
-     * Binds the configured listeners and starts federation, which presents {@code certificates} (each host's,
-     * by domain) on server-to-server links. The caller keeps ownership of {@code storage}.
+     * Binds the configured client and component listeners and starts federation, which presents {@code certificates}
+     * (each host's, by domain) on server-to-server links. On failure the listeners opened so far stay for
+     * {@link #close()}.
      */
-    public static XmppServer start(ServerConfig config, Storage storage, Mapping<String, SslContext> tls,
-                                   Map<String, TlsMaterial> certificates) throws InterruptedException {
-        ServerContext context = new ServerContext(config, storage);
-        EventLoops loops = new EventLoops(Math.max(2, Runtime.getRuntime().availableProcessors()));
-        XmppServer server = new XmppServer(context, loops);
-        try {
-            var limits = config.limits();
-            ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnectionsPerAddress(), limits.newConnectionsPerSecond(),
-                    limits.newConnectionBurst(), context.metrics(), org.parley.xmpp.metrics.ServerMetrics.Limit.CONNECTIONS_PER_ADDRESS);
-            if (config.c2sStartTls().enabled()) {
-                server.listeners.add(C2sListener.bind(config.c2sStartTls(), false, loops, context, tls, limiter));
-            }
-            if (config.c2sDirectTls().enabled()) {
-                server.listeners.add(C2sListener.bind(config.c2sDirectTls(), true, loops, context, tls, limiter));
-            }
-            var components = context.components().config().listener();
-            if (components.enabled()) server.componentListener = ComponentListener.bind(components, loops, context);
-            context.s2s().start(loops, certificates);
-        } catch (InterruptedException | RuntimeException e) {
-            server.close();
-            throw e;
+    public void openListeners(Mapping<String, SslContext> tls, Map<String, TlsMaterial> certificates) throws InterruptedException {
+        var limits = context.config().limits();
+        ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnectionsPerAddress(), limits.newConnectionsPerSecond(),
+                limits.newConnectionBurst(), context.metrics(), org.parley.xmpp.metrics.ServerMetrics.Limit.CONNECTIONS_PER_ADDRESS);
+        if (context.config().c2sStartTls().enabled()) {
+            listeners.add(C2sListener.bind(context.config().c2sStartTls(), false, loops, context, tls, limiter));
         }
-        log.info("Parley serving {} with {} transport", config.hosts().stream().map(h -> h.domain()).toList(),
+        if (context.config().c2sDirectTls().enabled()) {
+            listeners.add(C2sListener.bind(context.config().c2sDirectTls(), true, loops, context, tls, limiter));
+        }
+        var components = context.components().config().listener();
+        if (components.enabled()) componentListener = ComponentListener.bind(components, loops, context);
+        context.s2s().start(loops, certificates);
+        log.info("Parley serving {} with {} transport", context.config().hosts().stream().map(h -> h.domain()).toList(),
                 loops.epoll() ? "epoll" : "NIO");
-        return server;
     }
 
     public ServerContext context() { return context; }

@@ -20,7 +20,7 @@ import org.xmpp.packet.JID;
 import org.xmpp.packet.Packet;
 
 /**
- * The internal services (MUC, focus), each a Tinder {@link Component} owning one domain, as DESIGN.md asks.
+ * The internal services (MUC, focus), each a Tinder {@link Component} owning one domain (docs/architecture.md).
  * This is their {@link ComponentManager}: what they send goes through the router with its {@code from}
  * checked against their domain, and results of their IQ queries come back to the listener that asked.
  *

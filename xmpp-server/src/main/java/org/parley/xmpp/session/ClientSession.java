@@ -116,7 +116,7 @@ public final class ClientSession {
             boolean authAllowed = authAllowed();
             List<String> mechanisms = authAllowed ? sasl.offered() : List.of();
             transport.send(StreamFeatures.beforeAuth(offerTls, h.requireTls(), mechanisms,
-                    authAllowed && h.registration()));
+                    transport.channelBindings().types(), authAllowed && h.registration()));
         }
     }
 

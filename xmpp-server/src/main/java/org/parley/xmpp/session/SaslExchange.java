@@ -21,11 +21,16 @@ import org.slf4j.LoggerFactory;
  * The SASL part of negotiation (RFC 6120 section 6): {@code <auth/>}, challenges and responses,
  * {@code <abort/>}, success or failure. Mechanism logic lives in {@code org.parley.xmpp.sasl}; this class
  * is the XML and the policy: failures answered after a delay that grows per address, and the stream
- * closed after {@value #MAX_FAILURES} failures.
+ * closed after {@value #MAX_FAILURES} failures. Refusals of how a client negotiates (a channel binding type this
+ * connection lacks, a downgrade signal) are answered at once and counted apart, up to
+ * {@value #MAX_NEGOTIATION_FAILURES}: a client that tries SCRAM-*-PLUS with a type of its own and then falls back
+ * must still have its full share of password attempts on the same stream.
  */
 final class SaslExchange {
     private static final Logger log = LoggerFactory.getLogger(SaslExchange.class);
     static final int MAX_FAILURES = 3;
+    /** Bounds a client cycling through -PLUS types and gs2 flags; a real one needs at most one per mechanism. */
+    static final int MAX_NEGOTIATION_FAILURES = 6;
     private static final int MAX_SASL_TEXT = 16 * 1024;
     private static final byte[] INVALID = new byte[0];
 
@@ -34,6 +39,7 @@ final class SaslExchange {
     private SaslNegotiation negotiation;
     private boolean waiting;
     private int failures;
+    private int negotiationFailures;
 
     SaslExchange(ClientSession session, ServerContext server) {
         this.session = session;
@@ -47,7 +53,7 @@ final class SaslExchange {
             // A token host has no accounts: the token is the PLAIN password, or comes in the URL with ANONYMOUS.
             return t.secure() ? List.of(SaslMechanisms.PLAIN, SaslMechanisms.ANONYMOUS) : List.of(SaslMechanisms.ANONYMOUS);
         }
-        return SaslMechanisms.offered(host.saslMechanisms(), t.secure(), t.tlsExporter() != null, host.anonymous());
+        return SaslMechanisms.offered(host.saslMechanisms(), t.secure(), !t.channelBindings().isEmpty(), host.anonymous());
     }
 
     void onElement(Element e) {
@@ -91,7 +97,7 @@ final class SaslExchange {
         Optional<SaslNegotiation> started = mechanism == null ? Optional.empty() : SaslMechanisms.start(mechanism, offered,
                 new SaslContext(host.domain(),
                         (user, family) -> server.storage().accounts().credential(host.domain(), user, family),
-                        t.secure(), t.tlsExporter(), server.keyDerivation()));
+                        t.secure(), t.channelBindings(), server.keyDerivation()));
         if (started.isEmpty()) {
             failure(SaslCondition.INVALID_MECHANISM, null, false);
             return;
@@ -134,6 +140,8 @@ final class SaslExchange {
                 session.sendRaw("<success xmlns='" + StreamFeatures.SASL_NS + "'>"
                         + (s.additionalData() == null ? "" : encode(s.additionalData())) + "</success>");
                 session.authenticated(s.username(), s.anonymous());
+            } else if (step instanceof SaslStep.Failure f && !f.passwordAttempt()) {
+                negotiationFailure(f.condition(), f.text());
             } else if (step instanceof SaslStep.Failure f) {
                 failure(f.condition(), f.text(), true);
             }
@@ -218,6 +226,16 @@ final class SaslExchange {
                 waiting = false;
                 answer.run();
             }, delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void negotiationFailure(SaslCondition condition, String text) {
+        negotiation = null;
+        negotiationFailures++;
+        log.debug("SASL negotiation refused for {}: {}", session, text);
+        session.sendRaw(failureXml(condition, text));
+        if (negotiationFailures >= MAX_NEGOTIATION_FAILURES) {
+            session.fail(StreamErrorCondition.POLICY_VIOLATION, "Too many authentication failures");
         }
     }
 

@@ -2,6 +2,7 @@ package org.parley.xmpp.session;
 
 import java.net.InetSocketAddress;
 import io.netty.util.concurrent.EventExecutor;
+import org.parley.xmpp.sasl.ChannelBindings;
 import org.parley.xmpp.stream.StreamErrorCondition;
 
 /**
@@ -61,8 +62,8 @@ public interface Transport {
     /** Discards the parser state: the peer opens a new stream next (after STARTTLS or SASL success). */
     void restartStream();
 
-    /** RFC 9266 tls-exporter channel binding of the current TLS session, or null. */
-    byte[] tlsExporter();
+    /** The SCRAM-*-PLUS channel binding data of the current TLS session; {@link ChannelBindings#NONE} without TLS. */
+    ChannelBindings channelBindings();
 
     InetSocketAddress remoteAddress();
 

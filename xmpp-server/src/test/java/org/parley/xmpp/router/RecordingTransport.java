@@ -35,7 +35,7 @@ public final class RecordingTransport implements Transport {
     @Override public boolean canStartTls() { return false; }
     @Override public void startTls(Runnable onSecured) { throw new AssertionError("no STARTTLS here"); }
     @Override public void restartStream() { }
-    @Override public byte[] tlsExporter() { return null; }
+    @Override public org.parley.xmpp.sasl.ChannelBindings channelBindings() { return org.parley.xmpp.sasl.ChannelBindings.NONE; }
     @Override public InetSocketAddress remoteAddress() { return new InetSocketAddress("127.0.0.1", port); }
     @Override public EventExecutor executor() { return executor; }
     @Override public String defaultNamespace() { return Stanzas.CLIENT_NS; }

@@ -35,8 +35,12 @@ class ScramMechanismTest {
     }
 
     private static SaslNegotiation start(String mech, CredentialSource source, byte[] exporter, String nonce) {
-        SaslContext ctx = new SaslContext(DOMAIN, source, true, exporter, TestAccounts.KDF);
-        List<String> offered = SaslMechanisms.offered(ALL, true, exporter != null, false);
+        return startBound(mech, source, ChannelBindings.of(exporter, null), nonce);
+    }
+
+    private static SaslNegotiation startBound(String mech, CredentialSource source, ChannelBindings bindings, String nonce) {
+        SaslContext ctx = new SaslContext(DOMAIN, source, true, bindings, TestAccounts.KDF);
+        List<String> offered = SaslMechanisms.offered(ALL, true, !bindings.isEmpty(), false);
         Optional<SaslNegotiation> n = SaslMechanisms.start(mech, offered, ctx, nonce == null ? null : () -> nonce);
         assertThat(n).as("mechanism %s offered", mech).isPresent();
         return n.get();
@@ -114,7 +118,12 @@ class ScramMechanismTest {
 
     private static SaslStep run(String mech, CredentialSource src, byte[] exporter, ScramTestClient client, String password)
             throws Exception {
-        SaslNegotiation n = start(mech, src, exporter, null);
+        return runBound(mech, src, ChannelBindings.of(exporter, null), client, password);
+    }
+
+    private static SaslStep runBound(String mech, CredentialSource src, ChannelBindings bindings, ScramTestClient client,
+                                     String password) throws Exception {
+        SaslNegotiation n = startBound(mech, src, bindings, null);
         SaslStep first = eval(n, client.clientFirst());
         if (!(first instanceof Challenge c)) return first;
         assertThat(text(first)).startsWith("r=" + client.clientNonce).doesNotContain("r=" + client.clientNonce + ",");
@@ -154,16 +163,50 @@ class ScramMechanismTest {
     @Test
     void plusRejectsOtherBindingTypesAndNoBinding() throws Exception {
         TestAccounts accounts = new TestAccounts().add("juliet", "r0m30");
-        ScramTestClient unique = new ScramTestClient("SCRAM-SHA-256-PLUS", "p=tls-unique,,", "juliet", "nonce1234567", EXPORTER);
-        assertFailure(run("SCRAM-SHA-256-PLUS", accounts, EXPORTER, unique, "r0m30"), SaslCondition.NOT_AUTHORIZED);
+        for (String type : List.of("tls-unique", "tls-server-end-point", "x-unknown")) {
+            ScramTestClient other = new ScramTestClient("SCRAM-SHA-256-PLUS", "p=" + type + ",,", "juliet", "nonce1234567", EXPORTER);
+            SaslStep refused = run("SCRAM-SHA-256-PLUS", accounts, EXPORTER, other, "r0m30");
+            assertFailure(refused, SaslCondition.MALFORMED_REQUEST);
+            assertThat(((Failure) refused).passwordAttempt()).as(type).isFalse();
+            assertThat(((Failure) refused).text()).contains("supports tls-exporter").doesNotContain(type);
+        }
+        assertThat(accounts.lookups).as("refused before any account lookup").isEmpty();
         ScramTestClient none = new ScramTestClient("SCRAM-SHA-256-PLUS", "n,,", "juliet", "nonce1234567", null);
         assertFailure(run("SCRAM-SHA-256-PLUS", accounts, EXPORTER, none, "r0m30"), SaslCondition.MALFORMED_REQUEST);
+        for (String bad : List.of("p=,,n=juliet,r=abc", "p=tls unique,,n=juliet,r=abc", "p=tls_unique,,n=juliet,r=abc")) {
+            assertFailure(eval(start("SCRAM-SHA-256-PLUS", accounts, EXPORTER, null), bad), SaslCondition.MALFORMED_REQUEST);
+        }
     }
 
     @Test
-    void plusIsNotStartedWithoutExporter() {
+    void serverEndPointBindingSucceedsAndIsCheckedAgainstItsOwnData() throws Exception {
+        TestAccounts accounts = new TestAccounts().add("juliet", "r0m30");
+        byte[] certHash = new byte[48];
+        for (int i = 0; i < certHash.length; i++) certHash[i] = (byte) (200 - i);
+        ChannelBindings both = ChannelBindings.of(EXPORTER, certHash);
+        ChannelBindings endPointOnly = ChannelBindings.of(null, certHash); // TLS 1.2
+
+        for (ChannelBindings bindings : List.of(both, endPointOnly)) {
+            ScramTestClient ok = new ScramTestClient("SCRAM-SHA-256-PLUS", "p=tls-server-end-point,,", "juliet", "nonce1234567", certHash);
+            assertSuccess(runBound("SCRAM-SHA-256-PLUS", accounts, bindings, ok, "r0m30"), ok, "juliet");
+        }
+        // The exporter value under the end-point name: a binding to something else.
+        ScramTestClient swapped = new ScramTestClient("SCRAM-SHA-256-PLUS", "p=tls-server-end-point,,", "juliet", "nonce1234567", EXPORTER);
+        assertFailure(runBound("SCRAM-SHA-256-PLUS", accounts, both, swapped, "r0m30"), SaslCondition.NOT_AUTHORIZED);
+        // TLS 1.2 has no exporter here: that type is refused up front, not failed as a bad proof.
+        ScramTestClient exporter = new ScramTestClient("SCRAM-SHA-256-PLUS", "p=tls-exporter,,", "juliet", "nonce1234567", EXPORTER);
+        SaslStep refused = runBound("SCRAM-SHA-256-PLUS", accounts, endPointOnly, exporter, "r0m30");
+        assertFailure(refused, SaslCondition.MALFORMED_REQUEST);
+        assertThat(((Failure) refused).passwordAttempt()).isFalse();
+        assertThat(((Failure) refused).text()).endsWith("supports tls-server-end-point");
+    }
+
+    @Test
+    void plusIsNotStartedWithoutChannelBinding() {
         SaslContext ctx = new SaslContext(DOMAIN, new TestAccounts(), true, null, TestAccounts.KDF);
         assertThat(SaslMechanisms.start("SCRAM-SHA-256-PLUS", ALL, ctx)).isEmpty();
+        assertThat(SaslMechanisms.start("SCRAM-SHA-256-PLUS", ALL, new SaslContext(DOMAIN, new TestAccounts(), true,
+                ChannelBindings.NONE, TestAccounts.KDF))).isEmpty();
     }
 
     @Test
@@ -177,7 +220,13 @@ class ScramMechanismTest {
     void yFlagIsDowngradeWhenServerOffersPlus() throws Exception {
         TestAccounts accounts = new TestAccounts().add("juliet", "r0m30");
         ScramTestClient client = new ScramTestClient("SCRAM-SHA-256", "y,,", "juliet", "nonce1234567", null);
-        assertFailure(run("SCRAM-SHA-256", accounts, EXPORTER, client, "r0m30"), SaslCondition.NOT_AUTHORIZED);
+        SaslStep refused = run("SCRAM-SHA-256", accounts, EXPORTER, client, "r0m30");
+        assertFailure(refused, SaslCondition.NOT_AUTHORIZED);
+        assertThat(((Failure) refused).passwordAttempt()).as("no password was tried").isFalse();
+        // With only tls-server-end-point (TLS 1.2) -PLUS is still offered, so "y" is still a downgrade.
+        assertFailure(runBound("SCRAM-SHA-256", accounts, ChannelBindings.of(null, EXPORTER), client, "r0m30"),
+                SaslCondition.NOT_AUTHORIZED);
+        assertThat(accounts.lookups).isEmpty();
     }
 
     @Test
@@ -208,7 +257,9 @@ class ScramMechanismTest {
         SaslStep first = eval(n, client.clientFirst());
         String serverFirst = text(first);
         assertThat(serverFirst).matches("r=nonce1234567[^,]+,s=[A-Za-z0-9+/=]{24},i=" + ScramCredentials.ITERATIONS);
-        assertFailure(eval(n, client.clientFinal(((Challenge) first).data(), "anything")), SaslCondition.NOT_AUTHORIZED);
+        SaslStep wrong = eval(n, client.clientFinal(((Challenge) first).data(), "anything"));
+        assertFailure(wrong, SaslCondition.NOT_AUTHORIZED);
+        assertThat(((Failure) wrong).passwordAttempt()).isTrue();
 
         // Same salt the second time, otherwise a prober could tell decoys from real (stable) salts.
         SaslNegotiation again = start("SCRAM-SHA-256", accounts, null, null);
