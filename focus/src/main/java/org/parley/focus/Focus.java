@@ -280,7 +280,7 @@ public final class Focus implements AutoCloseable {
         if (conferences.get(room.toBareJID()) == null) {
             String refusal = policy.refusal(iq.getFrom(), request, room);
             if (refusal != null) {
-                log.info("conference request for {} from {} refused: {}", room, iq.getFrom(), refusal);
+                log.info("conference request for {} from {} refused: {}", room, iq.getFrom() == null ? "HTTP" : iq.getFrom(), refusal);
                 requester.reply(Stanzas.error(iq, PacketError.Condition.not_authorized, refusal));
                 return;
             }
