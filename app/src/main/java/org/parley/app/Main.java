@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.parley.http.admin.AdminConfig;
 import org.parley.storage.jdbc.JdbcStorage;
 import org.parley.xmpp.config.ConfigException;
 import org.parley.xmpp.config.ConfigLoader;
@@ -126,7 +127,7 @@ public final class Main {
             return 2;
         }
         try (JdbcStorage storage = JdbcStorage.open(config.storage())) {
-            AccountAdmin admin = new AccountAdmin(config, storage, out);
+            AccountAdmin admin = new AccountAdmin(config, storage, new LocalAdminApi(AdminConfig.from(config)), out);
             JID jid = admin.parse(args.get(0));
             if (jid == null) return 2;
             boolean ok = switch (command) {
