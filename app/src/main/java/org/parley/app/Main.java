@@ -27,6 +27,8 @@ public final class Main {
               adduser JID         create an account; the password is read from the terminal or stdin
               passwd JID          change an account's password
               deluser JID         delete an account with its roster and offline messages
+              import-jitsi --prosody FILE [--prosody-data DIR] [--jicofo FILE] [--out FILE] [--data-dir DIR]
+                                  write a configuration (and copy the accounts) from Prosody + Jicofo
               help                this text
             """;
 
@@ -61,6 +63,7 @@ public final class Main {
                 case "run" -> serve(load(configFile, out));
                 case "check" -> check(configFile, out);
                 case "adduser", "passwd", "deluser" -> account(command, args, load(configFile, out), out);
+                case "import-jitsi" -> new ImportJitsi(out).run(args);
                 case "help", "--help", "-h" -> {
                     out.print(USAGE);
                     yield 0;

@@ -41,7 +41,6 @@ public final class JitsiImport {
             Map.entry("certificates", "certificates are named per host (taken from this directory where found)"),
             Map.entry("data_path", "Parley keeps its data in its database"),
             Map.entry("unlimited_jids", "Parley's limits are per session and per address; the bridges stay far below them"),
-            Map.entry("cross_domain_bosh", "Parley sends no CORS headers unless parley.http.cors allows origins"),
             Map.entry("muc_mapper_domain_base", "handled with the domain mapper module (see muc_domain_mapper)"),
             Map.entry("muc_room_cache_size", "Parley keeps every live room in memory"),
             Map.entry("default_storage", "Parley keeps its data in its database"),
@@ -459,7 +458,7 @@ public final class JitsiImport {
                 "s2s_ports", "s2s_interfaces", "component_ports", "component_interfaces", "component_interface",
                 "s2s_secure_auth", "limits", "authentication", "modules_enabled", "app_id", "app_secret", "asap_key_server",
                 "asap_accepted_issuers", "asap_accepted_audiences", "allow_empty_token", "allow_registration",
-                "component_secret", "c2s_require_encryption"));
+                "component_secret", "c2s_require_encryption", "cross_domain_bosh", "cross_domain_websocket"));
         handled.addAll(handledAlready);
         turn(g);
         http(g);
@@ -533,6 +532,14 @@ public final class JitsiImport {
         plain.put("port", port != null ? port : 5280L);
         plain.put("secure", secure, secure ? "Prosody: consider_bosh_secure / consider_websocket_secure." : null);
         parley.object("http").put("trusted-proxies", List.of("127.0.0.1", "::1"), "nginx in front: its X-Forwarded-For is trusted.");
+        ProsodyConfig.Option cors = g.option("cross_domain_bosh");
+        if (cors == null) cors = g.option("cross_domain_websocket");
+        if (cors != null) {
+            // false: no CORS headers (the web app is served from the same origin, through nginx); true: any origin.
+            List<String> origins = cors.value() instanceof List<?> l ? strings(l) : Boolean.TRUE.equals(cors.value())
+                    ? List.of("*") : List.of();
+            parley.object("http").object("cors").put("allowed-origins", origins, "Prosody: " + cors.name() + " = " + cors.value() + ".");
+        }
         ProsodyConfig.Option https = g.option("https_ports");
         Hocon tls = parley.object("http").object("listeners").object("tls");
         if (https != null && https.value() instanceof List<?> l && l.isEmpty()) {
