@@ -171,6 +171,8 @@ class JidMalformedTest {
             assertThat(answer(raw, "iq", "b1")).contains("type='error'").contains("<bad-request");
             raw.send("<iq type='set' id='b2'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>a&#xE000;b</resource></bind></iq>");
             assertThat(answer(raw, "iq", "b2")).contains("type='error'").contains("<bad-request");
+            raw.send("<iq type='set' id='b4'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>a&#9;b</resource></bind></iq>");
+            assertThat(answer(raw, "iq", "b4")).contains("type='error'").contains("<bad-request");
             raw.send("<iq type='set' id='b3'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + "r".repeat(1023)
                     + "</resource></bind></iq>");
             assertThat(answer(raw, "iq", "b3")).contains("type='result'").contains("/" + "r".repeat(1023) + "</jid>");

@@ -259,7 +259,10 @@ public final class ClientSession {
     }
 
     private void bind(IQ iq, Element bindRequest) {
-        String requested = bindRequest.elementTextTrim("resource");
+        // Trimmed at the ends only: dom4j's elementTextTrim would also turn a tab or newline inside into a space,
+        // and so accept a resource that resourceprep refuses (RFC 6120 7.7.2.1 wants bad-request for it).
+        String requested = bindRequest.elementText("resource");
+        requested = requested == null ? null : requested.strip();
         String resource = requested == null || requested.isEmpty() ? newResource() : requested;
         JID full;
         try {
