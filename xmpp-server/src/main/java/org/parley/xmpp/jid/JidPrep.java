@@ -21,6 +21,17 @@ public final class JidPrep {
     private static final String NODE_PROHIBITED = "\"&'/:<>@";
     /** RFC 1035 2.3.4, kept by IDNA2008: a DNS label is at most 63 octets. */
     private static final int MAX_LABEL = 63;
+    /** Printable ASCII a localpart may hold; a table, since every client stanza's addresses are scanned. */
+    private static final boolean[] NODE_ASCII = new boolean[0x80];
+    /** Letters, digits and hyphen: what an ASCII DNS label is made of. */
+    private static final boolean[] LDH = new boolean[0x80];
+
+    static {
+        for (char c = 0x21; c < 0x7F; c++) {
+            NODE_ASCII[c] = NODE_PROHIBITED.indexOf(c) < 0;
+            LDH[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-';
+        }
+    }
 
     private JidPrep() {}
 
@@ -94,7 +105,7 @@ public final class JidPrep {
         for (int i = from; i < to; i++) {
             char c = jid.charAt(i);
             if (c <= 0x20 || c >= 0x7F) return slowProblem(() -> nodeprep(jid.substring(from, to)), "localpart");
-            if (NODE_PROHIBITED.indexOf(c) >= 0) return "prohibited character in localpart";
+            if (!NODE_ASCII[c]) return "prohibited character in localpart";
         }
         return to - from > MAX_PART_BYTES ? "localpart too long" : null;
     }
@@ -126,7 +137,7 @@ public final class JidPrep {
                 String domain = jid.substring(from, to);
                 if (domain.getBytes(StandardCharsets.UTF_8).length > MAX_PART_BYTES) return "domainpart too long";
                 return slowProblem(() -> JID.domainprep(domain), "domainpart");
-            } else if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-')) {
+            } else if (!LDH[c]) {
                 return "prohibited character in domainpart";
             }
         }
