@@ -9,15 +9,21 @@ import org.parley.xmpp.config.ServerConfig;
 import org.parley.xmpp.sasl.ScramCredentials;
 import org.xmpp.packet.JID;
 
-/** {@code adduser}, {@code passwd} and {@code deluser}: account changes straight in the database. */
+/**
+ * {@code adduser}, {@code passwd} and {@code deluser}: account changes straight in the database, which a running server
+ * reads at every login; {@code deluser} also asks the running server, through its admin API, to end the account's open
+ * sessions.
+ */
 final class AccountAdmin {
     private final ServerConfig config;
     private final Storage storage;
+    private final LocalAdminApi server;
     private final PrintStream out;
 
-    AccountAdmin(ServerConfig config, Storage storage, PrintStream out) {
+    AccountAdmin(ServerConfig config, Storage storage, LocalAdminApi server, PrintStream out) {
         this.config = config;
         this.storage = storage;
+        this.server = server;
         this.out = out;
     }
 
@@ -59,7 +65,23 @@ final class AccountAdmin {
     boolean delete(JID jid) throws Exception {
         boolean deleted = await(storage.accounts().delete(jid.getDomain(), jid.getNode()));
         out.println(deleted ? "deleted " + jid.toBareJID() : "no such account: " + jid.toBareJID());
+        if (deleted) endSessions(jid);
         return deleted;
+    }
+
+    /** The account is gone either way; a session that cannot be ended is reported, not an error of the command. */
+    private void endSessions(JID jid) throws InterruptedException {
+        if (!server.available()) {
+            out.println("sessions of " + jid.toBareJID() + " that are open stay until they disconnect"
+                    + " (with parley.admin.token set, deluser ends them through the running server's admin API)");
+            return;
+        }
+        try {
+            int ended = server.disconnect(jid);
+            if (ended > 0) out.println("ended " + ended + " open session(s) of " + jid.toBareJID());
+        } catch (java.io.IOException e) {
+            out.println("could not end the open sessions of " + jid.toBareJID() + ": " + e.getMessage());
+        }
     }
 
     private boolean acceptable(String password) {

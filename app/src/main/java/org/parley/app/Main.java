@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.parley.http.admin.AdminConfig;
 import org.parley.storage.jdbc.JdbcStorage;
 import org.parley.xmpp.config.ConfigException;
 import org.parley.xmpp.config.ConfigLoader;
@@ -26,6 +27,8 @@ public final class Main {
               adduser JID         create an account; the password is read from the terminal or stdin
               passwd JID          change an account's password
               deluser JID         delete an account with its roster and offline messages
+              import-jitsi --prosody FILE [--prosody-data DIR] [--jicofo FILE] [--out FILE] [--data-dir DIR]
+                                  write a configuration (and copy the accounts) from Prosody + Jicofo
               help                this text
             """;
 
@@ -60,6 +63,7 @@ public final class Main {
                 case "run" -> serve(load(configFile, out));
                 case "check" -> check(configFile, out);
                 case "adduser", "passwd", "deluser" -> account(command, args, load(configFile, out), out);
+                case "import-jitsi" -> new ImportJitsi(out).run(args);
                 case "help", "--help", "-h" -> {
                     out.print(USAGE);
                     yield 0;
@@ -126,7 +130,7 @@ public final class Main {
             return 2;
         }
         try (JdbcStorage storage = JdbcStorage.open(config.storage())) {
-            AccountAdmin admin = new AccountAdmin(config, storage, out);
+            AccountAdmin admin = new AccountAdmin(config, storage, new LocalAdminApi(AdminConfig.from(config)), out);
             JID jid = admin.parse(args.get(0));
             if (jid == null) return 2;
             boolean ok = switch (command) {

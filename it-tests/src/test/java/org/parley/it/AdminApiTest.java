@@ -107,6 +107,31 @@ class AdminApiTest {
     }
 
     @Test
+    void disconnectEndsTheSessionsOfOneAccount() throws Exception {
+        AdminHttp admin = new AdminHttp(ParleyServer.get().adminPort(), ParleyServer.ADMIN_TOKEN);
+        XMPPTCPConnection dan = clients.newUser("dan", "desk");
+        XMPPTCPConnection danPhone = clients.login(dan.getUser().getLocalpart().toString(), "phone");
+        XMPPTCPConnection erin = clients.newUser("erin", "desk");
+
+        HttpResponse<String> r = admin.post("/api/sessions/disconnect", "{\"jid\": \"" + dan.getUser().asBareJid() + "\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(AdminHttp.object(r.body())).containsEntry("disconnected", 2L);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !dan.isConnected() && !danPhone.isConnected());
+        assertThat(erin.isConnected()).isTrue();
+
+        HttpResponse<String> none = admin.post("/api/sessions/disconnect", "{\"jid\": \"nobody-here@localhost\"}");
+        assertThat(AdminHttp.object(none.body())).containsEntry("disconnected", 0L);
+        for (String bad : List.of("{}", "{\"jid\": 5}", "{\"jid\": \"localhost\"}", "{\"jid\": \"a@localhost/r\"}",
+                "{\"jid\": \"@localhost\"}", "[1]", "{\"jid\":")) {
+            HttpResponse<String> answer = admin.post("/api/sessions/disconnect", bad);
+            assertThat(answer.statusCode()).as(bad + " -> " + answer.body()).isEqualTo(400);
+        }
+        assertThat(admin.post("/api/sessions/disconnect", "not-the-token-at-all", "{\"jid\": \"" + erin.getUser().asBareJid() + "\"}")
+                .statusCode()).isEqualTo(401);
+        assertThat(erin.isConnected()).isTrue();
+    }
+
+    @Test
     void sessionsAndRoomsAreListed() throws Exception {
         String name = "api-" + UUID.randomUUID().toString().substring(0, 8);
         XMPPTCPConnection carol = clients.newUser("carol", "desk");

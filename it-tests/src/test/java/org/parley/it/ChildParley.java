@@ -203,6 +203,28 @@ public final class ChildParley implements AutoCloseable {
         if (trust == null) trust = ParleyServer.trustManagerFor(dir.resolve("state/certs/localhost.crt"));
     }
 
+    /** What a command run with {@link #command} printed, and its exit code. */
+    public record Command(int exit, String output) {}
+
+    /**
+     * Runs {@code parley <args> --config <this child's file>} as {@code bin/parley} does, in a JVM of its own (beside
+     * the running server), with {@code input} on its standard input; waits up to a minute for it.
+     */
+    public Command command(String input, String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "org.parley.app.Main"));
+        argv.addAll(List.of(args));
+        argv.addAll(List.of("--config", dir.resolve("parley.conf").toString()));
+        Process p = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true).start();
+        processes.add(p);
+        try (var stdin = p.getOutputStream()) {
+            stdin.write(input.getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] output = p.getInputStream().readAllBytes();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("parley " + String.join(" ", args) + " did not end");
+        return new Command(p.exitValue(), new String(output, StandardCharsets.UTF_8));
+    }
+
     /** As {@code kill -9}: no shutdown hook, no goodbye on any stream. */
     public void kill() throws Exception {
         process.destroyForcibly();

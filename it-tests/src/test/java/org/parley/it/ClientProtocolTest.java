@@ -62,6 +62,17 @@ class ClientProtocolTest {
     }
 
     @Test
+    void removingTheAccountInBandEndsItsOtherSessionsAndItsLogins() throws Exception {
+        String user = Clients.newUser("gone");
+        clients.register(user);
+        XMPPTCPConnection desk = clients.login(user, "desk");
+        XMPPTCPConnection phone = clients.login(user, "phone");
+        org.jivesoftware.smackx.iqregister.AccountManager.getInstance(desk).deleteAccount();
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !phone.isConnected());
+        assertThatThrownBy(() -> clients.login(user, "again")).isInstanceOf(org.jivesoftware.smack.sasl.SASLErrorException.class);
+    }
+
+    @Test
     void anonymousLoginGetsAGeneratedJid() throws Exception {
         XMPPTCPConnection c = clients.connect(clients.anonymousConfig().build());
         c.login();

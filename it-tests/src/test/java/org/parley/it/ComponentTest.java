@@ -30,7 +30,7 @@ class ComponentTest {
     }
 
     /** Opens a component stream and completes the handshake with {@code secret}; returns the raw stream. */
-    private static RawClient component(String domain, String secret) throws Exception {
+    static RawClient component(String domain, String secret) throws Exception {
         RawClient c = RawClient.plain(ParleyServer.get().componentPort());
         c.send("<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='"
                 + domain + "'>");

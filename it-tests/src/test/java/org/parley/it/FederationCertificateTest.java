@@ -2,7 +2,13 @@ package org.parley.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.jivesoftware.smack.chat2.ChatManager;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.parley.xmpp.tls.CertificateStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,5 +47,40 @@ class FederationCertificateTest extends FederationContract {
             peer.send("<message from='x@two.localhost' to='y@one.localhost'><body>hi</body></message>");
             assertThat(peer.await("</stream:error>")).contains("<invalid-from");
         }
+    }
+
+    @Test
+    void anAuthenticatedPeerSendingAMalformedAddressIsImproperAddressing() throws Exception {
+        XMPPTCPConnection alice = servers.login(servers.one, FederatedServers.newUser("alice"), "a");
+        List<Message> got = new CopyOnWriteArrayList<>();
+        ChatManager.getInstanceFor(alice).addIncomingListener((from, m, chat) -> got.add(m));
+        String aliceJid = alice.getUser().asEntityBareJidString();
+        // Two's own certificate, which one trusts: the raw peer authenticates as two.localhost with SASL EXTERNAL.
+        var two = CertificateStore.selfSigned(servers.dir.resolve("two/state/certs"), FederatedServers.TWO);
+        String[] stanzas = {
+                "<message from='a b@two.localhost' to='" + aliceJid + "' type='chat'><body>attack</body></message>",
+                "<message from='@two.localhost' to='" + aliceJid + "' type='chat'><body>attack</body></message>",
+                "<message from='bob@two.localhost/" + "r".repeat(1024) + "' to='" + aliceJid + "' type='chat'><body>attack</body></message>",
+                "<message from='bob@two.localhost' to='" + aliceJid + "/" + "r".repeat(1024) + "' type='chat'><body>attack</body></message>"};
+        for (String stanza : stanzas) {
+            try (RawServer peer = new RawServer(servers.one.s2sPort())) {
+                peer.startTls(FederatedServers.TWO, FederatedServers.ONE, two);
+                peer.openStream(FederatedServers.TWO, FederatedServers.ONE);
+                assertThat(peer.await("</stream:features>")).contains("EXTERNAL");
+                peer.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>");
+                peer.await("<success");
+                peer.openStream(FederatedServers.TWO, FederatedServers.ONE);
+                peer.await("</stream:features>");
+                peer.send(stanza);
+                // RFC 6120 4.9.3.11: between servers, an address that violates RFC 7622 is improper-addressing.
+                assertThat(peer.await("</stream:error>")).contains("<improper-addressing");
+                assertThat(peer.closedByServer()).isTrue();
+            }
+        }
+        // The real link from two still carries messages, and none of the attacks arrived.
+        XMPPTCPConnection bob = servers.login(servers.two, FederatedServers.newUser("bob"), "b");
+        ChatManager.getInstanceFor(bob).chatWith(alice.getUser().asEntityBareJid()).send("genuine");
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> !got.isEmpty());
+        assertThat(got).extracting(Message::getBody).containsExactly("genuine");
     }
 }

@@ -127,6 +127,15 @@ public final class RawClient implements AutoCloseable {
 
     /** SASL PLAIN on a secure stream (its header not yet sent), the restart, and binding {@code resource}. */
     public RawClient login(String user, String password, String resource) throws IOException {
+        authenticate(user, password);
+        send("<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource
+                + "</resource></bind></iq>");
+        await("</iq>");
+        return this;
+    }
+
+    /** SASL PLAIN on a secure stream (its header not yet sent) and the restart, up to the features offering bind. */
+    public RawClient authenticate(String user, String password) throws IOException {
         openStream();
         await("</stream:features>");
         String plain = Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
@@ -134,9 +143,6 @@ public final class RawClient implements AutoCloseable {
         await("<success");
         openStream();
         await("</stream:features>");
-        send("<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource
-                + "</resource></bind></iq>");
-        await("</iq>");
         return this;
     }
 

@@ -46,20 +46,37 @@ final class RawServer implements AutoCloseable {
 
     /** STARTTLS, accepting any server certificate and presenting none; then the stream is opened again. */
     RawServer startTls(String from, String to) throws Exception {
+        return startTls(from, to, null);
+    }
+
+    /** STARTTLS presenting {@code identity} (null for none), accepting any server certificate. */
+    RawServer startTls(String from, String to, org.parley.xmpp.tls.TlsMaterial identity) throws Exception {
         openStream(from, to);
         await("</stream:features>");
         send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
         await("<proceed");
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {new X509TrustManager() {
+        ctx.init(identity == null ? null : keyManagers(identity), new TrustManager[] {new X509TrustManager() {
             @Override public void checkClientTrusted(X509Certificate[] chain, String authType) { }
             @Override public void checkServerTrusted(X509Certificate[] chain, String authType) { }
             @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
         }}, null);
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(socket, to, socket.getPort(), true);
+        // The handshake is not polled like reads are; a client certificate to check makes it slower.
+        s.setSoTimeout(10_000);
         s.startHandshake();
         use(s);
         return this;
+    }
+
+    private static javax.net.ssl.KeyManager[] keyManagers(org.parley.xmpp.tls.TlsMaterial identity) throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        char[] password = "raw".toCharArray();
+        ks.setKeyEntry("identity", identity.key(), password, identity.chain().toArray(new X509Certificate[0]));
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, password);
+        return kmf.getKeyManagers();
     }
 
     /** Waits for {@code fragment} after what earlier calls matched; returns the text up to it. */

@@ -75,6 +75,7 @@ public final class JdbcStorage implements Storage {
                 throw new StorageException("cannot create data directory " + dir, e);
             }
             Path file = dir.resolve("parley");
+            keepH2ServerOnLoopback();
             hc.setJdbcUrl(h2Url(file));
             // H2 writes parley.mv.db beside the base name given in the URL.
             description = "H2 file " + file;
@@ -107,10 +108,20 @@ public final class JdbcStorage implements Storage {
      * PostgreSQL mode with lower-cased identifiers and nulls sorting high lets one migration script and one set of
      * statements serve both databases. The lock timeout is raised from H2's default (1 s, per statement) because
      * per-user writes serialise on the account row and a burst of offline messages to one user queues on it.
+     * AUTO_SERVER lets a second process ({@code parley adduser} while the server runs) open the same file: the first
+     * process opens it embedded and serves it to the others over a TCP port it writes into {@code parley.lock.db}.
      */
     static String h2Url(Path file) {
         return "jdbc:h2:file:" + file + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH"
-                + ";LOCK_TIMEOUT=10000";
+                + ";LOCK_TIMEOUT=10000;AUTO_SERVER=TRUE";
+    }
+
+    /**
+     * H2's AUTO_SERVER port listens on every interface unless {@code h2.bindAddress} names one (H2 reads it once, when
+     * its first database opens): only processes on this machine need it, so loopback unless the operator chose.
+     */
+    private static void keepH2ServerOnLoopback() {
+        if (System.getProperty("h2.bindAddress") == null) System.setProperty("h2.bindAddress", "127.0.0.1");
     }
 
     /** The JDBC URL with any password parameter masked, for logs and status pages. */

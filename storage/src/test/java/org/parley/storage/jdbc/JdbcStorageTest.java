@@ -21,7 +21,8 @@ class JdbcStorageTest {
     @Test
     void h2UrlUsesPostgresModeOnTheGivenFile() {
         assertThat(JdbcStorage.h2Url(Path.of("/var/lib/parley/parley")))
-                .startsWith("jdbc:h2:file:/var/lib/parley/parley;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE");
+                .startsWith("jdbc:h2:file:/var/lib/parley/parley;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE")
+                .contains(";AUTO_SERVER=TRUE");
     }
 
     @Test

@@ -144,9 +144,7 @@ public final class RegistrationHandler implements IqHandler {
                 }
                 context.result(request);
                 log.info("account {} removed by its owner", user.toBareJID());
-                for (ClientSession s : server.sessions().sessions(user.toBareJID())) {
-                    s.executor().execute(() -> s.fail(StreamErrorCondition.NOT_AUTHORIZED, "Account removed"));
-                }
+                server.sessions().endAll(user.toBareJID(), StreamErrorCondition.NOT_AUTHORIZED, "Account removed");
             });
             return;
         }

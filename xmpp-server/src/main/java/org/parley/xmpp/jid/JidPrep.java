@@ -2,6 +2,7 @@ package org.parley.xmpp.jid;
 
 import gnu.inet.encoding.Stringprep;
 import gnu.inet.encoding.StringprepException;
+import io.netty.util.NetUtil;
 import java.nio.charset.StandardCharsets;
 import org.xmpp.packet.JID;
 
@@ -18,6 +19,19 @@ public final class JidPrep {
 
     /** Characters nodeprep prohibits beyond stringprep's tables (RFC 3920 A.5). */
     private static final String NODE_PROHIBITED = "\"&'/:<>@";
+    /** RFC 1035 2.3.4, kept by IDNA2008: a DNS label is at most 63 octets. */
+    private static final int MAX_LABEL = 63;
+    /** Printable ASCII a localpart may hold; a table, since every client stanza's addresses are scanned. */
+    private static final boolean[] NODE_ASCII = new boolean[0x80];
+    /** Letters, digits and hyphen: what an ASCII DNS label is made of. */
+    private static final boolean[] LDH = new boolean[0x80];
+
+    static {
+        for (char c = 0x21; c < 0x7F; c++) {
+            NODE_ASCII[c] = NODE_PROHIBITED.indexOf(c) < 0;
+            LDH[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-';
+        }
+    }
 
     private JidPrep() {}
 
@@ -64,6 +78,86 @@ public final class JidPrep {
     public static JID jid(String node, String canonicalDomain, String resource) {
         return new JID(node == null ? null : nodeprep(node), canonicalDomain,
                 resource == null ? null : resourceprep(resource), true);
+    }
+
+    /**
+     * Why {@code jid} is not an XMPP address by RFC 7622, or null when it is one. Tinder parses stanza addresses
+     * without preparing them, so this is the check a server must make on every address a peer sends. Printable
+     * ASCII (nearly every address) is checked by scanning, without allocating; anything else goes through libidn.
+     */
+    public static String whyMalformed(String jid) {
+        int n = jid.length();
+        if (n == 0) return "empty address";
+        // RFC 7622 3.1: the resourcepart starts at the first slash, the localpart ends at the first '@' before it.
+        int slash = jid.indexOf('/');
+        int domainEnd = slash < 0 ? n : slash;
+        int at = jid.indexOf('@');
+        if (at > domainEnd) at = -1;
+        if (at == 0) return "empty localpart";
+        if (slash == n - 1) return "empty resourcepart";
+        String problem = at < 0 ? null : localpartProblem(jid, 0, at);
+        if (problem == null) problem = domainpartProblem(jid, at + 1, domainEnd);
+        if (problem == null && slash >= 0) problem = resourcepartProblem(jid, slash + 1, n);
+        return problem;
+    }
+
+    private static String localpartProblem(String jid, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = jid.charAt(i);
+            if (c <= 0x20 || c >= 0x7F) return slowProblem(() -> nodeprep(jid.substring(from, to)), "localpart");
+            if (!NODE_ASCII[c]) return "prohibited character in localpart";
+        }
+        return to - from > MAX_PART_BYTES ? "localpart too long" : null;
+    }
+
+    private static String resourcepartProblem(String jid, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = jid.charAt(i);
+            if (c < 0x20 || c >= 0x7F) return slowProblem(() -> resourceprep(jid.substring(from, to)), "resourcepart");
+        }
+        return to - from > MAX_PART_BYTES ? "resourcepart too long" : null;
+    }
+
+    /** RFC 7622 3.2: a DNS name (LDH labels, or IDNA for non-ASCII), or an IP literal; one final dot is ignored. */
+    private static String domainpartProblem(String jid, int from, int to) {
+        if (to > from && jid.charAt(to - 1) == '.') to--;
+        if (to == from) return "empty domainpart";
+        if (to - from > MAX_PART_BYTES) return "domainpart too long";
+        if (jid.charAt(from) == '[') return ipv6Literal(jid.substring(from, to)) ? null : "not an IPv6 literal";
+        int labelStart = from;
+        for (int i = from; i <= to; i++) {
+            char c = i < to ? jid.charAt(i) : '.';
+            if (c == '.') {
+                int length = i - labelStart;
+                if (length == 0) return "empty label in domainpart";
+                if (length > MAX_LABEL) return "label longer than 63 octets in domainpart";
+                if (jid.charAt(labelStart) == '-' || jid.charAt(i - 1) == '-') return "label starts or ends with a hyphen";
+                labelStart = i + 1;
+            } else if (c >= 0x80) {
+                String domain = jid.substring(from, to);
+                if (domain.getBytes(StandardCharsets.UTF_8).length > MAX_PART_BYTES) return "domainpart too long";
+                return slowProblem(() -> JID.domainprep(domain), "domainpart");
+            } else if (!LDH[c]) {
+                return "prohibited character in domainpart";
+            }
+        }
+        return null;
+    }
+
+    private static boolean ipv6Literal(String bracketed) {
+        int n = bracketed.length();
+        // A zone index ("%eth0") names an interface of the sender's machine, which means nothing to anyone else.
+        return n > 2 && bracketed.charAt(n - 1) == ']' && bracketed.indexOf('%') < 0
+                && NetUtil.isValidIpV6Address(bracketed.substring(1, n - 1));
+    }
+
+    private static String slowProblem(Runnable prep, String part) {
+        try {
+            prep.run();
+            return null;
+        } catch (RuntimeException e) {
+            return "not a valid " + part;
+        }
     }
 
     private static String lowerAscii(String s) {

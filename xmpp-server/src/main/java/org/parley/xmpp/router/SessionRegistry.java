@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.parley.xmpp.session.ClientSession;
+import org.parley.xmpp.stream.StreamErrorCondition;
 import org.xmpp.packet.JID;
 
 /** Bound client sessions by bare JID and resource. Safe for concurrent use from every event loop. */
@@ -51,6 +52,16 @@ public final class SessionRegistry {
     }
 
     public boolean hasSessions(String bareJid) { return byBare.containsKey(bareJid); }
+
+    /**
+     * Ends every session of {@code bareJid} (an account deleted or disabled) with the stream error {@code condition},
+     * each on its own event loop; returns how many there were.
+     */
+    public int endAll(String bareJid, StreamErrorCondition condition, String text) {
+        Collection<ClientSession> ending = sessions(bareJid);
+        for (ClientSession s : ending) s.executor().execute(() -> s.fail(condition, text));
+        return ending.size();
+    }
 
     public int count() { return count.get(); }
 

@@ -2,6 +2,7 @@ package org.parley.xmpp.router;
 
 import org.dom4j.Element;
 import org.dom4j.QName;
+import org.parley.xmpp.jid.JidPrep;
 import org.xmpp.packet.IQ;
 import org.xmpp.packet.JID;
 import org.xmpp.packet.Message;
@@ -15,7 +16,10 @@ public final class Stanzas {
 
     private Stanzas() {}
 
-    /** Wraps a stanza element, or returns null when the element is not a stanza. */
+    /**
+     * Wraps a stanza element, or returns null when the element is not a stanza. Its addresses are not prepared, and
+     * Tinder throws IllegalArgumentException for a few malformed ones: check {@link #malformedAddress} first.
+     */
     public static Packet wrap(Element e) {
         if (!CLIENT_NS.equals(e.getNamespaceURI())) return null;
         return switch (e.getName()) {
@@ -24,6 +28,29 @@ public final class Stanzas {
             case "iq" -> new IQ(e, true);
             default -> null;
         };
+    }
+
+    public static boolean isStanza(Element e) {
+        if (!CLIENT_NS.equals(e.getNamespaceURI())) return false;
+        String name = e.getName();
+        return name.equals("message") || name.equals("presence") || name.equals("iq");
+    }
+
+    /**
+     * Why the stanza's 'to' or 'from' is not an XMPP address by RFC 7622, or null when both are (or are absent).
+     * Tinder wraps stanzas without preparing their addresses, so every stream checks this on what a peer sends.
+     * An empty attribute counts as absent, as Tinder reads it.
+     */
+    public static String malformedAddress(Element stanza) {
+        String why = malformedAttribute(stanza, "to");
+        return why != null ? why : malformedAttribute(stanza, "from");
+    }
+
+    private static String malformedAttribute(Element stanza, String name) {
+        String address = stanza.attributeValue(name);
+        if (address == null || address.isEmpty()) return null;
+        String why = JidPrep.whyMalformed(address);
+        return why == null ? null : "Malformed '" + name + "': " + why;
     }
 
     public static boolean isError(Packet p) {

@@ -136,7 +136,10 @@ public final class ClientSession {
             }
         } catch (IllegalArgumentException bad) {
             // Tinder throws this for unparseable JIDs in to/from; the stanza is the client's fault.
-            stanzaError(e, PacketError.Condition.jid_malformed);
+            withoutAddresses(e);
+            Packet p = Stanzas.wrap(e);
+            if (p == null || state != State.BOUND) fail(StreamErrorCondition.BAD_FORMAT, "Malformed address");
+            else addressError(p, new PacketError(PacketError.Condition.jid_malformed));
         }
     }
 
@@ -256,7 +259,10 @@ public final class ClientSession {
     }
 
     private void bind(IQ iq, Element bindRequest) {
-        String requested = bindRequest.elementTextTrim("resource");
+        // Trimmed at the ends only: dom4j's elementTextTrim would also turn a tab or newline inside into a space,
+        // and so accept a resource that resourceprep refuses (RFC 6120 7.7.2.1 wants bad-request for it).
+        String requested = bindRequest.elementText("resource");
+        requested = requested == null ? null : requested.strip();
         String resource = requested == null || requested.isEmpty() ? newResource() : requested;
         JID full;
         try {
@@ -343,6 +349,11 @@ public final class ClientSession {
             return;
         }
         sm.countInbound();
+        // RFC 6120 8.3.3.8: an address that is not a JID by RFC 7622 is answered jid-malformed, and the stream goes
+        // on. Tinder wraps stanzas without preparing their addresses (and throws on some), so it is checked here,
+        // before wrapping; otherwise a bad address would be routed like a good one and fail as that route fails.
+        String malformed = Stanzas.malformedAddress(e);
+        if (malformed != null) withoutAddresses(e);
         Packet p = Stanzas.wrap(e);
         if (p == null) {
             fail(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE, "Unknown element " + e.getQualifiedName());
@@ -361,6 +372,11 @@ public final class ClientSession {
                 return;
             }
             transport.pauseReading(pause);
+        }
+        if (malformed != null) {
+            log.debug("{}: {} (id {})", jid, malformed, p.getID());
+            addressError(p, new PacketError(PacketError.Condition.jid_malformed, PacketError.Type.modify, malformed));
+            return;
         }
         JID from = p.getFrom();
         if (from != null && !from.equals(jid) && !(from.getResource() == null && from.toBareJID().equals(jid.toBareJID()))) {
@@ -388,15 +404,16 @@ public final class ClientSession {
         }
     }
 
-    private void stanzaError(Element e, PacketError.Condition condition) {
-        Packet p = Stanzas.wrap(e);
-        if (p == null || state != State.BOUND) {
-            fail(StreamErrorCondition.BAD_FORMAT, "Malformed address");
-            return;
-        }
-        p.getElement().addAttribute("to", null);
-        p.getElement().addAttribute("from", null);
-        Packet reply = Stanzas.errorReply(p, condition);
+    /** The addresses are what is wrong with the stanza, and the answer goes to this client whatever they say. */
+    private static void withoutAddresses(Element e) {
+        e.addAttribute("to", null);
+        e.addAttribute("from", null);
+    }
+
+    /** Answers a stanza stripped of its addresses; responses are never answered (RFC 6120 8.2.3, 8.3.1). */
+    private void addressError(Packet p, PacketError error) {
+        if (p instanceof IQ iq && !iq.isRequest()) return;
+        Packet reply = Stanzas.errorReply(p, error);
         if (reply != null) {
             reply.setTo(jid);
             deliverElement(reply.getElement());

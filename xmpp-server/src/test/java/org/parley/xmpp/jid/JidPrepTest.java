@@ -86,4 +86,39 @@ class JidPrepTest {
         assertThat(ours.toString()).isEqualTo("bob@example.org/Desk Top");
         assertThat(JidPrep.jid(null, "example.org", null)).isEqualTo(new JID("example.org"));
     }
+
+    @Test
+    void acceptsWhatRfc7622Allows() {
+        for (String ok : new String[] {
+                "localhost", "alice@localhost", "alice@localhost/phone", "Alice@LocalHost/Desk Top",
+                "room@conference.example.org/nick with spaces & 'quotes' <and> @ / :",
+                "n".repeat(1023) + "@localhost", "a@localhost/" + "r".repeat(1023),
+                "a@" + ("d".repeat(63) + ".").repeat(15) + "d".repeat(63), "a@example.org.", "a@127.0.0.1",
+                "a@[::1]", "a@[2001:db8::1]/r", "élodie@bücher.example/écrit", "a@xn--bcher-kva.example",
+                "a@1-2.example"}) {
+            assertThat(JidPrep.whyMalformed(ok)).as(ok.length() > 80 ? ok.length() + " chars" : ok).isNull();
+        }
+    }
+
+    @Test
+    void namesWhatRfc7622Refuses() {
+        assertThat(JidPrep.whyMalformed("n".repeat(1024) + "@localhost")).isEqualTo("localpart too long");
+        assertThat(JidPrep.whyMalformed("\u00e9".repeat(512) + "@localhost")).isEqualTo("not a valid localpart");
+        assertThat(JidPrep.whyMalformed("a b@localhost")).isEqualTo("not a valid localpart");
+        for (char c : "\"&'/:<>".toCharArray()) {
+            if (c == '/') continue; // a slash starts the resource
+            assertThat(JidPrep.whyMalformed("a" + c + "b@localhost")).as("%s", c).isEqualTo("prohibited character in localpart");
+        }
+        assertThat(JidPrep.whyMalformed("a@" + "d".repeat(1024))).isEqualTo("domainpart too long");
+        assertThat(JidPrep.whyMalformed("a@" + "d".repeat(64) + ".example")).contains("63 octets");
+        assertThat(JidPrep.whyMalformed("a@localhost/" + "r".repeat(1024))).isEqualTo("resourcepart too long");
+        assertThat(JidPrep.whyMalformed("a@localhost/a\u0001b")).isEqualTo("not a valid resourcepart");
+        assertThat(JidPrep.whyMalformed("a@localhost/a\tb")).isEqualTo("not a valid resourcepart");
+        assertThat(JidPrep.whyMalformed("a@localhost/\ue000")).isEqualTo("not a valid resourcepart");
+        for (String bad : new String[] {"", "@localhost", "localhost/", "a@/r", "a@", "a@.", "a@foo..bar", "a@.foo",
+                "a@foo_bar", "a@foo bar", "a@-foo.example", "a@foo-.example", "a@b@c", "a@[::1", "a@[1.2.3.4]", "a@[::1%eth0]",
+                "a@[zz::1]", "a@ex\u00a0ample.com", "a@" + "\u00e9".repeat(512)}) {
+            assertThat(JidPrep.whyMalformed(bad)).as(bad).isNotNull();
+        }
+    }
 }

@@ -1,0 +1,68 @@
+package org.parley.importer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JitsiImportTest {
+    @TempDir
+    Path data;
+
+    private JitsiImport.Result stock() throws Exception {
+        ProsodyData.writeAccount(data, "auth.meet.example.test", "focus", "focus-password-0123", "8d3f1a2e-focus-salt", 10000);
+        ProsodyData.writeAccount(data, "auth.meet.example.test", "jvb", "jvb-password-0123", "4a9c2b1d-jvb-salt", 10000);
+        ProsodyConfig prosody = ProsodyConfigReader.read(ProsodyConfigReaderTest.fixture("prosody/prosody.cfg.lua"), k -> null);
+        JicofoConfig jicofo = JicofoConfig.read(ProsodyConfigReaderTest.fixture("jicofo/jicofo.conf"));
+        return JitsiImport.convert(prosody, data, jicofo, "/var/lib/parley");
+    }
+
+    @Test
+    void theStockLayoutBecomesParleysAddresses() throws Exception {
+        JitsiImport.Result r = stock();
+        Config c = ConfigFactory.parseString(r.config()).getConfig("parley");
+        List<? extends Config> hosts = c.getConfigList("hosts");
+        assertThat(hosts.get(0).getString("domain")).isEqualTo("meet.example.test");
+        assertThat(hosts.get(0).getBoolean("anonymous")).isTrue();
+        assertThat(hosts.get(0).getString("certificate")).isEqualTo("/etc/prosody/certs/meet.example.test.crt");
+        assertThat(hosts.get(1).getString("domain")).isEqualTo("localhost");
+        assertThat(hosts.get(2).getString("domain")).isEqualTo("auth.meet.example.test");
+        assertThat(hosts.get(2).getStringList("sasl-mechanisms")).containsExactly("SCRAM-SHA-1", "PLAIN");
+        assertThat(c.getString("focus.domain")).isEqualTo("focus.meet.example.test");
+        assertThat(c.getString("focus.jid")).isEqualTo("focus@auth.meet.example.test");
+        assertThat(c.getStringList("focus.muc-domains")).containsExactly("conference.meet.example.test", "breakout.meet.example.test");
+        assertThat(c.getStringList("focus.bridges.breweries")).containsExactly("JvbBrewery@internal.auth.meet.example.test");
+        List<? extends Config> mucs = c.getConfigList("muc.services");
+        assertThat(mucs).extracting(m -> m.getString("domain")).containsExactly("conference.meet.example.test",
+                "breakout.meet.example.test", "internal.auth.meet.example.test", "lobby.meet.example.test");
+        assertThat(mucs.get(0).getStringList("room-creators")).isEmpty();
+        assertThat(mucs.get(2).getStringList("allowed-jids")).containsExactly("auth.meet.example.test");
+        assertThat(c.getString("turn.secret")).isEqualTo("turn-secret-0123");
+        assertThat(c.getConfigList("turn.services")).hasSize(3);
+        assertThat(c.getConfigList("turn.services").get(1).getBoolean("restricted")).isTrue();
+        assertThat(c.getBoolean("http.listeners.plain.secure")).isTrue();
+        assertThat(c.getString("http.listeners.plain.bind")).isEqualTo("127.0.0.1");
+        assertThat(r.accounts()).extracting(ProsodyAccounts.Account::user).containsExactly("focus", "jvb");
+    }
+
+    @Test
+    void whatIsNotCarriedOverIsListedWithItsLine() throws Exception {
+        JitsiImport.Result r = stock();
+        assertThat(r.changesBehaviour()).isTrue();
+        assertThat(r.notes()).anySatisfy(n -> {
+            // The assignment's line as Lua reports it: where its table closes.
+            assertThat(n.where()).endsWith("meet.example.test.cfg.lua:58");
+            assertThat(n.message()).contains("muc_lobby_rooms").contains("lobby");
+            assertThat(n.changesBehaviour()).isTrue();
+        });
+        assertThat(r.notes()).anySatisfy(n -> assertThat(n.message()).contains("speakerstats_component"));
+        assertThat(r.notes()).anySatisfy(n -> {
+            assertThat(n.message()).contains("plugin_paths");
+            assertThat(n.changesBehaviour()).isFalse();
+        });
+    }
+}
