@@ -153,6 +153,7 @@ class DebianPackageTest {
                   s2s.enabled = false
                   http.listeners { plain.enabled = false, tls.enabled = false }
                   admin { bind = "127.0.0.1", port = %d }
+                  focus.rest { bind = "127.0.0.1", port = 0 }
                 }
                 """.formatted(root.resolve("etc/parley/parley.conf"), dir.resolve("data"), ports[0], ports[1]));
         Path log = dir.resolve("server.log");
