@@ -238,39 +238,69 @@ public final class Conference {
         }
     }
 
+    /** How long a restore probe keeps asking a bridge that is not reachable yet, and how often. */
+    static final long PROBE_PATIENCE_MILLIS = 20_000;
+    private static final long PROBE_RETRY_MILLIS = 500;
+
     /** Asks every restored bridge whether it still has the conference; answers requests when all have answered. */
     private void probe() {
         probed = true;
+        // The focus is in the room; the probe has a deadline of its own.
+        cancel(joinTimer);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_PATIENCE_MILLIS);
         for (ColibriSession s : List.copyOf(sessions.values())) {
             if (!s.created) continue;
             probesPending++;
-            IQ iq = new IQ(IQ.Type.set);
-            iq.setFrom(self);
-            iq.setTo(s.bridge.jid());
-            iq.setChildElement(ConferenceModify.of(meetingId, List.of(), List.of()).toElement());
-            long sent = System.nanoTime();
-            ctx.iq().request(iq, config.colibriTimeout(), config.colibriRetries(), exec, outcome -> {
-                ctx.latency().colibri("modify", !outcome.timedOut(), System.nanoTime() - sent);
-                if (state == State.ENDED) return;
-                if (outcome.isError()) {
-                    Colibri2Error c = colibriError(outcome.answer());
-                    if (c != null && c.errorReason() == Colibri2ErrorReason.CONFERENCE_NOT_FOUND) {
-                        log.info("{}: {} no longer has the conference; it is created again on the next allocation", roomName, s.bridge.jid());
-                    } else {
-                        log.warn("{}: {} answered the restore probe with {}", roomName, s.bridge.jid(), describe(outcome.answer()));
-                    }
-                    // Whatever it held is gone: the ghosts there have nothing left to expire.
-                    s.created = false;
-                    for (String nick : List.copyOf(s.endpoints)) if (ghosts.remove(nick) != null) s.endpoints.remove(nick);
-                    for (RelayLink l : s.relays.values()) l.remote.relays.remove(s.relayId);
-                    s.relays.clear();
-                } else if (outcome.timedOut()) {
-                    ctx.bridges().reportTimeout(s.bridge, "COLIBRI2 request");
-                }
-                if (--probesPending == 0) ready();
-            });
+            probe(s, deadline);
         }
         if (probesPending == 0) ready();
+    }
+
+    private void probe(ColibriSession s, long deadline) {
+        IQ iq = new IQ(IQ.Type.set);
+        iq.setFrom(self);
+        iq.setTo(s.bridge.jid());
+        iq.setChildElement(ConferenceModify.of(meetingId, List.of(), List.of()).toElement());
+        long sent = System.nanoTime();
+        ctx.iq().request(iq, config.colibriTimeout(), config.colibriRetries(), exec, outcome -> {
+            ctx.latency().colibri("modify", !outcome.timedOut(), System.nanoTime() - sent);
+            if (state == State.ENDED) return;
+            if (outcome.isError()) {
+                Colibri2Error c = colibriError(outcome.answer());
+                if (c == null && notBackYet(outcome.answer()) && System.nanoTime() < deadline) {
+                    // After a restart the bridges reconnect (components) or rejoin the brewery only once our ports
+                    // are open: the bridge is not there yet, which says nothing about its conference. Ask again.
+                    log.debug("{}: {} not reachable yet for the restore probe; asking again", roomName, s.bridge.jid());
+                    exec.schedule(() -> {
+                        if (state != State.ENDED) probe(s, deadline);
+                    }, PROBE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                    return;
+                }
+                if (c != null && c.errorReason() == Colibri2ErrorReason.CONFERENCE_NOT_FOUND) {
+                    log.info("{}: {} no longer has the conference; it is created again on the next allocation", roomName, s.bridge.jid());
+                } else {
+                    log.warn("{}: {} answered the restore probe with {}", roomName, s.bridge.jid(), describe(outcome.answer()));
+                }
+                // Whatever it held is gone: the ghosts there have nothing left to expire.
+                s.created = false;
+                for (String nick : List.copyOf(s.endpoints)) if (ghosts.remove(nick) != null) s.endpoints.remove(nick);
+                for (RelayLink l : s.relays.values()) l.remote.relays.remove(s.relayId);
+                s.relays.clear();
+            } else if (outcome.timedOut()) {
+                ctx.bridges().reportTimeout(s.bridge, "COLIBRI2 request");
+            }
+            if (--probesPending == 0) ready();
+        });
+    }
+
+    /** The router's or the brewery's answer for an address nobody holds now (not the bridge's own COLIBRI2 error). */
+    private static boolean notBackYet(IQ answer) {
+        PacketError e = answer == null ? null : answer.getError();
+        if (e == null) return false;
+        return switch (e.getCondition()) {
+            case service_unavailable, remote_server_not_found, recipient_unavailable, item_not_found -> true;
+            default -> false;
+        };
     }
 
     /** Joins the room. */
