@@ -639,7 +639,7 @@ public final class JitsiImport {
                 "xmpp.client.xmpp-domain", "xmpp.client.password", "xmpp.client.hostname", "xmpp.client.port",
                 "xmpp.client.disable-certificate-verification", "bridge.brewery-jid", "conference.enable-auto-owner",
                 "authentication.enabled", "authentication.type", "authentication.login-url", "xmpp.trusted-domains",
-                "xmpp.client.conference-muc-jid");
+                "xmpp.client.conference-muc-jid", "rest.port", "rest.host", "rest.enabled");
         for (var e : jicofo.settings().entrySet()) {
             String path = e.getKey();
             if (handled.contains(path)) continue;
@@ -659,6 +659,12 @@ public final class JitsiImport {
             notes.add(new Note(where + ":" + jicofo.line("xmpp.trusted-domains"), "xmpp.trusted-domains " + trusted
                     + " (Jibri's recorder domain): the focus does not use recorders yet", true));
         }
+        // Jicofo's REST port (conference requests from nginx, health checks) is the focus's.
+        if (jicofo.settings().hasPath("rest.port")) focus.object("rest").put("port", (long) jicofo.settings().getInt("rest.port"));
+        String restHost = jicofo.string("rest.host");
+        if (restHost != null) focus.object("rest").put("bind", restHost);
+        Boolean restEnabled = jicofo.bool("rest.enabled");
+        if (restEnabled != null) focus.object("rest").put("enabled", restEnabled);
         String conferenceMuc = jicofo.string("xmpp.client.conference-muc-jid");
         if (conferenceMuc != null) focus.put("muc-domains", List.of(conferenceMuc));
     }

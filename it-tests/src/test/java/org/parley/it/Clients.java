@@ -53,6 +53,16 @@ public final class Clients implements AutoCloseable {
         return base().addEnabledSaslMechanism(ScramSha256Mechanism.NAME);
     }
 
+    /** As jitsi-videobridge's Smack logs in: SCRAM-SHA-1, the only SCRAM Prosody's stored keys serve. */
+    public XMPPTCPConnectionConfiguration.Builder scramSha1Config() {
+        return base().addEnabledSaslMechanism("SCRAM-SHA-1");
+    }
+
+    /** SASL PLAIN, as a Jitsi client logs in with its token as the password. */
+    public XMPPTCPConnectionConfiguration.Builder plainConfig() {
+        return base().addEnabledSaslMechanism("PLAIN");
+    }
+
     public XMPPTCPConnectionConfiguration.Builder anonymousConfig() {
         return base().performSaslAnonymousAuthentication();
     }
