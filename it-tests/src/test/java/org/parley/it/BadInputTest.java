@@ -4,14 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.jivesoftware.smack.chat2.ChatManager;
-import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.sasl.SASLErrorException;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
-import org.jivesoftware.smackx.ping.PingManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,28 +18,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ParleyServer.class)
 class BadInputTest {
     private final Clients clients = new Clients();
+    private BystanderPair pair;
     private XMPPTCPConnection bystander;
     private XMPPTCPConnection friend;
-    private final List<Message> bystanderGot = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void bystanders() throws Exception {
-        bystander = clients.newUser("bystander", "b");
-        friend = clients.newUser("friend", "f");
-        ChatManager.getInstanceFor(bystander).addIncomingListener((from, m, chat) -> bystanderGot.add(m));
+        pair = new BystanderPair(clients);
+        bystander = pair.bystander;
+        friend = pair.friend;
     }
 
     @AfterEach
     void close() {
         clients.close();
-    }
-
-    private void bystanderStillWorks() throws Exception {
-        assertThat(bystander.isConnected()).isTrue();
-        assertThat(PingManager.getInstanceFor(bystander).pingMyServer()).isTrue();
-        int before = bystanderGot.size();
-        ChatManager.getInstanceFor(friend).chatWith(bystander.getUser().asEntityBareJid()).send("still there?");
-        await().atMost(Duration.ofSeconds(10)).until(() -> bystanderGot.size() == before + 1);
     }
 
     private static String streamError(RawClient raw) throws Exception {
@@ -61,7 +47,7 @@ class BadInputTest {
             raw.send("<message><body>unclosed</message>");
             assertThat(streamError(raw)).contains("<not-well-formed");
         }
-        bystanderStillWorks();
+        pair.stillWorks();
     }
 
     @Test
@@ -88,7 +74,7 @@ class BadInputTest {
             raw.send("<message><body>&lol9;</body></message>");
             assertThat(streamError(raw)).containsAnyOf("<restricted-xml", "<not-well-formed");
         }
-        bystanderStillWorks();
+        pair.stillWorks();
     }
 
     @Test
@@ -105,7 +91,7 @@ class BadInputTest {
             }
             assertThat(streamError(raw)).contains("<policy-violation");
         }
-        bystanderStillWorks();
+        pair.stillWorks();
     }
 
     @Test
@@ -121,7 +107,7 @@ class BadInputTest {
             }
             assertThat(streamError(raw)).contains("<policy-violation");
         }
-        bystanderStillWorks();
+        pair.stillWorks();
     }
 
     @Test
@@ -133,7 +119,7 @@ class BadInputTest {
             raw.send("<message from='" + bystander.getUser() + "' to='" + friend.getUser() + "'><body>it is me</body></message>");
             assertThat(streamError(raw)).contains("<invalid-from");
         }
-        bystanderStillWorks();
+        pair.stillWorks();
     }
 
     @Test
@@ -154,7 +140,7 @@ class BadInputTest {
         // The right password still works afterwards (after the delay), and so do others.
         XMPPTCPConnection ok = clients.login(user, "r");
         assertThat(ok.isAuthenticated()).isTrue();
-        bystanderStillWorks();
+        pair.stillWorks();
     }
 
     @Test
@@ -164,8 +150,8 @@ class BadInputTest {
             raw.send("<message to='" + bystander.getUser() + "'><body>sneaky</body></message>");
             assertThat(streamError(raw)).containsAnyOf("<not-authorized", "<policy-violation");
         }
-        bystanderStillWorks();
-        assertThat(bystanderGot).noneMatch(m -> "sneaky".equals(m.getBody()));
+        pair.stillWorks();
+        assertThat(pair.received).noneMatch(m -> "sneaky".equals(m.getBody()));
     }
 
     @Test
@@ -175,6 +161,6 @@ class BadInputTest {
                     + " to='not-served.example' version='1.0'>");
             assertThat(streamError(raw)).contains("<host-unknown");
         }
-        bystanderStillWorks();
+        pair.stillWorks();
     }
 }

@@ -6,14 +6,9 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.jivesoftware.smack.chat2.ChatManager;
-import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.muc.MultiUserChat;
-import org.jivesoftware.smackx.ping.PingManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,15 +23,15 @@ import org.jxmpp.jid.EntityBareJid;
 @ExtendWith(ParleyServer.class)
 class JidMalformedTest {
     private final Clients clients = new Clients();
+    private BystanderPair pair;
     private XMPPTCPConnection bystander;
     private XMPPTCPConnection friend;
-    private final List<Message> bystanderGot = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void bystanders() throws Exception {
-        bystander = clients.newUser("bystander", "b");
-        friend = clients.newUser("friend", "f");
-        ChatManager.getInstanceFor(bystander).addIncomingListener((from, m, chat) -> bystanderGot.add(m));
+        pair = new BystanderPair(clients);
+        bystander = pair.bystander;
+        friend = pair.friend;
     }
 
     @AfterEach
@@ -95,12 +90,8 @@ class JidMalformedTest {
     }
 
     private void bystanderStillWorks() throws Exception {
-        assertThat(bystander.isConnected()).isTrue();
-        assertThat(PingManager.getInstanceFor(bystander).pingMyServer()).isTrue();
-        int before = bystanderGot.size();
-        ChatManager.getInstanceFor(friend).chatWith(bystander.getUser().asEntityBareJid()).send("still there?");
-        await().atMost(Duration.ofSeconds(10)).until(() -> bystanderGot.size() == before + 1);
-        assertThat(bystanderGot).noneMatch(m -> "attack".equals(m.getBody()));
+        pair.stillWorks();
+        assertThat(pair.received).noneMatch(m -> "attack".equals(m.getBody()));
     }
 
     @Test
@@ -121,7 +112,7 @@ class JidMalformedTest {
             }
             stillConnected(raw);
         }
-        bystanderStillWorks();
+        pair.stillWorks();
     }
 
     @Test
@@ -139,7 +130,7 @@ class JidMalformedTest {
             raw.send("<iq type='get' id='alive'><ping xmlns='urn:xmpp:ping'/></iq>");
             assertThat(raw.await(" id='alive'")).doesNotContain("id='f3'").doesNotContain("id='f4'");
         }
-        bystanderStillWorks();
+        pair.stillWorks();
     }
 
     @Test
@@ -148,7 +139,7 @@ class JidMalformedTest {
         try (RawClient raw = attacker()) {
             // A resource nobody bound: a chat message falls back to the bare JID (RFC 6121 8.5.3.2.1).
             raw.send("<message to='" + bare + "/" + "r".repeat(1023) + "' id='v1' type='chat'><body>long resource</body></message>");
-            await().atMost(Duration.ofSeconds(10)).until(() -> bystanderGot.stream().anyMatch(m -> "long resource".equals(m.getBody())));
+            await().atMost(Duration.ofSeconds(10)).until(() -> pair.received.stream().anyMatch(m -> "long resource".equals(m.getBody())));
             // No such account: service-unavailable, as for any other unknown user.
             raw.send("<iq to='" + "n".repeat(1023) + "@localhost' id='v2' type='get'><ping xmlns='urn:xmpp:ping'/></iq>");
             assertThat(answer(raw, "iq", "v2")).contains("type='error'").contains("<service-unavailable");
@@ -157,7 +148,7 @@ class JidMalformedTest {
             assertThat(answer(raw, "message", "v3")).contains("type='error'").contains("<remote-server-not-found");
             stillConnected(raw);
         }
-        bystanderStillWorks();
+        pair.stillWorks();
     }
 
     @Test
@@ -177,9 +168,9 @@ class JidMalformedTest {
                     + "</resource></bind></iq>");
             assertThat(answer(raw, "iq", "b3")).contains("type='result'").contains("/" + "r".repeat(1023) + "</jid>");
             raw.send("<message to='" + bystander.getUser().asEntityBareJidString() + "' type='chat'><body>bound</body></message>");
-            await().atMost(Duration.ofSeconds(10)).until(() -> bystanderGot.stream().anyMatch(m -> "bound".equals(m.getBody())));
+            await().atMost(Duration.ofSeconds(10)).until(() -> pair.received.stream().anyMatch(m -> "bound".equals(m.getBody())));
         }
-        bystanderStillWorks();
+        pair.stillWorks();
     }
 
     @Test
@@ -199,7 +190,7 @@ class JidMalformedTest {
             raw.send("<iq type='get' id='list'><query xmlns='jabber:iq:roster'/></iq>");
             assertThat(answer(raw, "iq", "list")).contains("jid='" + "n".repeat(1023) + "@localhost'").doesNotContain("a b@");
         }
-        bystanderStillWorks();
+        pair.stillWorks();
     }
 
     @Test
@@ -223,7 +214,7 @@ class JidMalformedTest {
             a.sendMessage("welcome");
             raw.await("<body>welcome</body>");
         }
-        bystanderStillWorks();
+        pair.stillWorks();
     }
 
     @Test
@@ -242,6 +233,6 @@ class JidMalformedTest {
                 assertThat(c.closedByServer()).isTrue();
             }
         }
-        bystanderStillWorks();
+        pair.stillWorks();
     }
 }
