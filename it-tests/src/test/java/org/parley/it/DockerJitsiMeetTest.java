@@ -202,6 +202,12 @@ class DockerJitsiMeetTest {
         env.put("JVB_BREWERY_MUC", "JvbBrewery");
         env.put("JIBRI_XMPP_PASSWORD", "jibri-password");
         env.put("JVB_AUTH_PASSWORD", "an-old-password");
+        env.put("TURN_CREDENTIALS", "coturn-static-auth-secret");
+        env.put("TURN_HOST", "turn1.test,turn2.test");
+        env.put("TURN_TRANSPORT", "udp,tcp");
+        env.put("TURN_PORT", "3478");
+        env.put("TURNS_HOST", "turns.test");
+        env.put("STUN_HOST", "stun.test");
         ByteArrayOutputStream first = new ByteArrayOutputStream();
         assertThat(Container.prepare(env, new PrintStream(first, true, StandardCharsets.UTF_8))).isNotNull();
         assertThat(first.toString(StandardCharsets.UTF_8)).contains("account jvb@auth.meet.test created", "account jibri@auth.meet.test created");
@@ -241,6 +247,22 @@ class DockerJitsiMeetTest {
         // alice@meet.test starts it; the guest then joins and both get media on the bridge.
         XMPPTCPConnection alice = main.connect(main.config().setUsernameAndPassword("alice", Clients.PASSWORD).build());
         alice.login();
+        // TURN_*, TURNS_*, STUN_*: XEP-0215 as Prosody's external_services, TURN with coturn's time-limited credentials.
+        var services = org.parley.it.sfu.RawIq.of("<services xmlns='urn:xmpp:extdisco:2'/>");
+        services.setType(org.jivesoftware.smack.packet.IQ.Type.get);
+        services.setTo(org.jxmpp.jid.impl.JidCreate.domainBareFrom("meet.test"));
+        String listed = ((org.jivesoftware.smack.packet.UnparsedIQ) alice.sendIqRequestAndWaitForResponse(services)).getContent().toString();
+        List<String> entries = java.util.regex.Pattern.compile("<service [^>]*>").matcher(listed).results().map(m -> m.group()).toList();
+        assertThat(entries).hasSize(6);
+        for (String host : List.of("turn1.test", "turn2.test")) {
+            for (String transport : List.of("udp", "tcp")) {
+                assertThat(entries).anySatisfy(e -> assertThat(e).contains("host='" + host + "'", "type='turn'",
+                        "port='3478'", "transport='" + transport + "'", "password='", "restricted='1'"));
+            }
+        }
+        assertThat(entries).anySatisfy(e -> assertThat(e).contains("host='turns.test'", "type='turns'", "port='443'", "transport='tcp'", "password='"));
+        assertThat(entries).anySatisfy(e -> assertThat(e).contains("host='stun.test'", "type='stun'", "port='443'").doesNotContain("password"));
+
         var request = org.parley.it.sfu.RawIq.of("<conference xmlns='http://jitsi.org/protocol/focus' room='" + room + "'/>");
         request.setType(org.jivesoftware.smack.packet.IQ.Type.set);
         request.setTo(org.jxmpp.jid.impl.JidCreate.domainBareFrom("focus.meet.test"));

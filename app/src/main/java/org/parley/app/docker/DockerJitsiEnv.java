@@ -281,6 +281,9 @@ public final class DockerJitsiEnv {
             // Stock defaults: said once, as docs/jitsi-meet.md lists the components Parley does not serve.
             note("ENABLE_AV_MODERATION/ENABLE_END_CONFERENCE", "the avmoderation., endconference., speakerstats. and metadata. components are not served yet");
         }
+        if (flag("ENABLE_SUBDOMAINS", true)) {
+            note("ENABLE_SUBDOMAINS", "tenant paths (/<tenant>/<room>: rooms on muc.<tenant>.XMPP_DOMAIN) are not served");
+        }
         for (String v : List.of("XMPP_MODULES", "XMPP_MUC_MODULES", "XMPP_INTERNAL_MUC_MODULES", "XMPP_LOBBY_MUC_MODULES",
                 "XMPP_BREAKOUT_MUC_MODULES", "GLOBAL_MODULES", "GLOBAL_CONFIG", "XMPP_CONFIGURATION", "XMPP_MUC_CONFIGURATION")) {
             if (isSet(v)) note(v, "Prosody modules and Lua settings have no effect on Parley");
