@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.parley.app.docker.Container;
 import org.parley.http.admin.AdminConfig;
 import org.parley.storage.jdbc.JdbcStorage;
 import org.parley.xmpp.config.ConfigException;
@@ -29,6 +30,8 @@ public final class Main {
               deluser JID         delete an account with its roster and offline messages
               import-jitsi --prosody FILE [--prosody-data DIR] [--jicofo FILE] [--out FILE] [--data-dir DIR]
                                   write a configuration (and copy the accounts) from Prosody + Jicofo
+              container           docker-jitsi-meet: write the configuration and accounts from its environment
+                                  variables (XMPP_DOMAIN, JVB_AUTH_PASSWORD, ...), then run
               help                this text
             """;
 
@@ -64,6 +67,10 @@ public final class Main {
                 case "check" -> check(configFile, out);
                 case "adduser", "passwd", "deluser" -> account(command, args, load(configFile, out), out);
                 case "import-jitsi" -> new ImportJitsi(out).run(args);
+                case "container" -> {
+                    ServerConfig config = Container.prepare(System.getenv(), out);
+                    yield config == null ? 1 : serve(config);
+                }
                 case "help", "--help", "-h" -> {
                     out.print(USAGE);
                     yield 0;

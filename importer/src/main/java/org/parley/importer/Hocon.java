@@ -8,14 +8,14 @@ import java.util.Map;
 /**
  * A small tree of settings written out as HOCON, in the order it was built, with a comment per key where the importer
  * has something to say (where a setting came from). Strings are always quoted: nothing an operator's file holds can
- * turn into syntax.
+ * turn into syntax. Also used by the container entry (docker-jitsi-meet's environment).
  */
-final class Hocon {
+public final class Hocon {
     private final Map<String, Object> values = new LinkedHashMap<>();
     private final Map<String, String> comments = new LinkedHashMap<>();
 
     /** The object at {@code key}, made if absent. */
-    Hocon object(String key) {
+    public Hocon object(String key) {
         Object o = values.get(key);
         if (o instanceof Hocon h) return h;
         Hocon h = new Hocon();
@@ -23,23 +23,23 @@ final class Hocon {
         return h;
     }
 
-    Hocon put(String key, Object value) {
+    public Hocon put(String key, Object value) {
         values.put(key, value);
         return this;
     }
 
-    Hocon put(String key, Object value, String comment) {
+    public Hocon put(String key, Object value, String comment) {
         values.put(key, value);
         if (comment != null) comments.put(key, comment);
         return this;
     }
 
-    Object get(String key) { return values.get(key); }
+    public Object get(String key) { return values.get(key); }
 
-    boolean isEmpty() { return values.isEmpty(); }
+    public boolean isEmpty() { return values.isEmpty(); }
 
     @SuppressWarnings("unchecked")
-    List<Object> list(String key) {
+    public List<Object> list(String key) {
         Object o = values.get(key);
         if (o instanceof List<?> l) return (List<Object>) l;
         List<Object> l = new ArrayList<>();
@@ -47,7 +47,7 @@ final class Hocon {
         return l;
     }
 
-    String render() {
+    public String render() {
         StringBuilder b = new StringBuilder();
         writeMembers(b, 0);
         return b.toString();
@@ -99,7 +99,7 @@ final class Hocon {
         return k.matches("[A-Za-z][A-Za-z0-9-]*") ? k : quote(k);
     }
 
-    static String quote(String s) {
+    public static String quote(String s) {
         StringBuilder b = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
             switch (c) {

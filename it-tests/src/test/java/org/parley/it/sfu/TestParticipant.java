@@ -67,6 +67,12 @@ public final class TestParticipant implements AutoCloseable {
 
     /** Logs in anonymously; {@code json}: advertise {@code http://jitsi.org/json-encoded-sources} as lib-jitsi-meet does. */
     public static TestParticipant connect(Clients clients, String room, String nick, boolean json) throws Exception {
+        return connect(clients, room, nick, json, "focus." + clients.domain());
+    }
+
+    /** As above, asking {@code focusDomain} for the conference (a guest domain's clients ask focus.<main domain>). */
+    public static TestParticipant connect(Clients clients, String room, String nick, boolean json, String focusDomain)
+            throws Exception {
         RawIq.register();
         XMPPTCPConnection c = clients.connect(clients.anonymousConfig().build());
         c.login();
@@ -75,7 +81,7 @@ public final class TestParticipant implements AutoCloseable {
         if (json) ServiceDiscoveryManager.getInstanceFor(c).addFeature(CompactJson.FEATURE);
         // Smack renews its caps version a little later after a feature change; presences sent before carry none.
         for (int i = 0; i < 200 && caps.getCapsVersionAndHash() == null; i++) Thread.sleep(10);
-        TestParticipant p = new TestParticipant(nick, room, c, json, "focus." + clients.domain());
+        TestParticipant p = new TestParticipant(nick, room, c, json, focusDomain);
         c.registerIQRequestHandler(new AbstractIqRequestHandler("jingle", "urn:xmpp:jingle:1", IQ.Type.set,
                 IQRequestHandler.Mode.sync) {
             @Override
