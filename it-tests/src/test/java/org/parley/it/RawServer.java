@@ -57,6 +57,8 @@ final class RawServer implements AutoCloseable {
             @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
         }}, null);
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(socket, to, socket.getPort(), true);
+        // The 100 ms read timeout is for polling stanzas; a cold handshake on a busy machine takes longer.
+        s.setSoTimeout(10_000);
         s.startHandshake();
         use(s);
         return this;
