@@ -114,11 +114,16 @@ public final class RawClient implements AutoCloseable {
 
     /** STARTTLS on a plain connection, then a new stream over TLS. */
     public RawClient startTls() throws Exception {
+        return startTls(ParleyServer.get().sslContext());
+    }
+
+    /** STARTTLS trusting what {@code tls} trusts (a test server of a test's own). */
+    public RawClient startTls(javax.net.ssl.SSLContext tls) throws Exception {
         openStream();
         await("</stream:features>");
         send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
         await("<proceed");
-        SSLSocket s = (SSLSocket) ParleyServer.get().sslContext().getSocketFactory()
+        SSLSocket s = (SSLSocket) tls.getSocketFactory()
                 .createSocket(socket, "localhost", socket.getPort(), true);
         s.startHandshake();
         use(s);
@@ -127,10 +132,19 @@ public final class RawClient implements AutoCloseable {
 
     /** SASL PLAIN on a secure stream (its header not yet sent), the restart, and binding {@code resource}. */
     public RawClient login(String user, String password, String resource) throws IOException {
+        String plain = Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
+        return authenticate("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + plain + "</auth>", resource);
+    }
+
+    /** SASL ANONYMOUS on a secure stream (its header not yet sent), the restart, and binding {@code resource}. */
+    public RawClient loginAnonymously(String resource) throws IOException {
+        return authenticate("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>", resource);
+    }
+
+    private RawClient authenticate(String auth, String resource) throws IOException {
         openStream();
         await("</stream:features>");
-        String plain = Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
-        send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + plain + "</auth>");
+        send(auth);
         await("<success");
         openStream();
         await("</stream:features>");
@@ -138,6 +152,22 @@ public final class RawClient implements AutoCloseable {
                 + "</resource></bind></iq>");
         await("</iq>");
         return this;
+    }
+
+    /** Reads until nothing more comes for {@code quietMillis} (or the connection closes); returns what came, unmatched. */
+    public String drain(long quietMillis) throws IOException {
+        long quietSince = System.nanoTime();
+        int before = received.length();
+        while (!eof && System.nanoTime() - quietSince < quietMillis * 1_000_000L) {
+            readSome();
+            if (received.length() != before) {
+                before = received.length();
+                quietSince = System.nanoTime();
+            }
+        }
+        String rest = received.substring(consumed);
+        consumed = received.length();
+        return rest;
     }
 
     /** Everything received and not yet matched. */
