@@ -125,6 +125,8 @@ public final class RawClient implements AutoCloseable {
         await("<proceed");
         SSLSocket s = (SSLSocket) tls.getSocketFactory()
                 .createSocket(socket, "localhost", socket.getPort(), true);
+        // The 100 ms read timeout is for polling stanzas; a handshake on a busy machine takes longer.
+        s.setSoTimeout(10_000);
         s.startHandshake();
         use(s);
         return this;
