@@ -178,13 +178,14 @@ class MucRoomCreationTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> parley.muc().roomCount() == roomsBefore);
 
         // Again, next to a bystander, on a server that has seen such a flood before (its code paths loaded and compiled):
-        // the address is out of rooms, every join is refused. Smaller bursts: 3000 stanzas landing at once (each
-        // session within its stanza burst) hold the event loops for a few hundred ms whatever they ask for.
+        // the address is out of rooms, every join is refused. In smaller bursts: stanzas landing at once cost the event
+        // loops the same whatever they ask for (on a loaded 2-core machine 3000 stalled a bystander 370-550 ms, 600 about
+        // 80 ms), which the stanza rates bound, not this limit.
         try (Clients clients = clients(); Bystander bystander = Bystander.start(clients)) {
-            int[] again = flood(60);
+            int[] again = flood(20);
             bystander.stop();
             System.out.printf("again: %d refused; %s%n", java.util.Arrays.stream(again).sum(), bystander.summary());
-            assertThat(java.util.Arrays.stream(again).sum()).isGreaterThanOrEqualTo(10 * 60 - 5);
+            assertThat(java.util.Arrays.stream(again).sum()).isGreaterThanOrEqualTo(10 * 20 - 5);
             bystander.assertUnharmed();
         }
     }
