@@ -63,6 +63,7 @@ final class ChildServer implements AutoCloseable {
                 registrations-per-address = 1000000
                 idle-timeout = 1h
               }
+              muc.room-creation { per-session-per-minute = 0, per-address-per-minute = 0 }
             """;
 
     /** What a bench tool measures, given the (not yet started) server and a client event loop group. */

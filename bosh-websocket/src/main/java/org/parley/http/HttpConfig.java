@@ -18,6 +18,8 @@ public record HttpConfig(
         CorsPolicy cors,
         WebSocket websocket,
         Bosh bosh,
+        Duration requestTimeout,
+        Duration keepAliveTimeout,
         int maxStanzaBytes,
         int maxDepth,
         int maxConnectionsPerAddress) {
@@ -95,8 +97,10 @@ public record HttpConfig(
             if (ws.enabled() && bosh.enabled() && ws.path().equals(bosh.path())) {
                 problems.add(new ConfigProblem("parley.http.bosh.path", "same path as parley.http.websocket.path"));
             }
+            Duration requestTimeout = duration(c, "request-timeout", true);
+            Duration keepAliveTimeout = duration(c, "keep-alive-timeout", true);
             if (!problems.isEmpty()) throw new ConfigException(problems);
-            return new HttpConfig(plain, tls, forwarded, cors, ws, bosh, stanzaLimit, server.limits().maxDepth(),
+            return new HttpConfig(plain, tls, forwarded, cors, ws, bosh, requestTimeout, keepAliveTimeout, stanzaLimit, server.limits().maxDepth(),
                     server.limits().maxConnectionsPerAddress());
         }
 

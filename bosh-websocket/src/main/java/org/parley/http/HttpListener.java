@@ -7,10 +7,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.Mapping;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 import org.parley.xmpp.net.EventLoops;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,9 +16,6 @@ import org.slf4j.LoggerFactory;
 /** One bound HTTP socket (plain or TLS) serving both XMPP transports on the server's event loops. */
 final class HttpListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
-    /** An idle keep-alive connection is closed once it has been quiet this much longer than a held request may be. */
-    private static final long IDLE_SLACK_SECONDS = 30;
-
     private final Channel serverChannel;
     private final boolean tls;
 
@@ -32,7 +27,8 @@ final class HttpListener implements AutoCloseable {
     static HttpListener bind(HttpConfig.Listener listener, boolean tls, HttpTransports http, EventLoops loops,
                              Mapping<String, SslContext> sni) throws InterruptedException {
         HttpConfig config = http.config();
-        long idleSeconds = config.bosh().maxWait().toSeconds() + IDLE_SLACK_SECONDS;
+        long requestNanos = config.requestTimeout().toNanos();
+        long keepAliveNanos = config.keepAliveTimeout().toNanos();
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops.acceptors(), loops.workers())
                 .channel(loops.serverChannel())
@@ -44,10 +40,11 @@ final class HttpListener implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         var p = ch.pipeline();
+                        p.addLast("slot", new AddressSlot(http.connectionLimiter(), config.forwarded()));
                         if (tls) p.addLast("tls", new SniHandler(sni));
+                        p.addLast(RequestDeadline.NAME, new RequestDeadline(requestNanos, keepAliveNanos));
                         p.addLast("http", new HttpServerCodec());
                         p.addLast("aggregator", new BodyLimit(config.bosh().maxBodyBytes(), config.cors()));
-                        p.addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS));
                         p.addLast("router", new HttpRouter(http, tls, listener.secure()));
                     }
                 });

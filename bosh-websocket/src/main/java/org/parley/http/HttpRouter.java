@@ -18,7 +18,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -90,6 +89,8 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
 
     private void dispatch(FullHttpRequest req) {
         busy = true;
+        RequestDeadline d = deadline();
+        if (d != null) d.serving();
         try {
             route(req);
         } catch (RuntimeException e) {
@@ -111,8 +112,15 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
         if (n != null) {
             dispatch(n);
         } else {
+            RequestDeadline d = deadline();
+            if (d != null) d.idle();
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    /** Null once the connection is torn down. */
+    private RequestDeadline deadline() {
+        return (RequestDeadline) ctx.pipeline().get(RequestDeadline.NAME);
     }
 
     private void route(FullHttpRequest req) {
@@ -223,7 +231,7 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
         for (FullHttpRequest r : pipelined) r.release();
         pipelined.clear();
         long ping = config.websocket().pingInterval().toMillis();
-        ctx.pipeline().replace("idle", "idle", new IdleStateHandler(ping, 0, 0, TimeUnit.MILLISECONDS));
+        ctx.pipeline().replace(RequestDeadline.NAME, "idle", new IdleStateHandler(ping, 0, 0, TimeUnit.MILLISECONDS));
         ctx.pipeline().replace(this, "websocket", new WebSocketTransport(http.server(), http.webSocketLimiter(), client,
                 secure, bindings, config.websocket().seeOtherUri(), config.maxStanzaBytes(), config.maxDepth(), token(req.uri())));
     }
@@ -312,9 +320,6 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
             // Captured now: the exporter secret is gone once the handshake is over (see TlsExporter).
             SslHandler ssl = ctx.pipeline().get(SslHandler.class);
             bindings = ssl == null ? ChannelBindings.NONE : TlsChannelBindings.of(ssl.engine());
-        } else if (evt instanceof IdleStateEvent) {
-            // A keep-alive connection with nothing held on it; the client opens another when it needs one.
-            if (!busy) ctx.close();
         } else {
             ctx.fireUserEventTriggered(evt);
         }

@@ -18,6 +18,7 @@ public final class HttpTransports implements AutoCloseable {
     private final HttpConfig config;
     private final ServerContext server;
     private final ConnectionLimiter webSockets;
+    private final ConnectionLimiter connections;
     private final BoshSessions bosh;
     private final List<HttpListener> listeners = new ArrayList<>();
 
@@ -29,6 +30,9 @@ public final class HttpTransports implements AutoCloseable {
         var limits = server.config().limits();
         this.webSockets = new ConnectionLimiter(config.maxConnectionsPerAddress(), limits.newConnectionsPerSecond(),
                 limits.newConnectionBurst(), server.metrics(), org.parley.xmpp.metrics.ServerMetrics.Limit.CONNECTIONS_PER_ADDRESS);
+        // Counted by socket address; new connections are not rate-limited here, as BOSH clients open them often.
+        this.connections = new ConnectionLimiter(config.maxConnectionsPerAddress(), 0, 0, server.metrics(),
+                org.parley.xmpp.metrics.ServerMetrics.Limit.CONNECTIONS_PER_ADDRESS);
         this.bosh = new BoshSessions(server, config.bosh(), xmpp.loops().workers());
     }
 
@@ -55,6 +59,9 @@ public final class HttpTransports implements AutoCloseable {
     ServerContext server() { return server; }
 
     ConnectionLimiter webSocketLimiter() { return webSockets; }
+
+    /** Every connection to the HTTP listeners, by socket address. */
+    ConnectionLimiter connectionLimiter() { return connections; }
 
     BoshSessions bosh() { return bosh; }
 

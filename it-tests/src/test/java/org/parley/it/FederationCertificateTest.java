@@ -2,9 +2,14 @@ package org.parley.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.StringReader;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamReader;
 import org.jivesoftware.smack.chat2.ChatManager;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
@@ -82,5 +87,43 @@ class FederationCertificateTest extends FederationContract {
         ChatManager.getInstanceFor(bob).chatWith(alice.getUser().asEntityBareJid()).send("genuine");
         org.awaitility.Awaitility.await().atMost(WAIT).until(() -> !got.isEmpty());
         assertThat(got).extracting(Message::getBody).containsExactly("genuine");
+    }
+
+    /**
+     * With dialback off the stream header binds no db prefix, so the refusal must bind it itself: a namespace-aware
+     * peer (Prosody, ejabberd) otherwise sees an unbound prefix, calls the stream invalid XML and the link times out.
+     */
+    @Test
+    void dialbackRefusalsAreNamespaceWellFormedXml() throws Exception {
+        try (RawServer peer = new RawServer(servers.one.s2sPort())) {
+            peer.startTls(FederatedServers.TWO, FederatedServers.ONE);
+            peer.openStream(FederatedServers.TWO, FederatedServers.ONE);
+            String stream = peer.await("</stream:features>");
+            stream = stream.substring(stream.indexOf("<?xml"));
+            peer.send("<db:result xmlns:db='jabber:server:dialback' from='two.localhost' to='one.localhost'>0123456789abcdef</db:result>");
+            stream += peer.await("</db:result>");
+            peer.send("<db:verify xmlns:db='jabber:server:dialback' from='two.localhost' to='one.localhost' id='abc'>0123</db:verify>");
+            stream += peer.await("/>");
+            List<String> seen = namespacedElements(stream + "</stream:stream>");
+            assertThat(seen).contains("{jabber:server:dialback}result type=error",
+                    "{urn:ietf:params:xml:ns:xmpp-stanzas}policy-violation",
+                    "{jabber:server:dialback}verify type=invalid");
+        }
+    }
+
+    /** Every element of a complete stream as {namespace}name (with its type), read by a namespace-aware parser. */
+    private static List<String> namespacedElements(String xml) throws Exception {
+        XMLInputFactory f = XMLInputFactory.newFactory();
+        f.setProperty(XMLInputFactory.IS_NAMESPACE_AWARE, true);
+        f.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+        XMLStreamReader r = f.createXMLStreamReader(new StringReader(xml));
+        List<String> out = new ArrayList<>();
+        while (r.hasNext()) {
+            if (r.next() == XMLStreamConstants.START_ELEMENT) {
+                String type = r.getAttributeValue(null, "type");
+                out.add("{" + r.getNamespaceURI() + "}" + r.getLocalName() + (type == null ? "" : " type=" + type));
+            }
+        }
+        return out;
     }
 }

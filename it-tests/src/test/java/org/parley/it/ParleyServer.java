@@ -109,6 +109,8 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                   }
                   storage { url = "%s", user = "postgres", password = "postgres", pool-size = 4 }
                   muc {
+                    # Every test creates its rooms from 127.0.0.1; MucRoomCreationTest tests the limit on a server of its own.
+                    room-creation { per-session-per-minute = 0, per-address-per-minute = 0 }
                     services = [
                       # Meetings as Jitsi runs them: open, unlocked, non-anonymous; the focus owns every room.
                       { domain = "conference.{host}", admins = ["%5$s"] }

@@ -114,12 +114,19 @@ public final class RawClient implements AutoCloseable {
 
     /** STARTTLS on a plain connection, then a new stream over TLS. */
     public RawClient startTls() throws Exception {
+        return startTls(ParleyServer.get().sslContext());
+    }
+
+    /** STARTTLS trusting what {@code tls} trusts (a test server of a test's own). */
+    public RawClient startTls(javax.net.ssl.SSLContext tls) throws Exception {
         openStream();
         await("</stream:features>");
         send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
         await("<proceed");
-        SSLSocket s = (SSLSocket) ParleyServer.get().sslContext().getSocketFactory()
+        SSLSocket s = (SSLSocket) tls.getSocketFactory()
                 .createSocket(socket, "localhost", socket.getPort(), true);
+        // The 100 ms read timeout is for polling stanzas; a handshake on a busy machine takes longer.
+        s.setSoTimeout(10_000);
         s.startHandshake();
         use(s);
         return this;
@@ -127,23 +134,51 @@ public final class RawClient implements AutoCloseable {
 
     /** SASL PLAIN on a secure stream (its header not yet sent), the restart, and binding {@code resource}. */
     public RawClient login(String user, String password, String resource) throws IOException {
-        authenticate(user, password);
+        return authenticate(user, password).bind(resource);
+    }
+
+    /** SASL ANONYMOUS on a secure stream (its header not yet sent), the restart, and binding {@code resource}. */
+    public RawClient loginAnonymously(String resource) throws IOException {
+        return sasl("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>").bind(resource);
+    }
+
+    /** SASL PLAIN on a secure stream (its header not yet sent) and the restart, up to the features offering bind. */
+    public RawClient authenticate(String user, String password) throws IOException {
+        String plain = Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
+        return sasl("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + plain + "</auth>");
+    }
+
+    private RawClient sasl(String auth) throws IOException {
+        openStream();
+        await("</stream:features>");
+        send(auth);
+        await("<success");
+        openStream();
+        await("</stream:features>");
+        return this;
+    }
+
+    private RawClient bind(String resource) throws IOException {
         send("<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource
                 + "</resource></bind></iq>");
         await("</iq>");
         return this;
     }
 
-    /** SASL PLAIN on a secure stream (its header not yet sent) and the restart, up to the features offering bind. */
-    public RawClient authenticate(String user, String password) throws IOException {
-        openStream();
-        await("</stream:features>");
-        String plain = Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
-        send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + plain + "</auth>");
-        await("<success");
-        openStream();
-        await("</stream:features>");
-        return this;
+    /** Reads until nothing more comes for {@code quietMillis} (or the connection closes); returns what came, unmatched. */
+    public String drain(long quietMillis) throws IOException {
+        long quietSince = System.nanoTime();
+        int before = received.length();
+        while (!eof && System.nanoTime() - quietSince < quietMillis * 1_000_000L) {
+            readSome();
+            if (received.length() != before) {
+                before = received.length();
+                quietSince = System.nanoTime();
+            }
+        }
+        String rest = received.substring(consumed);
+        consumed = received.length();
+        return rest;
     }
 
     /** Everything received and not yet matched. */

@@ -12,7 +12,7 @@ import org.parley.xmpp.config.ConfigException;
 import org.parley.xmpp.config.ConfigProblem;
 
 /** The {@code parley.muc} section, checked: every problem names its key. */
-public record MucConfig(boolean enabled, int threads, List<ServiceSettings> services) {
+public record MucConfig(boolean enabled, int threads, List<ServiceSettings> services, RoomCreationLimit.Settings roomCreation) {
 
     /**
      * Reads {@code muc} from the resolved {@code parley} section ({@code ServerConfig.source()}); {@code hosts} are
@@ -57,7 +57,22 @@ public record MucConfig(boolean enabled, int threads, List<ServiceSettings> serv
                 services.add(settings);
             }
         }
-        return new MucConfig(enabled, threads, List.copyOf(services));
+        return new MucConfig(enabled, threads, List.copyOf(services), roomCreation(muc, problems));
+    }
+
+    private static RoomCreationLimit.Settings roomCreation(Config muc, List<ConfigProblem> problems) {
+        String key = "parley.muc.room-creation.";
+        Config c = get(problems, "parley.muc.room-creation", () -> muc.getConfig("room-creation"), null);
+        if (c == null) return RoomCreationLimit.Settings.NONE;
+        double sessionRate = get(problems, key + "per-session-per-minute", () -> c.getDouble("per-session-per-minute"), 0.0);
+        int sessionBurst = get(problems, key + "per-session-burst", () -> c.getInt("per-session-burst"), 1);
+        double addressRate = get(problems, key + "per-address-per-minute", () -> c.getDouble("per-address-per-minute"), 0.0);
+        int addressBurst = get(problems, key + "per-address-burst", () -> c.getInt("per-address-burst"), 1);
+        if (sessionRate < 0) problems.add(new ConfigProblem(key + "per-session-per-minute", "must not be negative (0 = no limit)"));
+        if (addressRate < 0) problems.add(new ConfigProblem(key + "per-address-per-minute", "must not be negative (0 = no limit)"));
+        if (sessionBurst < 1) problems.add(new ConfigProblem(key + "per-session-burst", "must be at least 1"));
+        if (addressBurst < 1) problems.add(new ConfigProblem(key + "per-address-burst", "must be at least 1"));
+        return new RoomCreationLimit.Settings(sessionRate, sessionBurst, addressRate, addressBurst);
     }
 
     private static ServiceSettings service(String prefix, Config s, String host, List<ConfigProblem> problems) {

@@ -41,6 +41,8 @@ public final class MucDomain implements Component {
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
     private volatile boolean closing;
     private volatile Runnable presenceCoalesced = () -> { };
+    /** Null: rooms are created as fast as asked (tests, embedded use). */
+    private volatile RoomCreationLimit creationLimit;
     private volatile java.util.function.Function<JID, org.parley.xmpp.token.TokenIdentity> tokens = jid -> null;
 
     MucDomain(ServiceSettings settings, Function<String, Lane> lanes, RoomStore store, Clock clock) {
@@ -164,6 +166,10 @@ public final class MucDomain implements Component {
                 }
                 MucError refusal = tokenRefusal(pr.getFrom(), node, null);
                 if (refusal != null) throw refusal;
+                RoomCreationLimit limit = creationLimit;
+                if (limit != null && !isAdmin(pr.getFrom()) && !limit.tryCreate(pr.getFrom())) {
+                    throw MucError.policyViolation(PacketError.Type.wait, "You are creating rooms too fast; try again later");
+                }
             } catch (MucError e) {
                 Room.error(pr, e, out);
                 return;
@@ -259,6 +265,9 @@ public final class MucDomain implements Component {
         return new MucError(PacketError.Condition.not_authorized, PacketError.Type.auth,
                 existing == null ? "A token is needed to start a meeting here" : "A token is needed to enter this room");
     }
+
+    /** Shared by the node's services, so that spreading creations over several does not multiply the rate. */
+    void creationLimit(RoomCreationLimit limit) { creationLimit = limit; }
 
     /** Called (on a room thread) for each presence update held back by the big-room rate; for the metrics. */
     void onPresenceCoalesced(Runnable r) { presenceCoalesced = r; }

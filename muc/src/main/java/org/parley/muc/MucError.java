@@ -4,11 +4,26 @@ import org.xmpp.packet.PacketError;
 
 /** A request the room refuses; carries the stanza error to answer with. */
 final class MucError extends Exception {
+    private static final String STANZAS_NS = "urn:ietf:params:xml:ns:xmpp-stanzas";
     final transient PacketError error;
 
     MucError(PacketError.Condition condition, PacketError.Type type, String text) {
         super(text, null, false, false);
         this.error = text == null ? new PacketError(condition, type) : new PacketError(condition, type, text);
+    }
+
+    private MucError(PacketError error, String text) {
+        super(text, null, false, false);
+        this.error = error;
+    }
+
+    /** {@code <policy-violation/>} (RFC 6120 8.3.3.12), which Tinder's conditions lack, so built as an element here. */
+    static MucError policyViolation(PacketError.Type type, String text) {
+        org.dom4j.Element e = org.dom4j.DocumentHelper.createElement("error");
+        e.addAttribute("type", type.toXMPP());
+        e.addElement("policy-violation", STANZAS_NS);
+        e.addElement("text", STANZAS_NS).setText(text);
+        return new MucError(new PacketError(e), text);
     }
 
     static MucError badRequest(String text) {

@@ -59,6 +59,10 @@ public final class MucService implements AutoCloseable {
             log.info("MUC disabled");
             return muc;
         }
+        RoomCreationLimit creationLimit = new RoomCreationLimit(config.roomCreation(), jid -> {
+            var session = server.sessions().get(jid);
+            return session == null ? null : session.transport().remoteAddress().getAddress();
+        }, () -> server.metrics().limitHit(org.parley.xmpp.metrics.ServerMetrics.Limit.MUC_ROOM_CREATION));
         try {
             for (ServiceSettings s : config.services()) {
                 MucDomain domain = new MucDomain(s, muc::lane, new RoomStore(s.domain(), server.storage().rooms()),
@@ -67,6 +71,7 @@ public final class MucService implements AutoCloseable {
                     var session = server.sessions().get(jid);
                     return session == null ? null : session.token();
                 });
+                domain.creationLimit(creationLimit);
                 domain.onPresenceCoalesced(() -> server.metrics().limitHit(
                         org.parley.xmpp.metrics.ServerMetrics.Limit.MUC_PRESENCE_RATE));
                 server.services().addComponent(s.domain(), domain);

@@ -65,6 +65,8 @@ public final class ServerMetrics {
         SUSTAINED_FLOOD,
         /** A MUC occupant's presence update held back (coalesced) in a big room. */
         MUC_PRESENCE_RATE,
+        /** A MUC room not created: its creator's session or address created rooms faster than {@code muc.room-creation}. */
+        MUC_ROOM_CREATION,
         /** A failed SASL attempt, answered after a delay that grows per address. */
         SASL_FAILURES,
         /** A BOSH session refused: its address has {@code max-sessions-per-address}. */

@@ -10,15 +10,11 @@ import org.parley.xmpp.metrics.ServerMetrics;
  * at {@code perSecond} up to {@code burst}. Refusals are counted in the metrics.
  */
 public final class ConnectionLimiter {
-    /** Buckets kept before full (idle) ones are dropped. */
-    private static final int SWEEP_AT = 10_000;
     private final int maxPerAddress;
-    private final double perNano;
-    private final double burst;
+    private final TokenBuckets<InetAddress> rates;
     private final ServerMetrics metrics;
     private final ServerMetrics.Limit countLimit;
     private final ConcurrentHashMap<InetAddress, Integer> open = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<InetAddress, Bucket> rates = new ConcurrentHashMap<>();
 
     /** A count limit only, uncounted (BOSH sessions, counted where they are refused). */
     public ConnectionLimiter(int maxPerAddress) {
@@ -31,14 +27,13 @@ public final class ConnectionLimiter {
      */
     public ConnectionLimiter(int maxPerAddress, int perSecond, int burst, ServerMetrics metrics, ServerMetrics.Limit countLimit) {
         this.maxPerAddress = maxPerAddress;
-        this.perNano = perSecond / 1e9;
-        this.burst = Math.max(1, burst);
+        this.rates = perSecond > 0 ? new TokenBuckets<>(perSecond, burst) : null;
         this.metrics = metrics;
         this.countLimit = countLimit;
     }
 
     public boolean tryAcquire(InetAddress address) {
-        if (perNano > 0 && !rate(address)) {
+        if (rates != null && !rates.take(address)) {
             if (metrics != null) metrics.limitHit(ServerMetrics.Limit.NEW_CONNECTIONS_PER_SECOND);
             return false;
         }
@@ -52,40 +47,11 @@ public final class ConnectionLimiter {
         return ok[0];
     }
 
-    private boolean rate(InetAddress address) {
-        long now = System.nanoTime();
-        if (rates.size() > SWEEP_AT) rates.values().removeIf(b -> b.full(now));
-        Bucket b = rates.computeIfAbsent(address, a -> new Bucket(burst, now));
-        return b.take(now);
-    }
-
     public void release(InetAddress address) {
         open.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
     }
 
     public int open(InetAddress address) {
         return open.getOrDefault(address, 0);
-    }
-
-    private final class Bucket {
-        private double tokens;
-        private long last;
-
-        Bucket(double tokens, long now) {
-            this.tokens = tokens;
-            this.last = now;
-        }
-
-        synchronized boolean take(long now) {
-            tokens = Math.min(burst, tokens + (now - last) * perNano);
-            last = now;
-            if (tokens < 1) return false;
-            tokens -= 1;
-            return true;
-        }
-
-        synchronized boolean full(long now) {
-            return tokens + (now - last) * perNano >= burst;
-        }
     }
 }

@@ -33,7 +33,7 @@ final class S2sXml {
 
     /** A {@code <db:result/>} or {@code <db:verify/>} answer. */
     static String dialbackAnswer(String name, String type, String from, String to, String id) {
-        StringBuilder out = new StringBuilder(160).append("<db:").append(name);
+        StringBuilder out = dialbackElement(160, name);
         attribute(out, "type", type);
         attribute(out, "from", from);
         attribute(out, "to", to);
@@ -43,7 +43,7 @@ final class S2sXml {
 
     /** A {@code <db:result type='error'/>} carrying a stanza error condition (XEP-0220 section 2.5). */
     static String dialbackError(String from, String to, String errorType, String condition) {
-        StringBuilder out = new StringBuilder(200).append("<db:result type='error'");
+        StringBuilder out = dialbackElement(200, "result").append(" type='error'");
         attribute(out, "from", from);
         attribute(out, "to", to);
         return out.append("><error type='").append(errorType).append("'><").append(condition).append(" xmlns='")
@@ -52,13 +52,21 @@ final class S2sXml {
 
     /** A dialback request: {@code <db:result>} or {@code <db:verify>} with the key as text. */
     static String dialbackRequest(String name, String from, String to, String id, String key) {
-        StringBuilder out = new StringBuilder(200).append("<db:").append(name);
+        StringBuilder out = dialbackElement(200, name);
         attribute(out, "from", from);
         attribute(out, "to", to);
         attribute(out, "id", id);
         out.append('>');
         XmlWriter.appendText(out, key);
         return out.append("</db:").append(name).append('>').toString();
+    }
+
+    /**
+     * The start of a {@code <db:name} element that binds its own prefix: the stream header binds it only when dialback
+     * is allowed, yet a peer may try dialback anyway and must get its refusal as namespace-well-formed XML.
+     */
+    private static StringBuilder dialbackElement(int capacity, String name) {
+        return new StringBuilder(capacity).append("<db:").append(name).append(" xmlns:db='").append(DIALBACK_NS).append('\'');
     }
 
     static String newStreamId() {
