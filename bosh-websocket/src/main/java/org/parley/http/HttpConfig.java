@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 import org.parley.xmpp.config.ConfigException;
 import org.parley.xmpp.config.ConfigProblem;
 import org.parley.xmpp.config.ServerConfig;
+import org.parley.xmpp.xml.XmlLimits;
 
 /** The {@code parley.http} section: listeners, paths and the limits of both HTTP transports. */
 public record HttpConfig(
@@ -19,7 +20,7 @@ public record HttpConfig(
         WebSocket websocket,
         Bosh bosh,
         int maxStanzaBytes,
-        int maxDepth,
+        XmlLimits xml,
         int maxConnectionsPerAddress) {
 
     /** One socket; {@code secure} marks a plain listener that only a TLS-terminating proxy reaches. */
@@ -96,7 +97,7 @@ public record HttpConfig(
                 problems.add(new ConfigProblem("parley.http.bosh.path", "same path as parley.http.websocket.path"));
             }
             if (!problems.isEmpty()) throw new ConfigException(problems);
-            return new HttpConfig(plain, tls, forwarded, cors, ws, bosh, stanzaLimit, server.limits().maxDepth(),
+            return new HttpConfig(plain, tls, forwarded, cors, ws, bosh, stanzaLimit, server.limits().xml(),
                     server.limits().maxConnectionsPerAddress());
         }
 

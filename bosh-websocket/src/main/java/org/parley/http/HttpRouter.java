@@ -30,7 +30,6 @@ import org.parley.http.bosh.BoshExchange;
 import org.parley.http.bosh.BoshSession;
 import org.parley.http.websocket.WebSocketTransport;
 import org.parley.xmpp.tls.TlsExporter;
-import org.parley.xmpp.xml.XmlLimits;
 import org.parley.xmpp.xml.XmlStreamException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -223,7 +222,7 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
         long ping = config.websocket().pingInterval().toMillis();
         ctx.pipeline().replace("idle", "idle", new IdleStateHandler(ping, 0, 0, TimeUnit.MILLISECONDS));
         ctx.pipeline().replace(this, "websocket", new WebSocketTransport(http.server(), http.webSocketLimiter(), client,
-                secure, exporter, config.websocket().seeOtherUri(), config.maxStanzaBytes(), config.maxDepth(), token(req.uri())));
+                secure, exporter, config.websocket().seeOtherUri(), config.xml(), token(req.uri())));
     }
 
     /** The {@code token} query parameter (Jitsi passes the JWT so: {@code /xmpp-websocket?room=x&token=...}), or null. */
@@ -263,7 +262,7 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
                 config.cors(), this::next).token(token(req.uri()));
         if (boshParser == null) {
             // The wrapper adds one level of nesting to the stanzas it carries.
-            boshParser = new FrameParser(new XmlLimits(config.bosh().maxBodyBytes(), config.maxDepth() + 1));
+            boshParser = new FrameParser(config.xml().withStanzaBytes(config.bosh().maxBodyBytes(), config.xml().maxDepth() + 1));
         }
         BoshBody body;
         try {

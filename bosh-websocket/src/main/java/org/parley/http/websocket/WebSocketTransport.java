@@ -73,7 +73,7 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     private boolean opened;
 
     public WebSocketTransport(ServerContext server, ConnectionLimiter limiter, InetSocketAddress client, boolean secure,
-                              byte[] exporter, String seeOtherUri, int maxStanzaBytes, int maxDepth, String authToken) {
+                              byte[] exporter, String seeOtherUri, XmlLimits xml, String authToken) {
         this.server = server;
         this.authToken = authToken;
         this.limiter = limiter;
@@ -81,8 +81,8 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
         this.secure = secure;
         this.exporter = exporter;
         this.seeOtherUri = seeOtherUri == null || seeOtherUri.isEmpty() ? null : seeOtherUri;
-        this.maxMessageBytes = maxStanzaBytes;
-        this.parser = new FrameParser(new XmlLimits(maxStanzaBytes, maxDepth));
+        this.maxMessageBytes = xml.maxStanzaBytes();
+        this.parser = new FrameParser(xml);
         var limits = server.config().limits();
         this.bytes = new StanzaRateLimiter(limits.bytesPerSecond(), limits.byteBurst(), limits.throttleDisconnectAfter().toNanos());
     }

@@ -29,7 +29,6 @@ import org.parley.xmpp.tls.TlsBufferTrimmer;
 import org.parley.xmpp.tls.TlsExporter;
 import org.parley.xmpp.xml.StreamHeader;
 import org.parley.xmpp.xml.XmlFramer;
-import org.parley.xmpp.xml.XmlLimits;
 import org.parley.xmpp.xml.XmlStreamException;
 import org.parley.xmpp.xml.XmlStreamListener;
 import org.parley.xmpp.xml.XmlWriter;
@@ -71,7 +70,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
         this.directTls = directTls;
         this.limiter = limiter;
         var limits = server.config().limits();
-        this.framer = new XmlFramer(XmlFramer.Mode.STREAM, new XmlLimits(limits.maxStanzaBytes(), limits.maxDepth()), this);
+        this.framer = new XmlFramer(XmlFramer.Mode.STREAM, limits.xml(), this);
         this.bytes = new StanzaRateLimiter(limits.bytesPerSecond(), limits.byteBurst(), limits.throttleDisconnectAfter().toNanos());
     }
 
