@@ -135,6 +135,21 @@ final class StartTagGuard {
                         }
                     }
                     case ELEMENT_NAME -> {
+                        // The name's bytes in one run: a switch per byte costs the normal path a fifth of its speed.
+                        int start = i;
+                        while ((c > ' ' || c < 0) && c != '>' && c != '/') {
+                            if (++i == end) {
+                                break;
+                            }
+                            c = b[i];
+                        }
+                        nameBytes += i - start;
+                        if (nameBytes > maxNameBytes) {
+                            return stop(i - (nameBytes - maxNameBytes), off, s, "element name longer than " + maxNameBytes + " bytes");
+                        }
+                        if (i == end) {
+                            return len;
+                        }
                         if (isSpace(c)) {
                             s = IN_TAG;
                         } else if (c == '>') {
@@ -142,30 +157,92 @@ final class StartTagGuard {
                             depth++;
                         } else if (c == '/') {
                             s = SLASH;
-                        } else if (++nameBytes > maxNameBytes) {
-                            return stop(i, off, s, "element name longer than " + maxNameBytes + " bytes");
                         }
                     }
                     case IN_TAG -> {
-                        if (c == '>') {
-                            s = TEXT;
-                            depth++;
-                        } else if (c == '/') {
-                            s = SLASH;
-                        } else if (!isSpace(c)) {
-                            if (++elementAttributes > maxAttributesPerElement) {
-                                return stop(i, off, s, "more than " + maxAttributesPerElement + " attributes on one element");
+                        // Whole attributes in one pass while they lie within this slice (the common case); a
+                        // possible namespace declaration, or the slice's end, leaves for the per-byte states.
+                        while (true) {
+                            if (c == '>') {
+                                s = TEXT;
+                                depth++;
+                                break;
                             }
-                            if (++stanzaAttributes > maxAttributesPerStanza) {
-                                return stop(i, off, s, "more than " + maxAttributesPerStanza + " attributes in one stanza");
+                            if (c == '/') {
+                                s = SLASH;
+                                break;
                             }
-                            s = ATTRIBUTE_NAME;
-                            nameBytes = 1;
-                            xmlnsMatch = c == 'x' ? 1 : -1;
+                            if (!isSpace(c)) {
+                                if (++elementAttributes > maxAttributesPerElement) {
+                                    return stop(i, off, s, "more than " + maxAttributesPerElement + " attributes on one element");
+                                }
+                                if (++stanzaAttributes > maxAttributesPerStanza) {
+                                    return stop(i, off, s, "more than " + maxAttributesPerStanza + " attributes in one stanza");
+                                }
+                                if (c == 'x') {
+                                    s = ATTRIBUTE_NAME;
+                                    nameBytes = 1;
+                                    xmlnsMatch = 1;
+                                    break;
+                                }
+                                xmlnsMatch = -1;
+                                int start = i;
+                                while ((c > ' ' || c < 0) && c != '=') {
+                                    if (++i == end) {
+                                        break;
+                                    }
+                                    c = b[i];
+                                }
+                                nameBytes = i - start;
+                                if (nameBytes > maxNameBytes) {
+                                    return stop(start + maxNameBytes, off, s, "attribute name longer than " + maxNameBytes + " bytes");
+                                }
+                                if (i == end) {
+                                    s = ATTRIBUTE_NAME;
+                                    return len;
+                                }
+                                while (c != '\'' && c != '"') {
+                                    if (++i == end) {
+                                        s = BEFORE_VALUE;
+                                        return len;
+                                    }
+                                    c = b[i];
+                                }
+                                byte q = c;
+                                do {
+                                    if (++i == end) {
+                                        s = VALUE;
+                                        quote = q;
+                                        return len;
+                                    }
+                                    c = b[i];
+                                } while (c != q);
+                            }
+                            if (++i == end) {
+                                return len;
+                            }
+                            c = b[i];
                         }
                     }
                     case ATTRIBUTE_NAME -> {
-                        if (c == '=' || isSpace(c)) {
+                        if (xmlnsMatch < 0) {
+                            // Not a declaration: the rest of the name in one run.
+                            int start = i;
+                            while ((c > ' ' || c < 0) && c != '=') {
+                                if (++i == end) {
+                                    break;
+                                }
+                                c = b[i];
+                            }
+                            nameBytes += i - start;
+                            if (nameBytes > maxNameBytes) {
+                                return stop(i - (nameBytes - maxNameBytes), off, s, "attribute name longer than " + maxNameBytes + " bytes");
+                            }
+                            if (i == end) {
+                                return len;
+                            }
+                            s = BEFORE_VALUE;
+                        } else if (c == '=' || isSpace(c)) {
                             s = BEFORE_VALUE;
                             if (xmlnsMatch == XMLNS.length && !declaration()) {
                                 return stop(i, off, s, namespacesMessage());
@@ -214,12 +291,22 @@ final class StartTagGuard {
                         }
                     }
                     case END_TAG -> {
-                        if (c == '>') {
-                            s = TEXT;
-                            depth--;
-                        } else if (++nameBytes > maxNameBytes) {
-                            return stop(i, off, s, "end tag name longer than " + maxNameBytes + " bytes");
+                        int start = i;
+                        while (c != '>') {
+                            if (++i == end) {
+                                break;
+                            }
+                            c = b[i];
                         }
+                        nameBytes += i - start;
+                        if (nameBytes > maxNameBytes) {
+                            return stop(i - (nameBytes - maxNameBytes), off, s, "end tag name longer than " + maxNameBytes + " bytes");
+                        }
+                        if (i == end) {
+                            return len;
+                        }
+                        s = TEXT;
+                        depth--;
                     }
                     case BANG -> {
                         if (c == '-') {
