@@ -57,6 +57,15 @@ public record XmlLimits(int maxStanzaBytes, int maxDepth, int maxAttributesPerEl
         return new XmlLimits(maxStanzaBytes, DEFAULT_DEPTH);
     }
 
+    /**
+     * For XML this server wrote itself (stored stanzas): it was checked when it arrived, perhaps under other limits
+     * than today's, so only the nesting is bounded.
+     */
+    public static XmlLimits ownOutput(int maxDepth) {
+        int any = Integer.MAX_VALUE;
+        return new XmlLimits(any, maxDepth, any, any, any, any, any);
+    }
+
     /** The same bounds for a larger unit, e.g. a BOSH body carrying several stanzas. */
     public XmlLimits withStanzaBytes(int bytes, int depth) {
         return new XmlLimits(bytes, depth, maxAttributesPerElement, maxNamespacesPerElement, maxAttributesPerStanza,
