@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 import org.parley.xmpp.config.ConfigException;
 import org.parley.xmpp.config.ConfigProblem;
 import org.parley.xmpp.config.ServerConfig;
+import org.parley.xmpp.xml.XmlLimits;
 
 /** The {@code parley.http} section: listeners, paths and the limits of both HTTP transports. */
 public record HttpConfig(
@@ -21,7 +22,7 @@ public record HttpConfig(
         Duration requestTimeout,
         Duration keepAliveTimeout,
         int maxStanzaBytes,
-        int maxDepth,
+        XmlLimits xml,
         int maxConnectionsPerAddress) {
 
     /** One socket; {@code secure} marks a plain listener that only a TLS-terminating proxy reaches. */
@@ -100,7 +101,7 @@ public record HttpConfig(
             Duration requestTimeout = duration(c, "request-timeout", true);
             Duration keepAliveTimeout = duration(c, "keep-alive-timeout", true);
             if (!problems.isEmpty()) throw new ConfigException(problems);
-            return new HttpConfig(plain, tls, forwarded, cors, ws, bosh, requestTimeout, keepAliveTimeout, stanzaLimit, server.limits().maxDepth(),
+            return new HttpConfig(plain, tls, forwarded, cors, ws, bosh, requestTimeout, keepAliveTimeout, stanzaLimit, server.limits().xml(),
                     server.limits().maxConnectionsPerAddress());
         }
 

@@ -31,7 +31,6 @@ import org.parley.http.websocket.WebSocketTransport;
 import org.parley.xmpp.sasl.ChannelBindings;
 import org.parley.xmpp.tls.TlsChannelBindings;
 import org.parley.xmpp.tls.TlsExporter;
-import org.parley.xmpp.xml.XmlLimits;
 import org.parley.xmpp.xml.XmlStreamException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -233,7 +232,7 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
         long ping = config.websocket().pingInterval().toMillis();
         ctx.pipeline().replace(RequestDeadline.NAME, "idle", new IdleStateHandler(ping, 0, 0, TimeUnit.MILLISECONDS));
         ctx.pipeline().replace(this, "websocket", new WebSocketTransport(http.server(), http.webSocketLimiter(), client,
-                secure, bindings, config.websocket().seeOtherUri(), config.maxStanzaBytes(), config.maxDepth(), token(req.uri())));
+                secure, bindings, config.websocket().seeOtherUri(), config.xml(), token(req.uri())));
     }
 
     /** The {@code token} query parameter (Jitsi passes the JWT so: {@code /xmpp-websocket?room=x&token=...}), or null. */
@@ -273,7 +272,7 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
                 config.cors(), this::next).token(token(req.uri()));
         if (boshParser == null) {
             // The wrapper adds one level of nesting to the stanzas it carries.
-            boshParser = new FrameParser(new XmlLimits(config.bosh().maxBodyBytes(), config.maxDepth() + 1));
+            boshParser = new FrameParser(config.xml().withStanzaBytes(config.bosh().maxBodyBytes(), config.xml().maxDepth() + 1));
         }
         BoshBody body;
         try {

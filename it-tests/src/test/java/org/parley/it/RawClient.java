@@ -65,6 +65,32 @@ public final class RawClient implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Writes {@code bytes} in pieces of 16 KiB while the server says nothing, as an attacker that stops once it is
+     * refused: the rest of a megabyte would only cost both ends TLS work. Returns how many bytes were written;
+     * stops early, without an exception, when the server hangs up.
+     */
+    public int sendWhileSilent(byte[] bytes) throws IOException {
+        int written = 0;
+        try {
+            while (written < bytes.length && received.length() == consumed && !eof) {
+                int n = Math.min(16 * 1024, bytes.length - written);
+                out.write(bytes, written, n);
+                out.flush();
+                written += n;
+                socket.setSoTimeout(1);
+                try {
+                    readSome();
+                } finally {
+                    socket.setSoTimeout(100);
+                }
+            }
+        } catch (IOException closed) {
+            // The server refused what came before and closed; its answer is read by await().
+        }
+        return written;
+    }
+
     public RawClient openStream() throws IOException {
         return send("<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'"
                 + " to='localhost' version='1.0'>");
@@ -179,6 +205,14 @@ public final class RawClient implements AutoCloseable {
         String rest = received.substring(consumed);
         consumed = received.length();
         return rest;
+    }
+
+    /** SASL ANONYMOUS on a secure stream (its header not yet sent), the restart, and binding a server-chosen resource. */
+    public RawClient loginAnonymously() throws IOException {
+        sasl("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>");
+        send("<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
+        await("</iq>");
+        return this;
     }
 
     /** Everything received and not yet matched. */

@@ -74,7 +74,7 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     private boolean opened;
 
     public WebSocketTransport(ServerContext server, ConnectionLimiter limiter, InetSocketAddress client, boolean secure,
-                              ChannelBindings bindings, String seeOtherUri, int maxStanzaBytes, int maxDepth, String authToken) {
+                              ChannelBindings bindings, String seeOtherUri, XmlLimits xml, String authToken) {
         this.server = server;
         this.authToken = authToken;
         this.limiter = limiter;
@@ -82,8 +82,8 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
         this.secure = secure;
         this.bindings = bindings;
         this.seeOtherUri = seeOtherUri == null || seeOtherUri.isEmpty() ? null : seeOtherUri;
-        this.maxMessageBytes = maxStanzaBytes;
-        this.parser = new FrameParser(new XmlLimits(maxStanzaBytes, maxDepth));
+        this.maxMessageBytes = xml.maxStanzaBytes();
+        this.parser = new FrameParser(xml);
         var limits = server.config().limits();
         this.bytes = new StanzaRateLimiter(limits.bytesPerSecond(), limits.byteBurst(), limits.throttleDisconnectAfter().toNanos());
     }

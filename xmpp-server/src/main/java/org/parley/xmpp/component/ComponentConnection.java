@@ -25,7 +25,6 @@ import org.parley.xmpp.stream.InboundStanza;
 import org.parley.xmpp.stream.StreamErrorCondition;
 import org.parley.xmpp.xml.StreamHeader;
 import org.parley.xmpp.xml.XmlFramer;
-import org.parley.xmpp.xml.XmlLimits;
 import org.parley.xmpp.xml.XmlStreamException;
 import org.parley.xmpp.xml.XmlStreamListener;
 import org.parley.xmpp.xml.XmlWriter;
@@ -59,7 +58,7 @@ final class ComponentConnection extends ChannelInboundHandlerAdapter implements 
         this.server = server;
         this.components = components;
         var limits = server.config().limits();
-        this.framer = new XmlFramer(XmlFramer.Mode.STREAM, new XmlLimits(limits.maxStanzaBytes(), limits.maxDepth()), this);
+        this.framer = new XmlFramer(XmlFramer.Mode.STREAM, limits.xml(), this);
         // A component speaks for many users at once (an SFU for every participant), hence ten times a client.
         this.rateLimiter = new StanzaRateLimiter(limits.stanzasPerSecond() * 10, limits.stanzaBurst() * 10);
     }

@@ -110,7 +110,12 @@ public final class ConfigLoader {
                 positive(l, "parley.limits.new-connection-burst"),
                 (int) bytes(l, "parley.limits.bytes-per-second", 1024, Integer.MAX_VALUE),
                 (int) bytes(l, "parley.limits.byte-burst", 1024, Integer.MAX_VALUE),
-                duration(l, "parley.limits.throttle-disconnect-after"));
+                duration(l, "parley.limits.throttle-disconnect-after"),
+                positive(l, "parley.limits.max-attributes-per-element"),
+                positive(l, "parley.limits.max-namespaces-per-element"),
+                positive(l, "parley.limits.max-attributes-per-stanza"),
+                positive(l, "parley.limits.max-prefixes-per-stanza"),
+                positive(l, "parley.limits.max-name-length"));
         if (limits.byteBurst() < limits.maxStanzaBytes()) {
             problems.add(new ConfigProblem("parley.limits.byte-burst", "must be at least parley.limits.max-stanza-size"));
         }

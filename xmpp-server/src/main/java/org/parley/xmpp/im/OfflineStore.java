@@ -82,7 +82,7 @@ public final class OfflineStore {
     /** Parses a stanza this server stored earlier and sends it to the session. */
     public void deliverSerialized(ClientSession s, String xml) {
         Element[] parsed = new Element[1];
-        XmlFramer framer = new XmlFramer(XmlFramer.Mode.FRAGMENTS, new XmlLimits(Integer.MAX_VALUE, 256), new XmlStreamListener() {
+        XmlFramer framer = new XmlFramer(XmlFramer.Mode.FRAGMENTS, XmlLimits.ownOutput(256), new XmlStreamListener() {
             @Override public void streamOpened(org.parley.xmpp.xml.StreamHeader header) { }
             @Override public void element(Element element) { parsed[0] = element; }
             @Override public void streamClosed() { }

@@ -31,7 +31,6 @@ import org.parley.xmpp.tls.TlsChannelBindings;
 import org.parley.xmpp.tls.TlsExporter;
 import org.parley.xmpp.xml.StreamHeader;
 import org.parley.xmpp.xml.XmlFramer;
-import org.parley.xmpp.xml.XmlLimits;
 import org.parley.xmpp.xml.XmlStreamException;
 import org.parley.xmpp.xml.XmlStreamListener;
 import org.parley.xmpp.xml.XmlWriter;
@@ -73,7 +72,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
         this.directTls = directTls;
         this.limiter = limiter;
         var limits = server.config().limits();
-        this.framer = new XmlFramer(XmlFramer.Mode.STREAM, new XmlLimits(limits.maxStanzaBytes(), limits.maxDepth()), this);
+        this.framer = new XmlFramer(XmlFramer.Mode.STREAM, limits.xml(), this);
         this.bytes = new StanzaRateLimiter(limits.bytesPerSecond(), limits.byteBurst(), limits.throttleDisconnectAfter().toNanos());
     }
 

@@ -28,7 +28,6 @@ import org.parley.xmpp.stream.InboundStanza;
 import org.parley.xmpp.stream.StreamErrorCondition;
 import org.parley.xmpp.xml.StreamHeader;
 import org.parley.xmpp.xml.XmlFramer;
-import org.parley.xmpp.xml.XmlLimits;
 import org.parley.xmpp.xml.XmlStreamException;
 import org.parley.xmpp.xml.XmlStreamListener;
 import org.parley.xmpp.xml.XmlWriter;
@@ -74,7 +73,7 @@ final class InboundStream extends ChannelInboundHandlerAdapter implements XmlStr
     InboundStream(S2s s2s) {
         this.s2s = s2s;
         var limits = s2s.server().config().limits();
-        this.framer = new XmlFramer(XmlFramer.Mode.STREAM, new XmlLimits(limits.maxStanzaBytes(), limits.maxDepth()), this);
+        this.framer = new XmlFramer(XmlFramer.Mode.STREAM, limits.xml(), this);
         // A server speaks for all its users at once, like a component.
         this.rateLimiter = new StanzaRateLimiter(limits.stanzasPerSecond() * 10, limits.stanzaBurst() * 10);
     }

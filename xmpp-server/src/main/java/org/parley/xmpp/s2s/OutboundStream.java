@@ -22,7 +22,6 @@ import org.parley.xmpp.net.OutboundBacklog;
 import org.parley.xmpp.stream.StreamErrorCondition;
 import org.parley.xmpp.xml.StreamHeader;
 import org.parley.xmpp.xml.XmlFramer;
-import org.parley.xmpp.xml.XmlLimits;
 import org.parley.xmpp.xml.XmlStreamException;
 import org.parley.xmpp.xml.XmlStreamListener;
 import org.parley.xmpp.xml.XmlWriter;
@@ -81,7 +80,7 @@ final class OutboundStream extends ChannelInboundHandlerAdapter implements XmlSt
         this.directTls = directTls;
         this.owner = owner;
         var limits = s2s.server().config().limits();
-        this.framer = new XmlFramer(XmlFramer.Mode.STREAM, new XmlLimits(limits.maxStanzaBytes(), limits.maxDepth()), this);
+        this.framer = new XmlFramer(XmlFramer.Mode.STREAM, limits.xml(), this);
     }
 
     String local() { return local; }

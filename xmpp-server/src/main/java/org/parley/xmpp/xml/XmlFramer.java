@@ -61,6 +61,13 @@ public final class XmlFramer {
     private static final int SLICE = 8192;
 
     /**
+     * Prefix declarations one parser may see before it is replaced at the next stanza boundary: Aalto keeps every
+     * prefix it has met in a list it scans for each declaration and each prefixed name (past a small cache), so a
+     * peer declaring new prefixes stanza after stanza would make every later stanza slower.
+     */
+    private static final int PREFIXES_PER_PARSER = 256;
+
+    /**
      * FRAGMENTS input is parsed as the children of this synthetic root, so that the parser, which wants one
      * document, accepts a sequence of elements. It declares no namespace so fragments keep exactly their own.
      */
@@ -87,6 +94,7 @@ public final class XmlFramer {
     private final int maxStanzaBytes;
     private final int maxDepth;
     private final NameCache names = new NameCache();
+    private final StartTagGuard guard;
     /** Text of the innermost open element, gathered over the several events a parser may split it into. */
     private final StringBuilder text = new StringBuilder(64);
 
@@ -138,6 +146,7 @@ public final class XmlFramer {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.maxStanzaBytes = limits.maxStanzaBytes();
         this.maxDepth = limits.maxDepth();
+        this.guard = new StartTagGuard(limits);
         newParser();
     }
 
@@ -287,6 +296,15 @@ public final class XmlFramer {
 
     /** Feeds one slice; returns the array index up to which input was consumed. */
     private int feedSlice(byte[] b, int off, int len) throws XMLStreamException, XmlStreamException {
+        // The parser only gets the bytes up to a start tag's first excess attribute or namespace declaration. The
+        // refusal waits until it has reported what comes before, as the UTF-8 check does: a callback there may
+        // still reset (the bytes after <starttls/> are TLS, not XML) and the guard then starts over.
+        int allowed = guard.scan(b, off, len);
+        XmlStreamException refused = allowed < len ? guard.violation() : null;
+        if (allowed == 0) {
+            throw refused;
+        }
+        len = allowed;
         long sliceBase = parserFed;
         if (inProlog) {
             sniffDoctype(b, off, len);
@@ -328,8 +346,13 @@ public final class XmlFramer {
             // Everything fed has been consumed by now, the bad byte included.
             throw invalidUtf8();
         }
+        if (refused != null) {
+            throw refused;
+        }
         if (parserFed - boundary > maxStanzaBytes) {
-            throw new XmlStreamException(StreamErrorCondition.POLICY_VIOLATION, depth >= 2
+            // The parser reports an element only once its start tag is complete, so the guard tells whether the
+            // pending bytes are (the start tag of) a stanza.
+            throw new XmlStreamException(StreamErrorCondition.POLICY_VIOLATION, guard.inStanza()
                     ? "stanza exceeds " + maxStanzaBytes + " bytes"
                     : "more than " + maxStanzaBytes + " bytes outside a stanza");
         }
@@ -440,7 +463,7 @@ public final class XmlFramer {
             } finally {
                 inCallback = false;
             }
-            if (names.overflowed) {
+            if (names.overflowed || guard.prefixesDeclared() > PREFIXES_PER_PARSER) {
                 rotatePending = true;
             }
         }
@@ -553,6 +576,7 @@ public final class XmlFramer {
         boundary = 0;
         sliceStart = 0;
         inProlog = mode == Mode.STREAM;
+        guard.reset();
         doctypeMatch = 0;
         sawDoctype = false;
         invalidUtf8At = -1;

@@ -25,6 +25,7 @@ class ConfigLoaderTest {
         assertThat(c.c2sStartTls().port()).isEqualTo(5222);
         assertThat(c.c2sDirectTls().port()).isEqualTo(5223);
         assertThat(c.limits().maxStanzaBytes()).isEqualTo(256 * 1024);
+        assertThat(c.limits().xml()).isEqualTo(org.parley.xmpp.xml.XmlLimits.defaults(256 * 1024));
         assertThat(c.storage().embedded()).isTrue();
         assertThat(c.dataDir()).isEqualTo(Path.of("data"));
     }
@@ -38,6 +39,8 @@ class ConfigLoaderTest {
                   hosts = [ { domain = "Example.ORG", certificate = "certs/e.pem", key = "certs/e.key" },
                             { domain = "guest.example.org", anonymous = true, sasl-mechanisms = [] } ]
                   limits.idle-timeout = 2m
+                  limits { max-attributes-per-element = 100, max-namespaces-per-element = 4, max-attributes-per-stanza = 9000,
+                           max-prefixes-per-stanza = 8, max-name-length = 64 }
                   storage.url = "jdbc:postgresql://db/parley"
                 }
                 """);
@@ -50,6 +53,7 @@ class ConfigLoaderTest {
         assertThat(c.hosts().get(1).saslMechanisms()).isEmpty();
         assertThat(c.dataDir()).isEqualTo(dir.resolve("state"));
         assertThat(c.limits().idleTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.limits().xml()).isEqualTo(new org.parley.xmpp.xml.XmlLimits(256 * 1024, 64, 100, 4, 9000, 8, 64));
         assertThat(c.storage().embedded()).isFalse();
     }
 

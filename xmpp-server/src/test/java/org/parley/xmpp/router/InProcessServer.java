@@ -30,7 +30,7 @@ public final class InProcessServer implements AutoCloseable {
         storage = JdbcStorage.open(storageConfig);
         Limits limits = new Limits(65536, 64, 100, 1000, 1000, 10, 5, Duration.ofMinutes(10), Duration.ofSeconds(30),
                 Duration.ofMinutes(5), Duration.ofSeconds(300), maxUnackedStanzas, 100, 100, 1 << 20, 1 << 22,
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10), 64, 16, 5000, 64, 256);
         VirtualHost host = new VirtualHost("localhost", List.of("PLAIN"), anonymous, false, true, null, null);
         ListenerConfig off = new ListenerConfig(false, "127.0.0.1", 0);
         server = new ServerContext(new ServerConfig(List.of(host), off, off, limits, storageConfig, dir, "Parley", "test",
