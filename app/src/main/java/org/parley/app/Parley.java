@@ -81,16 +81,17 @@ public final class Parley implements AutoCloseable {
             if (admin != null) admin.api().ready(false, "starting");
             muc = MucService.start(xmpp.context());
             focus = FocusService.start(xmpp.context());
-            xmpp.openListeners(tls, certs.materials());
-            rest = JicofoRest.start(config, focus.focus());
-            http = HttpTransports.start(xmpp, tls, new RoomSizeEndpoint(muc, config.hosts().get(0).domain()));
+            // The admin API is whole before any client port opens: whoever sees a port open finds every route.
             if (admin != null) {
                 admin.api().add(new RoomsSection(muc));
                 if (focus.focus() != null) admin.api().add(new FocusSection(focus.focus(), xmpp.context().metrics()));
                 admin.api().add(new GracefulShutdown(focus.focus() == null ? null : focus.focus().conferences(),
                         admin.config().shutdownTimeout(), stopRequested::complete));
-                admin.api().ready(true, null);
             }
+            xmpp.openListeners(tls, certs.materials());
+            rest = JicofoRest.start(config, focus.focus());
+            http = HttpTransports.start(xmpp, tls, new RoomSizeEndpoint(muc, config.hosts().get(0).domain()));
+            if (admin != null) admin.api().ready(true, null);
             return new Parley(certs, storage, xmpp, muc, focus, http, admin, rest, stopRequested);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             if (admin != null) admin.close();
