@@ -70,8 +70,12 @@ public final class Hocon {
             b.append("{\n");
             h.writeMembers(b, indent + 1);
             b.append("  ".repeat(indent)).append('}');
+        } else if (v instanceof java.util.Map<?, ?> map) {
+            Hocon h = new Hocon();
+            map.forEach((k, x) -> h.put(String.valueOf(k), x));
+            value(b, h, indent);
         } else if (v instanceof List<?> list) {
-            boolean objects = list.stream().anyMatch(x -> x instanceof Hocon);
+            boolean objects = list.stream().anyMatch(x -> x instanceof Hocon || x instanceof java.util.Map);
             if (!objects) {
                 b.append('[');
                 for (int i = 0; i < list.size(); i++) {

@@ -612,6 +612,118 @@ public final class JitsiImport {
 
     // ---- jicofo.conf ----
 
+    private static final Set<String> BRIDGE_KEYS = Set.of("bridge.max-bridge-participants", "bridge.average-participant-stress",
+            "bridge.stress-threshold", "bridge.selection-strategy", "bridge.health-checks.interval",
+            "bridge.health-checks.enabled");
+
+    /** Jicofo's bridge selection, as far as Parley's selector has the same knobs. */
+    private void bridges(Hocon bridges, String where) {
+        var j = jicofo.settings();
+        if (j.hasPath("bridge.max-bridge-participants")) {
+            int max = j.getInt("bridge.max-bridge-participants");
+            // -1 is Jicofo's "no maximum".
+            bridges.put("max-participants-per-bridge", (long) (max <= 0 ? 1_000_000 : max),
+                    "jicofo.conf: bridge.max-bridge-participants = " + max + ".");
+        }
+        if (j.hasPath("bridge.average-participant-stress")) {
+            bridges.put("stress-per-endpoint", j.getDouble("bridge.average-participant-stress"));
+        }
+        if (j.hasPath("bridge.stress-threshold")) bridges.put("overload-threshold", j.getDouble("bridge.stress-threshold"));
+        if (j.hasPath("bridge.health-checks.interval")) {
+            bridges.put("health-interval", j.getDuration("bridge.health-checks.interval").toMillis() + "ms");
+        }
+        if (Boolean.FALSE.equals(jicofo.bool("bridge.health-checks.enabled"))) {
+            notes.add(new Note(where + ":" + jicofo.line("bridge.health-checks.enabled"), "bridge.health-checks.enabled = false: "
+                    + "Parley always checks its SFUs' health", true));
+        }
+        // Jicofo's default is one bridge per conference; region-based strategies cascade across regions.
+        String strategy = jicofo.string("bridge.selection-strategy");
+        String kind = strategy == null ? "SingleBridgeSelectionStrategy" : strategy.substring(strategy.lastIndexOf('.') + 1);
+        switch (kind) {
+            case "SingleBridgeSelectionStrategy" -> bridges.put("cascade", false,
+                    "jicofo.conf: " + (strategy == null ? "no bridge.selection-strategy (Jicofo's default" : "bridge.selection-strategy ("
+                            + kind) + ", one bridge per conference).");
+            case "RegionBasedBridgeSelectionStrategy", "IntraRegionBridgeSelectionStrategy" -> {
+                bridges.put("cascade", true, "jicofo.conf: bridge.selection-strategy = " + kind + ".");
+                bridges.put("region-aware", true);
+            }
+            default -> notes.add(new Note(where + ":" + jicofo.line("bridge.selection-strategy"), "bridge.selection-strategy "
+                    + kind + " has no Parley equivalent; Parley cascades by load and region", true));
+        }
+    }
+
+    /**
+     * Jicofo's codec switches and payload types applied to Parley's default codec list (parley.focus.codecs, read from
+     * the focus's reference.conf on the class path).
+     */
+    @SuppressWarnings("unchecked")
+    private void codecs(Hocon focus, String where) {
+        var j = jicofo.settings();
+        if (!j.hasPath("codec")) return;
+        com.typesafe.config.Config ref = com.typesafe.config.ConfigFactory.defaultReference(JitsiImport.class.getClassLoader());
+        if (!ref.hasPath("parley.focus.codecs.video")) {
+            notes.add(new Note(where + ":" + jicofo.line("codec"), "codec settings not carried over (Parley's codec defaults "
+                    + "are not on the class path)", true));
+            return;
+        }
+        for (String media : List.of("video", "audio")) {
+            if (!j.hasPath("codec." + media)) continue;
+            List<Map<String, Object>> list = new ArrayList<>();
+            for (Object o : ref.getList("parley.focus.codecs." + media).unwrapped()) list.add(new java.util.LinkedHashMap<>((Map<String, Object>) o));
+            boolean changed = false;
+            for (String codec : j.getConfig("codec." + media).root().keySet()) {
+                String path = "codec." + media + "." + codec;
+                if (!(j.getValue(path) instanceof com.typesafe.config.ConfigObject)) continue;
+                String name = codecName(codec);
+                Map<String, Object> entry = list.stream().filter(m -> name.equalsIgnoreCase(String.valueOf(m.get("name"))))
+                        .findFirst().orElse(null);
+                if (entry == null) {
+                    notes.add(new Note(where + ":" + jicofo.line(path), path + ": Parley offers no " + codec, true));
+                    continue;
+                }
+                Object pt = entry.get("id");
+                if (Boolean.FALSE.equals(jicofo.bool(path + ".enabled"))) {
+                    list.remove(entry);
+                    list.removeIf(m -> "rtx".equals(m.get("name")) && ("apt=" + pt).equals(apt(m)));
+                    changed = true;
+                    continue;
+                }
+                if (j.hasPath(path + ".pt") && j.getInt(path + ".pt") != ((Number) pt).intValue()) {
+                    int newPt = j.getInt(path + ".pt");
+                    for (Map<String, Object> m : list) {
+                        if ("rtx".equals(m.get("name")) && ("apt=" + pt).equals(apt(m))) m.put("parameters", List.of("apt=" + newPt));
+                    }
+                    entry.put("id", newPt);
+                    changed = true;
+                }
+                if (j.hasPath(path + ".rtx-pt")) {
+                    int rtx = j.getInt(path + ".rtx-pt");
+                    Object id = entry.get("id");
+                    list.stream().filter(m -> "rtx".equals(m.get("name")) && ("apt=" + id).equals(apt(m)))
+                            .forEach(m -> m.put("id", rtx));
+                    changed = true;
+                }
+            }
+            if (changed) focus.object("codecs").put(media, list, "jicofo.conf: codec." + media + " applied to Parley's defaults.");
+        }
+    }
+
+    private static String codecName(String jicofoKey) {
+        return switch (jicofoKey) {
+            case "vp8" -> "VP8";
+            case "vp9" -> "VP9";
+            case "h264" -> "H264";
+            case "av1" -> "AV1";
+            case "opus" -> "opus";
+            case "telephone-event" -> "telephone-event";
+            default -> jicofoKey;
+        };
+    }
+
+    private static String apt(Map<String, Object> m) {
+        return m.get("parameters") instanceof List<?> l && !l.isEmpty() ? String.valueOf(l.get(0)) : "";
+    }
+
     private void jicofo(Hocon focus) {
         String where = jicofo.file().toString();
         String proxy = jicofo.string("xmpp.client.client-proxy");
@@ -640,9 +752,11 @@ public final class JitsiImport {
                 "xmpp.client.disable-certificate-verification", "bridge.brewery-jid", "conference.enable-auto-owner",
                 "authentication.enabled", "authentication.type", "authentication.login-url", "xmpp.trusted-domains",
                 "xmpp.client.conference-muc-jid", "rest.port", "rest.host", "rest.enabled");
+        Set<String> mapped = new LinkedHashSet<>(handled);
+        mapped.addAll(BRIDGE_KEYS);
         for (var e : jicofo.settings().entrySet()) {
             String path = e.getKey();
-            if (handled.contains(path)) continue;
+            if (mapped.contains(path) || path.startsWith("codec.")) continue;
             int line = Math.max(0, e.getValue().origin().lineNumber());
             String message = path.startsWith("jibri") ? "Jibri (" + path + "): the focus does not use recorders yet"
                     : path.startsWith("jigasi") ? "Jigasi (" + path + "): the focus does not use SIP gateways yet"
@@ -659,6 +773,8 @@ public final class JitsiImport {
             notes.add(new Note(where + ":" + jicofo.line("xmpp.trusted-domains"), "xmpp.trusted-domains " + trusted
                     + " (Jibri's recorder domain): the focus does not use recorders yet", true));
         }
+        bridges(focus.object("bridges"), where);
+        codecs(focus, where);
         // Jicofo's REST port (conference requests from nginx, health checks) is the focus's.
         if (jicofo.settings().hasPath("rest.port")) focus.object("rest").put("port", (long) jicofo.settings().getInt("rest.port"));
         String restHost = jicofo.string("rest.host");

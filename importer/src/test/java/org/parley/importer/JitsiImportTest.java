@@ -65,4 +65,51 @@ class JitsiImportTest {
             assertThat(n.changesBehaviour()).isFalse();
         });
     }
+
+    @Test
+    void jicofosBridgeSelectionAndCodecsAreCarriedOver(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("jicofo.conf");
+        java.nio.file.Files.writeString(conf, """
+                jicofo {
+                  xmpp.client { xmpp-domain = meet.example.test, domain = auth.meet.example.test, username = focus }
+                  bridge {
+                    max-bridge-participants = 50
+                    average-participant-stress = 0.02
+                    selection-strategy = RegionBasedBridgeSelectionStrategy
+                    health-checks.interval = 20 seconds
+                  }
+                  codec.video {
+                    vp9.enabled = false
+                    h264 { pt = 126, rtx-pt = 127 }
+                  }
+                  codec.audio.telephone-event.enabled = false
+                  octo.enabled = true
+                }
+                """);
+        ProsodyConfig prosody = ProsodyConfigReader.read(ProsodyConfigReaderTest.fixture("prosody/prosody.cfg.lua"), k -> null);
+        JitsiImport.Result r = JitsiImport.convert(prosody, null, JicofoConfig.read(conf), "/var/lib/parley");
+        Config c = ConfigFactory.parseString(r.config()).getConfig("parley.focus");
+        assertThat(c.getInt("bridges.max-participants-per-bridge")).isEqualTo(50);
+        assertThat(c.getDouble("bridges.stress-per-endpoint")).isEqualTo(0.02);
+        assertThat(c.getBoolean("bridges.cascade")).isTrue();
+        assertThat(c.getBoolean("bridges.region-aware")).isTrue();
+        assertThat(c.getDuration("bridges.health-interval")).hasSeconds(20);
+        List<? extends Config> video = c.getConfigList("codecs.video");
+        assertThat(video).extracting(v -> v.getString("name")).doesNotContain("VP9").contains("VP8", "H264", "AV1");
+        assertThat(video).noneMatch(v -> v.getString("name").equals("rtx") && v.getStringList("parameters").contains("apt=101"));
+        Config h264 = video.stream().filter(v -> v.getString("name").equals("H264")).findFirst().orElseThrow();
+        assertThat(h264.getInt("id")).isEqualTo(126);
+        assertThat(video).anyMatch(v -> v.getString("name").equals("rtx") && v.getInt("id") == 127
+                && v.getStringList("parameters").equals(List.of("apt=126")));
+        assertThat(c.getConfigList("codecs.audio")).extracting(a -> a.getString("name")).containsExactly("opus");
+        assertThat(r.notes()).anySatisfy(n -> assertThat(n.message()).startsWith("octo.enabled has no Parley equivalent"));
+    }
+
+    @Test
+    void withoutASelectionStrategyJicofoKeepsAConferenceOnOneBridge(@TempDir Path dir) throws Exception {
+        ProsodyConfig prosody = ProsodyConfigReader.read(ProsodyConfigReaderTest.fixture("prosody/prosody.cfg.lua"), k -> null);
+        JitsiImport.Result r = JitsiImport.convert(prosody, null, JicofoConfig.read(ProsodyConfigReaderTest.fixture("jicofo/jicofo.conf")),
+                "/var/lib/parley");
+        assertThat(ConfigFactory.parseString(r.config()).getBoolean("parley.focus.bridges.cascade")).isFalse();
+    }
 }
