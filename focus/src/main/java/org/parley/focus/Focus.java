@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.dom4j.Element;
 import org.parley.focus.bridge.Bridges;
+import org.parley.focus.conference.ConferenceModule;
 import org.parley.focus.conference.Conferences;
 import org.parley.focus.conference.Requester;
 import org.parley.focus.state.BridgeRecord;
@@ -68,9 +69,15 @@ public final class Focus implements AutoCloseable {
         });
         this.iq = new IqClient(focusLink);
         this.bridges = new Bridges(config, iq, bridgeExec, sink);
-        this.conferences = new Conferences(config, iq, requestLink, bridges, sink, actors);
+        this.conferences = new Conferences(config, iq, requestLink, bridges, sink, actors, modules(config));
         bridges.addListener(conferences);
         this.policy = new ConferencePolicy(config);
+    }
+
+    /** The features every conference gets (each a {@link ConferenceModule}), as configured. */
+    static List<ConferenceModule.Factory> modules(FocusConfig config) {
+        List<ConferenceModule.Factory> modules = new ArrayList<>();
+        return modules;
     }
 
     public FocusConfig config() { return config; }

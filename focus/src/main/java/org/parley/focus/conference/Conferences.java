@@ -45,11 +45,12 @@ public final class Conferences implements BridgeListener {
     private volatile boolean closedToNew;
     private final List<CompletableFuture<Void>> noneLeft = new CopyOnWriteArrayList<>();
 
+    /** {@code modules}: the features every conference gets, in the order their hooks are called. */
     public Conferences(FocusConfig config, IqClient iq, XmppLink requestLink, Bridges bridges, FocusStateSink sink,
-                       Actors actors) {
+                       Actors actors, List<ConferenceModule.Factory> modules) {
         this.actors = actors;
         this.ctx = new ConferenceContext(config, iq, requestLink, bridges, new BridgeSelector(config.bridges()),
-                new Offers(config.codecs()), new Capabilities(), sink, this::ended, latency);
+                new Offers(config.codecs()), new Capabilities(), sink, this::ended, latency, List.copyOf(modules));
     }
 
     private void ended(Conference c) {
