@@ -14,6 +14,7 @@ import org.dom4j.Element;
 import org.parley.focus.bridge.Bridges;
 import org.parley.focus.conference.ConferenceModule;
 import org.parley.focus.conference.Conferences;
+import org.parley.focus.moderation.MuteModule;
 import org.parley.focus.conference.Requester;
 import org.parley.focus.state.BridgeRecord;
 import org.parley.focus.state.ConferenceRecord;
@@ -77,6 +78,7 @@ public final class Focus implements AutoCloseable {
     /** The features every conference gets (each a {@link ConferenceModule}), as configured. */
     static List<ConferenceModule.Factory> modules(FocusConfig config) {
         List<ConferenceModule.Factory> modules = new ArrayList<>();
+        if (config.moderation().mute()) modules.add(MuteModule::new);
         return modules;
     }
 

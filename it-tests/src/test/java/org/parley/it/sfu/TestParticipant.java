@@ -56,6 +56,8 @@ public final class TestParticipant implements AutoCloseable {
     private volatile String sid;
     private volatile Jingle lastOffer;
     private final List<Presence> roomPresences = new CopyOnWriteArrayList<>();
+    /** Mute IQs received, as "from <mute .../>" (lib-jitsi-meet's onMute and onMuteVideo handlers). */
+    public final List<String> mutedBy = new CopyOnWriteArrayList<>();
 
     private TestParticipant(String nick, String room, XMPPTCPConnection c, boolean json, String focus) {
         this.focus = focus;
@@ -83,6 +85,16 @@ public final class TestParticipant implements AutoCloseable {
                 return p.jingle((RawIq) request);
             }
         });
+        for (String media : List.of("audio", "video")) {
+            c.registerIQRequestHandler(new AbstractIqRequestHandler("mute", "http://jitsi.org/jitmeet/" + media, IQ.Type.set,
+                    IQRequestHandler.Mode.sync) {
+                @Override
+                public IQ handleIQRequest(IQ request) {
+                    p.mutedBy.add(request.getFrom() + " " + ((RawIq) request).child().asXML());
+                    return IQ.createResultIQ(request);
+                }
+            });
+        }
         c.addAsyncStanzaListener((StanzaListener) s -> {
             Jid from = s.getFrom();
             if (from != null && from.asBareJid().toString().equals(room)) p.roomPresences.add((Presence) s);
@@ -248,6 +260,26 @@ public final class TestParticipant implements AutoCloseable {
         }
     }
 
+    /**
+     * Exactly what lib-jitsi-meet's ChatRoom.muteParticipant sends: {@code <mute xmlns='http://jitsi.org/jitmeet/<media>'
+     * jid='room@conference/nick'>true</mute>} to the focus's occupant JID. Returns the answer (result or error).
+     */
+    public IQ mute(String targetNick, String media, boolean mute) throws Exception {
+        return toFocus("<mute xmlns='http://jitsi.org/jitmeet/" + media + "' jid='" + room + "/" + targetNick + "'>" + mute + "</mute>");
+    }
+
+    /** Sends an IQ set with {@code childXml} to the focus's occupant JID; returns the answer (result or error). */
+    public IQ toFocus(String childXml) throws Exception {
+        RawIq iq = RawIq.of(childXml);
+        iq.setType(IQ.Type.set);
+        iq.setTo(JidCreate.fullFrom(room + "/focus"));
+        try {
+            return connection.sendIqRequestAndWaitForResponse(iq);
+        } catch (org.jivesoftware.smack.XMPPException.XMPPErrorException e) {
+            return e.getStanza() instanceof IQ error ? error : null;
+        }
+    }
+
     /** Contents with these SSRCs (video ones grouped FID when there are two). */
     public String contents(List<Long> audio, List<Long> video, boolean transport) {
         String t = transport ? "<transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='u" + nick + "' pwd='pwdpwdpwd'>"
@@ -292,6 +324,16 @@ public final class TestParticipant implements AutoCloseable {
         List<Jingle> out = new ArrayList<>();
         for (Jingle j : received) if (j.jingleAction() == action) out.add(j);
         return out;
+    }
+
+    /** Whether the room's last presence of {@code nick} shows {@code role}. */
+    public boolean seesRole(String nick, String role) {
+        Presence last = null;
+        for (Presence p : roomPresences) if (p.getFrom().toString().equals(room + "/" + nick)) last = p;
+        if (last == null) return false;
+        var x = last.getExtensionElement("x", "http://jabber.org/protocol/muc#user");
+        String xml = x == null ? "" : x.toXML().toString();
+        return xml.contains("role=\"" + role + "\"") || xml.contains("role='" + role + "'");
     }
 
     /** Whether the focus occupant's real JID was shown as {@code focusJid/focus} (lib-jitsi-meet's focus check). */
