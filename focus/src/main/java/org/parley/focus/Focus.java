@@ -15,6 +15,7 @@ import org.parley.focus.bridge.Bridges;
 import org.parley.focus.conference.ConferenceModule;
 import org.parley.focus.conference.Conferences;
 import org.parley.focus.moderation.MuteModule;
+import org.parley.focus.moderation.StartMutedModule;
 import org.parley.focus.conference.Requester;
 import org.parley.focus.state.BridgeRecord;
 import org.parley.focus.state.ConferenceRecord;
@@ -79,6 +80,7 @@ public final class Focus implements AutoCloseable {
     static List<ConferenceModule.Factory> modules(FocusConfig config) {
         List<ConferenceModule.Factory> modules = new ArrayList<>();
         if (config.moderation().mute()) modules.add(MuteModule::new);
+        if (config.moderation().startMuted()) modules.add(StartMutedModule::new);
         return modules;
     }
 

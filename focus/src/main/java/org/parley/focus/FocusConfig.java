@@ -63,7 +63,7 @@ public record FocusConfig(
                                  boolean regionAware) {}
 
     /** The moderation features of the focus ({@code parley.focus.moderation}). */
-    public record Moderation(boolean mute) {}
+    public record Moderation(boolean mute, boolean startMuted) {}
 
     public record RestartLimits(Duration minInterval, Duration interval, int maxRequests) {}
 
@@ -184,7 +184,8 @@ public record FocusConfig(
         int maxGroups = nonNegative(problems, p + "sources.max-groups-per-participant",
                 () -> f.getInt("sources.max-groups-per-participant"));
         Codecs codecs = codecs(f, p + "codecs.", problems);
-        Moderation moderation = new Moderation(get(problems, p + "moderation.mute", () -> f.getBoolean("moderation.mute"), true));
+        Moderation moderation = new Moderation(get(problems, p + "moderation.mute", () -> f.getBoolean("moderation.mute"), true),
+                get(problems, p + "moderation.start-muted", () -> f.getBoolean("moderation.start-muted"), true));
         return new FocusConfig(enabled, threads, domain, focusJid, nickname, Set.copyOf(mucDomains), policy,
                 Set.copyOf(hidden), minParticipants, single, startTimeout, joinTimeout, bridges, colibriTimeout,
                 colibriRetries, jingleTimeout, jingleRetries, inviteRetries, discoTimeout, restart, maxSources, maxGroups,

@@ -131,4 +131,47 @@ class MuteTest {
                 .isEqualTo(new org.parley.jingle.colibri2.ForceMute(true, true));
         assertThat(endpoint(sfu, room, "bob1").audioForceMuted).isTrue();
     }
+
+    /** The {@code <startmuted>} of the participant's last offer, as "audio=… video=…", or null. */
+    private static String startMuted(TestParticipant p) {
+        for (var x : p.lastOffer().extensions()) {
+            if (x.is("startmuted", "http://jitsi.org/jitmeet/start-muted")) return "audio=" + x.attribute("audio") + " video=" + x.attribute("video");
+        }
+        return null;
+    }
+
+    @Test
+    void startMutedByTheRequestAndByTheOwnersPresence() throws Exception {
+        TestSfu sfu = sfu();
+        String room = room();
+        // config.js startAudioMuted: 2, passed on by lib-jitsi-meet as a property of the conference request.
+        TestParticipant first = TestParticipant.connect(clients, room, "sm1", true);
+        closing.add(0, first);
+        first.conferenceProperties = "<property name='startAudioMuted' value='2'/>";
+        first.join();
+        TestParticipant second = join(room, "sm2");
+        await().atMost(Duration.ofSeconds(15)).until(() -> first.sid() != null && second.sid() != null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.seesItem("sm1", "affiliation", "owner"));
+        assertThat(startMuted(first)).isNull();
+        assertThat(startMuted(second)).isNull();
+
+        // A participant who is not an owner cannot set the room's policy (Jicofo: administrator rights only).
+        second.sendPresence("<startmuted xmlns='http://jitsi.org/jitmeet/start-muted' audio='true' video='true'/>");
+        // Once the room has broadcast it, the focus has it queued before the next join.
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.seesPresence("sm2", "start-muted"));
+        TestParticipant third = join(room, "sm3");
+        await().atMost(Duration.ofSeconds(15)).until(() -> third.sid() != null);
+        assertThat(startMuted(third)).isEqualTo("audio=true video=false");
+
+        // The owner's policy: video muted for everyone who joins from now on.
+        first.sendPresence("<startmuted xmlns='http://jitsi.org/jitmeet/start-muted' audio='false' video='true'/>");
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.seesPresence("sm1", "start-muted"));
+        TestParticipant fourth = join(room, "sm4");
+        await().atMost(Duration.ofSeconds(15)).until(() -> fourth.sid() != null);
+        assertThat(startMuted(fourth)).isEqualTo("audio=true video=true");
+
+        // As with Jicofo, the SFU is not told: the newcomer may unmute itself.
+        await().atMost(Duration.ofSeconds(10)).until(() -> endpoint(sfu, room, "sm4") != null);
+        assertThat(sfu.logic.forceMutes).isEmpty();
+    }
 }

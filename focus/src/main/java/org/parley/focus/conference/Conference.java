@@ -325,6 +325,7 @@ public final class Conference {
             return;
         }
         if ("false".equalsIgnoreCase(request.property("rtcstatsEnabled")) && participants.isEmpty()) rtcstatsEnabled = false;
+        for (ConferenceModule m : modules) m.requested(request);
         if (state == State.RUNNING) reply(requester, true);
         else pendingRequests.add(requester);
     }
@@ -450,6 +451,7 @@ public final class Conference {
         }
         q.hidden = q.realJid != null && config.hiddenDomains().contains(q.realJid.getDomain());
         readPresenceExtensions(q, p.getElement());
+        Member member = Member.of(q);
         if (joined) {
             log.debug("{}: {} joined ({})", roomName, nick, q.realJid);
             if (ghosts.containsKey(nick)) {
@@ -458,7 +460,6 @@ public final class Conference {
                 log.info("{}: {} is back", roomName, nick);
                 dropGhost(nick, false);
             }
-            Member member = Member.of(q);
             for (ConferenceModule m : modules) m.joined(member);
             resolveFeatures(q, p.getElement());
             if (state == State.RUNNING) {
@@ -468,6 +469,7 @@ public final class Conference {
                 maybeInvite();
             }
         }
+        for (ConferenceModule m : modules) m.presence(member, p);
     }
 
     private static Element item(Presence p) {
@@ -868,6 +870,8 @@ public final class Conference {
         }
         Jingle initiate = ctx.offers().sessionInitiate(sid, focusOccupant.toString(), p.bridgeTransport, p.sctpPort,
                 p.bridgeSessionId, s.bridge.region(), others, s.feedback, p.supports(org.parley.focus.source.CompactJson.FEATURE));
+        Member member = Member.of(p);
+        for (ConferenceModule m : modules) initiate = m.offering(member, initiate);
         int generation = p.generation;
         sendJingle(p, initiate, outcome -> {
             if (participants.get(p.nick) != p || p.generation != generation || !sid.equals(p.sid)) return;

@@ -1,7 +1,10 @@
 package org.parley.focus.conference;
 
+import org.parley.jingle.Jingle;
 import org.parley.jingle.colibri2.Endpoint;
+import org.parley.jingle.focus.ConferenceIq;
 import org.xmpp.packet.IQ;
+import org.xmpp.packet.Presence;
 
 /**
  * A feature of the focus (moderator muting, start muted, ...) plugged into every conference, as a Prosody module is
@@ -20,8 +23,17 @@ public interface ConferenceModule {
     /** The focus is in the room and the conference answers requests with ready (once per conference). */
     default void created() { }
 
+    /**
+     * A conference request for this room the policy allowed (over XMPP or HTTP); the first one created the conference.
+     * Jicofo takes a conference's properties from the request that created it.
+     */
+    default void requested(ConferenceIq request) { }
+
     /** An occupant other than the focus entered the room (its first presence). */
     default void joined(Member member) { }
+
+    /** Every available presence of an occupant other than the focus, its first included (after {@link #joined}). */
+    default void presence(Member member, Presence presence) { }
 
     /** An occupant left the room. */
     default void left(Member member) { }
@@ -41,4 +53,7 @@ public interface ConferenceModule {
      * restart or an SFU failure): the module returns the endpoint to request, e.g. with a {@code <force-mute>}.
      */
     default Endpoint allocating(Member member, Endpoint endpoint) { return endpoint; }
+
+    /** A {@code session-initiate} for {@code member} is about to be sent: the module returns the one to send. */
+    default Jingle offering(Member member, Jingle sessionInitiate) { return sessionInitiate; }
 }

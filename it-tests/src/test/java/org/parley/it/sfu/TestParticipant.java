@@ -46,6 +46,8 @@ public final class TestParticipant implements AutoCloseable {
     /** Where the conference request goes: lib-jitsi-meet's default, focus.<domain>. */
     private final String focus;
     private volatile String region;
+    /** Extra {@code <property>} elements for the conference request (config.js options lib-jitsi-meet passes on). */
+    public volatile String conferenceProperties = "";
     public final List<Jingle> received = new CopyOnWriteArrayList<>();
     /** Remote SSRCs by owner (endpoint id or "jvb"), as offers and source changes told us. */
     private final Map<String, Set<Long>> remote = new LinkedHashMap<>();
@@ -120,7 +122,8 @@ public final class TestParticipant implements AutoCloseable {
     public ConferenceIq requestConference(String roomJid, String token) throws Exception {
         RawIq iq = RawIq.of("<conference xmlns='http://jitsi.org/protocol/focus' room='" + roomJid + "' machine-uid='"
                 + nick + "-machine'" + (token == null ? "" : " token='" + token + "'")
-                + "><property name='rtcstatsEnabled' value='false'/><property name='visitors-version' value='1'/></conference>");
+                + "><property name='rtcstatsEnabled' value='false'/><property name='visitors-version' value='1'/>" + conferenceProperties
+                + "</conference>");
         iq.setType(IQ.Type.set);
         iq.setTo(JidCreate.domainBareFrom(focus));
         RawIq reply = connection.sendIqRequestAndWaitForResponse(iq);
@@ -147,6 +150,13 @@ public final class TestParticipant implements AutoCloseable {
         // Smack adds XEP-0115 caps to the presence, as lib-jitsi-meet does; the focus asks for the features once per ver.
         connection.sendStanza(b.build());
         return this;
+    }
+
+    /** A presence update to the room (as lib-jitsi-meet's sendPresence) carrying {@code extensionXml}. */
+    public void sendPresence(String extensionXml) throws Exception {
+        connection.sendStanza(connection.getStanzaFactory().buildPresenceStanza().to(JidCreate.fullFrom(room + "/" + nick))
+                .addExtension(XmlExtension.of("<stats-id xmlns='jabber:client'>" + nick + "-stats</stats-id>"))
+                .addExtension(XmlExtension.of(extensionXml)).build());
     }
 
     public void leave() throws Exception {
@@ -328,12 +338,24 @@ public final class TestParticipant implements AutoCloseable {
 
     /** Whether the room's last presence of {@code nick} shows {@code role}. */
     public boolean seesRole(String nick, String role) {
+        return seesItem(nick, "role", role);
+    }
+
+    /** Whether the room's last presence of {@code nick} contains {@code text} (in its XML). */
+    public boolean seesPresence(String nick, String text) {
+        Presence last = null;
+        for (Presence p : roomPresences) if (p.getFrom().toString().equals(room + "/" + nick)) last = p;
+        return last != null && last.toXML().toString().contains(text);
+    }
+
+    /** Whether the room's last presence of {@code nick} has {@code attribute='value'} in its MUC item. */
+    public boolean seesItem(String nick, String attribute, String value) {
         Presence last = null;
         for (Presence p : roomPresences) if (p.getFrom().toString().equals(room + "/" + nick)) last = p;
         if (last == null) return false;
         var x = last.getExtensionElement("x", "http://jabber.org/protocol/muc#user");
         String xml = x == null ? "" : x.toXML().toString();
-        return xml.contains("role=\"" + role + "\"") || xml.contains("role='" + role + "'");
+        return xml.contains(attribute + "=\"" + value + "\"") || xml.contains(attribute + "='" + value + "'");
     }
 
     /** Whether the focus occupant's real JID was shown as {@code focusJid/focus} (lib-jitsi-meet's focus check). */
