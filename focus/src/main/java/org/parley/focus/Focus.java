@@ -355,6 +355,10 @@ public final class Focus implements AutoCloseable {
             }
             return;
         }
+        if (p instanceof org.xmpp.packet.Message m) {
+            serviceMessage(m, from);
+            return;
+        }
         if (p instanceof IQ answer && !answer.isRequest()) {
             this.iq.answer(answer);
             return;
@@ -373,7 +377,17 @@ public final class Focus implements AutoCloseable {
                 focusLink.send(Stanzas.error(iq, PacketError.Condition.service_unavailable, null));
             }
         }
-        // Messages (room subjects, chat) mean nothing to the focus.
+    }
+
+    /** A message from the AV moderation component, handed to the conference of the room it names. */
+    private void serviceMessage(org.xmpp.packet.Message m, JID from) {
+        FocusConfig.Moderation moderation = config.moderation();
+        if (!moderation.mute() || !moderation.avModeration() || from.getNode() != null || from.getResource() != null
+                || !from.getDomain().equals(moderation.avModerationComponent())) {
+            return; // Messages (room subjects, chat) mean nothing to the focus.
+        }
+        String room = MuteModule.avModerationRoom(m);
+        if (room != null && !conferences.message(room, m)) log.info("AV moderation message for {}, which has no conference here", room);
     }
 
     private static IQ discoInfo(IQ request, String name) {

@@ -174,4 +174,61 @@ class MuteTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> endpoint(sfu, room, "sm4") != null);
         assertThat(sfu.logic.forceMutes).isEmpty();
     }
+
+    /** What mod_av_moderation_component sends the focus (its JSON inside Jitsi's json-message). */
+    private static void avModeration(RawClient component, String json) throws Exception {
+        component.send("<message from='component.localhost' to='" + ParleyServer.FOCUS_JID + "/focus'>"
+                + "<json-message xmlns='http://jitsi.org/jitmeet'>" + json + "</json-message></message>");
+    }
+
+    @Test
+    void audioModerationRefusesAnUnapprovedUnmuteAtTheSfu() throws Exception {
+        TestSfu sfu = sfu();
+        String room = room();
+        TestParticipant mod = join(room, "avmod");
+        TestParticipant bob = join(room, "avbob");
+        await().atMost(Duration.ofSeconds(15)).until(() -> mod.sid() != null && bob.sid() != null
+                && endpoint(sfu, room, "avbob") != null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> mod.seesRole("avmod", "moderator"));
+        try (RawClient component = ComponentTest.component("component.localhost", "component-secret")) {
+            component.await("<handshake/>");
+            // A malformed message and one for a room without a conference change nothing.
+            avModeration(component, "{not json");
+            avModeration(component, "{\"type\":\"av_moderation\",\"room\":\"nowhere@conference.localhost\",\"enabled\":true,\"mediaType\":\"audio\"}");
+
+            // The moderator turns audio moderation on (the component tells the focus): bob is force-muted on the SFU
+            // and told to mute; the moderator keeps the right to speak.
+            avModeration(component, "{\"type\":\"av_moderation\",\"room\":\"" + room + "\",\"enabled\":true,"
+                    + "\"mediaType\":\"audio\",\"actor\":\"" + room + "/avmod\"}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> endpoint(sfu, room, "avbob").audioForceMuted);
+            assertThat(endpoint(sfu, room, "avmod").audioForceMuted).isFalse();
+            assertThat(endpoint(sfu, room, "avbob").videoForceMuted).isFalse();
+            await().atMost(Duration.ofSeconds(10)).until(() -> bob.mutedBy.size() == 1);
+            assertThat(bob.mutedBy.get(0)).contains("http://jitsi.org/jitmeet/audio").contains(">true</mute>");
+
+            // Bob's own unmute is refused while he is not approved, and the SFU keeps dropping his audio.
+            assertError(bob.mute("avbob", "audio", false), StanzaError.Condition.not_allowed);
+            assertThat(endpoint(sfu, room, "avbob").audioForceMuted).isTrue();
+            // His video is not moderated.
+            assertThat(bob.mute("avbob", "video", false).getType()).isEqualTo(IQ.Type.result);
+
+            // A newcomer under audio moderation starts force-muted and is told so in its offer.
+            TestParticipant carol = join(room, "avcarol");
+            await().atMost(Duration.ofSeconds(15)).until(() -> carol.sid() != null && endpoint(sfu, room, "avcarol") != null);
+            assertThat(endpoint(sfu, room, "avcarol").audioForceMuted).isTrue();
+            assertThat(startMuted(carol)).isEqualTo("audio=true video=false");
+
+            // The moderator approves bob (the component's whitelist): now his unmute goes through to the SFU.
+            avModeration(component, "{\"type\":\"av_moderation\",\"room\":\"" + room + "\",\"whitelists\":{\"audio\":[\""
+                    + room + "/avbob\"]}}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> bob.mute("avbob", "audio", false).getType() == IQ.Type.result);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !endpoint(sfu, room, "avbob").audioForceMuted);
+            assertThat(endpoint(sfu, room, "avcarol").audioForceMuted).isTrue();
+
+            // Moderation off: anyone may unmute again.
+            avModeration(component, "{\"type\":\"av_moderation\",\"room\":\"" + room + "\",\"enabled\":false,\"mediaType\":\"audio\"}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> carol.mute("avcarol", "audio", false).getType() == IQ.Type.result);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !endpoint(sfu, room, "avcarol").audioForceMuted);
+        }
+    }
 }

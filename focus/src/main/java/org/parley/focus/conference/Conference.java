@@ -1355,6 +1355,12 @@ public final class Conference {
         return condition + (c != null ? " (" + c.reason() + ")" : "");
     }
 
+    /** A service's message about this conference (see {@link ConferenceModule#message}). */
+    void message(org.xmpp.packet.Message m) {
+        if (state != State.RUNNING) return;
+        for (ConferenceModule module : modules) module.message(m);
+    }
+
     // ------------------------------------------------------------------ for modules (ConferenceHandle)
 
     JID focusOccupant() { return focusOccupant; }

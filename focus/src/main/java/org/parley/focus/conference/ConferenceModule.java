@@ -4,6 +4,7 @@ import org.parley.jingle.Jingle;
 import org.parley.jingle.colibri2.Endpoint;
 import org.parley.jingle.focus.ConferenceIq;
 import org.xmpp.packet.IQ;
+import org.xmpp.packet.Message;
 import org.xmpp.packet.Presence;
 
 /**
@@ -47,6 +48,12 @@ public interface ConferenceModule {
      * refuses it with {@code service-unavailable}).
      */
     default boolean iq(Member from, IQ iq) { return false; }
+
+    /**
+     * A message to the focus about this conference from a service the focus listens to (the AV moderation component),
+     * routed here by the room it names; only while the conference runs.
+     */
+    default void message(Message message) { }
 
     /**
      * A new COLIBRI2 endpoint for {@code member} is about to be requested (its first allocation, or a new one after a

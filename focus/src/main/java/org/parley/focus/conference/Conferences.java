@@ -182,6 +182,14 @@ public final class Conferences implements BridgeListener {
         return true;
     }
 
+    /** A service's message about the conference of {@code room} (a bare room JID); false when there is none. */
+    public boolean message(String room, org.xmpp.packet.Message m) {
+        Conference c = byRoom.get(room);
+        if (c == null) return false;
+        c.execute(() -> c.message(m));
+        return true;
+    }
+
     @Override
     public void bridgeUp(Bridge bridge) {
         for (Conference c : byRoom.values()) c.execute(() -> c.bridgeUp(bridge));

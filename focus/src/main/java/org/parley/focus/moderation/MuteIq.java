@@ -50,12 +50,15 @@ record MuteIq(Media media, JID jid, boolean mute) {
         return new MuteIq(media, target, Boolean.parseBoolean(text));
     }
 
-    /** The notification to {@code to} that {@code actor} muted its media (Jicofo's form: actor, no jid). */
+    /**
+     * The notification to {@code to} that {@code actor} muted its media (Jicofo's form: actor, no jid); without an
+     * actor when moderation muted everyone.
+     */
     static IQ notification(Media media, JID to, JID actor, boolean mute) {
         IQ iq = new IQ(IQ.Type.set);
         iq.setTo(to);
         Element e = iq.setChildElement(ELEMENT, media.ns);
-        e.addAttribute("actor", actor.toString());
+        if (actor != null) e.addAttribute("actor", actor.toString());
         e.setText(Boolean.toString(mute));
         return iq;
     }

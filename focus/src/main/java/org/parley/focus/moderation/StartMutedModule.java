@@ -85,13 +85,29 @@ public final class StartMutedModule implements ConferenceModule {
         int count = conference.members().size();
         boolean audio = (startAudioMuted && justJoined) || count > audioLimit;
         boolean video = (startVideoMuted && justJoined) || count > videoLimit;
-        if (!audio && !video) return sessionInitiate;
+        return withStartMuted(sessionInitiate, audio, video);
+    }
+
+    /**
+     * {@code offer} telling the client to start with audio and/or video muted: one {@code <startmuted>}, whose flags
+     * are those already there or'ed with these (several modules may ask).
+     */
+    static Jingle withStartMuted(Jingle offer, boolean audio, boolean video) {
+        if (!audio && !video) return offer;
+        List<OpaqueElement> extensions = new ArrayList<>();
+        for (OpaqueElement x : offer.extensions()) {
+            if (x.is(ELEMENT, NS)) {
+                audio |= Boolean.parseBoolean(x.attribute("audio"));
+                video |= Boolean.parseBoolean(x.attribute("video"));
+            } else {
+                extensions.add(x);
+            }
+        }
         Element e = DocumentHelper.createElement(org.dom4j.QName.get(ELEMENT, NS));
         e.addAttribute("audio", Boolean.toString(audio));
         e.addAttribute("video", Boolean.toString(video));
-        List<OpaqueElement> extensions = new ArrayList<>(sessionInitiate.extensions());
         extensions.add(OpaqueElement.of(e));
-        return sessionInitiate.withExtensions(extensions);
+        return offer.withExtensions(extensions);
     }
 
     @Override
