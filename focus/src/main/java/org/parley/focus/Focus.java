@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.dom4j.Element;
 import org.parley.focus.bridge.Bridges;
+import org.parley.focus.conference.ConferenceModule;
 import org.parley.focus.conference.Conferences;
+import org.parley.focus.moderation.MuteModule;
+import org.parley.focus.moderation.StartMutedModule;
 import org.parley.focus.conference.Requester;
 import org.parley.focus.state.BridgeRecord;
 import org.parley.focus.state.ConferenceRecord;
@@ -68,9 +71,17 @@ public final class Focus implements AutoCloseable {
         });
         this.iq = new IqClient(focusLink);
         this.bridges = new Bridges(config, iq, bridgeExec, sink);
-        this.conferences = new Conferences(config, iq, requestLink, bridges, sink, actors);
+        this.conferences = new Conferences(config, iq, requestLink, bridges, sink, actors, modules(config));
         bridges.addListener(conferences);
         this.policy = new ConferencePolicy(config);
+    }
+
+    /** The features every conference gets (each a {@link ConferenceModule}), as configured. */
+    static List<ConferenceModule.Factory> modules(FocusConfig config) {
+        List<ConferenceModule.Factory> modules = new ArrayList<>();
+        if (config.moderation().mute()) modules.add(MuteModule::new);
+        if (config.moderation().startMuted()) modules.add(StartMutedModule::new);
+        return modules;
     }
 
     public FocusConfig config() { return config; }
@@ -344,6 +355,10 @@ public final class Focus implements AutoCloseable {
             }
             return;
         }
+        if (p instanceof org.xmpp.packet.Message m) {
+            serviceMessage(m, from);
+            return;
+        }
         if (p instanceof IQ answer && !answer.isRequest()) {
             this.iq.answer(answer);
             return;
@@ -362,7 +377,17 @@ public final class Focus implements AutoCloseable {
                 focusLink.send(Stanzas.error(iq, PacketError.Condition.service_unavailable, null));
             }
         }
-        // Messages (room subjects, chat) mean nothing to the focus.
+    }
+
+    /** A message from the AV moderation component, handed to the conference of the room it names. */
+    private void serviceMessage(org.xmpp.packet.Message m, JID from) {
+        FocusConfig.Moderation moderation = config.moderation();
+        if (!moderation.mute() || !moderation.avModeration() || from.getNode() != null || from.getResource() != null
+                || !from.getDomain().equals(moderation.avModerationComponent())) {
+            return; // Messages (room subjects, chat) mean nothing to the focus.
+        }
+        String room = MuteModule.avModerationRoom(m);
+        if (room != null && !conferences.message(room, m)) log.info("AV moderation message for {}, which has no conference here", room);
     }
 
     private static IQ discoInfo(IQ request, String name) {

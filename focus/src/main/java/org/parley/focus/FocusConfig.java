@@ -47,7 +47,8 @@ public record FocusConfig(
         RestartLimits restart,
         int maxSourcesPerParticipant,
         int maxGroupsPerParticipant,
-        Codecs codecs) {
+        Codecs codecs,
+        Moderation moderation) {
 
     /** Who may start a conference. */
     public enum CreatePolicy { ANYONE, AUTHENTICATED, TOKEN, NOBODY }
@@ -60,6 +61,12 @@ public record FocusConfig(
                                  Duration healthTimeout, double overloadThreshold, double stressPerEndpoint,
                                  Duration recentWindow, int maxParticipantsPerBridge, boolean cascade,
                                  boolean regionAware) {}
+
+    /** The moderation features of the focus ({@code parley.focus.moderation}). */
+    public record Moderation(boolean mute, boolean startMuted, String avModerationComponent) {
+        /** Whether audio/video moderation messages are taken from a component. */
+        public boolean avModeration() { return !avModerationComponent.isEmpty(); }
+    }
 
     public record RestartLimits(Duration minInterval, Duration interval, int maxRequests) {}
 
@@ -180,10 +187,14 @@ public record FocusConfig(
         int maxGroups = nonNegative(problems, p + "sources.max-groups-per-participant",
                 () -> f.getInt("sources.max-groups-per-participant"));
         Codecs codecs = codecs(f, p + "codecs.", problems);
+        Moderation moderation = new Moderation(get(problems, p + "moderation.mute", () -> f.getBoolean("moderation.mute"), true),
+                get(problems, p + "moderation.start-muted", () -> f.getBoolean("moderation.start-muted"), true),
+                avModerationComponent(problems, p + "moderation.av-moderation-component",
+                        get(problems, p + "moderation.av-moderation-component", () -> f.getString("moderation.av-moderation-component"), ""), host));
         return new FocusConfig(enabled, threads, domain, focusJid, nickname, Set.copyOf(mucDomains), policy,
                 Set.copyOf(hidden), minParticipants, single, startTimeout, joinTimeout, bridges, colibriTimeout,
                 colibriRetries, jingleTimeout, jingleRetries, inviteRetries, discoTimeout, restart, maxSources, maxGroups,
-                codecs);
+                codecs, moderation);
     }
 
     private static Policy policy(Config f, String p, List<VirtualHost> hosts, List<ConfigProblem> problems) {
@@ -287,6 +298,11 @@ public record FocusConfig(
             problems.add(new ConfigProblem(key, "not a valid domain name: '" + raw + "'"));
         }
         return d;
+    }
+
+    /** The component's domain, or "" (off). */
+    private static String avModerationComponent(List<ConfigProblem> problems, String key, String raw, String host) {
+        return raw.isBlank() ? "" : domain(problems, key, raw, host);
     }
 
     private static JID jid(List<ConfigProblem> problems, String key, String raw, String host) {

@@ -131,6 +131,8 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                     }
                     colibri.timeout = 2s
                     jingle.timeout = 5s
+                    # MuteTest plays Jitsi's avmoderation component on the component domain.
+                    moderation.av-moderation-component = "component.localhost"
                   }
                 }
                 """.formatted(dataDir.resolve("state"), postgres.getJdbcUrl("postgres", "postgres"), BRIDGE_USER, FOCUS_USER,

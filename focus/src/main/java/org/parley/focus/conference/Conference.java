@@ -107,6 +107,8 @@ public final class Conference {
     private int probesPending;
     private ScheduledFuture<?> graceTimer;
     private volatile int participantCount;
+    /** The features plugged into this conference, called in this order. */
+    private final List<ConferenceModule> modules = new ArrayList<>();
 
     Conference(ConferenceContext ctx, JID room, ScheduledExecutorService exec) {
         this.ctx = ctx;
@@ -117,6 +119,8 @@ public final class Conference {
         this.self = config.occupantRealJid();
         this.focusOccupant = new JID(room.getNode(), room.getDomain(), config.nickname());
         this.sources = new ConferenceSources(config.maxSourcesPerParticipant(), config.maxGroupsPerParticipant());
+        ConferenceHandle handle = new ConferenceHandle(this);
+        for (ConferenceModule.Factory f : ctx.modules()) modules.add(f.create(handle));
     }
 
     public JID room() { return room; }
@@ -321,6 +325,7 @@ public final class Conference {
             return;
         }
         if ("false".equalsIgnoreCase(request.property("rtcstatsEnabled")) && participants.isEmpty()) rtcstatsEnabled = false;
+        for (ConferenceModule m : modules) m.requested(request);
         if (state == State.RUNNING) reply(requester, true);
         else pendingRequests.add(requester);
     }
@@ -368,6 +373,7 @@ public final class Conference {
             ctx.iq().send(leave);
         }
         if (!handedOver) ctx.sink().conferenceEnded(roomName);
+        for (ConferenceModule m : modules) m.ended();
         ctx.ended().accept(this);
     }
 
@@ -445,6 +451,7 @@ public final class Conference {
         }
         q.hidden = q.realJid != null && config.hiddenDomains().contains(q.realJid.getDomain());
         readPresenceExtensions(q, p.getElement());
+        Member member = Member.of(q);
         if (joined) {
             log.debug("{}: {} joined ({})", roomName, nick, q.realJid);
             if (ghosts.containsKey(nick)) {
@@ -453,6 +460,7 @@ public final class Conference {
                 log.info("{}: {} is back", roomName, nick);
                 dropGhost(nick, false);
             }
+            for (ConferenceModule m : modules) m.joined(member);
             resolveFeatures(q, p.getElement());
             if (state == State.RUNNING) {
                 cancel(startTimer);
@@ -461,6 +469,7 @@ public final class Conference {
                 maybeInvite();
             }
         }
+        for (ConferenceModule m : modules) m.presence(member, p);
     }
 
     private static Element item(Presence p) {
@@ -575,6 +584,7 @@ public final class Conference {
         log.info("{}: focus in the room, meeting id {}", roomName, meetingId);
         for (Requester r : pendingRequests) reply(r, true);
         pendingRequests.clear();
+        for (ConferenceModule m : modules) m.created();
         if (realCount() == 0 && ghosts.isEmpty()) {
             startTimer = exec.schedule(() -> {
                 if (state == State.RUNNING && realCount() == 0) end("nobody joined", true);
@@ -758,6 +768,8 @@ public final class Conference {
         s.endpoints.add(p.nick);
         bridge.endpointAllocated(now);
         Endpoint ep = ctx.offers().allocation(p.nick, p.statsId);
+        Member member = Member.of(p);
+        for (ConferenceModule m : modules) ep = m.allocating(member, ep);
         ConferenceModify cm = s.created ? ConferenceModify.of(meetingId, List.of(ep), List.of())
                 : new ConferenceModify(meetingId, roomName, true, false, rtcstatsEnabled, true, List.of(ep), List.of(), List.of());
         s.created = true;
@@ -858,6 +870,8 @@ public final class Conference {
         }
         Jingle initiate = ctx.offers().sessionInitiate(sid, focusOccupant.toString(), p.bridgeTransport, p.sctpPort,
                 p.bridgeSessionId, s.bridge.region(), others, s.feedback, p.supports(org.parley.focus.source.CompactJson.FEATURE));
+        Member member = Member.of(p);
+        for (ConferenceModule m : modules) initiate = m.offering(member, initiate);
         int generation = p.generation;
         sendJingle(p, initiate, outcome -> {
             if (participants.get(p.nick) != p || p.generation != generation || !sid.equals(p.sid)) return;
@@ -882,12 +896,17 @@ public final class Conference {
 
     // ------------------------------------------------------------------ Jingle from clients
 
-    /** A Jingle IQ (or any other IQ request) from an occupant. */
+    /** A Jingle IQ (or any other IQ request, offered to the modules) from an occupant. */
     void jingle(IQ iq) {
         if (iq.getType() != IQ.Type.set && iq.getType() != IQ.Type.get) return;
         String nick = iq.getFrom() == null ? null : iq.getFrom().getResource();
         Element child = iq.getChildElement();
         if (!Jingle.isJingle(child)) {
+            Participant from = nick == null ? null : participants.get(nick);
+            if (from != null && state == State.RUNNING) {
+                Member member = Member.of(from);
+                for (ConferenceModule m : modules) if (m.iq(member, iq)) return;
+            }
             ctx.iq().send(Stanzas.error(iq, PacketError.Condition.service_unavailable, null));
             return;
         }
@@ -1078,6 +1097,8 @@ public final class Conference {
         participants.remove(p.nick);
         ownerGrantsPending.remove(p.nick);
         log.debug("{}: {} left", roomName, p.nick);
+        Member member = Member.of(p);
+        for (ConferenceModule m : modules) m.left(member);
         if (state != State.RUNNING) return;
         EndpointSources had = sources.removeEndpoint(p.nick);
         expireEndpoint(p);
@@ -1174,12 +1195,24 @@ public final class Conference {
 
     /** Sends the client's transport and/or its sources to its bridge. */
     private void updateEndpoint(Participant p, IceUdpTransport transport, boolean withSources) {
-        ColibriSession s = p.bridgeSession;
-        if (s == null || sessions.get(s.bridge) != s) return;
-        Endpoint ep = new Endpoint(p.nick, false, false, p.statsId, null, List.of(),
+        sendEndpoint(p, new Endpoint(p.nick, false, false, p.statsId, null, List.of(),
                 transport == null ? null : Transport.of(transport),
                 withSources ? sources.get(p.nick).toColibri(p.nick) : null, null,
-                withSources ? p.initialLastN : null, List.of(), List.of());
+                withSources ? p.initialLastN : null, List.of(), List.of()));
+    }
+
+    /** A module's change to an occupant's endpoint; false when it has none now. */
+    boolean updateEndpoint(Endpoint change) {
+        Participant p = participants.get(change.id());
+        if (p == null || p.bridgeSession == null || sessions.get(p.bridgeSession.bridge) != p.bridgeSession) return false;
+        sendEndpoint(p, change);
+        return true;
+    }
+
+    /** Sends a change of {@code p}'s endpoint to its bridge; an endpoint the bridge lost is invited again. */
+    private void sendEndpoint(Participant p, Endpoint ep) {
+        ColibriSession s = p.bridgeSession;
+        if (s == null || sessions.get(s.bridge) != s) return;
         int generation = p.generation;
         sendColibri(s, ConferenceModify.of(meetingId, List.of(ep), List.of()), true, ok -> { }, error -> {
             if (sessions.get(s.bridge) != s) return;
@@ -1320,6 +1353,32 @@ public final class Conference {
         Colibri2Error c = answer instanceof IQ iq ? colibriError(iq) : null;
         String condition = e.elements().isEmpty() ? "error" : e.elements().get(0).getName();
         return condition + (c != null ? " (" + c.reason() + ")" : "");
+    }
+
+    /** A service's message about this conference (see {@link ConferenceModule#message}). */
+    void message(org.xmpp.packet.Message m) {
+        if (state != State.RUNNING) return;
+        for (ConferenceModule module : modules) module.message(m);
+    }
+
+    // ------------------------------------------------------------------ for modules (ConferenceHandle)
+
+    JID focusOccupant() { return focusOccupant; }
+
+    Participant participant(String nick) { return participants.get(nick); }
+
+    java.util.Collection<Participant> participantList() { return participants.values(); }
+
+    void sendAsFocus(IQ iq) {
+        iq.setFrom(self);
+        ctx.iq().send(iq);
+    }
+
+    void notifyOccupant(IQ request) {
+        request.setFrom(self);
+        ctx.iq().request(request, config.jingleTimeout(), 0, exec, outcome -> {
+            if (!outcome.isResult()) log.debug("{}: {} to {}: {}", roomName, request.getChildElement().getName(), request.getTo(), describe(outcome.answer()));
+        });
     }
 
     // ------------------------------------------------------------------ state for persistence

@@ -45,11 +45,12 @@ public final class Conferences implements BridgeListener {
     private volatile boolean closedToNew;
     private final List<CompletableFuture<Void>> noneLeft = new CopyOnWriteArrayList<>();
 
+    /** {@code modules}: the features every conference gets, in the order their hooks are called. */
     public Conferences(FocusConfig config, IqClient iq, XmppLink requestLink, Bridges bridges, FocusStateSink sink,
-                       Actors actors) {
+                       Actors actors, List<ConferenceModule.Factory> modules) {
         this.actors = actors;
         this.ctx = new ConferenceContext(config, iq, requestLink, bridges, new BridgeSelector(config.bridges()),
-                new Offers(config.codecs()), new Capabilities(), sink, this::ended, latency);
+                new Offers(config.codecs()), new Capabilities(), sink, this::ended, latency, List.copyOf(modules));
     }
 
     private void ended(Conference c) {
@@ -178,6 +179,14 @@ public final class Conferences implements BridgeListener {
         Conference c = byRoom.get(iq.getFrom().toBareJID());
         if (c == null) return false;
         c.execute(() -> c.jingle(iq));
+        return true;
+    }
+
+    /** A service's message about the conference of {@code room} (a bare room JID); false when there is none. */
+    public boolean message(String room, org.xmpp.packet.Message m) {
+        Conference c = byRoom.get(room);
+        if (c == null) return false;
+        c.execute(() -> c.message(m));
         return true;
     }
 

@@ -71,7 +71,7 @@ public final class RawIq extends IQ {
 
     private static volatile boolean registered;
 
-    /** Makes Smack parse Jingle, COLIBRI2, healthcheck and conference IQs as RawIqs (global, once). */
+    /** Makes Smack parse Jingle, COLIBRI2, healthcheck, conference and mute IQs as RawIqs (global, once). */
     public static synchronized void register() {
         if (registered) return;
         Provider p = new Provider();
@@ -80,6 +80,8 @@ public final class RawIq extends IQ {
         ProviderManager.addIQProvider("conference-modified", "jitsi:colibri2", p);
         ProviderManager.addIQProvider("healthcheck", "http://jitsi.org/protocol/healthcheck", p);
         ProviderManager.addIQProvider("conference", "http://jitsi.org/protocol/focus", p);
+        ProviderManager.addIQProvider("mute", "http://jitsi.org/jitmeet/audio", p);
+        ProviderManager.addIQProvider("mute", "http://jitsi.org/jitmeet/video", p);
         registered = true;
     }
 }

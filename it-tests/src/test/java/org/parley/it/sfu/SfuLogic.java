@@ -67,6 +67,9 @@ public final class SfuLogic {
         public volatile String statsId;
         public volatile IceUdpTransport remoteTransport;
         public volatile Sources sources;
+        /** What the focus's last {@code <force-mute>} said (jitsi-videobridge's Endpoint.updateForceMute). */
+        public volatile boolean audioForceMuted;
+        public volatile boolean videoForceMuted;
 
         Ep(String id, String statsId) {
             this.id = id;
@@ -114,6 +117,9 @@ public final class SfuLogic {
         this.name = name;
         this.relayId = "relay-" + name;
     }
+
+    /** Every {@code <force-mute>} applied to an endpoint, as "endpoint audio=… video=…", in order. */
+    public final List<String> forceMutes = new CopyOnWriteArrayList<>();
 
     /** Every error answered, as "reason: text" (e.g. conference_already_exists). */
     public final List<String> errors = new CopyOnWriteArrayList<>();
@@ -170,6 +176,12 @@ public final class SfuLogic {
             if (e.statsId() != null) ep.statsId = e.statsId();
             if (e.transport() != null && e.transport().iceUdp() != null) ep.remoteTransport = e.transport().iceUdp();
             if (e.sources() != null) ep.sources = e.sources();
+            // As the bridge: both flags are set from the element, an absent attribute meaning false.
+            if (e.forceMute() != null) {
+                ep.audioForceMuted = e.forceMute().audio();
+                ep.videoForceMuted = e.forceMute().video();
+                forceMutes.add(e.id() + " audio=" + ep.audioForceMuted + " video=" + ep.videoForceMuted);
+            }
         }
         List<Relay> outRelays = new ArrayList<>();
         for (Relay r : cm.relays()) {

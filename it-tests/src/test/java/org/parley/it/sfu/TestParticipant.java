@@ -46,6 +46,8 @@ public final class TestParticipant implements AutoCloseable {
     /** Where the conference request goes: lib-jitsi-meet's default, focus.<domain>. */
     private final String focus;
     private volatile String region;
+    /** Extra {@code <property>} elements for the conference request (config.js options lib-jitsi-meet passes on). */
+    public volatile String conferenceProperties = "";
     public final List<Jingle> received = new CopyOnWriteArrayList<>();
     /** Remote SSRCs by owner (endpoint id or "jvb"), as offers and source changes told us. */
     private final Map<String, Set<Long>> remote = new LinkedHashMap<>();
@@ -56,6 +58,8 @@ public final class TestParticipant implements AutoCloseable {
     private volatile String sid;
     private volatile Jingle lastOffer;
     private final List<Presence> roomPresences = new CopyOnWriteArrayList<>();
+    /** Mute IQs received, as "from <mute .../>" (lib-jitsi-meet's onMute and onMuteVideo handlers). */
+    public final List<String> mutedBy = new CopyOnWriteArrayList<>();
 
     private TestParticipant(String nick, String room, XMPPTCPConnection c, boolean json, String focus) {
         this.focus = focus;
@@ -89,6 +93,16 @@ public final class TestParticipant implements AutoCloseable {
                 return p.jingle((RawIq) request);
             }
         });
+        for (String media : List.of("audio", "video")) {
+            c.registerIQRequestHandler(new AbstractIqRequestHandler("mute", "http://jitsi.org/jitmeet/" + media, IQ.Type.set,
+                    IQRequestHandler.Mode.sync) {
+                @Override
+                public IQ handleIQRequest(IQ request) {
+                    p.mutedBy.add(request.getFrom() + " " + ((RawIq) request).child().asXML());
+                    return IQ.createResultIQ(request);
+                }
+            });
+        }
         c.addAsyncStanzaListener((StanzaListener) s -> {
             Jid from = s.getFrom();
             if (from != null && from.asBareJid().toString().equals(room)) p.roomPresences.add((Presence) s);
@@ -114,7 +128,8 @@ public final class TestParticipant implements AutoCloseable {
     public ConferenceIq requestConference(String roomJid, String token) throws Exception {
         RawIq iq = RawIq.of("<conference xmlns='http://jitsi.org/protocol/focus' room='" + roomJid + "' machine-uid='"
                 + nick + "-machine'" + (token == null ? "" : " token='" + token + "'")
-                + "><property name='rtcstatsEnabled' value='false'/><property name='visitors-version' value='1'/></conference>");
+                + "><property name='rtcstatsEnabled' value='false'/><property name='visitors-version' value='1'/>" + conferenceProperties
+                + "</conference>");
         iq.setType(IQ.Type.set);
         iq.setTo(JidCreate.domainBareFrom(focus));
         RawIq reply = connection.sendIqRequestAndWaitForResponse(iq);
@@ -141,6 +156,13 @@ public final class TestParticipant implements AutoCloseable {
         // Smack adds XEP-0115 caps to the presence, as lib-jitsi-meet does; the focus asks for the features once per ver.
         connection.sendStanza(b.build());
         return this;
+    }
+
+    /** A presence update to the room (as lib-jitsi-meet's sendPresence) carrying {@code extensionXml}. */
+    public void sendPresence(String extensionXml) throws Exception {
+        connection.sendStanza(connection.getStanzaFactory().buildPresenceStanza().to(JidCreate.fullFrom(room + "/" + nick))
+                .addExtension(XmlExtension.of("<stats-id xmlns='jabber:client'>" + nick + "-stats</stats-id>"))
+                .addExtension(XmlExtension.of(extensionXml)).build());
     }
 
     public void leave() throws Exception {
@@ -254,6 +276,26 @@ public final class TestParticipant implements AutoCloseable {
         }
     }
 
+    /**
+     * Exactly what lib-jitsi-meet's ChatRoom.muteParticipant sends: {@code <mute xmlns='http://jitsi.org/jitmeet/<media>'
+     * jid='room@conference/nick'>true</mute>} to the focus's occupant JID. Returns the answer (result or error).
+     */
+    public IQ mute(String targetNick, String media, boolean mute) throws Exception {
+        return toFocus("<mute xmlns='http://jitsi.org/jitmeet/" + media + "' jid='" + room + "/" + targetNick + "'>" + mute + "</mute>");
+    }
+
+    /** Sends an IQ set with {@code childXml} to the focus's occupant JID; returns the answer (result or error). */
+    public IQ toFocus(String childXml) throws Exception {
+        RawIq iq = RawIq.of(childXml);
+        iq.setType(IQ.Type.set);
+        iq.setTo(JidCreate.fullFrom(room + "/focus"));
+        try {
+            return connection.sendIqRequestAndWaitForResponse(iq);
+        } catch (org.jivesoftware.smack.XMPPException.XMPPErrorException e) {
+            return e.getStanza() instanceof IQ error ? error : null;
+        }
+    }
+
     /** Contents with these SSRCs (video ones grouped FID when there are two). */
     public String contents(List<Long> audio, List<Long> video, boolean transport) {
         String t = transport ? "<transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='u" + nick + "' pwd='pwdpwdpwd'>"
@@ -298,6 +340,28 @@ public final class TestParticipant implements AutoCloseable {
         List<Jingle> out = new ArrayList<>();
         for (Jingle j : received) if (j.jingleAction() == action) out.add(j);
         return out;
+    }
+
+    /** Whether the room's last presence of {@code nick} shows {@code role}. */
+    public boolean seesRole(String nick, String role) {
+        return seesItem(nick, "role", role);
+    }
+
+    /** Whether the room's last presence of {@code nick} contains {@code text} (in its XML). */
+    public boolean seesPresence(String nick, String text) {
+        Presence last = null;
+        for (Presence p : roomPresences) if (p.getFrom().toString().equals(room + "/" + nick)) last = p;
+        return last != null && last.toXML().toString().contains(text);
+    }
+
+    /** Whether the room's last presence of {@code nick} has {@code attribute='value'} in its MUC item. */
+    public boolean seesItem(String nick, String attribute, String value) {
+        Presence last = null;
+        for (Presence p : roomPresences) if (p.getFrom().toString().equals(room + "/" + nick)) last = p;
+        if (last == null) return false;
+        var x = last.getExtensionElement("x", "http://jabber.org/protocol/muc#user");
+        String xml = x == null ? "" : x.toXML().toString();
+        return xml.contains(attribute + "=\"" + value + "\"") || xml.contains(attribute + "='" + value + "'");
     }
 
     /** Whether the focus occupant's real JID was shown as {@code focusJid/focus} (lib-jitsi-meet's focus check). */

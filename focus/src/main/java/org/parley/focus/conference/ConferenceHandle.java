@@ -1,0 +1,61 @@
+package org.parley.focus.conference;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.parley.jingle.colibri2.Endpoint;
+import org.xmpp.packet.IQ;
+import org.xmpp.packet.JID;
+
+/**
+ * What a {@link ConferenceModule} may see and do in its conference. Call only from the module's hooks or from steps
+ * on the conference's actor.
+ */
+public final class ConferenceHandle {
+    private final Conference conference;
+
+    ConferenceHandle(Conference conference) {
+        this.conference = conference;
+    }
+
+    /** The room's bare JID. */
+    public JID room() { return conference.room(); }
+
+    /** The focus's occupant JID in the room ({@code room@conference.example.org/focus}). */
+    public JID focusOccupant() { return conference.focusOccupant(); }
+
+    /** The occupant with this nickname, or null. */
+    public Member member(String nick) {
+        Participant p = conference.participant(nick);
+        return p == null ? null : Member.of(p);
+    }
+
+    /** The occupants other than the focus, in the order they joined. */
+    public List<Member> members() {
+        List<Member> out = new ArrayList<>();
+        for (Participant p : conference.participantList()) out.add(Member.of(p));
+        return out;
+    }
+
+    /** Answers an IQ the module took (result or error); sent from the focus's JID, as Jingle answers are. */
+    public void answer(IQ answer) {
+        conference.sendAsFocus(answer);
+    }
+
+    /**
+     * Sends an IQ request to an occupant from the focus (through the room, so the occupant sees it from the focus's
+     * occupant JID, as lib-jitsi-meet expects). The answer is only logged: notifications such as a mute are not
+     * repeated.
+     */
+    public void notify(IQ request) {
+        conference.notifyOccupant(request);
+    }
+
+    /**
+     * Changes {@code change}'s endpoint on the SFU that holds it (one COLIBRI2 {@code conference-modify}); returns
+     * false when the occupant has no endpoint now (a later allocation goes through
+     * {@link ConferenceModule#allocating}).
+     */
+    public boolean updateEndpoint(Endpoint change) {
+        return conference.updateEndpoint(change);
+    }
+}

@@ -1,0 +1,65 @@
+package org.parley.focus.moderation;
+
+import org.dom4j.Element;
+import org.xmpp.packet.IQ;
+import org.xmpp.packet.JID;
+
+/**
+ * Jitsi Meet's mute IQ, {@code <mute xmlns='http://jitsi.org/jitmeet/audio' jid='room@conference/nick'>true</mute>}
+ * ({@code http://jitsi.org/jitmeet/video} for video; the element is {@code mute} in both). lib-jitsi-meet sends it to
+ * the focus's occupant JID to mute someone (or to unmute itself); the focus sends it to the participant, with
+ * {@code actor} naming the moderator, to tell it it was muted.
+ */
+record MuteIq(Media media, JID jid, boolean mute) {
+    enum Media {
+        AUDIO("http://jitsi.org/jitmeet/audio"),
+        VIDEO("http://jitsi.org/jitmeet/video");
+
+        final String ns;
+
+        Media(String ns) {
+            this.ns = ns;
+        }
+
+        static Media of(String ns) {
+            for (Media m : values()) if (m.ns.equals(ns)) return m;
+            return null;
+        }
+    }
+
+    static final String ELEMENT = "mute";
+
+    /** Whether {@code child} is a mute element of either namespace. */
+    static boolean isMuteIq(Element child) {
+        return child != null && ELEMENT.equals(child.getName()) && Media.of(child.getNamespaceURI()) != null;
+    }
+
+    /** The request in {@code child}; throws IllegalArgumentException with the reason when it is malformed. */
+    static MuteIq parse(Element child) {
+        Media media = Media.of(child.getNamespaceURI());
+        String jid = child.attributeValue("jid");
+        if (jid == null) throw new IllegalArgumentException("Missing 'jid'");
+        JID target;
+        try {
+            target = new JID(jid);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Not a JID: " + jid);
+        }
+        String text = child.getTextTrim();
+        if (!"true".equals(text) && !"false".equals(text)) throw new IllegalArgumentException("The mute state must be true or false");
+        return new MuteIq(media, target, Boolean.parseBoolean(text));
+    }
+
+    /**
+     * The notification to {@code to} that {@code actor} muted its media (Jicofo's form: actor, no jid); without an
+     * actor when moderation muted everyone.
+     */
+    static IQ notification(Media media, JID to, JID actor, boolean mute) {
+        IQ iq = new IQ(IQ.Type.set);
+        iq.setTo(to);
+        Element e = iq.setChildElement(ELEMENT, media.ns);
+        if (actor != null) e.addAttribute("actor", actor.toString());
+        e.setText(Boolean.toString(mute));
+        return iq;
+    }
+}
