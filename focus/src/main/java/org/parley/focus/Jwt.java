@@ -14,11 +14,17 @@ import javax.crypto.spec.SecretKeySpec;
  * claim must be the room's name or {@code *}. Only the top-level claims are read.
  */
 final class Jwt {
+    /** Far above any real Jitsi token (a few hundred bytes to a few KiB with context and features). */
+    static final int MAX_TOKEN_CHARS = 16 * 1024;
+    /** The reader recurses per level: an attacker's deeply nested claims must not overflow the stack. */
+    static final int MAX_DEPTH = 32;
+
     private Jwt() {}
 
     /** Null when the token is good for {@code room}, else why not. */
     static String check(String token, FocusConfig.Token settings, String room, long nowSeconds) {
         if (token == null || token.isBlank()) return "no token";
+        if (token.length() > MAX_TOKEN_CHARS) return "token too long";
         String[] parts = token.split("\\.");
         if (parts.length != 3) return "malformed token";
         Map<String, Object> header;
@@ -59,6 +65,7 @@ final class Jwt {
     static final class JsonReader {
         private final String s;
         private int i;
+        private int depth;
 
         JsonReader(String s) {
             this.s = s;
@@ -73,6 +80,15 @@ final class Jwt {
         }
 
         private Object value() {
+            if (++depth > MAX_DEPTH) throw new IllegalArgumentException("JSON nested deeper than " + MAX_DEPTH);
+            try {
+                return valueAtDepth();
+            } finally {
+                depth--;
+            }
+        }
+
+        private Object valueAtDepth() {
             skip();
             if (i >= s.length()) throw new IllegalArgumentException("unexpected end");
             char c = s.charAt(i);

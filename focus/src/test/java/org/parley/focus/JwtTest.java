@@ -38,4 +38,14 @@ class JwtTest {
         assertThat(Jwt.check("!!!.@@@.###", settings, "r", 0)).contains("malformed");
         assertThat(Jwt.check(null, settings, "r", 0)).contains("no token");
     }
+
+    /** Claims are read before the signature is checked: nesting must be bounded, not a stack overflow. */
+    @Test
+    void deeplyNestedOrHugeClaimsAreMalformedNotACrash() throws Exception {
+        String deep = "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}";
+        assertThat(Jwt.check(token("wrong", deep), settings, "r", 0)).contains("malformed");
+        String nested = "{\"room\":\"*\",\"x\":" + "[".repeat(20) + "1" + "]".repeat(20) + "}";
+        assertThat(Jwt.check(token("s3cret", nested), settings, "r", 0)).isNotEqualTo("malformed token");
+        assertThat(Jwt.check("a".repeat(Jwt.MAX_TOKEN_CHARS + 1), settings, "r", 0)).contains("too long");
+    }
 }
