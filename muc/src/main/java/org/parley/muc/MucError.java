@@ -11,6 +11,12 @@ final class MucError extends Exception {
         this.error = text == null ? new PacketError(condition, type) : new PacketError(condition, type, text);
     }
 
+    /** A refusal a {@link RoomModule} decided. */
+    MucError(PacketError error) {
+        super(error.getText(), null, false, false);
+        this.error = error;
+    }
+
     static MucError badRequest(String text) {
         return new MucError(PacketError.Condition.bad_request, PacketError.Type.modify, text);
     }

@@ -84,6 +84,31 @@ public final class MucService implements AutoCloseable {
         return muc;
     }
 
+    /**
+     * Plugs {@code module} into every room of MUC service {@code mucDomain}; call while starting, before clients
+     * arrive. Throws IllegalArgumentException for a domain this node does not serve.
+     */
+    public void addModule(String mucDomain, RoomModule module) {
+        MucDomain d = domains.get(mucDomain);
+        if (d == null) throw new IllegalArgumentException("no MUC service " + mucDomain);
+        d.addModule(module);
+    }
+
+    /**
+     * Runs {@code step} on the thread of room {@code room} (a bare room JID of a served MUC domain) as a step of its
+     * own, with the room, or with null when there is no such room or service; for a module's component that gets
+     * stanzas about a room from outside (speaker stats, end conference). Never blocks.
+     */
+    public void inRoom(org.xmpp.packet.JID room, java.util.function.Consumer<MucRoom> step) {
+        MucDomain d = room == null || room.getNode() == null ? null : domains.get(room.getDomain());
+        String name = d == null ? null : d.roomName(room.getNode());
+        if (name == null) {
+            step.accept(null);
+            return;
+        }
+        d.inRoom(name, r -> step.accept(r == null ? null : r.handle()));
+    }
+
     /** The lane (room thread) of a room name; the same name always gets the same lane. */
     Lane lane(String key) {
         int h = key.hashCode();
