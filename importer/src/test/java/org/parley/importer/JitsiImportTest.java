@@ -50,6 +50,17 @@ class JitsiImportTest {
     }
 
     @Test
+    void jitsiFeaturesTheMucServesAreCarriedOver() throws Exception {
+        JitsiImport.Result r = stock();
+        Config c = ConfigFactory.parseString(r.config()).getConfig("parley.muc.jitsi");
+        assertThat(c.getString("host")).isEqualTo("meet.example.test");
+        assertThat(c.getBoolean("conference-duration.enabled")).isTrue();
+        assertThat(c.getStringList("conference-duration.muc-domains")).containsExactly("conference.meet.example.test");
+        assertThat(c.getString("conference-duration.component")).isEqualTo("conferenceduration.meet.example.test");
+        assertThat(r.notes()).noneSatisfy(n -> assertThat(n.message()).containsAnyOf("conference_duration", "conferenceduration"));
+    }
+
+    @Test
     void whatIsNotCarriedOverIsListedWithItsLine() throws Exception {
         JitsiImport.Result r = stock();
         assertThat(r.changesBehaviour()).isTrue();

@@ -1,0 +1,79 @@
+package org.parley.importer;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The Jitsi Meet features Parley's MUC serves (parley.muc.jitsi), carried over from the Prosody modules that enable
+ * them: the module on a VirtualHost, its main_muc, its *_component address (option or Component). A feature Prosody
+ * does not load is written as off, since Parley's layout turns them on.
+ */
+final class JitsiFeatureImport {
+    /** Prosody module -> Parley feature key, component option, component module, disco identity. */
+    private record Carried(String feature, String componentOption, String componentModule) {}
+
+    private static final Map<String, Carried> CARRIED = Map.of(
+            "conference_duration", new Carried("conference-duration", "conference_duration_component",
+                    "conference_duration_component"));
+
+    private final Set<String> on = new LinkedHashSet<>();
+    private final Map<String, String> components = new java.util.HashMap<>();
+    private final Map<String, Set<String>> mucs = new java.util.HashMap<>();
+    private String host;
+
+    /** True when Prosody module {@code module} is one Parley carries over. */
+    static boolean carries(String module) { return CARRIED.containsKey(module); }
+
+    /** Module {@code module} is enabled on VirtualHost {@code where} (main_muc {@code mainMuc}, may be null). */
+    void module(ProsodyConfig.Section where, String module, String mainMuc) {
+        Carried c = CARRIED.get(module);
+        on.add(c.feature());
+        if (host == null) host = where.name();
+        mucs.computeIfAbsent(c.feature(), k -> new LinkedHashSet<>()).add(mainMuc != null ? mainMuc : "conference." + where.name());
+    }
+
+    /** A VirtualHost option naming a carried feature's component; true when taken. */
+    boolean option(ProsodyConfig.Option o) {
+        for (Carried c : CARRIED.values()) {
+            if (c.componentOption().equals(o.name()) && o.value() != null) {
+                components.put(c.feature(), String.valueOf(o.value()));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A Component of a carried feature's component module; true when taken. */
+    boolean component(ProsodyConfig.Section c) {
+        for (Carried k : CARRIED.values()) {
+            if (k.componentModule().equals(c.module())) {
+                components.put(k.feature(), c.name());
+                ProsodyConfig.Option muc = c.option("muc_component");
+                if (muc != null) mucs.computeIfAbsent(k.feature(), x -> new LinkedHashSet<>()).add(String.valueOf(muc.value()));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Writes parley.muc.jitsi. */
+    void write(Hocon muc) {
+        Hocon jitsi = muc.object("jitsi");
+        if (host != null) jitsi.put("host", host, "The VirtualHost that loads Jitsi's modules: its disco#info lists the components.");
+        for (Carried c : CARRIED.values()) {
+            Hocon f = jitsi.object(c.feature());
+            if (!on.contains(c.feature())) {
+                f.put("enabled", false, "Prosody does not load its module.");
+                continue;
+            }
+            f.put("enabled", true);
+            f.put("muc-domains", new ArrayList<>(mucs.getOrDefault(c.feature(), Set.of())));
+            f.put("component", components.getOrDefault(c.feature(), ""));
+        }
+    }
+
+    List<String> features() { return List.copyOf(on); }
+}

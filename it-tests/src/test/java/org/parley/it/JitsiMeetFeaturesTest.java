@@ -1,0 +1,138 @@
+package org.parley.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.X509TrustManager;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.parley.app.Parley;
+import org.parley.xmpp.sasl.ScramCredentials;
+
+/**
+ * The Jitsi Meet features of the MUC in the stock layout, driven with the stanzas lib-jitsi-meet sends. A user of
+ * auth.DOMAIN made an admin of the MUC services opens the rooms, as the focus does (rooms need an admin to start).
+ */
+class JitsiMeetFeaturesTest {
+    static final String DOMAIN = "meet.localhost";
+    static final String AUTH = "auth." + DOMAIN;
+    static final String MUC = "conference." + DOMAIN;
+    static final String PASSWORD = "boss-password";
+    private static Path dir;
+    private static Parley parley;
+    private static X509TrustManager trust;
+    private Clients web;
+    private Clients auth;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dir = Files.createTempDirectory("parley-jitsi-features");
+        Path conf = dir.resolve("parley.conf");
+        Files.writeString(conf, """
+                parley.jitsi-meet.domain = "%s"
+                include classpath("parley/jitsi-meet.conf")
+                parley {
+                  data-dir = "%s"
+                  listeners {
+                    c2s { bind = "127.0.0.1", port = 0 }
+                    c2s-direct-tls { enabled = false }
+                    component { enabled = false }
+                    s2s { enabled = false }
+                  }
+                  s2s.enabled = false
+                  http.listeners { plain.port = 0, tls.enabled = false }
+                  admin.enabled = false
+                  muc.service-defaults.admins = ["focus@%s", "boss@%s"]
+                  focus { rest.port = 0, persistence.enabled = false }
+                  limits { max-connections-per-address = 10000, new-connections-per-second = 10000, new-connection-burst = 10000 }
+                }
+                """.formatted(DOMAIN, dir.resolve("state"), AUTH, AUTH));
+        parley = TestServers.start(conf);
+        assertThat(parley.storage().accounts().create(AUTH, "boss", ScramCredentials.deriveAll(PASSWORD))
+                .get(10, TimeUnit.SECONDS)).isTrue();
+        trust = JwtTest.trusting(dir.resolve("state/certs/" + DOMAIN + ".crt"), dir.resolve("state/certs/" + AUTH + ".crt"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (parley != null) parley.close();
+    }
+
+    @BeforeEach
+    void clients() {
+        web = new Clients(() -> parley.startTlsPort(), trust, DOMAIN);
+        auth = new Clients(() -> parley.startTlsPort(), trust, AUTH);
+    }
+
+    @AfterEach
+    void close() {
+        web.close();
+        auth.close();
+    }
+
+    /** The room's opener (in place of the focus): an admin of the MUC services, nick "focus". */
+    JitsiWire opener(String room) throws Exception {
+        XMPPTCPConnection c = auth.connect(auth.config().setUsernameAndPassword("boss", PASSWORD).setResource("focus").build());
+        c.login();
+        JitsiWire w = new JitsiWire(c);
+        w.send("<presence to='" + room + "/focus'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+        w.await("the room created", s -> s.contains("code='201'") || s.contains("code='110'"));
+        return w;
+    }
+
+    /** An anonymous web app user, as config.js's hosts.domain logs in. */
+    JitsiWire guest() throws Exception {
+        XMPPTCPConnection c = web.connect(web.anonymousConfig().build());
+        c.login();
+        return new JitsiWire(c);
+    }
+
+    /** The identities of DOMAIN's disco#info, as XMPP._processDiscoInfoIdentities reads them. */
+    static String hostIdentities(JitsiWire w) throws Exception {
+        return w.iq("host-disco", "<iq type='get' id='host-disco' to='" + DOMAIN + "'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+    }
+
+    @Test
+    void conferenceDurationReachesEveryJoinerOnceTheMeetingStarts() throws Exception {
+        String room = "duration@" + MUC;
+        JitsiWire focus = opener(room);
+        // The focus alone is no meeting yet: the field is there, empty (Prosody's mod_conference_duration).
+        assertThat(focus.roomInfoField(room, "muc#roominfo_created_timestamp")).isEmpty();
+
+        JitsiWire alice = guest();
+        assertThat(hostIdentities(alice)).contains("<identity category='component' name='conferenceduration." + DOMAIN + "' type='conference_duration'/>");
+        long before = System.currentTimeMillis();
+        alice.join(room + "/alice1", "Alice");
+        String msg = alice.await("the conference duration message", s -> s.startsWith("<message") && s.contains("conference_duration"));
+        assertThat(msg).contains("from='conferenceduration." + DOMAIN + "'").contains("<json-message xmlns='http://jitsi.org/jitmeet'>");
+        long started = createdTimestamp(msg);
+        assertThat(started).isBetween(before - 1000, System.currentTimeMillis());
+        // What lib-jitsi-meet reads after joining (ChatRoom.discoRoomInfo -> CONFERENCE_TIMESTAMP_RECEIVED).
+        assertThat(alice.roomInfoField(room, "muc#roominfo_created_timestamp")).isEqualTo(Long.toString(started));
+
+        Thread.sleep(20);
+        JitsiWire bob = guest();
+        bob.join(room + "/bob1", "Bob");
+        String late = bob.await("the conference duration message", s -> s.startsWith("<message") && s.contains("conference_duration"));
+        assertThat(createdTimestamp(late)).isEqualTo(started);
+        assertThat(bob.roomInfoField(room, "muc#roominfo_created_timestamp")).isEqualTo(Long.toString(started));
+        // The component answers disco#info with the identity the web app looks for.
+        assertThat(bob.iq("c-disco", "<iq type='get' id='c-disco' to='conferenceduration." + DOMAIN + "'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>"))
+                .contains("type='result'").contains("type='conference_duration'");
+    }
+
+    /** The JSON payload's created_timestamp (JitsiWire shows double quotes as single ones). */
+    static long createdTimestamp(String message) {
+        Matcher m = Pattern.compile("'type':'conference_duration','created_timestamp':(\\d+)").matcher(message);
+        assertThat(m.find()).as(message).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+}
