@@ -12,12 +12,13 @@ import java.util.Set;
  * does not load is written as off, since Parley's layout turns them on.
  */
 final class JitsiFeatureImport {
-    /** Prosody module -> Parley feature key, component option, component module, disco identity. */
-    private record Carried(String feature, String componentOption, String componentModule) {}
+    /** Prosody module -> Parley feature key, its component option and module, the default component's prefix. */
+    private record Carried(String feature, String componentOption, String componentModule, String defaultPrefix) {}
 
     private static final Map<String, Carried> CARRIED = Map.of(
             "conference_duration", new Carried("conference-duration", "conference_duration_component",
-                    "conference_duration_component"));
+                    "conference_duration_component", null),
+            "speakerstats", new Carried("speaker-stats", "speakerstats_component", "speakerstats_component", "speakerstats."));
 
     private final Set<String> on = new LinkedHashSet<>();
     private final Map<String, String> components = new java.util.HashMap<>();
@@ -71,7 +72,8 @@ final class JitsiFeatureImport {
             }
             f.put("enabled", true);
             f.put("muc-domains", new ArrayList<>(mucs.getOrDefault(c.feature(), Set.of())));
-            f.put("component", components.getOrDefault(c.feature(), ""));
+            String fallback = c.defaultPrefix() == null || host == null ? "" : c.defaultPrefix() + host;
+            f.put("component", components.getOrDefault(c.feature(), fallback));
         }
     }
 

@@ -57,7 +57,11 @@ class JitsiImportTest {
         assertThat(c.getBoolean("conference-duration.enabled")).isTrue();
         assertThat(c.getStringList("conference-duration.muc-domains")).containsExactly("conference.meet.example.test");
         assertThat(c.getString("conference-duration.component")).isEqualTo("conferenceduration.meet.example.test");
-        assertThat(r.notes()).noneSatisfy(n -> assertThat(n.message()).containsAnyOf("conference_duration", "conferenceduration"));
+        assertThat(c.getBoolean("speaker-stats.enabled")).isTrue();
+        assertThat(c.getStringList("speaker-stats.muc-domains")).containsExactly("conference.meet.example.test");
+        assertThat(c.getString("speaker-stats.component")).isEqualTo("speakerstats.meet.example.test");
+        assertThat(r.notes()).noneSatisfy(n -> assertThat(n.message()).containsAnyOf("conference_duration", "conferenceduration",
+                "speakerstats"));
     }
 
     @Test
@@ -70,7 +74,7 @@ class JitsiImportTest {
             assertThat(n.message()).contains("muc_lobby_rooms").contains("lobby");
             assertThat(n.changesBehaviour()).isTrue();
         });
-        assertThat(r.notes()).anySatisfy(n -> assertThat(n.message()).contains("speakerstats_component"));
+        assertThat(r.notes()).anySatisfy(n -> assertThat(n.message()).contains("end_conference"));
         assertThat(r.notes()).anySatisfy(n -> {
             assertThat(n.message()).contains("plugin_paths");
             assertThat(n.changesBehaviour()).isFalse();

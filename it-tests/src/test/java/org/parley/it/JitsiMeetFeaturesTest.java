@@ -129,6 +129,56 @@ class JitsiMeetFeaturesTest {
                 .contains("type='result'").contains("type='conference_duration'");
     }
 
+    /** lib-jitsi-meet's XMPP.sendDominantSpeakerEvent. */
+    static void dominantSpeaker(JitsiWire w, String room, boolean silence) throws Exception {
+        w.send("<message to='speakerstats." + DOMAIN + "'><speakerstats xmlns='http://jitsi.org/jitmeet' room='" + room
+                + "' silence='" + silence + "'/></message>");
+    }
+
+    @Test
+    void speakerStatsReachALateJoiner() throws Exception {
+        String room = "stats@" + MUC;
+        JitsiWire focus = opener(room);
+        JitsiWire alice = guest();
+        assertThat(hostIdentities(alice)).contains("<identity category='component' name='speakerstats." + DOMAIN + "' type='speakerstats'/>");
+        alice.join(room + "/alice2", "Alice");
+        JitsiWire bob = guest();
+        bob.join(room + "/bob2", "Bob");
+        // Nobody spoke yet: no stats for a joiner.
+        assertThat(bob.drain(300)).noneMatch(s -> s.contains("speakerstats"));
+
+        dominantSpeaker(alice, room, false);
+        // lib-jitsi-meet's sendFaceLandmarksEvent.
+        alice.send("<message to='speakerstats." + DOMAIN + "'><faceLandmarks xmlns='http://jitsi.org/jitmeet' duration='3'"
+                + " faceExpression='happy' room='" + room + "' timestamp='1700000000000'/></message>");
+        // A stranger's reports about the room count for nobody and harm nothing.
+        JitsiWire mallory = guest();
+        dominantSpeaker(mallory, room, false);
+        Thread.sleep(400);
+        dominantSpeaker(bob, room, false);
+        Thread.sleep(200);
+        // Bob leaves; his display name stays with his stats.
+        bob.send("<presence to='" + room + "/bob2' type='unavailable'/>");
+        alice.await("bob gone", s -> s.contains("from='" + room + "/bob2'") && s.contains("type='unavailable'"));
+
+        JitsiWire carol = guest();
+        carol.join(room + "/carol2", "Carol");
+        String msg = carol.await("the speaker stats", s -> s.startsWith("<message") && s.contains("speakerstats"));
+        assertThat(msg).contains("from='speakerstats." + DOMAIN + "'").contains("<json-message xmlns='http://jitsi.org/jitmeet'>");
+        Matcher a = Pattern.compile("'alice2':\\{[^}]*'totalDominantSpeakerTime':(\\d+)").matcher(msg);
+        assertThat(a.find()).as(msg).isTrue();
+        assertThat(Long.parseLong(a.group(1))).isBetween(350L, 5000L);
+        assertThat(msg).contains("'faceExpression':'happy'");
+        Matcher b = Pattern.compile("'bob2':\\{'displayName':'Bob','totalDominantSpeakerTime':(\\d+)").matcher(msg);
+        assertThat(b.find()).as(msg).isTrue();
+        assertThat(Long.parseLong(b.group(1))).isBetween(150L, 5000L);
+        assertThat(msg).doesNotContain("'focus'").doesNotContain(mallory.jid());
+        // The room still works for its occupants.
+        alice.send("<message to='" + room + "' type='groupchat'><body>still here</body></message>");
+        carol.await("the room's message", s -> s.contains("<body>still here</body>"));
+        focus.drain(0);
+    }
+
     /** The JSON payload's created_timestamp (JitsiWire shows double quotes as single ones). */
     static long createdTimestamp(String message) {
         Matcher m = Pattern.compile("'type':'conference_duration','created_timestamp':(\\d+)").matcher(message);

@@ -31,7 +31,9 @@ final class JitsiWire {
 
     /** Sends {@code xml} (single quotes are fine); the server stamps the 'from'. */
     void send(String xml) throws Exception {
-        connection.sendStanza(PacketParserUtils.parseStanza(xml));
+        // Strophe puts stanzas in jabber:client; Smack's parser needs it said to read <body/> as the body.
+        String withNs = xml.replaceFirst("^<(message|presence|iq)(?![^>]*xmlns=)", "<$1 xmlns='jabber:client'");
+        connection.sendStanza(PacketParserUtils.parseStanza(withNs));
     }
 
     /** The first stanza from now on (or already received and not yet taken) that matches, or fails after WAIT. */

@@ -27,6 +27,9 @@ public interface MucRoom {
     /** The occupant with this real (full) JID, or null. */
     RoomOccupant occupant(JID realJid);
 
+    /** True for the service's admins (the focus): Jitsi's modules leave them out of what users see. */
+    boolean serviceAdmin(JID user);
+
     /** Sends an addressed stanza with this step's output (from the room, one of its occupants or a service). */
     void send(Packet stanza);
 

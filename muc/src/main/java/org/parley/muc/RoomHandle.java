@@ -35,6 +35,8 @@ final class RoomHandle implements MucRoom {
         return null;
     }
 
+    @Override public boolean serviceAdmin(JID user) { return room.service.isAdmin(user); }
+
     @Override public void send(Packet stanza) { out.packet(stanza); }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.Locale;
 import org.parley.muc.MucService;
 import org.parley.muc.RoomModule;
 import org.parley.muc.jitsi.duration.ConferenceDuration;
+import org.parley.muc.jitsi.speakerstats.SpeakerStats;
 import org.parley.xmpp.config.ConfigException;
 import org.parley.xmpp.config.ConfigProblem;
 import org.parley.xmpp.handler.IqDispatcher;
@@ -31,6 +32,8 @@ public final class JitsiFeatures {
     private final String host;
     private final List<ConfigProblem> problems = new ArrayList<>();
     private final List<Feature> features = new ArrayList<>();
+    /** Null while only checking the configuration. */
+    private MucService muc;
 
     /** One configured feature: its modules for MUC domains and its component address, if any. */
     private record Feature(String key, List<String> mucDomains, RoomModule module, String component, String identityType,
@@ -54,6 +57,7 @@ public final class JitsiFeatures {
     public static void install(ServerContext server, MucService muc, Config parley, List<String> hosts)
             throws ConfigException, ComponentException {
         JitsiFeatures f = new JitsiFeatures(parley, hosts);
+        f.muc = muc;
         f.read();
         if (!f.problems.isEmpty()) throw new ConfigException(f.problems);
         for (Feature feature : f.features) {
@@ -81,6 +85,16 @@ public final class JitsiFeatures {
             features.add(new Feature("conference-duration", domains("conference-duration.muc-domains"),
                     new ConferenceDuration(component == null ? null : new JID(component), Clock.systemUTC()),
                     component, "conference_duration", new JitsiComponent("conference_duration", null)));
+        }
+        if (bool("speaker-stats.enabled")) {
+            String component = address("speaker-stats.component");
+            if (component == null) problems.add(new ConfigProblem("parley.muc.jitsi.speaker-stats.component",
+                    "speaker stats need a component address (speakerstats.<host>), or enabled = false"));
+            else {
+                SpeakerStats stats = new SpeakerStats(new JID(component), muc, System::currentTimeMillis);
+                features.add(new Feature("speaker-stats", domains("speaker-stats.muc-domains"), stats, component,
+                        "speakerstats", new JitsiComponent("speakerstats", stats::onStanza)));
+            }
         }
     }
 
