@@ -13,17 +13,22 @@ import java.util.Set;
  */
 final class JitsiFeatureImport {
     /** Prosody module -> Parley feature key, its component option and module, the default component's prefix. */
-    private record Carried(String feature, String componentOption, String componentModule, String defaultPrefix) {}
+    private record Carried(String feature, String componentOption, String componentModule, String defaultPrefix,
+                           boolean onMuc) {}
 
     private static final Map<String, Carried> CARRIED = Map.of(
             "conference_duration", new Carried("conference-duration", "conference_duration_component",
-                    "conference_duration_component", null),
-            "speakerstats", new Carried("speaker-stats", "speakerstats_component", "speakerstats_component", "speakerstats."));
+                    "conference_duration_component", null, false),
+            "speakerstats", new Carried("speaker-stats", "speakerstats_component", "speakerstats_component", "speakerstats.", false),
+            // mod_polls is loaded on each MUC component whose rooms have polls.
+            "polls", new Carried("polls", "polls_component", "polls_component", "polls.", true));
 
     private final Set<String> on = new LinkedHashSet<>();
     private final Map<String, String> components = new java.util.HashMap<>();
     private final Map<String, Set<String>> mucs = new java.util.HashMap<>();
     private String host;
+    /** The domain under the first MUC that loads a MUC-level feature (conference.D -> D), for default addresses. */
+    private String mucHost;
 
     /** True when Prosody module {@code module} is one Parley carries over. */
     static boolean carries(String module) { return CARRIED.containsKey(module); }
@@ -32,8 +37,10 @@ final class JitsiFeatureImport {
     void module(ProsodyConfig.Section where, String module, String mainMuc) {
         Carried c = CARRIED.get(module);
         on.add(c.feature());
-        if (host == null) host = where.name();
-        mucs.computeIfAbsent(c.feature(), k -> new LinkedHashSet<>()).add(mainMuc != null ? mainMuc : "conference." + where.name());
+        String muc = c.onMuc() ? where.name() : mainMuc != null ? mainMuc : "conference." + where.name();
+        if (!c.onMuc() && host == null) host = where.name();
+        if (c.onMuc() && mucHost == null) mucHost = where.name().substring(where.name().indexOf('.') + 1);
+        mucs.computeIfAbsent(c.feature(), k -> new LinkedHashSet<>()).add(muc);
     }
 
     /** A VirtualHost option naming a carried feature's component; true when taken. */
@@ -72,7 +79,8 @@ final class JitsiFeatureImport {
             }
             f.put("enabled", true);
             f.put("muc-domains", new ArrayList<>(mucs.getOrDefault(c.feature(), Set.of())));
-            String fallback = c.defaultPrefix() == null || host == null ? "" : c.defaultPrefix() + host;
+            String base = host != null ? host : mucHost;
+            String fallback = c.defaultPrefix() == null || base == null ? "" : c.defaultPrefix() + base;
             f.put("component", components.getOrDefault(c.feature(), fallback));
         }
     }

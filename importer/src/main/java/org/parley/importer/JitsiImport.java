@@ -89,7 +89,7 @@ public final class JitsiImport {
             Map.entry("muc_lobby_rooms", "the lobby"), Map.entry("muc_breakout_rooms", "breakout rooms"),
             Map.entry("av_moderation", "audio/video moderation"),
             Map.entry("end_conference", "ending the meeting for all"),
-            Map.entry("polls", "polls"), Map.entry("room_metadata", "room metadata"),
+            Map.entry("room_metadata", "room metadata"),
             Map.entry("muc_domain_mapper", "multi-tenant room names (domain mapper)"),
             Map.entry("muc_rate_limit", "Prosody's MUC join rate limit (Parley coalesces presence floods instead)"),
             Map.entry("muc_password_check", "Jigasi's room password check"),

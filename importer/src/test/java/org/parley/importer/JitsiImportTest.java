@@ -60,8 +60,12 @@ class JitsiImportTest {
         assertThat(c.getBoolean("speaker-stats.enabled")).isTrue();
         assertThat(c.getStringList("speaker-stats.muc-domains")).containsExactly("conference.meet.example.test");
         assertThat(c.getString("speaker-stats.component")).isEqualTo("speakerstats.meet.example.test");
+        assertThat(c.getBoolean("polls.enabled")).isTrue();
+        assertThat(c.getStringList("polls.muc-domains")).containsExactly("conference.meet.example.test",
+                "breakout.meet.example.test", "lobby.meet.example.test");
+        assertThat(c.getString("polls.component")).isEqualTo("polls.meet.example.test");
         assertThat(r.notes()).noneSatisfy(n -> assertThat(n.message()).containsAnyOf("conference_duration", "conferenceduration",
-                "speakerstats"));
+                "speakerstats", "module polls"));
     }
 
     @Test

@@ -179,6 +179,62 @@ class JitsiMeetFeaturesTest {
         focus.drain(0);
     }
 
+    /** lib-jitsi-meet's Polls.createPoll / answerPoll: ChatRoom.sendPrivateMessage to the component. */
+    static void poll(JitsiWire w, String json) throws Exception {
+        w.send("<message to='polls." + DOMAIN + "' type='chat'><json-message xmlns='http://jitsi.org/jitmeet'>"
+                + json.replace("&", "&amp;").replace("<", "&lt;") + "</json-message></message>");
+    }
+
+    @Test
+    void pollsReachEveryoneAndALateJoinerGetsThemBounded() throws Exception {
+        String room = "polls@" + MUC;
+        JitsiWire focus = opener(room);
+        JitsiWire alice = guest();
+        assertThat(hostIdentities(alice)).contains("<identity category='component' name='polls." + DOMAIN + "' type='polls'/>");
+        alice.join(room + "/alice3", "Alice");
+        JitsiWire bob = guest();
+        bob.join(room + "/bob3", "Bob");
+
+        poll(alice, "{\"answers\":[{\"name\":\"Yes\"},{\"name\":\"No\"}],\"command\":\"new-poll\","
+                + "\"pollId\":\"p1\",\"question\":\"Lunch?\",\"type\":\"polls\"}");
+        String created = bob.await("the new poll", s -> s.contains("new-poll"));
+        assertThat(created).contains("from='polls." + DOMAIN + "'").contains("'senderId':'alice3'").contains("'question':'Lunch?'");
+        alice.await("her own poll back", s -> s.contains("new-poll"));
+
+        poll(bob, "{\"answers\":[true,false],\"command\":\"answer-poll\",\"pollId\":\"p1\",\"type\":\"polls\"}");
+        String answered = alice.await("bob's answer", s -> s.contains("answer-poll"));
+        assertThat(answered).contains("'senderId':'bob3'").contains("'senderName':'Bob'");
+        // Bob answers again: his new answer replaces the old one (a flood of answers stays one vote).
+        for (int i = 0; i < 20; i++) {
+            poll(bob, "{\"answers\":[false,true],\"command\":\"answer-poll\",\"pollId\":\"p1\",\"type\":\"polls\"}");
+        }
+        for (int i = 0; i < 20; i++) alice.await("answer " + i, s -> s.contains("answer-poll"));
+
+        // A stranger's poll, a duplicate id, a malformed command, an oversized payload: refused, nobody hears of them.
+        JitsiWire mallory = guest();
+        poll(mallory, "{\"answers\":[{\"name\":\"x\"}],\"command\":\"new-poll\",\"pollId\":\"m\",\"question\":\"?\",\"type\":\"polls\"}");
+        assertThat(mallory.await("refusal", s -> s.contains("type='error'"))).contains("not-acceptable");
+        poll(alice, "{\"answers\":[{\"name\":\"x\"}],\"command\":\"new-poll\",\"pollId\":\"p1\",\"question\":\"again\",\"type\":\"polls\"}");
+        assertThat(alice.await("refusal", s -> s.contains("type='error'"))).contains("not-allowed");
+        poll(alice, "{\"answers\":\"no\",\"command\":\"new-poll\",\"pollId\":\"p2\",\"type\":\"polls\"}");
+        assertThat(alice.await("refusal", s -> s.contains("type='error'"))).contains("bad-request");
+        poll(alice, "{\"answers\":[{\"name\":\"" + "x".repeat(1100) + "\"}],\"command\":\"new-poll\",\"pollId\":\"p3\",\"question\":\"?\",\"type\":\"polls\"}");
+        assertThat(alice.await("refusal", s -> s.contains("type='error'"))).contains("not-acceptable").contains("too large");
+        assertThat(bob.drain(300)).noneMatch(s -> s.contains("'pollId':'m'") || s.contains("again") || s.contains("'p2'") || s.contains("'p3'"));
+
+        JitsiWire carol = guest();
+        carol.join(room + "/carol3", "Carol");
+        String old = carol.await("the polls so far", s -> s.contains("old-polls"));
+        assertThat(old).contains("from='polls." + DOMAIN + "'").contains("'pollId':'p1'").contains("'question':'Lunch?'")
+                .contains("'senderId':'alice3'").contains("'senderName':'Alice'");
+        // One vote from Bob, on "No" (his last answer).
+        assertThat(old).contains("{'name':'Yes'}").contains("{'name':'No','voters':[{'id':'bob3','name':'Bob'}]}");
+        // The room still works.
+        alice.send("<message to='" + room + "' type='groupchat'><body>after the poll</body></message>");
+        carol.await("the room's message", s -> s.contains("<body>after the poll</body>"));
+        focus.drain(0);
+    }
+
     /** The JSON payload's created_timestamp (JitsiWire shows double quotes as single ones). */
     static long createdTimestamp(String message) {
         Matcher m = Pattern.compile("'type':'conference_duration','created_timestamp':(\\d+)").matcher(message);

@@ -9,6 +9,7 @@ import java.util.Locale;
 import org.parley.muc.MucService;
 import org.parley.muc.RoomModule;
 import org.parley.muc.jitsi.duration.ConferenceDuration;
+import org.parley.muc.jitsi.polls.Polls;
 import org.parley.muc.jitsi.speakerstats.SpeakerStats;
 import org.parley.xmpp.config.ConfigException;
 import org.parley.xmpp.config.ConfigProblem;
@@ -94,6 +95,17 @@ public final class JitsiFeatures {
                 SpeakerStats stats = new SpeakerStats(new JID(component), muc, System::currentTimeMillis);
                 features.add(new Feature("speaker-stats", domains("speaker-stats.muc-domains"), stats, component,
                         "speakerstats", new JitsiComponent("speakerstats", stats::onStanza)));
+            }
+        }
+        if (bool("polls.enabled")) {
+            String component = address("polls.component");
+            if (component == null) problems.add(new ConfigProblem("parley.muc.jitsi.polls.component",
+                    "polls need a component address (polls.<host>), or enabled = false"));
+            else {
+                Polls polls = new Polls(new JID(component), muc);
+                JitsiComponent address = new JitsiComponent("polls", polls::onStanza);
+                polls.address(address);
+                features.add(new Feature("polls", domains("polls.muc-domains"), polls, component, "polls", address));
             }
         }
     }
