@@ -21,7 +21,8 @@ final class JitsiFeatureImport {
                     "conference_duration_component", null, false),
             "speakerstats", new Carried("speaker-stats", "speakerstats_component", "speakerstats_component", "speakerstats.", false),
             // mod_polls is loaded on each MUC component whose rooms have polls.
-            "polls", new Carried("polls", "polls_component", "polls_component", "polls.", true));
+            "polls", new Carried("polls", "polls_component", "polls_component", "polls.", true),
+            "end_conference", new Carried("end-conference", "end_conference_component", "end_conference", "endconference.", false));
 
     private final Set<String> on = new LinkedHashSet<>();
     private final Map<String, String> components = new java.util.HashMap<>();

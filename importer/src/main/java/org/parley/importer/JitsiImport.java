@@ -88,7 +88,6 @@ public final class JitsiImport {
     private static final Map<String, String> MODULES_MISSING = Map.ofEntries(
             Map.entry("muc_lobby_rooms", "the lobby"), Map.entry("muc_breakout_rooms", "breakout rooms"),
             Map.entry("av_moderation", "audio/video moderation"),
-            Map.entry("end_conference", "ending the meeting for all"),
             Map.entry("room_metadata", "room metadata"),
             Map.entry("muc_domain_mapper", "multi-tenant room names (domain mapper)"),
             Map.entry("muc_rate_limit", "Prosody's MUC join rate limit (Parley coalesces presence floods instead)"),

@@ -65,7 +65,10 @@ class JitsiImportTest {
                 "breakout.meet.example.test", "lobby.meet.example.test");
         assertThat(c.getString("polls.component")).isEqualTo("polls.meet.example.test");
         assertThat(r.notes()).noneSatisfy(n -> assertThat(n.message()).containsAnyOf("conference_duration", "conferenceduration",
-                "speakerstats", "module polls"));
+                "speakerstats", "module polls", "end_conference", "endconference"));
+        assertThat(c.getBoolean("end-conference.enabled")).isTrue();
+        assertThat(c.getStringList("end-conference.muc-domains")).containsExactly("conference.meet.example.test");
+        assertThat(c.getString("end-conference.component")).isEqualTo("endconference.meet.example.test");
     }
 
     @Test
@@ -78,7 +81,7 @@ class JitsiImportTest {
             assertThat(n.message()).contains("muc_lobby_rooms").contains("lobby");
             assertThat(n.changesBehaviour()).isTrue();
         });
-        assertThat(r.notes()).anySatisfy(n -> assertThat(n.message()).contains("end_conference"));
+        assertThat(r.notes()).anySatisfy(n -> assertThat(n.message()).contains("av_moderation_component"));
         assertThat(r.notes()).anySatisfy(n -> {
             assertThat(n.message()).contains("plugin_paths");
             assertThat(n.changesBehaviour()).isFalse();

@@ -2,7 +2,10 @@ package org.parley.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.awaitility.Awaitility.await;
+
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -15,6 +18,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.parley.app.Parley;
+import org.parley.it.sfu.TestParticipant;
+import org.parley.it.sfu.TestSfu;
+import org.xmpp.packet.JID;
 import org.parley.xmpp.sasl.ScramCredentials;
 
 /**
@@ -57,6 +63,8 @@ class JitsiMeetFeaturesTest {
                 """.formatted(DOMAIN, dir.resolve("state"), AUTH, AUTH));
         parley = TestServers.start(conf);
         assertThat(parley.storage().accounts().create(AUTH, "boss", ScramCredentials.deriveAll(PASSWORD))
+                .get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(parley.storage().accounts().create(AUTH, "jvb", ScramCredentials.deriveAll(PASSWORD))
                 .get(10, TimeUnit.SECONDS)).isTrue();
         trust = JwtTest.trusting(dir.resolve("state/certs/" + DOMAIN + ".crt"), dir.resolve("state/certs/" + AUTH + ".crt"));
     }
@@ -233,6 +241,57 @@ class JitsiMeetFeaturesTest {
         alice.send("<message to='" + room + "' type='groupchat'><body>after the poll</body></message>");
         carol.await("the room's message", s -> s.contains("<body>after the poll</body>"));
         focus.drain(0);
+    }
+
+    @Test
+    void aModeratorEndsTheMeetingForEveryoneAndTheFocusExpiresItOnTheSfu() throws Exception {
+        XMPPTCPConnection jvbConnection = auth.connect(auth.config().setUsernameAndPassword("jvb", PASSWORD).setResource("jvb-end").build());
+        jvbConnection.login();
+        TestSfu jvb = TestSfu.join(jvbConnection, "JvbBrewery@internal.auth." + DOMAIN, "jvb-end", 0.1, null);
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> parley.focus().focus().bridges().get(new JID(jvb.jid())) != null);
+            String room = "end-" + System.nanoTime() + "@" + MUC;
+            TestParticipant a = TestParticipant.connect(web, room, "aaaa0011", true);
+            a.requestConference(room);
+            a.enter();
+            TestParticipant b = TestParticipant.connect(web, room, "bbbb0012", true).enter();
+            await().atMost(Duration.ofSeconds(15)).until(() -> a.sid() != null && b.sid() != null && jvb.logic.byRoom(room) != null);
+            String meetingId = jvb.logic.byRoom(room).meetingId;
+            // The focus makes the first participant a moderator (owner), as Jicofo does.
+            await().atMost(Duration.ofSeconds(10)).until(() -> role(room, "aaaa0011").equals("moderator"));
+            JitsiWire aw = new JitsiWire(a.connection);
+            JitsiWire bw = new JitsiWire(b.connection);
+            assertThat(hostIdentities(bw)).contains("<identity category='component' name='endconference." + DOMAIN + "' type='end_conference'/>");
+
+            // lib-jitsi-meet's JitsiConference.end(): <message to='endconference.D'><end_conference/></message>.
+            bw.send("<message to='endconference." + DOMAIN + "'><end_conference/></message>");
+            assertThat(bw.await("the refusal", s -> s.contains("type='error'"))).contains("<forbidden");
+            // An outsider is refused too, and the meeting is unharmed.
+            JitsiWire mallory = guest();
+            mallory.send("<message to='endconference." + DOMAIN + "'><end_conference/></message>");
+            assertThat(mallory.await("the refusal", s -> s.contains("type='error'"))).contains("not-acceptable");
+            assertThat(parley.muc().roomInfo(room.substring(0, room.indexOf('@')), MUC).get(5, TimeUnit.SECONDS)).isPresent();
+            assertThat(jvb.logic.requests).noneMatch(cm -> cm.expire() && cm.meetingId().equals(meetingId));
+
+            aw.send("<message to='endconference." + DOMAIN + "'><end_conference/></message>");
+            String gone = bw.await("the room's end", s -> s.startsWith("<presence") && s.contains("type='unavailable'")
+                    && s.contains("from='" + room + "/bbbb0012'"));
+            assertThat(gone).contains("<destroy><reason>The meeting has been terminated</reason></destroy>").contains("code='110'");
+            aw.await("the room's end", s -> s.contains("<reason>The meeting has been terminated</reason>"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> jvb.logic.requests.stream()
+                    .anyMatch(cm -> cm.expire() && cm.meetingId().equals(meetingId)));
+            assertThat(parley.muc().roomInfo(room.substring(0, room.indexOf('@')), MUC).get(5, TimeUnit.SECONDS)).isEmpty();
+            a.close();
+            b.close();
+        } finally {
+            jvb.close();
+        }
+    }
+
+    private static String role(String room, String nick) throws Exception {
+        var info = parley.muc().roomInfo(room.substring(0, room.indexOf('@')), MUC).get(5, TimeUnit.SECONDS);
+        return info.flatMap(i -> i.participants().stream().filter(p -> p.nick().equals(nick)).findFirst())
+                .map(p -> p.role()).orElse("");
     }
 
     /** The JSON payload's created_timestamp (JitsiWire shows double quotes as single ones). */

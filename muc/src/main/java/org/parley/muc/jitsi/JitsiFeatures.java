@@ -9,6 +9,7 @@ import java.util.Locale;
 import org.parley.muc.MucService;
 import org.parley.muc.RoomModule;
 import org.parley.muc.jitsi.duration.ConferenceDuration;
+import org.parley.muc.jitsi.endconference.EndConference;
 import org.parley.muc.jitsi.polls.Polls;
 import org.parley.muc.jitsi.speakerstats.SpeakerStats;
 import org.parley.xmpp.config.ConfigException;
@@ -106,6 +107,18 @@ public final class JitsiFeatures {
                 JitsiComponent address = new JitsiComponent("polls", polls::onStanza);
                 polls.address(address);
                 features.add(new Feature("polls", domains("polls.muc-domains"), polls, component, "polls", address));
+            }
+        }
+        if (bool("end-conference.enabled")) {
+            String component = address("end-conference.component");
+            if (component == null) problems.add(new ConfigProblem("parley.muc.jitsi.end-conference.component",
+                    "ending the meeting needs a component address (endconference.<host>), or enabled = false"));
+            else {
+                EndConference end = new EndConference(muc);
+                JitsiComponent address = new JitsiComponent("end_conference", end::onStanza);
+                end.address(address);
+                features.add(new Feature("end-conference", domains("end-conference.muc-domains"), end, component,
+                        "end_conference", address));
             }
         }
     }

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.dom4j.Element;
 import org.dom4j.QName;
 import org.parley.muc.MucRoom;
@@ -15,6 +14,7 @@ import org.parley.muc.RoomModule;
 import org.parley.muc.RoomOccupant;
 import org.parley.muc.jitsi.JitsiComponent;
 import org.parley.muc.jitsi.JsonMessages;
+import org.parley.muc.jitsi.OccupantIndex;
 import org.parley.xmpp.router.Stanzas;
 import org.xmpp.packet.JID;
 import org.xmpp.packet.Message;
@@ -35,8 +35,8 @@ public final class Polls implements RoomModule {
     private static final String NICK_NS = "http://jabber.org/protocol/nick";
     private final JID component;
     private final MucService muc;
-    /** Which room each occupant of the served rooms is in: a poll names no room, its sender's room is meant. */
-    private final Map<JID, JID> roomOf = new ConcurrentHashMap<>();
+    /** A poll names no room: its sender's room is meant. */
+    private final OccupantIndex index = new OccupantIndex();
     private volatile JitsiComponent address;
 
     public Polls(JID component, MucService muc) {
@@ -97,7 +97,7 @@ public final class Polls implements RoomModule {
 
     @Override
     public void joined(MucRoom room, RoomOccupant occupant) {
-        roomOf.put(occupant.realJid(), room.jid());
+        index.joined(room, occupant);
         RoomPolls polls = room.state(this);
         if (polls == null || polls.byId.isEmpty()) return;
         List<Object> list = new ArrayList<>();
@@ -111,12 +111,12 @@ public final class Polls implements RoomModule {
 
     @Override
     public void left(MucRoom room, RoomOccupant occupant) {
-        roomOf.remove(occupant.realJid(), room.jid());
+        index.left(room, occupant);
     }
 
     @Override
     public void destroyed(MucRoom room) {
-        roomOf.values().removeIf(room.jid()::equals);
+        index.destroyed(room);
     }
 
     /** A stanza to the component, on the sender's event loop: checked here, applied on the room's thread. */
@@ -144,7 +144,7 @@ public final class Polls implements RoomModule {
             refuse(m, PacketError.Condition.bad_request, "Not a valid poll command");
             return;
         }
-        JID room = roomOf.get(m.getFrom());
+        JID room = index.room(m.getFrom());
         if (room == null) {
             refuse(m, PacketError.Condition.not_acceptable, "You are not in a room with polls");
             return;
