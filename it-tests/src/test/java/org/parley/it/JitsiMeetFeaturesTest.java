@@ -181,6 +181,9 @@ class JitsiMeetFeaturesTest {
         assertThat(b.find()).as(msg).isTrue();
         assertThat(Long.parseLong(b.group(1))).isBetween(150L, 5000L);
         assertThat(msg).doesNotContain("'focus'").doesNotContain(mallory.jid());
+        // Requests the component does not serve are answered, not dropped.
+        assertThat(mallory.iq("ss-ping", "<iq type='get' id='ss-ping' to='speakerstats." + DOMAIN + "'><ping xmlns='urn:xmpp:ping'/></iq>"))
+                .contains("type='error'").contains("service-unavailable");
         // The room still works for its occupants.
         alice.send("<message to='" + room + "' type='groupchat'><body>still here</body></message>");
         carol.await("the room's message", s -> s.contains("<body>still here</body>"));

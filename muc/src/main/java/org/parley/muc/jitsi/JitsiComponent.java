@@ -23,7 +23,10 @@ public final class JitsiComponent implements Component {
     private final Consumer<Packet> onStanza;
     private volatile ComponentManager manager;
 
-    /** {@code onStanza} null: the address only sends (a request to it is refused with service-unavailable). */
+    /**
+     * {@code onStanza} gets the messages sent to the address; null: the address only sends. Other requests are
+     * refused with service-unavailable.
+     */
     public JitsiComponent(String type, Consumer<Packet> onStanza) {
         this.type = type;
         this.onStanza = onStanza;
@@ -51,7 +54,8 @@ public final class JitsiComponent implements Component {
             send(result);
             return;
         }
-        if (onStanza != null) {
+        // Jitsi's components take messages; any other request gets an answer, never silence.
+        if (onStanza != null && p instanceof Message) {
             onStanza.accept(p);
             return;
         }
