@@ -87,9 +87,8 @@ public final class JitsiImport {
     /** Jitsi features Parley does not serve yet (issue 17 and 19): losing them changes what users see. */
     private static final Map<String, String> MODULES_MISSING = Map.ofEntries(
             Map.entry("muc_lobby_rooms", "the lobby"), Map.entry("muc_breakout_rooms", "breakout rooms"),
-            Map.entry("av_moderation", "audio/video moderation"), Map.entry("speakerstats", "speaker statistics"),
-            Map.entry("conference_duration", "the conference duration"), Map.entry("end_conference", "ending the meeting for all"),
-            Map.entry("polls", "polls"), Map.entry("room_metadata", "room metadata"),
+            Map.entry("av_moderation", "audio/video moderation"),
+            Map.entry("room_metadata", "room metadata"),
             Map.entry("muc_domain_mapper", "multi-tenant room names (domain mapper)"),
             Map.entry("muc_rate_limit", "Prosody's MUC join rate limit (Parley coalesces presence floods instead)"),
             Map.entry("muc_password_check", "Jigasi's room password check"),
@@ -106,6 +105,7 @@ public final class JitsiImport {
     private final Hocon root = new Hocon();
     private final Hocon parley = root.object("parley");
     private String domain;
+    private final JitsiFeatureImport features = new JitsiFeatureImport();
 
     private JitsiImport(ProsodyConfig prosody, Path prosodyData, JicofoConfig jicofo) {
         this.prosody = prosody;
@@ -145,6 +145,7 @@ public final class JitsiImport {
         global(handledGlobal);
         focusDefaults(focus, mucServices);
         if (jicofo != null) jicofo(focus);
+        features.write(muc);
         if (!focus.isEmpty() && focus.get("jid") instanceof String jid) {
             muc.object("service-defaults").put("admins", List.of(jid), "The focus is an owner of every room.");
         }
@@ -301,6 +302,11 @@ public final class JitsiImport {
         if (modules == null || inherited) return;
         for (String m : strings(modules.value())) {
             if (MODULES_BUILT_IN.containsKey(m)) continue;
+            if (JitsiFeatureImport.carries(m)) {
+                ProsodyConfig.Option main = prosody.effective(where, "main_muc");
+                features.module(where, m, main == null ? null : String.valueOf(main.value()));
+                continue;
+            }
             String missing = MODULES_MISSING.get(m);
             if (missing != null) {
                 note(modules.source(), "module " + m + " on " + where.name() + ": Parley does not serve " + missing + " yet", true);
@@ -319,6 +325,7 @@ public final class JitsiImport {
             }
             return;
         }
+        if (features.option(o)) return;
         if (o.name().endsWith("_component")) {
             note(o.source(), o.name() + " in " + where + ": Parley does not serve " + o.value() + " yet", true);
             return;
@@ -330,6 +337,7 @@ public final class JitsiImport {
 
     private void components(List<Object> mucServices, Hocon focus) {
         for (ProsodyConfig.Section c : prosody.components().values()) {
+            if (features.component(c)) continue;
             switch (c.module()) {
                 case "muc" -> mucServices.add(muc(c));
                 case "client_proxy" -> {

@@ -50,6 +50,28 @@ class JitsiImportTest {
     }
 
     @Test
+    void jitsiFeaturesTheMucServesAreCarriedOver() throws Exception {
+        JitsiImport.Result r = stock();
+        Config c = ConfigFactory.parseString(r.config()).getConfig("parley.muc.jitsi");
+        assertThat(c.getString("host")).isEqualTo("meet.example.test");
+        assertThat(c.getBoolean("conference-duration.enabled")).isTrue();
+        assertThat(c.getStringList("conference-duration.muc-domains")).containsExactly("conference.meet.example.test");
+        assertThat(c.getString("conference-duration.component")).isEqualTo("conferenceduration.meet.example.test");
+        assertThat(c.getBoolean("speaker-stats.enabled")).isTrue();
+        assertThat(c.getStringList("speaker-stats.muc-domains")).containsExactly("conference.meet.example.test");
+        assertThat(c.getString("speaker-stats.component")).isEqualTo("speakerstats.meet.example.test");
+        assertThat(c.getBoolean("polls.enabled")).isTrue();
+        assertThat(c.getStringList("polls.muc-domains")).containsExactly("conference.meet.example.test",
+                "breakout.meet.example.test", "lobby.meet.example.test");
+        assertThat(c.getString("polls.component")).isEqualTo("polls.meet.example.test");
+        assertThat(r.notes()).noneSatisfy(n -> assertThat(n.message()).containsAnyOf("conference_duration", "conferenceduration",
+                "speakerstats", "module polls", "end_conference", "endconference"));
+        assertThat(c.getBoolean("end-conference.enabled")).isTrue();
+        assertThat(c.getStringList("end-conference.muc-domains")).containsExactly("conference.meet.example.test");
+        assertThat(c.getString("end-conference.component")).isEqualTo("endconference.meet.example.test");
+    }
+
+    @Test
     void whatIsNotCarriedOverIsListedWithItsLine() throws Exception {
         JitsiImport.Result r = stock();
         assertThat(r.changesBehaviour()).isTrue();
@@ -59,7 +81,7 @@ class JitsiImportTest {
             assertThat(n.message()).contains("muc_lobby_rooms").contains("lobby");
             assertThat(n.changesBehaviour()).isTrue();
         });
-        assertThat(r.notes()).anySatisfy(n -> assertThat(n.message()).contains("speakerstats_component"));
+        assertThat(r.notes()).anySatisfy(n -> assertThat(n.message()).contains("av_moderation_component"));
         assertThat(r.notes()).anySatisfy(n -> {
             assertThat(n.message()).contains("plugin_paths");
             assertThat(n.changesBehaviour()).isFalse();

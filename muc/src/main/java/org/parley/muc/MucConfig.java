@@ -29,6 +29,7 @@ public record MucConfig(boolean enabled, int threads, List<ServiceSettings> serv
     public static List<ConfigProblem> check(Config parley, List<String> hosts) {
         List<ConfigProblem> problems = new ArrayList<>();
         read(parley, hosts, problems);
+        problems.addAll(org.parley.muc.jitsi.JitsiFeatures.check(parley, hosts));
         return problems;
     }
 

@@ -40,6 +40,7 @@ public final class MucDomain implements Component {
     private final Clock clock;
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
     private volatile boolean closing;
+    private volatile RoomHooks hooks = RoomHooks.NONE;
     private volatile Runnable presenceCoalesced = () -> { };
     /** Null: rooms are created as fast as asked (tests, embedded use). */
     private volatile RoomCreationLimit creationLimit;
@@ -289,6 +290,35 @@ public final class MucDomain implements Component {
     }
 
     ServiceSettings settings() { return settings; }
+
+    RoomHooks hooks() { return hooks; }
+
+    /** Plugs a module into every room of this service; done while starting, before clients arrive. */
+    synchronized void addModule(RoomModule module) { hooks = hooks.with(module); }
+
+    /** The output of the step running on {@code room}'s thread. */
+    Outbox outbox(Room room) { return lanes.apply(room.name).outbox(); }
+
+    /**
+     * Runs {@code step} on the thread of room {@code name} as a step of its own (output flushed after it), with
+     * the room or null when there is no such room. Never blocks the caller.
+     */
+    void inRoom(String name, java.util.function.Consumer<Room> step) {
+        Lane lane = lanes.apply(name);
+        try {
+            lane.execute(() -> {
+                try {
+                    step.accept(rooms.get(name));
+                } catch (RuntimeException e) {
+                    log.warn("{}: a step of a module failed on room {}", settings.domain(), name, e);
+                } finally {
+                    lane.stepDone();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            log.debug("{} is stopping; dropped a step for room {}", settings.domain(), name);
+        }
+    }
 
     RoomStore store() { return store; }
 

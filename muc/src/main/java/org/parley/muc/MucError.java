@@ -12,8 +12,9 @@ final class MucError extends Exception {
         this.error = text == null ? new PacketError(condition, type) : new PacketError(condition, type, text);
     }
 
-    private MucError(PacketError error, String text) {
-        super(text, null, false, false);
+    /** A refusal a {@link RoomModule} decided, or one built from an element Tinder's conditions lack. */
+    MucError(PacketError error) {
+        super(error.getText(), null, false, false);
         this.error = error;
     }
 
@@ -23,7 +24,7 @@ final class MucError extends Exception {
         e.addAttribute("type", type.toXMPP());
         e.addElement("policy-violation", STANZAS_NS);
         e.addElement("text", STANZAS_NS).setText(text);
-        return new MucError(new PacketError(e), text);
+        return new MucError(new PacketError(e));
     }
 
     static MucError badRequest(String text) {

@@ -36,6 +36,7 @@ public final class MucService implements AutoCloseable {
     private final DefaultEventExecutorGroup group;
     private final Lane[] lanes;
     private final Map<String, MucDomain> domains = new LinkedHashMap<>();
+    private final List<String> components = new ArrayList<>();
     private volatile boolean closed;
 
     private MucService(ServerContext server, int threads) {
@@ -82,11 +83,50 @@ public final class MucService implements AutoCloseable {
                 io.micrometer.core.instrument.Gauge.builder("parley.muc.occupants", domain, MucDomain::occupantCount)
                         .tag("domain", s.domain()).description("Occupants of MUC rooms").register(registry);
             }
+            org.parley.muc.jitsi.JitsiFeatures.install(server, muc, server.config().source(), hosts);
         } catch (ComponentException | RuntimeException e) {
             muc.close();
             throw new IllegalStateException("MUC service could not start: " + e.getMessage(), e);
+        } catch (ConfigException e) {
+            muc.close();
+            throw e;
         }
         return muc;
+    }
+
+    /**
+     * Plugs {@code module} into every room of MUC service {@code mucDomain}; call while starting, before clients
+     * arrive. Throws IllegalArgumentException for a domain this node does not serve.
+     */
+    public void addModule(String mucDomain, RoomModule module) {
+        MucDomain d = domains.get(mucDomain);
+        if (d == null) throw new IllegalArgumentException("no MUC service " + mucDomain);
+        d.addModule(module);
+    }
+
+    /**
+     * Registers a feature's own address ({@code speakerstats.<domain>}) with the router; removed when the MUC
+     * stops. What rooms send from this address is routed through it.
+     */
+    public void addComponent(String domain, org.xmpp.component.Component component) throws ComponentException {
+        server.services().addComponent(domain, component);
+        components.add(domain);
+    }
+
+    /**
+     * Runs {@code step} on the thread of room {@code room} (a bare room JID of a served MUC domain) as a step of its
+     * own, with the room, or with null when there is no such room or service; for a module's component that gets
+     * stanzas about a room from outside (speaker stats, end conference). Never blocks; with no such service or a
+     * malformed name, {@code step} gets null on the calling thread.
+     */
+    public void inRoom(org.xmpp.packet.JID room, java.util.function.Consumer<MucRoom> step) {
+        MucDomain d = room == null || room.getNode() == null ? null : domains.get(room.getDomain());
+        String name = d == null ? null : d.roomName(room.getNode());
+        if (name == null) {
+            step.accept(null);
+            return;
+        }
+        d.inRoom(name, r -> step.accept(r == null ? null : r.handle()));
     }
 
     /** The lane (room thread) of a room name; the same name always gets the same lane. */
@@ -167,6 +207,10 @@ public final class MucService implements AutoCloseable {
         }
         for (MucDomain d : domains.values()) d.store().drain(STOP_MILLIS);
         for (String domain : domains.keySet()) server.services().removeComponent(domain);
+        for (String domain : components) {
+            server.services().removeComponent(domain);
+            server.iq().removeIdentities(domain);
+        }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }

@@ -9,7 +9,7 @@ import org.xmpp.packet.JID;
  * stanza the others receive, once per view (with and without the real JID), so a newcomer gets everyone's
  * presence without a single serialization.
  */
-final class Occupant {
+final class Occupant implements RoomOccupant {
     final JID realJid;
     final String bareJid;
     final String occupantId;
@@ -56,6 +56,14 @@ final class Occupant {
         if (publicView == null) publicView = new SharedStanza(Presences.available(this, false));
         return publicView;
     }
+
+    @Override public String nick() { return nick; }
+    @Override public JID realJid() { return realJid; }
+    @Override public JID occupantJid() { return occupantJid; }
+    @Override public String occupantId() { return occupantId; }
+    @Override public Role role() { return role; }
+    @Override public Affiliation affiliation() { return affiliation; }
+    @Override public Element payload() { return payload; }
 
     @Override public String toString() { return occupantJid + " (" + realJid + ", " + role.xml() + "/" + affiliation.xml() + ")"; }
 }

@@ -58,6 +58,7 @@ final class Room {
     private String subject = "";
     private String subjectNick;
     private SharedStanza subjectStanza;
+    private RoomHandle handle;
 
     record AffiliationEntry(Affiliation affiliation, String nick, String reason) {}
 
@@ -76,6 +77,12 @@ final class Room {
     int occupantCount() { return occupantCount; }
 
     boolean destroyed() { return destroyed; }
+
+    /** The room as its modules see it. */
+    RoomHandle handle() {
+        if (handle == null) handle = new RoomHandle(this, service.outbox(this));
+        return handle;
+    }
 
     // ---- dispatch ----
 
@@ -96,6 +103,7 @@ final class Room {
 
     /** The presence that made the service create this room; its sender becomes the owner. */
     void create(Presence pr, Outbox out) {
+        service.hooks().created(this);
         affiliations.put(pr.getFrom().toBareJID(), new AffiliationEntry(Affiliation.OWNER, null, null));
         presenceToOccupant(pr, pr.getTo().getResource(), true, out);
         if (byNick.isEmpty()) destroyQuietly();
@@ -193,6 +201,8 @@ final class Room {
             if (c.maxUsers() > 0 && byNick.size() >= c.maxUsers() && !aff.atLeast(Affiliation.ADMIN)) {
                 throw new MucError(PacketError.Condition.service_unavailable, PacketError.Type.wait, "The room is full");
             }
+            PacketError veto = service.hooks().joining(this, from, nick, pr);
+            if (veto != null) throw new MucError(veto);
         } catch (MucError e) {
             error(pr, e, out);
             return;
@@ -201,6 +211,7 @@ final class Room {
         Occupant o = new Occupant(from, nick, occupantJid, occupantId(from.toBareJID()), defaultRole(aff), aff,
                 Presences.withIdentity(Presences.payload(pr.getElement()), identity));
         o.identity = identity;
+        service.hooks().presence(this, o);
         boolean seesJids = seesJids(o);
         // XEP-0045 7.2.3: first everyone already there, then the newcomer to the others and to itself.
         for (Occupant other : byNick.values()) out.shared(from, other.view(seesJids));
@@ -213,6 +224,7 @@ final class Room {
         out.shared(from, new SharedStanza(Presences.build(o, Change.of(o), seesJids,
                 selfCodes(creating, nickModified), pr.getID())));
         sendHistoryAndSubject(o, req, out);
+        service.hooks().joined(this, o);
         if (config.logging()) roomLog.info("{}: {} joined", jidString, nick);
     }
 
@@ -238,6 +250,7 @@ final class Room {
     private void update(Occupant o, Presence pr, Outbox out) {
         o.payload = Presences.withIdentity(Presences.payload(pr.getElement()), o.identity);
         o.changed();
+        service.hooks().presence(this, o);
         boolean rejoin = pr.getElement().element(QName.get("x", Ns.MUC)) != null;
         long now = System.nanoTime();
         if (rejoin && now - o.lastRejoin < REJOIN_INTERVAL_NANOS) {
@@ -315,6 +328,7 @@ final class Room {
         byNick.put(newNick, o);
         o.payload = Presences.withIdentity(Presences.payload(pr.getElement()), o.identity);
         o.changed();
+        service.hooks().presence(this, o);
         broadcastCurrent(o, pr.getID(), out);
         if (config.logging()) roomLog.info("{}: {} is now known as {}", jidString, old, newNick);
     }
@@ -330,6 +344,7 @@ final class Room {
         byJid.remove(o.realJid);
         occupantCount = byNick.size();
         broadcast(o, change, SELF, id, true, out);
+        service.hooks().left(this, o);
         if (byNick.isEmpty()) emptied();
     }
 
@@ -343,6 +358,7 @@ final class Room {
         destroyed = true;
         service.removed(this);
         if (config.persistent()) service.store().delete(name);
+        service.hooks().destroyed(this);
     }
 
     /** The occupant's current presence from the cache to all others, and to itself with 110. */
@@ -464,6 +480,7 @@ final class Room {
             error(m, e, out);
             return;
         }
+        if (service.hooks().message(this, o, m)) return;
         Element b = in.createCopy();
         b.addAttribute("to", null);
         b.addAttribute("from", o.occupantJid.toString());
@@ -702,7 +719,7 @@ final class Room {
         Forms.field(x, "muc#roomconfig_roomname", "text-single", "Name", c.name());
         Forms.field(x, "muc#maxhistoryfetch", "text-single", "History messages kept", Integer.toString(c.historyLength()));
         Forms.field(x, ConfigForm.MEETING_ID, "text-single", "The meeting unique id.", meetingId);
-        Forms.field(x, "muc#roominfo_created_timestamp", "text-single", "Created", Long.toString(created.toEpochMilli()));
+        service.hooks().roomInfo(this, x);
         q.add(x);
         return result;
     }
@@ -828,10 +845,11 @@ final class Room {
         }
         if (next.persistent()) persist();
         else if (old.persistent()) service.store().delete(name);
+        service.hooks().configured(this);
     }
 
     /** XEP-0045 10.9: everyone out, with the alternate venue; the room is gone. */
-    private void destroy(String alternate, String reason, String password, Outbox out) {
+    void destroy(String alternate, String reason, String password, Outbox out) {
         Element d = Ns.element("destroy", Ns.USER);
         if (alternate != null) d.addAttribute("jid", alternate);
         if (reason != null) d.addElement("reason").setText(reason);
@@ -845,6 +863,7 @@ final class Room {
         destroyed = true;
         service.removed(this);
         if (persistent) service.store().delete(name);
+        service.hooks().destroyed(this);
         log.debug("{} destroyed{}", jidString, alternate == null ? "" : ", moved to " + alternate);
     }
 

@@ -36,6 +36,10 @@ public final class DiscoInfoHandler implements IqHandler {
         if (toServer) {
             query.addElement("identity").addAttribute("category", "server").addAttribute("type", "im")
                     .addAttribute("name", server.config().serverName());
+            for (IqDispatcher.Identity i : server.iq().identities(request.getTo().getDomain())) {
+                query.addElement("identity").addAttribute("category", i.category()).addAttribute("type", i.type())
+                        .addAttribute("name", i.name());
+            }
             for (String f : server.iq().serverFeatures()) query.addElement("feature").addAttribute("var", f);
             query.addElement("feature").addAttribute("var", "msgoffline");
         } else {

@@ -15,6 +15,29 @@ import org.xmpp.packet.PacketError;
 public final class IqDispatcher {
     private static final Logger log = LoggerFactory.getLogger(IqDispatcher.class);
     private final Map<String, IqHandler> handlers = new ConcurrentHashMap<>();
+    private final Map<String, List<Identity>> identities = new ConcurrentHashMap<>();
+
+    /** A disco#info identity a service adds to a virtual host's own (how Jitsi's web app finds its components). */
+    public record Identity(String category, String type, String name) {}
+
+    /** Adds {@code identity} to the disco#info answer of virtual host {@code host}. */
+    public void addIdentity(String host, Identity identity) {
+        identities.compute(host, (h, list) -> {
+            List<Identity> next = list == null ? new ArrayList<>() : new ArrayList<>(list);
+            next.add(identity);
+            return List.copyOf(next);
+        });
+    }
+
+    /** Removes what {@link #addIdentity} added for a service's address {@code name}. */
+    public void removeIdentities(String name) {
+        identities.replaceAll((h, list) -> list.stream().filter(i -> !name.equals(i.name())).toList());
+    }
+
+    /** The identities added to {@code host}'s disco#info besides the server's own. */
+    public List<Identity> identities(String host) {
+        return identities.getOrDefault(host, List.of());
+    }
 
     public void register(IqHandler handler) {
         if (handlers.putIfAbsent(handler.namespace(), handler) != null) {

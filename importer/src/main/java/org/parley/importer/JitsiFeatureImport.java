@@ -1,0 +1,90 @@
+package org.parley.importer;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The Jitsi Meet features Parley's MUC serves (parley.muc.jitsi), carried over from the Prosody modules that enable
+ * them: the module on a VirtualHost, its main_muc, its *_component address (option or Component). A feature Prosody
+ * does not load is written as off, since Parley's layout turns them on.
+ */
+final class JitsiFeatureImport {
+    /** Prosody module -> Parley feature key, its component option and module, the default component's prefix. */
+    private record Carried(String feature, String componentOption, String componentModule, String defaultPrefix,
+                           boolean onMuc) {}
+
+    private static final Map<String, Carried> CARRIED = Map.of(
+            "conference_duration", new Carried("conference-duration", "conference_duration_component",
+                    "conference_duration_component", null, false),
+            "speakerstats", new Carried("speaker-stats", "speakerstats_component", "speakerstats_component", "speakerstats.", false),
+            // mod_polls is loaded on each MUC component whose rooms have polls.
+            "polls", new Carried("polls", "polls_component", "polls_component", "polls.", true),
+            "end_conference", new Carried("end-conference", "end_conference_component", "end_conference", "endconference.", false));
+
+    private final Set<String> on = new LinkedHashSet<>();
+    private final Map<String, String> components = new java.util.HashMap<>();
+    private final Map<String, Set<String>> mucs = new java.util.HashMap<>();
+    private String host;
+    /** The domain under the first MUC that loads a MUC-level feature (conference.D -> D), for default addresses. */
+    private String mucHost;
+
+    /** True when Prosody module {@code module} is one Parley carries over. */
+    static boolean carries(String module) { return CARRIED.containsKey(module); }
+
+    /** Module {@code module} is enabled on VirtualHost {@code where} (main_muc {@code mainMuc}, may be null). */
+    void module(ProsodyConfig.Section where, String module, String mainMuc) {
+        Carried c = CARRIED.get(module);
+        on.add(c.feature());
+        String muc = c.onMuc() ? where.name() : mainMuc != null ? mainMuc : "conference." + where.name();
+        if (!c.onMuc() && host == null) host = where.name();
+        if (c.onMuc() && mucHost == null) mucHost = where.name().substring(where.name().indexOf('.') + 1);
+        mucs.computeIfAbsent(c.feature(), k -> new LinkedHashSet<>()).add(muc);
+    }
+
+    /** A VirtualHost option naming a carried feature's component; true when taken. */
+    boolean option(ProsodyConfig.Option o) {
+        for (Carried c : CARRIED.values()) {
+            if (c.componentOption().equals(o.name()) && o.value() != null) {
+                components.put(c.feature(), String.valueOf(o.value()));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A Component of a carried feature's component module; true when taken. */
+    boolean component(ProsodyConfig.Section c) {
+        for (Carried k : CARRIED.values()) {
+            if (k.componentModule().equals(c.module())) {
+                components.put(k.feature(), c.name());
+                ProsodyConfig.Option muc = c.option("muc_component");
+                if (muc != null) mucs.computeIfAbsent(k.feature(), x -> new LinkedHashSet<>()).add(String.valueOf(muc.value()));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Writes parley.muc.jitsi. */
+    void write(Hocon muc) {
+        Hocon jitsi = muc.object("jitsi");
+        if (host != null) jitsi.put("host", host, "The VirtualHost that loads Jitsi's modules: its disco#info lists the components.");
+        for (Carried c : CARRIED.values()) {
+            Hocon f = jitsi.object(c.feature());
+            if (!on.contains(c.feature())) {
+                f.put("enabled", false, "Prosody does not load its module.");
+                continue;
+            }
+            f.put("enabled", true);
+            f.put("muc-domains", new ArrayList<>(mucs.getOrDefault(c.feature(), Set.of())));
+            String base = host != null ? host : mucHost;
+            String fallback = c.defaultPrefix() == null || base == null ? "" : c.defaultPrefix() + base;
+            f.put("component", components.getOrDefault(c.feature(), fallback));
+        }
+    }
+
+    List<String> features() { return List.copyOf(on); }
+}

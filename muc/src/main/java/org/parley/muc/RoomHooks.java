@@ -1,0 +1,71 @@
+package org.parley.muc;
+
+import java.util.Arrays;
+import org.dom4j.Element;
+import org.xmpp.packet.JID;
+import org.xmpp.packet.Message;
+import org.xmpp.packet.PacketError;
+import org.xmpp.packet.Presence;
+
+/**
+ * The {@link RoomModule}s of one MUC service and the calls the room makes into them. Immutable: adding a module
+ * replaces the service's instance, so a room step reads one consistent set. With no modules every call is a test of
+ * an empty array, which keeps the fan-out path as it was.
+ */
+final class RoomHooks {
+    static final RoomHooks NONE = new RoomHooks(new RoomModule[0]);
+    private final RoomModule[] modules;
+
+    private RoomHooks(RoomModule[] modules) {
+        this.modules = modules;
+    }
+
+    RoomHooks with(RoomModule m) {
+        RoomModule[] next = Arrays.copyOf(modules, modules.length + 1);
+        next[modules.length] = m;
+        return new RoomHooks(next);
+    }
+
+    boolean isEmpty() { return modules.length == 0; }
+
+    void created(Room room) {
+        for (RoomModule m : modules) m.created(room.handle());
+    }
+
+    PacketError joining(Room room, JID user, String nick, Presence presence) {
+        for (RoomModule m : modules) {
+            PacketError e = m.joining(room.handle(), user, nick, presence);
+            if (e != null) return e;
+        }
+        return null;
+    }
+
+    void joined(Room room, Occupant o) {
+        for (RoomModule m : modules) m.joined(room.handle(), o);
+    }
+
+    void presence(Room room, Occupant o) {
+        for (RoomModule m : modules) m.presence(room.handle(), o, o.payload);
+    }
+
+    void left(Room room, Occupant o) {
+        for (RoomModule m : modules) m.left(room.handle(), o);
+    }
+
+    boolean message(Room room, Occupant sender, Message message) {
+        for (RoomModule m : modules) if (m.message(room.handle(), sender, message)) return true;
+        return false;
+    }
+
+    void configured(Room room) {
+        for (RoomModule m : modules) m.configured(room.handle());
+    }
+
+    void roomInfo(Room room, Element form) {
+        for (RoomModule m : modules) m.roomInfo(room.handle(), form);
+    }
+
+    void destroyed(Room room) {
+        for (RoomModule m : modules) m.destroyed(room.handle());
+    }
+}

@@ -1,0 +1,53 @@
+package org.parley.muc;
+
+import org.dom4j.Element;
+import org.xmpp.packet.JID;
+import org.xmpp.packet.Message;
+import org.xmpp.packet.PacketError;
+import org.xmpp.packet.Presence;
+
+/**
+ * A feature plugged into the rooms of one MUC service (Prosody's lesson: a feature is a module, the room only has
+ * hooks). Every hook runs on the room's own thread as part of the room's current step, so a module keeps its
+ * per-room state in {@link MucRoom#state} without locks, and what it sends through the room goes out with the step.
+ * Hooks must not block. Registered with {@link MucService#addModule} before clients arrive; a service without
+ * modules runs exactly the code it ran before (each hook site is a test of an empty array).
+ */
+public interface RoomModule {
+
+    /** The room was just created, before its creator's join is handled. */
+    default void created(MucRoom room) { }
+
+    /**
+     * {@code user} asks to enter as {@code nick} and the room's own checks passed; an error vetoes the join (it is
+     * the answer the user gets), null lets it through.
+     */
+    default PacketError joining(MucRoom room, JID user, String nick, Presence presence) { return null; }
+
+    /** {@code occupant} entered; the room has sent it everyone's presence, its own, the history and the subject. */
+    default void joined(MucRoom room, RoomOccupant occupant) { }
+
+    /**
+     * {@code occupant}'s presence content changed (it joined, updated its presence or changed its nick), before any
+     * copy of it goes out: a module may add elements to {@code payload} (the client's own presence children).
+     */
+    default void presence(MucRoom room, RoomOccupant occupant, Element payload) { }
+
+    /** {@code occupant} left or was removed (kicked, banned, gone); the room may be empty now. */
+    default void left(MucRoom room, RoomOccupant occupant) { }
+
+    /**
+     * A groupchat message from {@code sender}, allowed by the room's rules, before it is broadcast and kept in the
+     * history. True consumes it (the module answered or dropped it); false lets the room broadcast it.
+     */
+    default boolean message(MucRoom room, RoomOccupant sender, Message message) { return false; }
+
+    /** The owner submitted a new configuration. */
+    default void configured(MucRoom room) { }
+
+    /** The room's disco#info is being answered: a module may add fields to the muc#roominfo {@code form}. */
+    default void roomInfo(MucRoom room, Element form) { }
+
+    /** The room is gone (destroyed by its owner or a module, or the last occupant left a temporary room). */
+    default void destroyed(MucRoom room) { }
+}

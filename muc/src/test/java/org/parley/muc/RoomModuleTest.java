@@ -1,0 +1,119 @@
+package org.parley.muc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.dom4j.Element;
+import org.junit.jupiter.api.Test;
+import org.xmpp.packet.JID;
+import org.xmpp.packet.Message;
+import org.xmpp.packet.PacketError;
+import org.xmpp.packet.Presence;
+
+/** The room's hooks: each called where and when RoomModule says, with what a module may do there. */
+class RoomModuleTest {
+    static final String ROOM = RoomTest.ROOM;
+    static final String ALICE = RoomTest.ALICE;
+    static final String BOB = RoomTest.BOB;
+    static final String CAROL = RoomTest.CAROL;
+
+    final Harness h = new Harness(ServiceSettings.open(RoomTest.DOMAIN));
+    final List<String> calls = new ArrayList<>();
+
+    final class Recording implements RoomModule {
+        @Override public void created(MucRoom room) { calls.add("created " + room.jid()); }
+
+        @Override public PacketError joining(MucRoom room, JID user, String nick, Presence presence) {
+            calls.add("joining " + nick);
+            return nick.equals("carol") ? new PacketError(PacketError.Condition.forbidden, PacketError.Type.auth, "no carols") : null;
+        }
+
+        @Override public void joined(MucRoom room, RoomOccupant o) {
+            calls.add("joined " + o.nick() + " " + o.role().xml());
+            List<String> count = room.state(this, ArrayList::new);
+            count.add(o.nick());
+        }
+
+        @Override public void presence(MucRoom room, RoomOccupant o, Element payload) {
+            payload.addElement("tag", "urn:test").setText(o.nick());
+        }
+
+        @Override public void left(MucRoom room, RoomOccupant o) { calls.add("left " + o.nick()); }
+
+        @Override public boolean message(MucRoom room, RoomOccupant sender, Message m) {
+            if (!"secret".equals(m.getBody())) return false;
+            Message answer = new Message();
+            answer.setFrom(room.jid());
+            answer.setTo(sender.realJid());
+            answer.setBody("consumed");
+            room.send(answer);
+            return true;
+        }
+
+        @Override public void roomInfo(MucRoom room, Element form) {
+            List<String> joined = room.state(this);
+            Forms.field(form, "test#joined", "text-single", "Joined", String.join(",", joined));
+        }
+
+        @Override public void destroyed(MucRoom room) { calls.add("destroyed"); }
+    }
+
+    @Test
+    void hooksRunAtTheirPlaces() {
+        h.domain.addModule(new Recording());
+        h.join(ALICE, ROOM, "alice");
+        h.join(BOB, ROOM, "bob");
+        assertThat(calls).containsExactly("created " + ROOM, "joining alice", "joined alice moderator",
+                "joining bob", "joined bob participant");
+        // The presence extension reaches others and the occupant itself.
+        assertThat(h.take(BOB)).anyMatch(s -> s.contains("from='" + ROOM + "/alice'") && s.contains("<tag xmlns='urn:test'>alice</tag>"));
+        h.clear();
+
+        h.join(CAROL, ROOM, "carol");
+        assertThat(h.take(CAROL)).singleElement().satisfies(s -> assertThat(s).contains("type='error'")
+                .contains("<forbidden").contains("no carols"));
+        assertThat(h.takeAll()).isEmpty();
+
+        h.send(BOB, "<message to='" + ROOM + "' type='groupchat'><body>secret</body></message>");
+        assertThat(h.take(BOB)).singleElement().satisfies(s -> assertThat(s).contains("<body>consumed</body>"));
+        assertThat(h.takeAll()).isEmpty();
+        h.send(BOB, "<message to='" + ROOM + "' type='groupchat'><body>hello</body></message>");
+        assertThat(h.take(ALICE)).singleElement().satisfies(s -> assertThat(s).contains("<body>hello</body>"));
+
+        h.send(ALICE, "<iq type='get' id='d' to='" + ROOM + "'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+        assertThat(h.take(ALICE)).singleElement().satisfies(s -> assertThat(s).contains("var='test#joined'")
+                .contains("<value>alice,bob</value>"));
+
+        calls.clear();
+        h.send(BOB, "<presence to='" + ROOM + "/bob' type='unavailable'/>");
+        h.send(ALICE, "<presence to='" + ROOM + "/alice' type='unavailable'/>");
+        assertThat(calls).containsExactly("left bob", "left alice", "destroyed");
+    }
+
+    @Test
+    void aModuleEndsTheRoomForEveryone() {
+        RoomModule ender = new RoomModule() {
+            @Override public boolean message(MucRoom room, RoomOccupant sender, Message m) {
+                if (!"end".equals(m.getBody())) return false;
+                room.destroy("ended");
+                return true;
+            }
+        };
+        h.domain.addModule(ender);
+        h.join(ALICE, ROOM, "alice");
+        h.join(BOB, ROOM, "bob");
+        h.clear();
+        h.send(ALICE, "<message to='" + ROOM + "' type='groupchat'><body>end</body></message>");
+        assertThat(h.take(BOB)).singleElement().satisfies(s -> assertThat(s).contains("type='unavailable'")
+                .contains("<destroy><reason>ended</reason></destroy>"));
+        assertThat(h.domain.room("room")).isNull();
+    }
+
+    @Test
+    void withoutModulesNothingChanges() {
+        h.join(ALICE, ROOM, "alice");
+        assertThat(h.take(ALICE).get(0)).doesNotContain("urn:test");
+        assertThat(h.domain.hooks().isEmpty()).isTrue();
+    }
+}
