@@ -22,7 +22,8 @@ final class JitsiFeatureImport {
             "speakerstats", new Carried("speaker-stats", "speakerstats_component", "speakerstats_component", "speakerstats.", false),
             // mod_polls is loaded on each MUC component whose rooms have polls.
             "polls", new Carried("polls", "polls_component", "polls_component", "polls.", true),
-            "end_conference", new Carried("end-conference", "end_conference_component", "end_conference", "endconference.", false));
+            "end_conference", new Carried("end-conference", "end_conference_component", "end_conference", "endconference.", false),
+            "av_moderation", new Carried("av-moderation", "av_moderation_component", "av_moderation_component", "avmoderation.", false));
 
     private final Set<String> on = new LinkedHashSet<>();
     private final Map<String, String> components = new java.util.HashMap<>();

@@ -87,7 +87,6 @@ public final class JitsiImport {
     /** Jitsi features Parley does not serve yet (issue 17 and 19): losing them changes what users see. */
     private static final Map<String, String> MODULES_MISSING = Map.ofEntries(
             Map.entry("muc_lobby_rooms", "the lobby"), Map.entry("muc_breakout_rooms", "breakout rooms"),
-            Map.entry("av_moderation", "audio/video moderation"),
             Map.entry("room_metadata", "room metadata"),
             Map.entry("muc_domain_mapper", "multi-tenant room names (domain mapper)"),
             Map.entry("muc_rate_limit", "Prosody's MUC join rate limit (Parley coalesces presence floods instead)"),

@@ -69,6 +69,10 @@ class JitsiImportTest {
         assertThat(c.getBoolean("end-conference.enabled")).isTrue();
         assertThat(c.getStringList("end-conference.muc-domains")).containsExactly("conference.meet.example.test");
         assertThat(c.getString("end-conference.component")).isEqualTo("endconference.meet.example.test");
+        assertThat(c.getBoolean("av-moderation.enabled")).isTrue();
+        assertThat(c.getStringList("av-moderation.muc-domains")).containsExactly("conference.meet.example.test");
+        assertThat(c.getString("av-moderation.component")).isEqualTo("avmoderation.meet.example.test");
+        assertThat(r.notes()).noneSatisfy(n -> assertThat(n.message()).containsAnyOf("av_moderation", "avmoderation"));
     }
 
     @Test
@@ -81,7 +85,6 @@ class JitsiImportTest {
             assertThat(n.message()).contains("muc_lobby_rooms").contains("lobby");
             assertThat(n.changesBehaviour()).isTrue();
         });
-        assertThat(r.notes()).anySatisfy(n -> assertThat(n.message()).contains("av_moderation_component"));
         assertThat(r.notes()).anySatisfy(n -> {
             assertThat(n.message()).contains("plugin_paths");
             assertThat(n.changesBehaviour()).isFalse();

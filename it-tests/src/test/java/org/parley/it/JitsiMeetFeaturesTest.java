@@ -291,6 +291,79 @@ class JitsiMeetFeaturesTest {
         }
     }
 
+    @Test
+    void audioModerationRefusesAnUnapprovedUnmuteAtTheSfuUntilAModeratorApproves() throws Exception {
+        XMPPTCPConnection jvbConnection = auth.connect(auth.config().setUsernameAndPassword("jvb", PASSWORD).setResource("jvb-avmod").build());
+        jvbConnection.login();
+        TestSfu jvb = TestSfu.join(jvbConnection, "JvbBrewery@internal.auth." + DOMAIN, "jvb-avmod", 0.1, null);
+        String component = "avmoderation." + DOMAIN;
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> parley.focus().focus().bridges().get(new JID(jvb.jid())) != null);
+            String room = "avmod-" + System.nanoTime() + "@" + MUC;
+            TestParticipant a = TestParticipant.connect(web, room, "aaaa0021", true);
+            JitsiWire aw = new JitsiWire(a.connection);
+            a.requestConference(room);
+            a.enter();
+            TestParticipant b = TestParticipant.connect(web, room, "bbbb0022", true);
+            JitsiWire bw = new JitsiWire(b.connection);
+            b.enter();
+            await().atMost(Duration.ofSeconds(15)).until(() -> a.sid() != null && b.sid() != null
+                    && jvb.logic.byRoom(room) != null && jvb.logic.byRoom(room).endpoints.get("bbbb0022") != null);
+            await().atMost(Duration.ofSeconds(10)).until(() -> role(room, "aaaa0021").equals("moderator"));
+            assertThat(hostIdentities(bw)).contains("<identity category='component' name='" + component + "' type='av_moderation'/>");
+
+            // lib-jitsi-meet's AVModeration.enable(true, 'audio') from a non-moderator: refused, nothing changes.
+            bw.send("<message to='" + component + "'><av_moderation enable='true' mediaType='audio'/></message>");
+            assertThat(bw.await("the refusal", s -> s.contains("type='error'"))).contains("<service-unavailable");
+            assertThat(b.mute("bbbb0022", "audio", false).getType()).isEqualTo(org.jivesoftware.smack.packet.IQ.Type.result);
+            assertThat(jvb.logic.byRoom(room).endpoints.get("bbbb0022").audioForceMuted).isFalse();
+
+            // The moderator turns audio moderation on: everyone is told, the focus force-mutes the participant.
+            aw.send("<message to='" + component + "'><av_moderation enable='true' mediaType='audio'/></message>");
+            String on = "'type':'av_moderation','room':'" + room + "','enabled':true,'actor':'" + room + "/aaaa0021','mediaType':'audio'";
+            assertThat(bw.await("moderation on", s -> s.contains("'av_moderation'"))).contains(on).contains("from='" + component + "'");
+            aw.await("moderation on", s -> s.contains(on));
+            await().atMost(Duration.ofSeconds(10)).until(() -> jvb.logic.byRoom(room).endpoints.get("bbbb0022").audioForceMuted);
+            assertThat(jvb.logic.byRoom(room).endpoints.get("aaaa0021").audioForceMuted).isFalse();
+            // The participant's unmute is refused, and the SFU keeps dropping its audio.
+            assertThat(b.mute("bbbb0022", "audio", false).getError().getCondition())
+                    .isEqualTo(org.jivesoftware.smack.packet.StanzaError.Condition.not_allowed);
+            assertThat(jvb.logic.byRoom(room).endpoints.get("bbbb0022").audioForceMuted).isTrue();
+
+            // It asks to speak (the web app raises its hand); the moderator sees it and approves.
+            b.sendPresence("<jitsi_participant_raisedHand xmlns='jabber:client'>" + System.currentTimeMillis()
+                    + "</jitsi_participant_raisedHand>");
+            aw.await("the raised hand", s -> s.startsWith("<presence") && s.contains("from='" + room + "/bbbb0022'")
+                    && s.contains("jitsi_participant_raisedHand"));
+            aw.send("<message to='" + component + "'><av_moderation jidToWhitelist='" + room + "/bbbb0022' mediaType='audio'/></message>");
+            assertThat(bw.await("the approval", s -> s.contains("'av_moderation'"))).contains("'approved':true")
+                    .contains("'mediaType':'audio'").doesNotContain("whitelists");
+            assertThat(aw.await("the whitelist", s -> s.contains("'whitelists'")))
+                    .contains("'whitelists':{'audio':['" + room + "/bbbb0022']}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> b.mute("bbbb0022", "audio", false).getType()
+                    == org.jivesoftware.smack.packet.IQ.Type.result);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !jvb.logic.byRoom(room).endpoints.get("bbbb0022").audioForceMuted);
+
+            // A joiner learns that audio is moderated.
+            TestParticipant c = TestParticipant.connect(web, room, "cccc0023", true);
+            JitsiWire cw = new JitsiWire(c.connection);
+            c.enter();
+            cw.await("the current state", s -> s.contains(on));
+            // The moderator rejects the participant again: it is told, the moderators get the shorter list.
+            aw.send("<message to='" + component + "'><av_moderation jidToBlacklist='" + room + "/bbbb0022' mediaType='audio'/></message>");
+            assertThat(bw.await("the rejection", s -> s.contains("'av_moderation'"))).contains("'removed':true");
+            assertThat(aw.await("the whitelist", s -> s.contains("'whitelists'"))).contains("'whitelists':{'audio':[]}");
+            // A bad media type from the moderator is refused too.
+            aw.send("<message to='" + component + "'><av_moderation enable='true' mediaType='desktop'/></message>");
+            assertThat(aw.await("the refusal", s -> s.contains("type='error'"))).contains("<service-unavailable");
+            a.close();
+            b.close();
+            c.close();
+        } finally {
+            jvb.close();
+        }
+    }
+
     private static String role(String room, String nick) throws Exception {
         var info = parley.muc().roomInfo(room.substring(0, room.indexOf('@')), MUC).get(5, TimeUnit.SECONDS);
         return info.flatMap(i -> i.participants().stream().filter(p -> p.nick().equals(nick)).findFirst())

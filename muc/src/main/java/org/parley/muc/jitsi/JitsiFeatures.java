@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import org.parley.muc.MucService;
 import org.parley.muc.RoomModule;
+import org.parley.muc.jitsi.avmoderation.AvModerationComponent;
 import org.parley.muc.jitsi.duration.ConferenceDuration;
 import org.parley.muc.jitsi.endconference.EndConference;
 import org.parley.muc.jitsi.polls.Polls;
@@ -119,6 +120,18 @@ public final class JitsiFeatures {
                 end.address(address);
                 features.add(new Feature("end-conference", domains("end-conference.muc-domains"), end, component,
                         "end_conference", address));
+            }
+        }
+        if (bool("av-moderation.enabled")) {
+            String component = address("av-moderation.component");
+            if (component == null) problems.add(new ConfigProblem("parley.muc.jitsi.av-moderation.component",
+                    "audio/video moderation needs a component address (avmoderation.<host>), or enabled = false"));
+            else {
+                AvModerationComponent av = new AvModerationComponent(new JID(component), muc);
+                JitsiComponent address = new JitsiComponent("av_moderation", av::onStanza);
+                av.address(address);
+                features.add(new Feature("av-moderation", domains("av-moderation.muc-domains"), av, component,
+                        "av_moderation", address));
             }
         }
     }
