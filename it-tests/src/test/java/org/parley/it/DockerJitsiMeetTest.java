@@ -178,6 +178,11 @@ class DockerJitsiMeetTest {
         FocusTest.everyoneSeesEveryone(List.of(a, b));
         SfuLogic.Conf conf = bridge.logic.byRoom(room);
         assertThat(conf.endpoints.keySet()).containsExactlyInAnyOrder("aaaa0001", "bbbb0002");
+        // The web app finds its meeting features in the domain's disco#info, as docker-jitsi-meet's Prosody lists them.
+        var info = org.jivesoftware.smackx.disco.ServiceDiscoveryManager.getInstanceFor(a.connection)
+                .discoverInfo(org.jxmpp.jid.impl.JidCreate.domainBareFrom("meet.jitsi"));
+        assertThat(info.getIdentities()).extracting(i -> i.getType())
+                .contains("conference_duration", "speakerstats", "polls", "end_conference", "av_moderation");
     }
 
     /**

@@ -164,6 +164,14 @@ public final class DockerJitsiEnv {
         if (hidden) focus.put("hidden-domains", List.of(hiddenDomain));
         focusPolicy(focus);
 
+        // ---- the web app's meeting features (the Prosody modules docker-jitsi-meet loads by default) ----
+        Hocon jitsi = muc.object("jitsi").put("host", domain);
+        feature(jitsi, "conference-duration", "conferenceduration." + domain, conferenceDomains, true);
+        feature(jitsi, "speaker-stats", "speakerstats." + domain, conferenceDomains, true);
+        feature(jitsi, "polls", "polls." + domain, conferenceDomains, true);
+        feature(jitsi, "end-conference", "endconference." + domain, conferenceDomains, flag("ENABLE_END_CONFERENCE", true));
+        feature(jitsi, "av-moderation", "avmoderation." + domain, conferenceDomains, flag("ENABLE_AV_MODERATION", true));
+
         turn(parley);
         accounts(authDomain, hiddenDomain, recording, transcriptions);
         unsupported();
@@ -203,6 +211,11 @@ public final class DockerJitsiEnv {
     }
 
     /** Jicofo's authentication: who may start a conference. */
+    /** One of the web app's features on the meeting MUCs, with its component address. */
+    private static void feature(Hocon jitsi, String name, String component, List<String> mucDomains, boolean enabled) {
+        jitsi.object(name).put("enabled", enabled).put("muc-domains", mucDomains).put("component", component);
+    }
+
     private void focusPolicy(Hocon focus) {
         boolean jicofoAuth = flag("JICOFO_ENABLE_AUTH", flag("ENABLE_AUTH", false));
         String type = get("JICOFO_AUTH_TYPE", get("AUTH_TYPE", "internal")).toLowerCase(Locale.ROOT);
@@ -277,9 +290,9 @@ public final class DockerJitsiEnv {
         if (isSet("MAX_PARTICIPANTS")) note("MAX_PARTICIPANTS", "a per-room occupant limit is not supported");
         if (flag("PROSODY_RESERVATION_ENABLED", false)) note("PROSODY_RESERVATION_ENABLED", "the reservation API is not supported");
         if (flag("PROSODY_ENABLE_RATE_LIMITS", false)) note("PROSODY_ENABLE_RATE_LIMITS", "Parley's own limits apply (parley.limits)");
-        if (flag("ENABLE_END_CONFERENCE", true) || flag("ENABLE_AV_MODERATION", true)) {
-            // Stock defaults: said once, as docs/jitsi-meet.md lists the components Parley does not serve.
-            note("ENABLE_AV_MODERATION/ENABLE_END_CONFERENCE", "the avmoderation., endconference., speakerstats. and metadata. components are not served yet");
+        if (flag("ENABLE_LOBBY", true) || flag("ENABLE_BREAKOUT_ROOMS", true)) {
+            // Stock defaults: said once, as docs/jitsi-meet.md lists what Parley does not serve yet.
+            note("ENABLE_LOBBY/ENABLE_BREAKOUT_ROOMS", "the lobby and breakout rooms are plain MUC services for now, and the metadata. component is not served yet");
         }
         if (flag("ENABLE_SUBDOMAINS", true)) {
             note("ENABLE_SUBDOMAINS", "tenant paths (/<tenant>/<room>: rooms on muc.<tenant>.XMPP_DOMAIN) are not served");
