@@ -482,7 +482,14 @@ public final class ClientSession {
     public void fail(StreamErrorCondition condition, String text) {
         if (state == State.CLOSED) return;
         server.metrics().streamError(condition);
-        log.debug("stream error {} to {} ({}): {}", condition.xmlName(), jid != null ? jid : transport.remoteAddress(), transport.kind(), text);
+        // A logged-in user cut off by the server (a limit, a backlog, a resumption overflow) is worth a line: a user
+        // who "just dropped" must be traceable. Before login (scanners, attackers) and for the routine ends (shutdown,
+        // a resource replaced) the metric counts them and the log stays quiet.
+        if (jid != null && condition != StreamErrorCondition.SYSTEM_SHUTDOWN && condition != StreamErrorCondition.CONFLICT) {
+            log.info("stream error {} to {} ({} from {}): {}", condition.xmlName(), jid, transport.kind(), transport.remoteAddress(), text);
+        } else {
+            log.debug("stream error {} to {} ({}): {}", condition.xmlName(), jid != null ? jid : transport.remoteAddress(), transport.kind(), text);
+        }
         // RFC 6120 section 4.9.1.1: an error before our stream header still goes out inside one.
         if (streamId == null) {
             streamId = newStreamId();
