@@ -257,6 +257,8 @@ class JitsiMeetFeaturesTest {
             TestParticipant a = TestParticipant.connect(web, room, "aaaa0011", true);
             a.requestConference(room);
             a.enter();
+            // The focus makes the first in the room its owner; the second enters once that is settled.
+            await().atMost(Duration.ofSeconds(10)).until(() -> role(room, "aaaa0011").equals("moderator"));
             TestParticipant b = TestParticipant.connect(web, room, "bbbb0012", true).enter();
             await().atMost(Duration.ofSeconds(15)).until(() -> a.sid() != null && b.sid() != null && jvb.logic.byRoom(room) != null);
             String meetingId = jvb.logic.byRoom(room).meetingId;
@@ -304,6 +306,7 @@ class JitsiMeetFeaturesTest {
             JitsiWire aw = new JitsiWire(a.connection);
             a.requestConference(room);
             a.enter();
+            await().atMost(Duration.ofSeconds(10)).until(() -> role(room, "aaaa0021").equals("moderator"));
             TestParticipant b = TestParticipant.connect(web, room, "bbbb0022", true);
             JitsiWire bw = new JitsiWire(b.connection);
             b.enter();

@@ -74,6 +74,8 @@ class MuteTest {
         TestSfu sfu = sfu();
         String room = room();
         TestParticipant mod = join(room, "mod1");
+        // The first in the room becomes its owner (auto-owner): the others join once that is settled.
+        await().atMost(Duration.ofSeconds(10)).until(() -> mod.seesItem("mod1", "affiliation", "owner"));
         TestParticipant bob = join(room, "bob1");
         TestParticipant carol = join(room, "carol1");
         await().atMost(Duration.ofSeconds(15)).until(() -> mod.sid() != null && bob.sid() != null && carol.sid() != null
@@ -149,9 +151,10 @@ class MuteTest {
         closing.add(0, first);
         first.conferenceProperties = "<property name='startAudioMuted' value='2'/>";
         first.join();
+        // The first in the room becomes its owner (auto-owner); the second joins only then, or it may enter first.
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.seesItem("sm1", "affiliation", "owner"));
         TestParticipant second = join(room, "sm2");
         await().atMost(Duration.ofSeconds(15)).until(() -> first.sid() != null && second.sid() != null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> first.seesItem("sm1", "affiliation", "owner"));
         assertThat(startMuted(first)).isNull();
         assertThat(startMuted(second)).isNull();
 
@@ -186,6 +189,7 @@ class MuteTest {
         TestSfu sfu = sfu();
         String room = room();
         TestParticipant mod = join(room, "avmod");
+        await().atMost(Duration.ofSeconds(10)).until(() -> mod.seesItem("avmod", "affiliation", "owner"));
         TestParticipant bob = join(room, "avbob");
         await().atMost(Duration.ofSeconds(15)).until(() -> mod.sid() != null && bob.sid() != null
                 && endpoint(sfu, room, "avbob") != null);
