@@ -320,6 +320,21 @@ public final class MucDomain implements Component {
         }
     }
 
+    /** {@link #inRoom}, creating the room empty first when it is missing. */
+    void inRoomCreating(String name, java.util.function.Consumer<Room> step) {
+        inRoom(name, existing -> {
+            Room room = existing;
+            if (room == null) {
+                room = new Room(this, name, settings.roomDefaults(), UUID.randomUUID().toString(), Secrets.newSecret(), now());
+                rooms.put(name, room);
+                hooks().created(room);
+                if (room.config.persistent()) room.persist();
+                log.debug("{} created by a module", room.jidString);
+            }
+            step.accept(room);
+        });
+    }
+
     RoomStore store() { return store; }
 
     Instant now() { return clock.instant(); }

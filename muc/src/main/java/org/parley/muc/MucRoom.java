@@ -47,4 +47,22 @@ public interface MucRoom {
 
     /** The current state of a module in this room, or null. */
     <T> T state(RoomModule module);
+
+    /** The room's configuration now. */
+    RoomConfig config();
+
+    /**
+     * Replaces the configuration as an owner's form would (members-only removes non-members, occupants are told
+     * of privacy changes, a persistent room is stored, {@link RoomModule#configured} runs).
+     */
+    void reconfigure(java.util.function.UnaryOperator<RoomConfig> change);
+
+    /** The affiliation of {@code user} (a full or bare JID) here. */
+    Affiliation affiliation(JID user);
+
+    /**
+     * Sets the affiliation of {@code user}'s bare JID as an owner would, applying it to the occupants holding it
+     * (a members-only room removes one that is no longer a member); {@link RoomModule#affiliationChanged} runs.
+     */
+    void setAffiliation(JID user, Affiliation affiliation);
 }

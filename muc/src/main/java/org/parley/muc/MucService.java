@@ -129,6 +129,23 @@ public final class MucService implements AutoCloseable {
         d.inRoom(name, r -> step.accept(r == null ? null : r.handle()));
     }
 
+    /**
+     * As {@link #inRoom}, but creates the room first when it does not exist: empty, unlocked, with the service's
+     * room defaults, {@link RoomModule#created} run. For a module that opens rooms clients then enter (a lobby,
+     * breakout rooms) on a service where clients may not create them. The module owns the room's lifetime: a
+     * temporary room it created goes when its last occupant leaves, or when the module destroys it; one nobody
+     * enters stays until then.
+     */
+    public void createRoom(org.xmpp.packet.JID room, java.util.function.Consumer<MucRoom> step) {
+        MucDomain d = room == null || room.getNode() == null ? null : domains.get(room.getDomain());
+        String name = d == null ? null : d.roomName(room.getNode());
+        if (name == null) {
+            step.accept(null);
+            return;
+        }
+        d.inRoomCreating(name, r -> step.accept(r == null ? null : r.handle()));
+    }
+
     /** The lane (room thread) of a room name; the same name always gets the same lane. */
     Lane lane(String key) {
         int h = key.hashCode();

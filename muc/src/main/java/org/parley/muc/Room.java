@@ -813,7 +813,7 @@ final class Room {
         if (hadOwners && !owners) throw MucError.conflict("A room needs at least one owner");
     }
 
-    private void applyConfig(RoomConfig next, Outbox out) {
+    void applyConfig(RoomConfig next, Outbox out) {
         RoomConfig old = config;
         config = next;
         boolean wasLocked = locked;
@@ -1011,6 +1011,7 @@ final class Room {
     /** Records an affiliation and applies it to whoever holds it in the room (XEP-0045 9 and 10). */
     private void setAffiliation(String target, Affiliation aff, String reason, String reserveNick, String actorNick, Outbox out) {
         AffiliationEntry old = affiliations.get(target);
+        Affiliation previous = old == null ? Affiliation.NONE : old.affiliation();
         if (aff == Affiliation.NONE) {
             affiliations.remove(target);
         } else {
@@ -1032,6 +1033,13 @@ final class Room {
                 changeRole(o, role, out);
             }
         }
+        if (previous != aff) service.hooks().affiliationChanged(this, target, previous, aff);
+    }
+
+    /** A module's affiliation change: as an owner's, without an actor. */
+    void setAffiliationByModule(JID user, Affiliation aff, Outbox out) {
+        setAffiliation(user.toBareJID(), aff, null, null, null, out);
+        if (config.persistent()) persist();
     }
 
     private void setRole(Occupant o, Role role, String reason, String actorNick, Outbox out) {
@@ -1044,6 +1052,7 @@ final class Room {
     }
 
     private void changeRole(Occupant o, Role role, Outbox out) {
+        Role previous = o.role;
         boolean becameModerator = role == Role.MODERATOR && o.role != Role.MODERATOR;
         o.role = role;
         o.changed();
@@ -1052,6 +1061,7 @@ final class Room {
             // A new moderator may see real JIDs now.
             for (Occupant other : byNick.values()) if (other != o) out.shared(o.realJid, other.view(true));
         }
+        if (previous != role) service.hooks().roleChanged(this, o, previous);
     }
 
     /** XEP-0045 private IQs: between occupants, with the requester's id sealed so only its answer finds the way back. */
@@ -1165,7 +1175,7 @@ final class Room {
         subjectStanza = null;
     }
 
-    private void persist() {
+    void persist() {
         service.store().save(this, RoomStore.snapshot(this, affiliations, subject, subjectNick));
     }
 

@@ -63,5 +63,17 @@ final class RoomHandle implements MucRoom {
         return states == null ? null : (T) states.get(module);
     }
 
+    @Override public RoomConfig config() { return room.config; }
+
+    @Override
+    public void reconfigure(java.util.function.UnaryOperator<RoomConfig> change) {
+        room.applyConfig(change.apply(room.config), out);
+    }
+
+    @Override public Affiliation affiliation(JID user) { return room.affiliationOf(user); }
+
+    @Override
+    public void setAffiliation(JID user, Affiliation affiliation) { room.setAffiliationByModule(user, affiliation, out); }
+
     @Override public String toString() { return "MucRoom[" + room.jidString + "]"; }
 }

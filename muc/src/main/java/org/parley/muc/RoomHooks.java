@@ -68,4 +68,14 @@ final class RoomHooks {
     void destroyed(Room room) {
         for (RoomModule m : modules) m.destroyed(room.handle());
     }
+
+    void roleChanged(Room room, Occupant o, Role previous) {
+        for (RoomModule m : modules) m.roleChanged(room.handle(), o, previous);
+    }
+
+    void affiliationChanged(Room room, String user, Affiliation previous, Affiliation now) {
+        if (modules.length == 0) return;
+        JID jid = new JID(user);
+        for (RoomModule m : modules) m.affiliationChanged(room.handle(), jid, previous, now);
+    }
 }

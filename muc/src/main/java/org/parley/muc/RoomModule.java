@@ -50,4 +50,16 @@ public interface RoomModule {
 
     /** The room is gone (destroyed by its owner or a module, or the last occupant left a temporary room). */
     default void destroyed(MucRoom room) { }
+
+    /**
+     * {@code occupant}'s role changed from {@code previous} (granted or revoked moderator or voice, or following an
+     * affiliation change) and everyone has been told; not called when it leaves or is kicked ({@link #left}).
+     */
+    default void roleChanged(MucRoom room, RoomOccupant occupant, Role previous) { }
+
+    /**
+     * The affiliation of {@code user} (a bare JID, or a domain) changed from {@code previous} to {@code now}, and
+     * the occupants holding it were updated (or removed). The user need not be in the room.
+     */
+    default void affiliationChanged(MucRoom room, JID user, Affiliation previous, Affiliation now) { }
 }

@@ -111,6 +111,54 @@ class RoomModuleTest {
     }
 
     @Test
+    void roleAndAffiliationChangesReachModules() {
+        h.domain.addModule(new RoomModule() {
+            @Override public void roleChanged(MucRoom room, RoomOccupant o, Role previous) {
+                calls.add("role " + o.nick() + " " + previous.xml() + "->" + o.role().xml());
+            }
+
+            @Override public void affiliationChanged(MucRoom room, JID user, Affiliation previous, Affiliation now) {
+                calls.add("affiliation " + user + " " + previous.xml() + "->" + now.xml());
+            }
+        });
+        h.join(ALICE, ROOM, "alice");
+        h.join(BOB, ROOM, "bob");
+        h.send(ALICE, "<iq type='set' id='r' to='" + ROOM + "'><query xmlns='http://jabber.org/protocol/muc#admin'>"
+                + "<item nick='bob' role='moderator'/></query></iq>");
+        h.send(ALICE, "<iq type='set' id='a' to='" + ROOM + "'><query xmlns='http://jabber.org/protocol/muc#admin'>"
+                + "<item jid='" + new JID(CAROL).toBareJID() + "' affiliation='member'/></query></iq>");
+        // Kicking is leaving, not a role change.
+        h.send(ALICE, "<iq type='set' id='k' to='" + ROOM + "'><query xmlns='http://jabber.org/protocol/muc#admin'>"
+                + "<item nick='bob' role='none'/></query></iq>");
+        assertThat(calls).containsExactly("role bob participant->moderator",
+                "affiliation " + new JID(CAROL).toBareJID() + " none->member");
+    }
+
+    @Test
+    void aModuleOpensAndConfiguresARoomNobodyIsIn() {
+        List<MucRoom> seen = new ArrayList<>();
+        h.domain.addModule(new Recording());
+        h.domain.inRoomCreating("lobby", room -> {
+            seen.add(room.handle());
+            room.handle().reconfigure(c -> new RoomConfig(c.name(), c.description(), c.persistent(), c.publicRoom(), true,
+                    c.moderated(), c.passwordProtected(), c.password(), c.whois(), c.maxUsers(), c.allowPm(),
+                    c.allowInvites(), c.changeSubject(), c.logging(), c.historyLength()));
+            room.handle().setAffiliation(new JID(BOB), Affiliation.MEMBER);
+        });
+        assertThat(seen).singleElement().satisfies(r -> assertThat(r.config().membersOnly()).isTrue());
+        assertThat(calls).containsExactly("created lobby@" + RoomTest.DOMAIN);
+        // Members-only now: bob (a member) enters, carol does not.
+        h.join(CAROL, "lobby@" + RoomTest.DOMAIN, "carol");
+        assertThat(h.take(CAROL)).singleElement().satisfies(s -> assertThat(s).contains("<registration-required"));
+        h.join(BOB, "lobby@" + RoomTest.DOMAIN, "bob");
+        assertThat(seen.get(0).affiliation(new JID(BOB))).isEqualTo(Affiliation.MEMBER);
+        assertThat(seen.get(0).occupants()).extracting(RoomOccupant::nick).containsExactly("bob");
+        // A second call finds the same room.
+        h.domain.inRoomCreating("lobby", room -> seen.add(room.handle()));
+        assertThat(seen.get(1).meetingId()).isEqualTo(seen.get(0).meetingId());
+    }
+
+    @Test
     void withoutModulesNothingChanges() {
         h.join(ALICE, ROOM, "alice");
         assertThat(h.take(ALICE).get(0)).doesNotContain("urn:test");
