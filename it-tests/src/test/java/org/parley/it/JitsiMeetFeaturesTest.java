@@ -4,14 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
 import java.time.Duration;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.X509TrustManager;
-import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,63 +17,35 @@ import org.parley.app.Parley;
 import org.parley.it.sfu.TestParticipant;
 import org.parley.it.sfu.TestSfu;
 import org.xmpp.packet.JID;
-import org.parley.xmpp.sasl.ScramCredentials;
 
 /**
  * The Jitsi Meet features of the MUC in the stock layout, driven with the stanzas lib-jitsi-meet sends. A user of
  * auth.DOMAIN made an admin of the MUC services opens the rooms, as the focus does (rooms need an admin to start).
  */
 class JitsiMeetFeaturesTest {
-    static final String DOMAIN = "meet.localhost";
-    static final String AUTH = "auth." + DOMAIN;
-    static final String MUC = "conference." + DOMAIN;
-    static final String PASSWORD = "boss-password";
-    private static Path dir;
+    static final String DOMAIN = StockLayout.DOMAIN;
+    static final String AUTH = StockLayout.AUTH;
+    static final String MUC = StockLayout.MUC;
+    private static StockLayout layout;
     private static Parley parley;
-    private static X509TrustManager trust;
     private Clients web;
     private Clients auth;
 
     @BeforeAll
     static void start() throws Exception {
-        dir = Files.createTempDirectory("parley-jitsi-features");
-        Path conf = dir.resolve("parley.conf");
-        Files.writeString(conf, """
-                parley.jitsi-meet.domain = "%s"
-                include classpath("parley/jitsi-meet.conf")
-                parley {
-                  data-dir = "%s"
-                  listeners {
-                    c2s { bind = "127.0.0.1", port = 0 }
-                    c2s-direct-tls { enabled = false }
-                    component { enabled = false }
-                    s2s { enabled = false }
-                  }
-                  s2s.enabled = false
-                  http.listeners { plain.port = 0, tls.enabled = false }
-                  admin.enabled = false
-                  muc.service-defaults.admins = ["focus@%s", "boss@%s"]
-                  focus { rest.port = 0, persistence.enabled = false }
-                  limits { max-connections-per-address = 10000, new-connections-per-second = 10000, new-connection-burst = 10000 }
-                }
-                """.formatted(DOMAIN, dir.resolve("state"), AUTH, AUTH));
-        parley = TestServers.start(conf);
-        assertThat(parley.storage().accounts().create(AUTH, "boss", ScramCredentials.deriveAll(PASSWORD))
-                .get(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(parley.storage().accounts().create(AUTH, "jvb", ScramCredentials.deriveAll(PASSWORD))
-                .get(10, TimeUnit.SECONDS)).isTrue();
-        trust = JwtTest.trusting(dir.resolve("state/certs/" + DOMAIN + ".crt"), dir.resolve("state/certs/" + AUTH + ".crt"));
+        layout = StockLayout.start("");
+        parley = layout.parley;
     }
 
     @AfterAll
     static void stop() {
-        if (parley != null) parley.close();
+        if (layout != null) layout.close();
     }
 
     @BeforeEach
     void clients() {
-        web = new Clients(() -> parley.startTlsPort(), trust, DOMAIN);
-        auth = new Clients(() -> parley.startTlsPort(), trust, AUTH);
+        web = layout.web();
+        auth = layout.auth();
     }
 
     @AfterEach
@@ -88,19 +56,12 @@ class JitsiMeetFeaturesTest {
 
     /** The room's opener (in place of the focus): an admin of the MUC services, nick "focus". */
     JitsiWire opener(String room) throws Exception {
-        XMPPTCPConnection c = auth.connect(auth.config().setUsernameAndPassword("boss", PASSWORD).setResource("focus").build());
-        c.login();
-        JitsiWire w = new JitsiWire(c);
-        w.send("<presence to='" + room + "/focus'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
-        w.await("the room created", s -> s.contains("code='201'") || s.contains("code='110'"));
-        return w;
+        return layout.opener(auth, room);
     }
 
     /** An anonymous web app user, as config.js's hosts.domain logs in. */
     JitsiWire guest() throws Exception {
-        XMPPTCPConnection c = web.connect(web.anonymousConfig().build());
-        c.login();
-        return new JitsiWire(c);
+        return layout.guest(web);
     }
 
     /** The identities of DOMAIN's disco#info, as XMPP._processDiscoInfoIdentities reads them. */
@@ -248,9 +209,7 @@ class JitsiMeetFeaturesTest {
 
     @Test
     void aModeratorEndsTheMeetingForEveryoneAndTheFocusExpiresItOnTheSfu() throws Exception {
-        XMPPTCPConnection jvbConnection = auth.connect(auth.config().setUsernameAndPassword("jvb", PASSWORD).setResource("jvb-end").build());
-        jvbConnection.login();
-        TestSfu jvb = TestSfu.join(jvbConnection, "JvbBrewery@internal.auth." + DOMAIN, "jvb-end", 0.1, null);
+        TestSfu jvb = layout.jvb(auth, "jvb-end");
         try {
             await().atMost(Duration.ofSeconds(10)).until(() -> parley.focus().focus().bridges().get(new JID(jvb.jid())) != null);
             String room = "end-" + System.nanoTime() + "@" + MUC;
@@ -295,9 +254,7 @@ class JitsiMeetFeaturesTest {
 
     @Test
     void audioModerationRefusesAnUnapprovedUnmuteAtTheSfuUntilAModeratorApproves() throws Exception {
-        XMPPTCPConnection jvbConnection = auth.connect(auth.config().setUsernameAndPassword("jvb", PASSWORD).setResource("jvb-avmod").build());
-        jvbConnection.login();
-        TestSfu jvb = TestSfu.join(jvbConnection, "JvbBrewery@internal.auth." + DOMAIN, "jvb-avmod", 0.1, null);
+        TestSfu jvb = layout.jvb(auth, "jvb-avmod");
         String component = "avmoderation." + DOMAIN;
         try {
             await().atMost(Duration.ofSeconds(10)).until(() -> parley.focus().focus().bridges().get(new JID(jvb.jid())) != null);
