@@ -232,13 +232,18 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
         long ping = config.websocket().pingInterval().toMillis();
         ctx.pipeline().replace(RequestDeadline.NAME, "idle", new IdleStateHandler(ping, 0, 0, TimeUnit.MILLISECONDS));
         ctx.pipeline().replace(this, "websocket", new WebSocketTransport(http.server(), http.webSocketLimiter(), client,
-                secure, bindings, config.websocket().seeOtherUri(), config.xml(), token(req.uri())));
+                secure, bindings, config.websocket().seeOtherUri(), config.xml(), token(req.uri()), query(req.uri(), "previd")));
     }
 
     /** The {@code token} query parameter (Jitsi passes the JWT so: {@code /xmpp-websocket?room=x&token=...}), or null. */
     static String token(String uri) {
+        return query(uri, "token");
+    }
+
+    /** A query parameter of the request URI, or null when absent or empty. */
+    static String query(String uri, String name) {
         if (uri.indexOf('?') < 0) return null;
-        java.util.List<String> v = new io.netty.handler.codec.http.QueryStringDecoder(uri).parameters().get("token");
+        java.util.List<String> v = new io.netty.handler.codec.http.QueryStringDecoder(uri).parameters().get(name);
         return v == null || v.isEmpty() || v.get(0).isEmpty() ? null : v.get(0);
     }
 

@@ -220,4 +220,61 @@ class WebSocketTest {
         assertThat(pong).contains("to='" + jid + "'");
         bystanderStillWorks();
     }
+
+    /**
+     * lib-jitsi-meet (anonymous guests over WebSocket, stream management on by default) reconnects to
+     * {@code /xmpp-websocket?previd=<id>}, logs in with ANONYMOUS again and sends {@code <resume/>}: the new login
+     * must get the local part of the session it resumes, or the resume can only fail (ResumeTask.js).
+     */
+    @Test
+    void anAnonymousGuestResumesWhenItsUrlNamesTheSession() throws Exception {
+        WebSocketClient first = plain();
+        String jid = first.login(null, null, null);
+        first.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+        String enabled = first.await("<enabled");
+        int at = enabled.indexOf("id='") + 4;
+        String id = enabled.substring(at, enabled.indexOf('\'', at));
+        org.jxmpp.jid.Jid to = org.jxmpp.jid.impl.JidCreate.from(jid);
+        first.cut();
+        bystander.sendStanza(org.jivesoftware.smack.packet.MessageBuilder.buildMessage().to(to)
+                .ofType(Message.Type.chat).setBody("while away").build());
+        Thread.sleep(300);
+
+        // Without the hint a new anonymous login is somebody else: its resume is refused, the session still waits.
+        WebSocketClient stranger = plain();
+        anonymousAuthentication(stranger);
+        stranger.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='0'/>");
+        assertThat(stranger.await("<failed")).contains("item-not-found");
+        stranger.close();
+
+        // An unknown id in the URL changes nothing either.
+        WebSocketClient guessing = WebSocketClient.connect(java.net.URI.create("ws://127.0.0.1:" + ParleyServer.get().httpPort()
+                + "/xmpp-websocket?previd=not-a-session"), "xmpp");
+        anonymousAuthentication(guessing);
+        guessing.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='0'/>");
+        assertThat(guessing.await("<failed")).contains("item-not-found");
+        guessing.close();
+
+        WebSocketClient second = WebSocketClient.connect(java.net.URI.create("ws://127.0.0.1:" + ParleyServer.get().httpPort()
+                + "/xmpp-websocket?room=r&previd=" + id), "xmpp");
+        anonymousAuthentication(second);
+        second.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='0'/>");
+        assertThat(second.await("<resumed")).contains("previd='" + id + "'");
+        second.await("<body>while away</body>");
+        second.send("<iq xmlns='jabber:client' type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq>");
+        assertThat(second.await("id='p'")).contains("to='" + jid + "'");
+        second.close();
+        bystanderStillWorks();
+    }
+
+    private static void anonymousAuthentication(WebSocketClient ws) throws Exception {
+        ws.open();
+        ws.await("<open");
+        ws.await("</stream:features>");
+        ws.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>");
+        ws.await("<success");
+        ws.open();
+        ws.await("<open");
+        ws.await("</stream:features>");
+    }
 }

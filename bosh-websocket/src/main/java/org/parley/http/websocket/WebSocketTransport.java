@@ -62,6 +62,8 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     private final FrameParser parser;
     /** The upgrade request's {@code ?token=} (Jitsi token auth), or null. */
     private final String authToken;
+    /** The upgrade request's {@code ?previd=} (lib-jitsi-meet resuming), or null. */
+    private final String resumeHint;
     /** {@code limits.bytes-per-second}, counted on every text frame's payload, as TCP counts every read. */
     private final StanzaRateLimiter bytes;
     private Channel channel;
@@ -74,9 +76,11 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     private boolean opened;
 
     public WebSocketTransport(ServerContext server, ConnectionLimiter limiter, InetSocketAddress client, boolean secure,
-                              ChannelBindings bindings, String seeOtherUri, XmlLimits xml, String authToken) {
+                              ChannelBindings bindings, String seeOtherUri, XmlLimits xml, String authToken,
+                              String resumeHint) {
         this.server = server;
         this.authToken = authToken;
+        this.resumeHint = resumeHint;
         this.limiter = limiter;
         this.client = client;
         this.secure = secure;
@@ -387,4 +391,6 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     @Override public String kind() { return "websocket"; }
 
     @Override public String authToken() { return authToken; }
+
+    @Override public String resumeHint() { return resumeHint; }
 }

@@ -48,7 +48,7 @@ public final class ClientSession {
     private final SaslExchange sasl;
     private State state = State.AWAITING_STREAM;
     private boolean authenticated;
-    private VirtualHost host;
+    private volatile VirtualHost host;
     private String streamId;
     private ScheduledFuture<?> negotiationTimer;
     private java.util.Deque<Element> queuedDuringBind;
@@ -225,12 +225,29 @@ public final class ClientSession {
         fail(StreamErrorCondition.NOT_AUTHORIZED, "Authenticate first");
     }
 
+    /**
+     * An ephemeral login (ANONYMOUS, a token) gets a random local part, and XEP-0198 resumes only a session of the
+     * same user. A client that names the session it is about to resume ({@link Transport#resumeHint()}) gets that
+     * session's local part instead, so its {@code <resume/>} can succeed: the resumption id, a 144-bit secret only
+     * that client holds, is the credential, as it is for the resume itself. A stale or unknown id changes nothing.
+     */
+    private String resumedLocalpart(String generated) {
+        String previd = transport.resumeHint();
+        ClientSession old = previd == null ? null : server.resumable().get(previd);
+        if (old == null || !old.anonymous || old.host == null || host == null || !old.host.domain().equals(host.domain())) {
+            return generated;
+        }
+        log.debug("ephemeral login from {} takes the local part of the session it resumes", transport.remoteAddress());
+        return old.username;
+    }
+
     private boolean authAllowed() {
         return transport.secure() || !host.requireTls();
     }
 
     /** Called by {@link SaslExchange} once SASL succeeded. */
     void authenticated(String user, boolean anon) {
+        if (anon) user = resumedLocalpart(user);
         username = user;
         anonymous = anon;
         authenticated = true;

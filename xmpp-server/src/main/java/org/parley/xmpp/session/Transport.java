@@ -76,6 +76,14 @@ public interface Transport {
     /** The {@code token} query parameter of the WebSocket or BOSH URL (Jitsi token auth), or null. */
     default String authToken() { return null; }
 
+    /**
+     * The {@code previd} query parameter of the WebSocket URL, or null: lib-jitsi-meet reconnects to
+     * {@code /xmpp-websocket?previd=<resumption id>} before resuming, so that an ANONYMOUS login (whose local part
+     * is random) gets the local part of the session it resumes (as Jitsi's Prosody modules jitsi_session and
+     * auth_jitsi-anonymous do).
+     */
+    default String resumeHint() { return null; }
+
     /** A short name for logs: "tcp", "tls", "websocket", "bosh". */
     String kind();
 }
