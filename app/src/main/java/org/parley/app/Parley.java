@@ -14,6 +14,7 @@ import org.parley.storage.Storage;
 import org.parley.storage.jdbc.JdbcStorage;
 import org.parley.xmpp.config.ConfigException;
 import org.parley.xmpp.config.ConfigProblem;
+import org.parley.xmpp.config.HandoverSettings;
 import org.parley.xmpp.config.ServerConfig;
 import org.parley.xmpp.server.XmppServer;
 import org.slf4j.Logger;
@@ -35,10 +36,13 @@ public final class Parley implements AutoCloseable {
     private final AdminListener admin;
     private final JicofoRest rest;
     private final CompletableFuture<String> stopRequested;
+    private final HandoverSettings handover;
     private boolean closed;
 
     private Parley(HostCertificates certs, Storage storage, XmppServer xmpp, MucService muc, FocusService focus,
-                   HttpTransports http, AdminListener admin, JicofoRest rest, CompletableFuture<String> stopRequested) {
+                   HttpTransports http, AdminListener admin, JicofoRest rest, CompletableFuture<String> stopRequested,
+                   HandoverSettings handover) {
+        this.handover = handover;
         this.certs = certs;
         this.storage = storage;
         this.xmpp = xmpp;
@@ -55,6 +59,13 @@ public final class Parley implements AutoCloseable {
         if (!certs.problems().isEmpty()) {
             certs.close();
             throw new ConfigException(certs.problems());
+        }
+        HandoverSettings handover;
+        try {
+            handover = HandoverSettings.read(config.source());
+        } catch (ConfigException e) {
+            certs.close();
+            throw e;
         }
         var tls = certs.sniMapping();
         log.info("TLS for clients: {}", certs.openSsl() ? "BoringSSL (netty-tcnative)" : "BouncyCastle JSSE");
@@ -75,6 +86,9 @@ public final class Parley implements AutoCloseable {
         CompletableFuture<String> stopRequested = new CompletableFuture<>();
         try {
             xmpp = XmppServer.create(config, storage);
+            // Sessions the previous process handed over wait for their clients before anything can reach them: the
+            // focus's restored conferences write to them, and clients resume the moment a port opens.
+            restore(xmpp, handover);
             // The admin port goes first (its /ready says "starting"); every other listener opens only once the MUC
             // and the focus are registered: clients and SFUs connect the moment a port accepts.
             admin = AdminListener.start(xmpp);
@@ -92,7 +106,7 @@ public final class Parley implements AutoCloseable {
             rest = JicofoRest.start(config, focus.focus());
             http = HttpTransports.start(xmpp, tls, new RoomSizeEndpoint(muc, config.hosts().get(0).domain()));
             if (admin != null) admin.api().ready(true, null);
-            return new Parley(certs, storage, xmpp, muc, focus, http, admin, rest, stopRequested);
+            return new Parley(certs, storage, xmpp, muc, focus, http, admin, rest, stopRequested, handover);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             if (admin != null) admin.close();
             if (http != null) http.close();
@@ -103,6 +117,17 @@ public final class Parley implements AutoCloseable {
             storage.close();
             certs.close();
             throw e;
+        }
+    }
+
+    private static void restore(XmppServer xmpp, HandoverSettings handover) {
+        try {
+            xmpp.restoreSessions(handover.nodeId(), handover.timeout());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // The clients then start over (their resume gets item-not-found), as after a crash.
+            log.warn("hand-over: the sessions of the previous process could not be restored", e);
         }
     }
 
@@ -161,6 +186,7 @@ public final class Parley implements AutoCloseable {
         try {
             http.close();
             if (rest != null) rest.close();
+            if (handover.enabled()) handOver();
         } finally {
             try {
                 focus.close();
@@ -186,6 +212,16 @@ public final class Parley implements AutoCloseable {
         }
     }
 
+    private void handOver() {
+        try {
+            xmpp.handOver(handover.nodeId(), handover.timeout());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("hand-over failed; the sessions end as at any shutdown", e);
+        }
+    }
+
     /** Problems {@code parley check} reports beyond those of the file itself. */
     static List<ConfigProblem> check(ServerConfig config) {
         List<ConfigProblem> problems;
@@ -199,6 +235,11 @@ public final class Parley implements AutoCloseable {
         }
         try {
             AdminConfig.from(config);
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        }
+        try {
+            HandoverSettings.read(config.source());
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }

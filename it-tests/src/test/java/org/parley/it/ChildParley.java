@@ -225,6 +225,13 @@ public final class ChildParley implements AutoCloseable {
         return new Command(p.exitValue(), new String(output, StandardCharsets.UTF_8));
     }
 
+    /** SIGTERM, as systemd stops the service; waits up to 30 s for the process to exit and returns its exit code. */
+    public int terminate() throws Exception {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) throw new IllegalStateException("child server did not stop on SIGTERM:\n" + logTail());
+        return process.exitValue();
+    }
+
     /** As {@code kill -9}: no shutdown hook, no goodbye on any stream. */
     public void kill() throws Exception {
         process.destroyForcibly();

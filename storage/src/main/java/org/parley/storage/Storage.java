@@ -12,6 +12,8 @@ public interface Storage extends AutoCloseable {
     RoomRepository rooms();
     /** The conference focus's state: SFUs, conferences, participants and the leases of several nodes. */
     FocusStateRepository focusState();
+    /** What a node hands to its next process across a restart. */
+    HandoverRepository handover();
 
     /**
      * Reports the storage's state (connection pool: active, idle, pending, timeouts, usage) to {@code registry}.

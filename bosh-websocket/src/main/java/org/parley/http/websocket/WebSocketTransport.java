@@ -346,6 +346,19 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
         closeWebSocket(WebSocketCloseStatus.NORMAL_CLOSURE);
     }
 
+    @Override
+    public void drop() {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(this::drop);
+            return;
+        }
+        if (closing) return;
+        closing = true;
+        closeFrameSent = true;
+        // No close frame: the browser sees code 1006, as when its network goes, and lib-jitsi-meet resumes.
+        channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    }
+
     private void closeWebSocket(WebSocketCloseStatus status) {
         closing = true;
         if (closeFrameSent) return;

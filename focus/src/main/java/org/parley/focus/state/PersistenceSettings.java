@@ -4,24 +4,12 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import org.parley.xmpp.config.ConfigException;
 import org.parley.xmpp.config.ConfigProblem;
 
 /** {@code parley.focus.persistence} (see {@code reference.conf}). */
 public record PersistenceSettings(boolean enabled, String nodeId, Duration lease, Duration renewInterval,
                                   Duration takeoverInterval, Duration retryInterval, int maxDirty, Duration rejoinGrace) {
-
-    /** The default node id: the host's name (a random id when it has none), stable across restarts. */
-    static String hostName() {
-        try {
-            String h = java.net.InetAddress.getLocalHost().getHostName();
-            if (h != null && !h.isBlank()) return h;
-        } catch (java.io.IOException | RuntimeException e) {
-            // fall through
-        }
-        return UUID.randomUUID().toString();
-    }
 
     public static PersistenceSettings read(Config parley) throws ConfigException {
         Config ref = ConfigFactory.defaultReference(PersistenceSettings.class.getClassLoader())
@@ -30,7 +18,7 @@ public record PersistenceSettings(boolean enabled, String nodeId, Duration lease
         String key = "parley.focus.persistence";
         try {
             String node = c.getString("node-id").trim();
-            if (node.isEmpty()) node = hostName();
+            if (node.isEmpty()) node = org.parley.xmpp.config.HandoverSettings.hostName();
             PersistenceSettings s = new PersistenceSettings(c.getBoolean("enabled"), node, c.getDuration("lease"),
                     c.getDuration("renew-interval"), c.getDuration("takeover-interval"), c.getDuration("retry-interval"),
                     c.getInt("max-dirty"), c.getDuration("rejoin-grace"));

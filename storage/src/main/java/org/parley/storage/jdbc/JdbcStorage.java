@@ -15,6 +15,7 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.parley.storage.AccountRepository;
 import org.parley.storage.FocusStateRepository;
+import org.parley.storage.HandoverRepository;
 import org.parley.storage.OfflineRepository;
 import org.parley.storage.RoomRepository;
 import org.parley.storage.RosterRepository;
@@ -42,6 +43,7 @@ public final class JdbcStorage implements Storage {
     private final OfflineRepository offline;
     private final RoomRepository rooms;
     private final FocusStateRepository focusState;
+    private final HandoverRepository handover;
 
     private JdbcStorage(HikariDataSource dataSource, ExecutorService executor, String description) {
         this.dataSource = dataSource;
@@ -53,6 +55,7 @@ public final class JdbcStorage implements Storage {
         this.offline = new JdbcOfflineRepository(db);
         this.rooms = new JdbcRoomRepository(db);
         this.focusState = new JdbcFocusStateRepository(db);
+        this.handover = new JdbcHandoverRepository(db);
     }
 
     /**
@@ -156,6 +159,7 @@ public final class JdbcStorage implements Storage {
     @Override public OfflineRepository offline() { return offline; }
     @Override public RoomRepository rooms() { return rooms; }
     @Override public FocusStateRepository focusState() { return focusState; }
+    @Override public HandoverRepository handover() { return handover; }
 
     /**
      * HikariCP's own Micrometer binding ({@code hikaricp_connections_active}, {@code _idle}, {@code _pending},

@@ -92,6 +92,27 @@ abstract class StorageContractTest {
                 .hasCauseInstanceOf(StorageException.class);
     }
 
+    // ---- handover
+
+    @Test
+    void handoverStateIsTakenOncePerNodeAndKind() throws Exception {
+        var handover = storage.handover();
+        var a = new org.parley.storage.HandoverRecord("id-a", 1, "<session user='a'>\u00e9t\u00e9 \uD83D\uDE00</session>");
+        var b = new org.parley.storage.HandoverRecord("id-b", 2, "x".repeat(100_000));
+        await(handover.replace("node1", "session", List.of(a, b)));
+        await(handover.replace("node2", "session", List.of(new org.parley.storage.HandoverRecord("id-c", 1, "c"))));
+        await(handover.replace("node1", "room", List.of(new org.parley.storage.HandoverRecord("r", 1, "room"))));
+        // A second write of the same node and kind replaces the first.
+        await(handover.replace("node1", "session", List.of(a, b)));
+
+        assertThat(await(handover.take("node1", "session"))).containsExactly(a, b);
+        assertThat(await(handover.take("node1", "session"))).isEmpty();
+        assertThat(await(handover.take("node2", "session"))).extracting(org.parley.storage.HandoverRecord::key).containsExactly("id-c");
+        assertThat(await(handover.take("node1", "room"))).extracting(org.parley.storage.HandoverRecord::body).containsExactly("room");
+        await(handover.replace("node1", "session", List.of()));
+        assertThat(await(handover.take("node1", "session"))).isEmpty();
+    }
+
     // ---- accounts
 
     @Test

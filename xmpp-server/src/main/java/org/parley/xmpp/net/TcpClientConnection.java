@@ -262,6 +262,18 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
         channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
+    @Override
+    public void drop() {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(this::drop);
+            return;
+        }
+        if (closing) return;
+        closing = true;
+        // What was written before still goes out; then the connection ends with nothing more.
+        channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
     @Override public boolean secure() { return secure; }
 
     @Override public boolean canStartTls() { return !directTls && !secure; }

@@ -88,6 +88,25 @@ public final class XmppServer implements AutoCloseable {
         return context.s2s().port();
     }
 
+    /**
+     * Restores the sessions the previous process of {@code node} handed over ({@link #handOver}); call before
+     * {@link #openListeners}, so that a client resuming the moment a port opens finds its session. Returns how many
+     * wait for their clients.
+     */
+    public int restoreSessions(String node, java.time.Duration timeout) throws Exception {
+        return SessionHandover.restore(context, loops.workers(), node, timeout);
+    }
+
+    /**
+     * Hands the client sessions over to the next process of {@code node}: closes the client listeners, cuts every
+     * connection without a stream error, writes the resumable sessions. Other transports (HTTP) must be stopped from
+     * accepting first. Returns how many sessions were written; {@link #close()} follows.
+     */
+    public int handOver(String node, java.time.Duration timeout) throws Exception {
+        for (C2sListener l : listeners) l.close();
+        return SessionHandover.handOver(context, loops.workers(), node, timeout);
+    }
+
     @Override
     public void close() {
         context.s2s().close();

@@ -591,6 +591,85 @@ public final class ClientSession {
         transport.close();
     }
 
+    // ---- hand-over to the next process ----
+
+    /**
+     * The node is handing over to its next process: a resumable session loses its connection as in a network
+     * failure (no stream error, no closing element; it detaches and keeps what it is sent), any other session ends
+     * as at shutdown, with {@code system-shutdown}. Safe from any thread.
+     */
+    public void cutForHandover() {
+        executor.execute(() -> {
+            if (state == State.CLOSED) return;
+            if (state == State.BOUND && sm.resumable()) {
+                if (!detached) transport.drop();
+            } else {
+                fail(StreamErrorCondition.SYSTEM_SHUTDOWN, "Server shutting down");
+            }
+        });
+    }
+
+    /**
+     * On the session's executor, once every connection is cut: a resumable session becomes a snapshot and leaves this
+     * process without a trace (no unavailable presence, nothing re-routed); the next process restores it. Null for
+     * any other session.
+     */
+    public SessionSnapshot handOver(long now) {
+        if (state != State.BOUND || !sm.resumable()) return null;
+        long timeout = sm.resumeTimeout().toMillis();
+        SessionSnapshot s = new SessionSnapshot(jid, anonymous, sm.resumeId(), timeout, now + timeout, sm.handledIn(),
+                sm.ackedOut(), sm.unacknowledgedElements(), presence,
+                directedPresences == null ? List.of() : List.copyOf(directedPresences), rosterRequested, token);
+        state = State.CLOSED;
+        if (!detached) transport.drop();
+        detached = false;
+        if (negotiationTimer != null) negotiationTimer.cancel(false);
+        sm.ended(server.resumable());
+        server.sessions().unbind(this);
+        server.roster().detach(jid);
+        return s;
+    }
+
+    /**
+     * A session of the previous process, as {@link #handOver} left it, waiting on {@code loop} for its client to
+     * resume until the snapshot's deadline. Completes once it is registered and its roster is loaded; null when its
+     * host is not served any more.
+     */
+    public static java.util.concurrent.CompletableFuture<ClientSession> restore(ServerContext server, SessionSnapshot s,
+                                                                              EventExecutor loop) {
+        VirtualHost h = server.host(s.jid().getDomain());
+        if (h == null) return java.util.concurrent.CompletableFuture.completedFuture(null);
+        ClientSession session = new ClientSession(server, new DetachedTransport(loop));
+        return server.roster().attach(s.jid(), !s.anonymous()).thenApplyAsync(roster -> {
+            session.restored(h, s);
+            return session;
+        }, loop);
+    }
+
+    private void restored(VirtualHost h, SessionSnapshot s) {
+        host = h;
+        username = s.jid().getNode();
+        anonymous = s.anonymous();
+        authenticated = true;
+        token = s.token();
+        jid = s.jid();
+        presence = s.presence();
+        rosterRequested = s.rosterRequested();
+        if (!s.directed().isEmpty()) directedPresences().addAll(s.directed());
+        state = State.BOUND;
+        detached = true;
+        if (negotiationTimer != null) negotiationTimer.cancel(false);
+        ClientSession replaced = server.sessions().bind(this);
+        if (replaced != null) replaced.replaced();
+        sm.restore(s, server.resumable());
+        sm.detachedUntil(s.expiresAt(), () -> {
+            if (detached) {
+                log.debug("{} (restored) did not resume in time", jid);
+                end();
+            }
+        });
+    }
+
     private void end() {
         if (state == State.CLOSED) return;
         boolean wasBound = state == State.BOUND;

@@ -203,6 +203,34 @@ final class StreamManagement {
         if (resumeId != null) registry.remove(resumeId, session);
     }
 
+    Duration resumeTimeout() { return resumeTimeout; }
+
+    long ackedOut() { return ackedOut; }
+
+    /** The unacknowledged stanzas as elements, oldest first, for a hand-over; they stay queued. */
+    List<Element> unacknowledgedElements() {
+        List<Element> out = new ArrayList<>(unacked.size());
+        for (Object o : unacked) out.add(o instanceof Addressed a ? a.element() : (Element) o);
+        return out;
+    }
+
+    /** A session restored from a hand-over: enabled with resumption, its counters and queue as they were. */
+    void restore(SessionSnapshot s, ResumableSessions registry) {
+        enabled = true;
+        resumeId = s.resumeId();
+        resumeTimeout = Duration.ofMillis(s.resumeTimeoutMillis());
+        handledIn = s.handledIn() & MASK;
+        ackedOut = s.ackedOut() & MASK;
+        unacked.addAll(s.unacked());
+        registry.put(resumeId, session);
+    }
+
+    /** The connection is gone (a restored session): wait for a resumption until {@code deadline}, then {@code expire}. */
+    void detachedUntil(long deadline, Runnable expire) {
+        long left = Math.max(0, deadline - System.currentTimeMillis());
+        expiry = session.executor().schedule(expire, left, TimeUnit.MILLISECONDS);
+    }
+
     static String failed(String condition, Long h) {
         return "<failed xmlns='" + NS + "'" + (h == null ? "" : " h='" + h + "'") + "><" + condition
                 + " xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>";

@@ -47,6 +47,12 @@ public interface Transport {
     /** Closes the stream in an orderly way ({@code </stream:stream>}) and then the connection. */
     void close();
 
+    /**
+     * Closes the connection as a network failure would, writing nothing more (no closing element, no WebSocket close
+     * frame): a client that enabled XEP-0198 resumption then resumes instead of starting over.
+     */
+    default void drop() { close(); }
+
     /** True when the connection is already encrypted (direct TLS, after STARTTLS, or HTTPS). */
     boolean secure();
 

@@ -1,0 +1,134 @@
+package org.parley.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.MessageBuilder;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.jxmpp.jid.impl.JidCreate;
+
+/**
+ * A restart with hand-over ({@code parley.handover.enabled}), on a child {@code Main run} process: SIGTERM cuts the
+ * client's connection without a stream error, the next process restores its session before it opens its ports, and
+ * the client resumes there (XEP-0198) with every stanza it had not acknowledged delivered once, and what was sent to
+ * it meanwhile. A process started after a crash has nothing to restore: the resume gets item-not-found.
+ */
+@ExtendWith(ParleyServer.class)
+class RestartHandoverTest {
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            try {
+                closing.get(i).close();
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+
+    private static SSLContext tls(ChildParley child) throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {child.trustManager()}, null);
+        return ctx;
+    }
+
+    private RawClient connect(ChildParley child) throws Exception {
+        RawClient c = RawClient.plain(child.c2sPort());
+        closing.add(c);
+        c.startTls(tls(child));
+        return c;
+    }
+
+    private static void send(XMPPTCPConnection from, String to, String body) throws Exception {
+        from.sendStanza(MessageBuilder.buildMessage().to(JidCreate.from(to)).ofType(Message.Type.chat).setBody(body).build());
+    }
+
+    private static int count(String text, String fragment) {
+        int n = 0;
+        for (int i = text.indexOf(fragment); i >= 0; i = text.indexOf(fragment, i + 1)) n++;
+        return n;
+    }
+
+    @Test
+    void aResumableSessionOutlivesASigtermRestart() throws Exception {
+        ChildParley child = ChildParley.create("handover-node").extraConfig("parley.handover.enabled = true\n");
+        closing.add(child);
+        child.start();
+        Clients clients = child.clients();
+        closing.add(clients);
+        clients.register("alice");
+        clients.register("bob");
+
+        RawClient alice = connect(child);
+        alice.login("alice", Clients.PASSWORD, "phone");
+        alice.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+        String enabled = alice.await("/>");
+        assertThat(enabled).contains("<enabled").contains("resume='true'");
+        int at = enabled.indexOf("id='") + 4;
+        String id = enabled.substring(at, enabled.indexOf('\'', at));
+        alice.send("<presence/>");
+        alice.await("<presence"); // her own, back to her (RFC 6121 4.2.2): the first stanza she handles
+
+        XMPPTCPConnection bob = clients.login("bob", "desk");
+        send(bob, "alice@localhost/phone", "one");
+        alice.await("<body>one</body>");
+        send(bob, "alice@localhost/phone", "two");
+        alice.await("<body>two</body>");
+        // Alice acknowledges her presence and "one" only: "two" is hers to get again after the restart.
+        alice.send("<a xmlns='urn:xmpp:sm:3' h='2'/>");
+        Thread.sleep(200);
+
+        long sigterm = System.nanoTime();
+        // 143: the JVM's status after SIGTERM once its shutdown hook ran (systemd's unit takes it as success).
+        assertThat(child.terminate()).isEqualTo(143);
+        assertThat(alice.closedByServer()).isTrue();
+        String last = alice.rest();
+        assertThat(last).as("what alice got as the old process stopped").doesNotContain("stream:error").doesNotContain("</stream:stream>");
+        assertThat(child.log()).anyMatch(l -> l.contains("resumable sessions written for node handover-node"));
+
+        child.start();
+        long portsOpen = System.nanoTime();
+        assertThat(child.log()).anyMatch(l -> l.contains("sessions of node handover-node wait for their clients (0 expired, 0 unreadable)"));
+        // Bob (no stream management) starts over; alice's session is there to take his message while she is away.
+        XMPPTCPConnection bob2 = clients.login("bob", "desk2");
+        send(bob2, "alice@localhost/phone", "three");
+        Thread.sleep(200);
+
+        RawClient back = connect(child);
+        back.authenticate("alice", Clients.PASSWORD);
+        back.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='2'/>");
+        String resumed = back.await("/>");
+        long resumedAt = System.nanoTime();
+        assertThat(resumed).contains("<resumed").contains("previd='" + id + "'")
+                // The server handled alice's presence and her acknowledgement is no stanza: h counts one.
+                .contains("h='1'");
+        String after = back.drain(1500);
+        assertThat(count(after, "<body>one</body>")).as(after).isZero();
+        assertThat(count(after, "<body>two</body>")).as(after).isEqualTo(1);
+        assertThat(count(after, "<body>three</body>")).as(after).isEqualTo(1);
+        assertThat(after.indexOf("<body>two</body>")).isLessThan(after.indexOf("<body>three</body>"));
+        back.send("<iq type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq>");
+        assertThat(back.await("id='p'") + back.await(">")).contains("to='alice@localhost/phone'");
+        System.out.printf("hand-over restart: SIGTERM to ports open %d ms, to resumed %d ms%n",
+                (portsOpen - sigterm) / 1_000_000, (resumedAt - sigterm) / 1_000_000);
+
+        // After a crash nothing is handed over: the resume is refused and the client starts over cleanly.
+        child.kill();
+        child.start();
+        RawClient afterCrash = connect(child);
+        afterCrash.authenticate("alice", Clients.PASSWORD);
+        afterCrash.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='3'/>");
+        assertThat(afterCrash.await("</failed>")).contains("item-not-found");
+        afterCrash.send("<iq type='set' id='bind2'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>phone</resource></bind></iq>");
+        assertThat(afterCrash.await("</iq>")).contains("alice@localhost/phone");
+    }
+}

@@ -1,0 +1,62 @@
+package org.parley.storage.jdbc;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.parley.storage.HandoverRecord;
+import org.parley.storage.HandoverRepository;
+
+final class JdbcHandoverRepository implements HandoverRepository {
+    private final Database db;
+
+    JdbcHandoverRepository(Database db) {
+        this.db = db;
+    }
+
+    @Override
+    public CompletableFuture<Void> replace(String node, String kind, List<HandoverRecord> records) {
+        return db.transaction("write handover state", c -> {
+            try (PreparedStatement delete = c.prepareStatement("DELETE FROM handover_state WHERE node = ? AND kind = ?")) {
+                delete.setString(1, node);
+                delete.setString(2, kind);
+                delete.executeUpdate();
+            }
+            try (PreparedStatement insert = c.prepareStatement(
+                    "INSERT INTO handover_state (node, kind, item_key, format, body) VALUES (?, ?, ?, ?, ?)")) {
+                for (HandoverRecord r : records) {
+                    insert.setString(1, node);
+                    insert.setString(2, kind);
+                    insert.setString(3, r.key());
+                    insert.setInt(4, r.format());
+                    insert.setString(5, r.body());
+                    insert.addBatch();
+                }
+                if (!records.isEmpty()) insert.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<HandoverRecord>> take(String node, String kind) {
+        return db.transaction("take handover state", c -> {
+            List<HandoverRecord> out = new ArrayList<>();
+            try (PreparedStatement select = c.prepareStatement(
+                    "SELECT item_key, format, body FROM handover_state WHERE node = ? AND kind = ? ORDER BY item_key FOR UPDATE")) {
+                select.setString(1, node);
+                select.setString(2, kind);
+                try (ResultSet rs = select.executeQuery()) {
+                    while (rs.next()) out.add(new HandoverRecord(rs.getString(1), rs.getInt(2), rs.getString(3)));
+                }
+            }
+            try (PreparedStatement delete = c.prepareStatement("DELETE FROM handover_state WHERE node = ? AND kind = ?")) {
+                delete.setString(1, node);
+                delete.setString(2, kind);
+                delete.executeUpdate();
+            }
+            return out;
+        });
+    }
+}

@@ -1,0 +1,117 @@
+package org.parley.xmpp.server;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.parley.storage.HandoverRecord;
+import org.parley.xmpp.session.ClientSession;
+import org.parley.xmpp.session.SessionSnapshot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Client sessions across a restart: the stopping process cuts every connection as a network failure would and
+ * writes each resumable session (XEP-0198) to the database in one pass; the next process restores them, before it
+ * accepts a connection, as sessions waiting for their clients to resume. Nothing of it runs on the normal path.
+ */
+final class SessionHandover {
+    static final String KIND = "session";
+    private static final Logger log = LoggerFactory.getLogger(SessionHandover.class);
+
+    private SessionHandover() {}
+
+    /**
+     * Cuts every client connection (resumable sessions detach, the others end with {@code system-shutdown}), lets what
+     * is in flight settle, then snapshots the resumable sessions and writes them. Returns how many were written.
+     */
+    static int handOver(ServerContext context, EventLoopGroup loops, String node, Duration timeout) throws Exception {
+        long started = System.nanoTime();
+        List<ClientSession> sessions = context.sessions().all();
+        for (ClientSession s : sessions) s.cutForHandover();
+        // Twice through every loop: the cuts ran, and what they set off (closing channels, stanzas from rooms to the
+        // sessions now detached) ran too.
+        settle(loops, timeout);
+        settle(loops, timeout);
+        long now = System.currentTimeMillis();
+        List<CompletableFuture<SessionSnapshot>> pending = new ArrayList<>(sessions.size());
+        for (ClientSession s : context.sessions().all()) {
+            CompletableFuture<SessionSnapshot> f = new CompletableFuture<>();
+            s.executor().execute(() -> {
+                try {
+                    f.complete(s.handOver(now));
+                } catch (RuntimeException e) {
+                    f.completeExceptionally(e);
+                }
+            });
+            pending.add(f);
+        }
+        List<HandoverRecord> records = new ArrayList<>(pending.size());
+        for (CompletableFuture<SessionSnapshot> f : pending) {
+            try {
+                SessionSnapshot s = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                if (s != null) records.add(new HandoverRecord(s.resumeId(), SessionSnapshot.FORMAT, s.encode()));
+            } catch (java.util.concurrent.ExecutionException e) {
+                log.warn("hand-over: a session could not be written", e.getCause());
+            }
+        }
+        context.storage().handover().replace(node, KIND, records).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        log.info("hand-over: {} resumable sessions written for node {} in {} ms", records.size(), node,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        return records.size();
+    }
+
+    /** Restores what the previous process of {@code node} handed over; returns how many sessions wait for resumption. */
+    static int restore(ServerContext context, EventLoopGroup loops, String node, Duration timeout) throws Exception {
+        long started = System.nanoTime();
+        List<HandoverRecord> records = context.storage().handover().take(node, KIND).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        long now = System.currentTimeMillis();
+        List<CompletableFuture<ClientSession>> restoring = new ArrayList<>(records.size());
+        Iterator<EventExecutor> spread = loops.iterator();
+        int expired = 0;
+        int unreadable = 0;
+        for (HandoverRecord r : records) {
+            SessionSnapshot s;
+            try {
+                s = SessionSnapshot.decode(r.format(), r.body());
+            } catch (RuntimeException e) {
+                unreadable++;
+                log.warn("hand-over: session {} not restored: {}", r.key(), e.getMessage());
+                continue;
+            }
+            if (s.expiresAt() <= now) {
+                expired++;
+                continue;
+            }
+            if (!spread.hasNext()) spread = loops.iterator();
+            restoring.add(ClientSession.restore(context, s, spread.next()));
+        }
+        int restored = 0;
+        for (CompletableFuture<ClientSession> f : restoring) {
+            try {
+                if (f.get(timeout.toMillis(), TimeUnit.MILLISECONDS) != null) restored++;
+            } catch (java.util.concurrent.ExecutionException e) {
+                log.warn("hand-over: a session could not be restored", e.getCause());
+            }
+        }
+        if (!records.isEmpty()) {
+            log.info("hand-over: {} sessions of node {} wait for their clients ({} expired, {} unreadable) after {} ms",
+                    restored, node, expired, unreadable, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        }
+        return restored;
+    }
+
+    private static void settle(EventLoopGroup loops, Duration timeout) throws Exception {
+        List<CompletableFuture<Void>> passes = new ArrayList<>();
+        for (EventExecutor e : loops) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            e.execute(() -> f.complete(null));
+            passes.add(f);
+        }
+        CompletableFuture.allOf(passes.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+}

@@ -1,0 +1,76 @@
+package org.parley.xmpp.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.util.List;
+import org.dom4j.DocumentHelper;
+import org.dom4j.Element;
+import org.junit.jupiter.api.Test;
+import org.parley.xmpp.token.TokenIdentity;
+import org.xmpp.packet.JID;
+import org.xmpp.packet.Message;
+import org.xmpp.packet.Presence;
+
+/** The stored form of a handed-over session: what is written is read back, and a form from a newer build is refused. */
+class SessionSnapshotTest {
+
+    @Test
+    void everyFieldSurvivesTheStoredForm() throws Exception {
+        Message m = new Message();
+        m.setTo("alice@example.org/phone");
+        m.setFrom("room@conference.example.org/bob");
+        m.setType(Message.Type.groupchat);
+        m.setBody("<hi> & \u00e9 \uD83D\uDE00");
+        Element shared = DocumentHelper.parseText("<presence xmlns='jabber:client' from='r@c/x' to='alice@example.org/phone'>"
+                + "<x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='participant'/></x></presence>")
+                .getRootElement();
+        Presence p = new Presence();
+        p.setStatus("away for a bit");
+        p.setPriority(5);
+        TokenIdentity token = new TokenIdentity("app", "meet.example.org", "*", "u1", "Alice", null, null, "g",
+                true, Instant.ofEpochMilli(1_800_000_000_000L));
+        SessionSnapshot s = new SessionSnapshot(new JID("alice@example.org/phone"), true, "resume-id", 300_000, 1_900_000_000_000L,
+                4294967295L, 7, List.of(m.getElement(), shared), p, List.of(new JID("room@conference.example.org/alice")),
+                true, token);
+
+        SessionSnapshot back = SessionSnapshot.decode(SessionSnapshot.FORMAT, s.encode());
+        assertThat(back.jid()).isEqualTo(s.jid());
+        assertThat(back.anonymous()).isTrue();
+        assertThat(back.resumeId()).isEqualTo("resume-id");
+        assertThat(back.resumeTimeoutMillis()).isEqualTo(300_000);
+        assertThat(back.expiresAt()).isEqualTo(1_900_000_000_000L);
+        assertThat(back.handledIn()).isEqualTo(4294967295L);
+        assertThat(back.ackedOut()).isEqualTo(7);
+        assertThat(back.unacked()).hasSize(2);
+        assertThat(new Message(back.unacked().get(0)).getBody()).isEqualTo("<hi> & \u00e9 \uD83D\uDE00");
+        assertThat(back.unacked().get(0).getNamespaceURI()).isEqualTo(m.getElement().getNamespaceURI());
+        assertThat(back.unacked().get(1).getNamespaceURI()).isEqualTo("jabber:client");
+        assertThat(back.unacked().get(1).asXML()).contains("role=\"participant\"");
+        assertThat(back.presence().getStatus()).isEqualTo("away for a bit");
+        assertThat(back.presence().getPriority()).isEqualTo(5);
+        assertThat(back.directed()).containsExactly(new JID("room@conference.example.org/alice"));
+        assertThat(back.rosterRequested()).isTrue();
+        assertThat(back.token()).isEqualTo(token);
+    }
+
+    @Test
+    void aSessionWithoutPresenceOrTokenReadsBackSo() {
+        SessionSnapshot s = new SessionSnapshot(new JID("bob@example.org/desk"), false, "r2", 60_000, 1L, 0, 0, List.of(),
+                null, List.of(), false, null);
+        SessionSnapshot back = SessionSnapshot.decode(1, s.encode());
+        assertThat(back.presence()).isNull();
+        assertThat(back.token()).isNull();
+        assertThat(back.unacked()).isEmpty();
+        assertThat(back.anonymous()).isFalse();
+    }
+
+    @Test
+    void aNewerOrBrokenFormIsRefused() {
+        assertThatThrownBy(() -> SessionSnapshot.decode(SessionSnapshot.FORMAT + 1, "<session/>"))
+                .hasMessageContaining("newer than this build reads");
+        assertThatThrownBy(() -> SessionSnapshot.decode(1, "<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><session>&e;</session>"))
+                .hasMessageContaining("unreadable");
+    }
+}
