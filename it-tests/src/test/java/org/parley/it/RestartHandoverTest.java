@@ -131,4 +131,57 @@ class RestartHandoverTest {
         afterCrash.send("<iq type='set' id='bind2'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>phone</resource></bind></iq>");
         assertThat(afterCrash.await("</iq>")).contains("alice@localhost/phone");
     }
+
+    /**
+     * lib-jitsi-meet's path: an anonymous guest over WebSocket with stream management, its connection dropped by the
+     * hand-over with no close frame (code 1006, as when its network goes), resuming on the new process through
+     * {@code /xmpp-websocket?previd=}; what was sent to it meanwhile arrives once.
+     */
+    @Test
+    void anAnonymousWebSocketGuestResumesOnTheNextProcess() throws Exception {
+        int http = ChildParley.freePorts(1)[0];
+        ChildParley child = ChildParley.create("handover-ws").extraConfig("""
+                parley.handover.enabled = true
+                parley.http.listeners.plain { enabled = true, bind = "127.0.0.1", port = %d, secure = true }
+                """.formatted(http));
+        closing.add(child);
+        child.start();
+        Clients clients = child.clients();
+        closing.add(clients);
+        clients.register("bob");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> ChildParley.listening(http));
+        java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + http + "/xmpp-websocket");
+
+        WebSocketClient guest = WebSocketClient.connect(ws, "xmpp");
+        closing.add(guest);
+        String jid = guest.login(null, null, null);
+        guest.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+        String enabled = guest.await("<enabled");
+        int at = enabled.indexOf("id='") + 4;
+        String id = enabled.substring(at, enabled.indexOf('\'', at));
+
+        child.terminate();
+        // No close frame: 1006 (abnormal closure), what a browser reports when its network goes.
+        assertThat(guest.awaitClose()).isEqualTo(1006);
+
+        child.start();
+        // HTTP opens last, just after the ports start() waits for.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> ChildParley.listening(http));
+        XMPPTCPConnection bob = clients.login("bob", "desk");
+        send(bob, jid, "while you were away");
+        Thread.sleep(200);
+        WebSocketClient back = WebSocketClient.connect(java.net.URI.create(ws + "?previd=" + id), "xmpp");
+        closing.add(back);
+        back.open();
+        back.await("</stream:features>");
+        back.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>");
+        back.await("<success");
+        back.open();
+        back.await("</stream:features>");
+        back.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='0'/>");
+        assertThat(back.await("<resumed")).contains("previd='" + id + "'");
+        back.await("<body>while you were away</body>");
+        back.send("<iq xmlns='jabber:client' type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq>");
+        assertThat(back.await("id='p'")).contains("to='" + jid + "'");
+    }
 }
