@@ -11,8 +11,6 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,7 +18,6 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.X509TrustManager;
 import org.jivesoftware.smack.XMPPException;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.junit.jupiter.api.AfterAll;
@@ -47,65 +44,42 @@ import org.xmpp.packet.JID;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class JitsiMeetLayoutTest {
-    private static final String DOMAIN = "meet.localhost";
-    private static final String AUTH = "auth." + DOMAIN;
-    private static final String BREWERY = "JvbBrewery@internal.auth." + DOMAIN;
-    private static final String FOCUS_JID = "focus@auth." + DOMAIN;
-    private static final String JVB_PASSWORD = "jvb-password-from-jvb.conf";
+    private static final String DOMAIN = StockLayout.DOMAIN;
+    private static final String AUTH = StockLayout.AUTH;
+    private static final String BREWERY = StockLayout.BREWERY;
+    private static final String FOCUS_JID = StockLayout.FOCUS_JID;
+    private static final String JVB_PASSWORD = StockLayout.PASSWORD;
     private static final String SECRET = "layout-test-secret-at-least-32-bytes!";
-    private static Path dir;
+    private static StockLayout layout;
     private static Parley parley;
-    private static X509TrustManager trust;
     private Clients web;
     private Clients auth;
     private final List<AutoCloseable> closing = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
-        dir = Files.createTempDirectory("parley-jitsi-layout");
-        Path conf = dir.resolve("parley.conf");
-        Files.writeString(conf, """
-                parley.jitsi-meet.domain = "%s"
-                include classpath("parley/jitsi-meet.conf")
-                parley {
-                  data-dir = "%s"
-                  listeners {
-                    c2s { bind = "127.0.0.1", port = 0 }
-                    c2s-direct-tls { enabled = false }
-                    component { enabled = false }
-                    s2s { enabled = false }
-                  }
-                  s2s.enabled = false
-                  http.listeners { plain.port = 0, tls.enabled = false }
-                  admin.enabled = false
-                  focus {
-                    rest.port = 0
-                    policy { create = token, token.secret = "%s" }
-                    bridges { health-interval = 2s, health-timeout = 1s }
-                    persistence.enabled = false
-                  }
-                  limits { max-connections-per-address = 10000, new-connections-per-second = 10000, new-connection-burst = 10000 }
+        // As the Debian packages do: `prosodyctl register jvb auth.DOMAIN <password>` (StockLayout's jvb account).
+        layout = StockLayout.start("""
+                parley.focus {
+                  policy { create = token, token.secret = "%s" }
+                  bridges { health-interval = 2s, health-timeout = 1s }
                 }
-                """.formatted(DOMAIN, dir.resolve("state"), SECRET));
-        parley = TestServers.start(conf);
-        // As the Debian packages do: `prosodyctl register jvb auth.DOMAIN <password>` (here: parley adduser).
-        assertThat(parley.storage().accounts().create(AUTH, "jvb", ScramCredentials.deriveAll(JVB_PASSWORD))
-                .get(10, TimeUnit.SECONDS)).isTrue();
+                """.formatted(SECRET));
+        parley = layout.parley;
         // An imported Jicofo account: it exists, but the focus answers for its JID.
         assertThat(parley.storage().accounts().create(AUTH, "focus", ScramCredentials.deriveAll(JVB_PASSWORD))
                 .get(10, TimeUnit.SECONDS)).isTrue();
-        trust = JwtTest.trusting(dir.resolve("state/certs/" + DOMAIN + ".crt"), dir.resolve("state/certs/" + AUTH + ".crt"));
     }
 
     @AfterAll
     static void stop() {
-        if (parley != null) parley.close();
+        if (layout != null) layout.close();
     }
 
     @org.junit.jupiter.api.BeforeEach
     void clients() {
-        web = new Clients(() -> parley.startTlsPort(), trust, DOMAIN);
-        auth = new Clients(() -> parley.startTlsPort(), trust, AUTH);
+        web = layout.web();
+        auth = layout.auth();
     }
 
     @AfterEach
@@ -123,9 +97,7 @@ class JitsiMeetLayoutTest {
 
     /** jitsi-videobridge with the stock jvb.conf: DOMAIN auth.D, USERNAME jvb, PASSWORD, MUC_JIDS JvbBrewery@internal.auth.D. */
     private TestSfu stockJvb(String nick) throws Exception {
-        XMPPTCPConnection c = auth.connect(auth.config().setUsernameAndPassword("jvb", JVB_PASSWORD).setResource(nick).build());
-        c.login();
-        TestSfu sfu = TestSfu.join(c, BREWERY, nick, 0.1, null);
+        TestSfu sfu = layout.jvb(auth, nick);
         closing.add(sfu);
         return sfu;
     }
