@@ -141,9 +141,10 @@ public final class JitsiFeatures {
         }
         if (bool("lobby.enabled")) {
             String lobbyDomain = address("lobby.lobby-domain");
-            if (lobbyDomain == null) problems.add(new ConfigProblem("parley.muc.jitsi.lobby.lobby-domain",
-                    "the lobby needs a MUC service for its rooms (lobby.<host>), or enabled = false"));
-            else {
+            if (lobbyDomain == null) {
+                if (string("lobby.lobby-domain").isEmpty()) problems.add(new ConfigProblem("parley.muc.jitsi.lobby.lobby-domain",
+                        "the lobby needs a MUC service for its rooms (lobby.<host>), or enabled = false"));
+            } else {
                 Lobby lobby = new Lobby(muc, lobbyDomain, new java.util.HashSet<>(domains("lobby.whitelist")));
                 // The lobby service is the component the web app looks for: listed, not served apart.
                 features.add(new Feature("lobby", domains("lobby.muc-domains"), lobby, lobbyDomain, "lobbyrooms", null));
