@@ -102,11 +102,20 @@ class LobbyTest {
     static void enableLobby(Meeting m) throws Exception {
         assertThat(membersOnly(m.mod(), m.room(), true)).contains("type='result'");
         m.mod().await("the configuration change (104)", s -> s.startsWith("<message") && s.contains("code='104'"));
+        // The web app's "… enabled the lobby" notification, from the moderator who did it.
+        lobbyNotify(m, "LOBBY-ENABLED", "'value':true");
         // What ChatRoom.discoRoomInfo reads then: members-only and the lobby room's address.
         assertThat(m.mod().iq("info", "<iq type='get' id='info' to='" + m.room() + "'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>"))
                 .contains("var='muc_membersonly'");
         assertThat(m.mod().roomInfoField(m.room(), "muc#roominfo_lobbyroom")).isEqualTo(m.lobby());
         m.mod().join(m.lobby() + "/modlobby", "Moderator");
+    }
+
+    /** A lobby-notify json-message in the meeting from the moderator (as the meeting's other occupants get it). */
+    static String lobbyNotify(Meeting m, String event, String detail) throws Exception {
+        return m.focus().await(event, s -> s.startsWith("<message") && s.contains("from='" + m.room() + "/mod'")
+                && s.contains("<json-message xmlns='http://jitsi.org/jitmeet'>") && s.contains("'type':'lobby-notify'")
+                && s.contains("'event':'" + event + "'") && s.contains(detail));
     }
 
     /** ChatRoom.join on the meeting: refused, with the lobby room's address where both lib-jitsi-meet versions look. */
@@ -170,6 +179,7 @@ class LobbyTest {
         String invite = kim.await("the invitation", s -> s.startsWith("<message") && s.contains("from='" + m.room() + "'")
                 && s.contains("<invite"));
         assertThat(invite).contains("from='" + m.mod().jid() + "'");
+        assertThat(lobbyNotify(m, "LOBBY-ACCESS-GRANTED", "'value':'" + m.lobby() + "/kim'")).contains("'name':'Kim'");
         // INVITE_MESSAGE_RECEIVED -> ChatRoom.join: she is a member now; then she leaves the lobby (MUC_JOINED).
         kim.join(m.room() + "/kim", "Kim");
         kim.send("<presence to='" + m.lobby() + "/kim' type='unavailable'/>");
@@ -195,6 +205,7 @@ class LobbyTest {
         // KICKED with isSelfPresence -> MUC_DENIED_ACCESS (the web app's 'joinRejected').
         String kicked = kim.await("her removal", s -> s.contains("from='" + m.lobby() + "/kim'") && s.contains("type='unavailable'"));
         assertThat(kicked).contains("code='307'").contains("code='110'");
+        assertThat(lobbyNotify(m, "LOBBY-ACCESS-DENIED", "'value':'" + m.lobby() + "/kim'")).contains("'name':'Kim'");
         m.mod().await("Kim gone from the lobby", s -> s.contains("from='" + m.lobby() + "/kim'") && s.contains("type='unavailable'"));
         // Still not in: a new knock is refused again.
         knock(kim, m, "kim", "Kim");
@@ -298,6 +309,7 @@ class LobbyTest {
         assertThat(membersOnly(m.mod(), m.room(), false)).contains("type='result'");
         String closed = kim.await("the lobby closed", s -> s.contains("from='" + m.lobby() + "/kim'") && s.contains("<destroy"));
         assertThat(closed).contains("jid='" + m.room() + "'").contains("Lobby room closed.");
+        lobbyNotify(m, "LOBBY-ENABLED", "'value':false");
         assertThat(m.mod().roomInfoField(m.room(), "muc#roominfo_lobbyroom")).isNull();
         kim.join(m.room() + "/kim", "Kim");
 
