@@ -44,7 +44,6 @@ public final class Lobby implements RoomModule {
     public static final String CLOSED = "Lobby room closed.";
     static final String ROOMINFO_FIELD = "muc#roominfo_lobbyroom";
     private static final String MUC = "http://jabber.org/protocol/muc";
-    private static final String NICK = "http://jabber.org/protocol/nick";
 
     private final MucService muc;
     private final String lobbyDomain;
@@ -198,25 +197,17 @@ public final class Lobby implements RoomModule {
             if (affiliation == Affiliation.NONE) room.setAffiliation(user, Affiliation.MEMBER);
             return null;
         }
-        String displayName = presence.getElement().elementTextTrim(QName.get("nick", NICK));
-        if (displayName == null || displayName.isEmpty()) {
-            Packet reply = refusal(presence, PacketError.Condition.not_acceptable, PacketError.Type.modify, "406");
-            reply.getElement().element("error").addElement(QName.get("displayname-required", JsonMessages.NS))
-                    .addAttribute("lobby", "true");
-            return reply;
-        }
+        // Prosody answers a joiner without a display name not-acceptable/displayname-required here; lib-jitsi-meet
+        // before 2022 (stable 6726) takes that for a connection error and never reaches the lobby, while every
+        // version's lobby screen asks for the name before knocking. So it goes to the lobby like anyone.
         if (affiliation != Affiliation.NONE) return null;
-        Packet reply = refusal(presence, PacketError.Condition.registration_required, PacketError.Type.auth, "407");
+        Packet reply = Stanzas.errorReply(presence, new PacketError(PacketError.Condition.registration_required, PacketError.Type.auth));
         Element root = reply.getElement();
-        root.element("error").addElement(QName.get("lobbyroom", JsonMessages.NS)).setText(link.lobby().toString());
+        Element error = root.element("error");
+        error.addAttribute("code", "407");
+        error.addElement(QName.get("lobbyroom", JsonMessages.NS)).setText(link.lobby().toString());
         // Where lib-jitsi-meet before 2022 looks for it (Prosody still sends both).
         root.addElement(QName.get("lobbyroom", root.getNamespace())).setText(link.lobby().toString());
-        return reply;
-    }
-
-    private static Packet refusal(Presence presence, PacketError.Condition condition, PacketError.Type type, String code) {
-        Packet reply = Stanzas.errorReply(presence, new PacketError(condition, type));
-        reply.getElement().element("error").addAttribute("code", code);
         return reply;
     }
 
