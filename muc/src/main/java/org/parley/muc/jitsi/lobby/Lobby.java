@@ -156,6 +156,11 @@ public final class Lobby implements RoomModule {
                 log.warn("{}: cannot open lobby room {} (is {} a MUC service?)", link.meeting(), link.lobby(), lobbyDomain);
                 return;
             }
+            if (links.get(link.lobby()) != link) {
+                // Turned off (or the meeting ended) while this was on its way: no lobby room is left behind.
+                r.destroy(CLOSED, null);
+                return;
+            }
             // No history: a newcomer must not read what earlier waiting users said.
             r.reconfigure(c -> new RoomConfig(c.name(), c.description(), false, false, false, false, false, "", c.whois(),
                     c.maxUsers(), c.allowPm(), false, false, false, 0));
