@@ -209,6 +209,15 @@ class LobbyTest {
         m.mod().await("Kim gone from the lobby", s -> s.contains("from='" + m.lobby() + "/kim'") && s.contains("type='unavailable'"));
         // Still not in: a new knock is refused again.
         knock(kim, m, "kim", "Kim");
+
+        // Everyone leaves the lobby room while the lobby is on: it is there again for the next knock.
+        m.mod().send("<presence to='" + m.lobby() + "/modlobby' type='unavailable'/>");
+        m.mod().await("out of the lobby", s -> s.contains("from='" + m.lobby() + "/modlobby'") && s.contains("type='unavailable'"));
+        JitsiWire lou = layout.guest(web);
+        knock(lou, m, "lou", "Lou");
+        waitInLobby(lou, m, "lou", "Lou", "lou@example.org");
+        m.mod().join(m.lobby() + "/modlobby", "Moderator");
+        m.mod().await("Lou in the lobby", s -> s.contains("from='" + m.lobby() + "/lou'") && !s.contains("type='unavailable'"));
     }
 
     @Test
