@@ -42,11 +42,20 @@ public interface MucRoom {
     /** Ends the room for everyone (XEP-0045 10.9: unavailable with {@code <destroy/>} and {@code reason}). */
     void destroy(String reason);
 
+    /** As {@link #destroy(String)}, naming {@code alternate} as the room that replaces it (the occupants may go there). */
+    void destroy(String reason, JID alternate);
+
     /** The per-room state of {@code module}, created by {@code initial} on first use; dropped with the room. */
     <T> T state(RoomModule module, Supplier<T> initial);
 
     /** The current state of a module in this room, or null. */
     <T> T state(RoomModule module);
+
+    /**
+     * The real JID whose stanza the room is handling in this step: the owner who submitted the configuration, the
+     * moderator who invited or kicked, the joiner itself. Null in a step a module started ({@link MucService#inRoom}).
+     */
+    JID actor();
 
     /** The room's configuration now. */
     RoomConfig config();
