@@ -234,6 +234,7 @@ class BreakoutRoomsTest {
         assertThat(bobW.roomInfoField(room1, "muc#roominfo_isbreakout")).isEqualTo("1");
         assertThat(bobW.roomInfoField(room1, "muc#roominfo_breakout_main_room")).isEqualTo(main);
         assertThat(bobW.roomInfoField(room1, "muc#roominfo_meetingId")).isEqualTo(breakoutMeeting);
+        assertThat(bobW.roomInfoField(room1, "muc#roominfo_breakout_main_meetingId")).isEqualTo(mainMeeting);
         // Everyone sees them in Room 1, the moved ones included.
         Predicate<Map<String, Map<String, Object>>> bothIn1 = r -> inRoom(r, room1, bob.connection.getUser().toString())
                 && inRoom(r, room1, carol.connection.getUser().toString());

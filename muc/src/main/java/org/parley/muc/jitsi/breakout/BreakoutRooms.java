@@ -58,6 +58,8 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
     private final OccupantIndex index = new OccupantIndex();
     /** Each live breakout room's main room (Prosody's main_rooms_map); bounded by max-rooms per main room. */
     private final Map<JID, JID> mainOf = new ConcurrentHashMap<>();
+    /** The meeting id of each live breakout room's main room, for the breakout room's room info. */
+    private final Map<JID, String> mainMeetingOf = new ConcurrentHashMap<>();
 
     public BreakoutRooms(BreakoutSettings settings, MucService muc) {
         this.settings = settings;
@@ -147,6 +149,7 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
         JID room = new JID(UUID.randomUUID().toString(), settings.breakoutDomain(), null);
         st.counter++;
         st.rooms.put(room.toBareJID(), new MainRoomState.Breakout(name));
+        mainMeetingOf.put(room, main.meetingId());
         mainOf.put(room, main.jid());
         log.debug("{}: breakout room {} added", main.jid(), room);
         scheduleBroadcast(main, st);
@@ -157,7 +160,7 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
             main.send(refusal(m, "No such breakout room"));
             return;
         }
-        mainOf.remove(room);
+        forget(room);
         JID alternate = main.jid();
         muc.inRoom(room, br -> {
             if (br != null) br.destroy(REMOVED, alternate);
@@ -249,6 +252,15 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
         field(form, "muc#roominfo_isbreakout", "boolean", "Is this a breakout room?", "1");
         field(form, "muc#roominfo_breakout_main_room", "text-single", "The main room associated with this breakout room",
                 main == null ? "" : main.toBareJID());
+        // Parley's own: the meeting id the breakout room's conference belongs to (its own meetingId stays its own,
+        // the COLIBRI2 conference of its call).
+        field(form, "muc#roominfo_breakout_main_meetingId", "text-single", "The meeting id of the main room",
+                mainMeetingOf.getOrDefault(room.jid(), ""));
+    }
+
+    private void forget(JID breakout) {
+        mainOf.remove(breakout);
+        mainMeetingOf.remove(breakout);
     }
 
     @Override
@@ -263,7 +275,7 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
         if (st == null) return;
         for (String b : st.rooms.keySet()) {
             JID jid = new JID(b);
-            mainOf.remove(jid);
+            forget(jid);
             muc.inRoom(jid, br -> {
                 if (br != null) br.destroy(EndConference.REASON);
             });
