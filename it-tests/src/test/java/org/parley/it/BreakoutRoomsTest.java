@@ -290,8 +290,11 @@ class BreakoutRoomsTest {
         sendTo(modW, bob.connection.getUser().toString(), roomA);
         bobW.await("the move", s -> fromBreakout(s, "features/breakout-rooms/move-to-room"));
         TestParticipant bobInA = move(bob, roomA);
-        TestParticipant modInB = move(mod, roomB);
-        await().atMost(Duration.ofSeconds(15)).until(() -> !role(roomA, "bob00012").isEmpty() && !role(roomB, "mod00011").isEmpty());
+        // bob is first in Room A, so the focus makes him its owner; the meeting's moderator, who comes next, is one
+        // there too, as the main room's owner (Prosody bases breakout rooms' affiliations on the main room's).
+        await().atMost(Duration.ofSeconds(15)).until(() -> role(roomA, "bob00012").equals("moderator"));
+        TestParticipant modInA = move(mod, roomA);
+        await().atMost(Duration.ofSeconds(15)).until(() -> role(roomA, "mod00011").equals("moderator"));
         await().atMost(Duration.ofSeconds(15)).until(() -> parley.muc().roomInfo(main.substring(0, main.indexOf('@')), MUC)
                 .get(5, TimeUnit.SECONDS).map(i -> i.participants().stream().allMatch(p -> p.focus())).orElse(false));
         Thread.sleep(6000);
@@ -301,8 +304,7 @@ class BreakoutRoomsTest {
         update(bobW, "three rooms, seen in Room A", r -> breakouts(r).size() == 3 && inRoom(r, roomA, bob.connection.getUser().toString()));
 
         // Ending the meeting (mod_end_conference from the main room's owner) ends the breakout rooms with it.
-        assertThat(role(roomB, "mod00011")).isEqualTo("moderator");
-        TestParticipant modBack = move(modInB, main);
+        TestParticipant modBack = move(modInA, main);
         await().atMost(Duration.ofSeconds(15)).until(() -> role(main, "mod00011").equals("moderator"));
         modW.send("<message to='endconference." + DOMAIN + "'><end_conference/></message>");
         String gone = bobW.await("Room A's end", s -> s.startsWith("<presence") && s.contains("from='" + roomA + "/bob00012'")

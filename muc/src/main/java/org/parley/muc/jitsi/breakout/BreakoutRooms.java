@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.dom4j.Element;
 import org.dom4j.QName;
+import org.parley.muc.Affiliation;
 import org.parley.muc.MucRoom;
 import org.parley.muc.MucService;
 import org.parley.muc.Role;
@@ -220,6 +221,23 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
     public void joined(MucRoom room, RoomOccupant o) {
         index.joined(room, o);
         changed(room);
+        if (isBreakout(room) && !room.serviceAdmin(o.realJid())) mirrorAffiliation(room.jid(), o.realJid());
+    }
+
+    /**
+     * Owners and admins of the main room are so in its breakout rooms too (Prosody bases a breakout room's
+     * affiliations on the main room's), so a moderator who visits a breakout room keeps managing it there.
+     */
+    private void mirrorAffiliation(JID breakout, JID user) {
+        JID main = mainOf.get(breakout);
+        if (main == null) return;
+        muc.inRoom(main, r -> {
+            Affiliation a = r == null ? null : r.affiliation(user);
+            if (a == null || !a.atLeast(Affiliation.ADMIN)) return;
+            muc.inRoom(breakout, br -> {
+                if (br != null && br.occupant(user) != null && !br.affiliation(user).atLeast(a)) br.setAffiliation(user, a);
+            });
+        });
     }
 
     @Override
