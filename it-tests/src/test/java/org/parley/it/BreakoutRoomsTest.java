@@ -235,6 +235,8 @@ class BreakoutRoomsTest {
         assertThat(bobW.roomInfoField(room1, "muc#roominfo_breakout_main_room")).isEqualTo(main);
         assertThat(bobW.roomInfoField(room1, "muc#roominfo_meetingId")).isEqualTo(breakoutMeeting);
         assertThat(bobW.roomInfoField(room1, "muc#roominfo_breakout_main_meetingId")).isEqualTo(mainMeeting);
+        // Its subject is its name, as Prosody sets it (the web app shows the subject as the meeting's name).
+        assertThat(bobW.roomInfoField(room1, "muc#roominfo_subject")).isEqualTo("Room 1");
         // Everyone sees them in Room 1, the moved ones included.
         Predicate<Map<String, Map<String, Object>>> bothIn1 = r -> inRoom(r, room1, bob.connection.getUser().toString())
                 && inRoom(r, room1, carol.connection.getUser().toString());
@@ -254,9 +256,13 @@ class BreakoutRoomsTest {
                 && inRoom(r, room2, carol.connection.getUser().toString()) && participants(r.get(room1.substring(0, room1.indexOf('@')))).isEmpty());
         await().atMost(Duration.ofSeconds(10)).until(() -> jvb.logic.byRoom(room1) == null);
 
-        // Renaming shows in everyone's list.
-        request(modW, "type='features/breakout-rooms/rename' breakoutRoomJid='" + room3 + "' subject='Quiet corner'");
-        update(carolW, "the new name", r -> breakouts(r).stream().anyMatch(b -> "Quiet corner".equals(b.get("name"))));
+        // Renaming shows in everyone's list, and as the subject in the room.
+        request(modW, "type='features/breakout-rooms/rename' breakoutRoomJid='" + room2 + "' subject='Quiet corner'");
+        update(bobW, "the new name", r -> breakouts(r).stream().anyMatch(b -> "Quiet corner".equals(b.get("name"))));
+        carolW.await("the new subject", s -> s.startsWith("<message") && s.contains("from='" + room2 + "'")
+                && s.contains("<subject>Quiet corner</subject>"));
+        request(modW, "type='features/breakout-rooms/rename' breakoutRoomJid='" + room3 + "' subject='Room three'");
+        update(carolW, "the other new name", r -> breakouts(r).stream().anyMatch(b -> "Room three".equals(b.get("name"))));
 
         // Removing Room 2 sends carol back to the main room (the destroy names it) and ends its conference.
         request(modW, "type='features/breakout-rooms/remove' breakoutRoomJid='" + room2 + "'");

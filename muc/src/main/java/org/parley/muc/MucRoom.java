@@ -51,6 +51,9 @@ public interface MucRoom {
     /** The current state of a module in this room, or null. */
     <T> T state(RoomModule module);
 
+    /** Sets the room's subject as the room itself would, telling everyone in (Prosody's set_subject). */
+    void subject(String text);
+
     /** The room's configuration now. */
     RoomConfig config();
 

@@ -504,6 +504,16 @@ final class Room {
         if (config.logging() && hasBody) roomLog.info("{}: <{}> {}", jidString, o.nick, in.elementText("body"));
     }
 
+    /** A module sets the subject as the room itself (no occupant's nick), telling everyone in. */
+    void subjectByModule(String text, Outbox out) {
+        subject = text == null ? "" : text;
+        subjectNick = null;
+        subjectStanza = null;
+        if (config.persistent()) persist();
+        SharedStanza s = subjectStanza();
+        for (Occupant r : byNick.values()) out.shared(r.realJid, s);
+    }
+
     private SharedStanza subjectStanza() {
         if (subjectStanza == null) {
             Element s = Ns.element("message", Ns.CLIENT);

@@ -68,6 +68,8 @@ final class RoomHandle implements MucRoom {
         return states == null ? null : (T) states.get(module);
     }
 
+    @Override public void subject(String text) { room.subjectByModule(text, out); }
+
     @Override public RoomConfig config() { return room.config; }
 
     @Override

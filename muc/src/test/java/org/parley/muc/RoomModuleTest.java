@@ -132,6 +132,17 @@ class RoomModuleTest {
     }
 
     @Test
+    void aModuleSetsTheSubjectAsTheRoom() {
+        h.join(ALICE, ROOM, "alice");
+        h.clear();
+        h.domain.inRoom("room", r -> r.handle().subject("Room 1"));
+        assertThat(h.take(ALICE)).singleElement().satisfies(s -> assertThat(s).contains("from='" + ROOM + "'")
+                .contains("<subject>Room 1</subject>"));
+        h.join(BOB, ROOM, "bob");
+        assertThat(h.take(BOB)).anySatisfy(s -> assertThat(s).contains("<subject>Room 1</subject>"));
+    }
+
+    @Test
     void aServiceModuleTakesStanzasToTheServiceItselfFirst() {
         h.domain.addServiceModule((stanza, reply) -> {
             if (!(stanza instanceof Message m) || m.getElement().element("hello") == null) return false;

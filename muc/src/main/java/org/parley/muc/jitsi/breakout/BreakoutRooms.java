@@ -57,10 +57,14 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
     private final MucService muc;
     private final JID service;
     private final OccupantIndex index = new OccupantIndex();
-    /** Each live breakout room's main room (Prosody's main_rooms_map); bounded by max-rooms per main room. */
-    private final Map<JID, JID> mainOf = new ConcurrentHashMap<>();
-    /** The meeting id of each live breakout room's main room, for the breakout room's room info. */
-    private final Map<JID, String> mainMeetingOf = new ConcurrentHashMap<>();
+    /**
+     * What a live breakout room's own thread needs to know of it (Prosody's main_rooms_map): its main room, the main
+     * room's meeting id and its name. Written by the main room, replaced whole on rename; bounded by max-rooms per
+     * main room.
+     */
+    private record Link(JID main, String mainMeetingId, String name) {}
+
+    private final Map<JID, Link> links = new ConcurrentHashMap<>();
 
     public BreakoutRooms(BreakoutSettings settings, MucService muc) {
         this.settings = settings;
@@ -81,7 +85,8 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
         BreakoutRequest request = BreakoutRequest.of(m.getElement());
         if (request == null) return false;
         JID in = index.room(m.getFrom());
-        JID main = in == null ? null : mainOf.getOrDefault(in, settings.mainDomains().contains(in.getDomain()) ? in : null);
+        JID main = in == null ? null : mainOf(in);
+        if (main == null && in != null && settings.mainDomains().contains(in.getDomain())) main = in;
         if (main == null) {
             log.debug("breakout request from {} outside any meeting", m.getFrom());
             return false;
@@ -150,8 +155,7 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
         JID room = new JID(UUID.randomUUID().toString(), settings.breakoutDomain(), null);
         st.counter++;
         st.rooms.put(room.toBareJID(), new MainRoomState.Breakout(name));
-        mainMeetingOf.put(room, main.meetingId());
-        mainOf.put(room, main.jid());
+        links.put(room, new Link(main.jid(), main.meetingId(), name));
         log.debug("{}: breakout room {} added", main.jid(), room);
         scheduleBroadcast(main, st);
     }
@@ -179,6 +183,10 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
                     "A breakout room's name has at most " + settings.maxNameLength() + " characters")));
         } else {
             b.name = name;
+            links.computeIfPresent(room, (k, l) -> new Link(l.main(), l.mainMeetingId(), name));
+            muc.inRoom(room, br -> {
+                if (br != null) br.subject(name);
+            });
             scheduleBroadcast(main, st);
         }
     }
@@ -209,9 +217,16 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
 
     // ---- room hooks (main rooms and breakout rooms, each on its own thread) ----
 
+    /** A breakout room opens (the focus enters first) with its name as its subject, as Prosody sets it. */
+    @Override
+    public void created(MucRoom room) {
+        Link link = isBreakout(room) ? links.get(room.jid()) : null;
+        if (link != null && link.name() != null) room.subject(link.name());
+    }
+
     @Override
     public PacketError joining(MucRoom room, JID user, String nick, Presence presence) {
-        if (isBreakout(room) && !mainOf.containsKey(room.jid())) {
+        if (isBreakout(room) && !links.containsKey(room.jid())) {
             return new PacketError(PacketError.Condition.item_not_found, PacketError.Type.cancel, "Breakout room is invalid.");
         }
         return null;
@@ -229,7 +244,7 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
      * affiliations on the main room's), so a moderator who visits a breakout room keeps managing it there.
      */
     private void mirrorAffiliation(JID breakout, JID user) {
-        JID main = mainOf.get(breakout);
+        JID main = mainOf(breakout);
         if (main == null) return;
         muc.inRoom(main, r -> {
             Affiliation a = r == null ? null : r.affiliation(user);
@@ -266,26 +281,31 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
     @Override
     public void roomInfo(MucRoom room, Element form) {
         if (!isBreakout(room)) return;
-        JID main = mainOf.get(room.jid());
+        Link link = links.get(room.jid());
+        JID main = link == null ? null : link.main();
         field(form, "muc#roominfo_isbreakout", "boolean", "Is this a breakout room?", "1");
         field(form, "muc#roominfo_breakout_main_room", "text-single", "The main room associated with this breakout room",
                 main == null ? "" : main.toBareJID());
         // Parley's own: the meeting id the breakout room's conference belongs to (its own meetingId stays its own,
         // the COLIBRI2 conference of its call).
         field(form, "muc#roominfo_breakout_main_meetingId", "text-single", "The meeting id of the main room",
-                mainMeetingOf.getOrDefault(room.jid(), ""));
+                link == null ? "" : link.mainMeetingId());
     }
 
     private void forget(JID breakout) {
-        mainOf.remove(breakout);
-        mainMeetingOf.remove(breakout);
+        links.remove(breakout);
+    }
+
+    private JID mainOf(JID breakout) {
+        Link link = links.get(breakout);
+        return link == null ? null : link.main();
     }
 
     @Override
     public void destroyed(MucRoom room) {
         index.destroyed(room);
         if (isBreakout(room)) {
-            JID main = mainOf.get(room.jid());
+            JID main = mainOf(room.jid());
             if (main != null) report(main, room.jid(), Map.of());
             return;
         }
@@ -304,7 +324,7 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
     /** Someone entered, left or changed in {@code room}: the meeting's list changes. */
     private void changed(MucRoom room) {
         if (isBreakout(room)) {
-            JID main = mainOf.get(room.jid());
+            JID main = mainOf(room.jid());
             if (main != null) report(main, room.jid(), Participant.of(room));
             return;
         }
