@@ -311,14 +311,18 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
         }
         MainRoomState st = room.state(this);
         if (st == null) return;
+        endBreakouts(st, EndConference.REASON);
+        log.debug("{}: ended with {} breakout rooms", room.jid(), st.rooms.size());
+    }
+
+    private void endBreakouts(MainRoomState st, String reason) {
         for (String b : st.rooms.keySet()) {
             JID jid = new JID(b);
             forget(jid);
             muc.inRoom(jid, br -> {
-                if (br != null) br.destroy(EndConference.REASON);
+                if (br != null) br.destroy(reason);
             });
         }
-        log.debug("{}: ended with {} breakout rooms", room.jid(), st.rooms.size());
     }
 
     /** Someone entered, left or changed in {@code room}: the meeting's list changes. */
@@ -364,8 +368,15 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
         later(settings.closeAfter().toMillis(), () -> muc.inRoom(jid, r -> {
             MainRoomState now = r == null ? null : r.state(this);
             if (now == null || now.closeGeneration != generation || !now.closeScheduled) return;
-            log.debug("{}: nobody in the meeting's rooms; it ends", jid);
-            r.destroy(ALL_LEFT);
+            if (!r.config().persistent()) {
+                log.debug("{}: nobody in the meeting's rooms; it ends", jid);
+                r.destroy(ALL_LEFT);
+                return;
+            }
+            // A room its owner made persistent stays; only its breakout rooms go.
+            now.closeScheduled = false;
+            endBreakouts(now, ALL_LEFT);
+            now.rooms.clear();
         }));
     }
 
