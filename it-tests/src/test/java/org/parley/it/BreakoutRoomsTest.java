@@ -235,6 +235,12 @@ class BreakoutRoomsTest {
         assertThat(bobW.roomInfoField(room1, "muc#roominfo_breakout_main_room")).isEqualTo(main);
         assertThat(bobW.roomInfoField(room1, "muc#roominfo_meetingId")).isEqualTo(breakoutMeeting);
         assertThat(bobW.roomInfoField(room1, "muc#roominfo_breakout_main_meetingId")).isEqualTo(mainMeeting);
+        // Jicofo reads the same from the owner's configuration form (bob, first in, is the owner there).
+        await().atMost(Duration.ofSeconds(10)).until(() -> role(room1, "bob00002").equals("moderator"));
+        String form = bobW.iq("owner-form", "<iq type='get' id='owner-form' to='" + room1
+                + "'><query xmlns='http://jabber.org/protocol/muc#owner'/></iq>");
+        assertThat(form).contains("var='muc#roominfo_breakout_main_room'").contains("<value>" + main + "</value>")
+                .contains("var='muc#roominfo_isbreakout'");
         // Its subject is its name, as Prosody sets it (the web app shows the subject as the meeting's name).
         assertThat(bobW.roomInfoField(room1, "muc#roominfo_subject")).isEqualTo("Room 1");
         // Everyone sees them in Room 1, the moved ones included.

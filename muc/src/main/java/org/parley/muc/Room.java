@@ -754,8 +754,10 @@ final class Room {
         if (affiliationOf(iq.getFrom()) != Affiliation.OWNER) throw MucError.forbidden("Only owners may configure the room");
         IQ result = Ns.result(iq);
         Element q = result.setChildElement("query", Ns.OWNER);
-        q.add(ConfigForm.build(config, listed(Affiliation.OWNER), listed(Affiliation.ADMIN), meetingId,
-                service.settings().maxHistory()));
+        Element form = ConfigForm.build(config, listed(Affiliation.OWNER), listed(Affiliation.ADMIN), meetingId,
+                service.settings().maxHistory());
+        service.hooks().configForm(this, form);
+        q.add(form);
         out.packet(result);
     }
 

@@ -132,6 +132,20 @@ class RoomModuleTest {
     }
 
     @Test
+    void aModuleAddsFieldsToTheOwnersForm() {
+        h.domain.addModule(new RoomModule() {
+            @Override public void configForm(MucRoom room, Element form) {
+                form.addElement("field", form.getNamespaceURI()).addAttribute("var", "x-module").addElement("value").setText("1");
+            }
+        });
+        h.join(ALICE, ROOM, "alice");
+        h.clear();
+        h.send(ALICE, "<iq type='get' id='f' to='" + ROOM + "'><query xmlns='http://jabber.org/protocol/muc#owner'/></iq>");
+        assertThat(h.take(ALICE)).singleElement().satisfies(s -> assertThat(s).contains("var='x-module'")
+                .contains("muc#roominfo_meetingId"));
+    }
+
+    @Test
     void aModuleSetsTheSubjectAsTheRoom() {
         h.join(ALICE, ROOM, "alice");
         h.clear();

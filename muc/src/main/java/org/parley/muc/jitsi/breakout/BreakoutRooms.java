@@ -278,6 +278,12 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
         return !isBreakout(room) && room.state(this) != null;
     }
 
+    /** Jicofo reads whether a room is a breakout room, and its main room, from the owner's configuration form. */
+    @Override
+    public void configForm(MucRoom room, Element form) {
+        roomInfo(room, form);
+    }
+
     @Override
     public void roomInfo(MucRoom room, Element form) {
         if (!isBreakout(room)) return;
