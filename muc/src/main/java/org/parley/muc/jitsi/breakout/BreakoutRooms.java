@@ -91,9 +91,11 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
             log.debug("breakout request from {} outside any meeting", m.getFrom());
             return false;
         }
-        muc.inRoom(main, r -> {
-            if (r == null) reply.accept(refusal(m, "No such meeting"));
-            else handle(r, m, request);
+        JID meeting = main;
+        // reply is this step's output, gone once it returns: answers from the main room's step go out through the room.
+        muc.inRoom(meeting, r -> {
+            if (r != null) handle(r, m, request);
+            else log.debug("breakout request from {}: {} ended meanwhile", m.getFrom(), meeting);
         });
         return true;
     }
