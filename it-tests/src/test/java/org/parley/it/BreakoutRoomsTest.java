@@ -402,7 +402,12 @@ class BreakoutRoomsTest {
         assertThat(Duration.ofNanos(last - start)).isGreaterThan(Duration.ofMillis(1500));
         // The meeting is unharmed: the moderator is still in, and still manages it.
         add(mod, "After");
-        update(carol, "the next room", r -> breakouts(r).size() == 2);
+        var after = update(carol, "the next room", r -> breakouts(r).size() == 2);
+        assertThat(participants(after.get(main.substring(0, main.indexOf('@'))))).containsEntry(main + "/carol033",
+                Map.of("jid", carol.jid(), "role", "participant", "displayName", "Carol"));
+        // A new display name (lib-jitsi-meet's presence with <nick/>) shows in the next list.
+        carol.send("<presence to='" + main + "/carol033'><nick xmlns='http://jabber.org/protocol/nick'>Caroline</nick></presence>");
+        update(mod, "the new display name", r -> participants(r.get(main.substring(0, main.indexOf('@')))).toString().contains("Caroline"));
         assertThat(role(main, "mod00031")).isEqualTo("moderator");
     }
 }

@@ -259,6 +259,8 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
 
     @Override
     public void presence(MucRoom room, RoomOccupant o, Element payload) {
+        // Meetings without breakout rooms pay nothing here (every presence of every meeting passes).
+        if (!isBreakout(room) && room.state(this) == null) return;
         // A display name change of someone already in (on join, joined() follows).
         if (room.occupant(o.realJid()) != null) changed(room);
     }
