@@ -73,6 +73,12 @@ class JitsiImportTest {
         assertThat(c.getStringList("av-moderation.muc-domains")).containsExactly("conference.meet.example.test");
         assertThat(c.getString("av-moderation.component")).isEqualTo("avmoderation.meet.example.test");
         assertThat(r.notes()).noneSatisfy(n -> assertThat(n.message()).containsAnyOf("av_moderation", "avmoderation"));
+        // muc_breakout_rooms with breakout_rooms_muc and main_muc.
+        assertThat(c.getBoolean("breakout-rooms.enabled")).isTrue();
+        assertThat(c.getStringList("breakout-rooms.muc-domains")).containsExactly("conference.meet.example.test");
+        assertThat(c.getString("breakout-rooms.breakout-domain")).isEqualTo("breakout.meet.example.test");
+        assertThat(r.notes()).noneSatisfy(n -> assertThat(n.message()).containsAnyOf("muc_breakout_rooms", "breakout rooms",
+                "breakout_rooms_muc"));
         // mod_muc_lobby_rooms with its main_muc and lobby_muc (the whitelist is commented out in the stock file).
         assertThat(c.getBoolean("lobby.enabled")).isTrue();
         assertThat(c.getStringList("lobby.muc-domains")).containsExactly("conference.meet.example.test");
@@ -107,8 +113,8 @@ class JitsiImportTest {
         assertThat(r.changesBehaviour()).isTrue();
         assertThat(r.notes()).anySatisfy(n -> {
             // The assignment's line as Lua reports it: where its table closes.
-            assertThat(n.where()).endsWith("meet.example.test.cfg.lua:58");
-            assertThat(n.message()).contains("muc_breakout_rooms").contains("breakout rooms");
+            assertThat(n.where()).endsWith("meet.example.test.cfg.lua:74");
+            assertThat(n.message()).contains("muc_domain_mapper").contains("domain mapper");
             assertThat(n.changesBehaviour()).isTrue();
         });
         assertThat(r.notes()).anySatisfy(n -> {

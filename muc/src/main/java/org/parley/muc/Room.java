@@ -378,9 +378,14 @@ final class Room {
         if (byNick.isEmpty()) emptied();
     }
 
-    /** The last occupant left: a temporary room goes (Jitsi relies on it), a persistent one stays. */
+    /**
+     * The last occupant left: a temporary room goes (Jitsi relies on it), a persistent one stays, and so does one a
+     * module keeps ({@link RoomModule#keepEmpty}).
+     */
     private void emptied() {
-        if (!config.persistent() || locked) destroyQuietly();
+        if (config.persistent() && !locked) return;
+        if (!locked && service.hooks().keepEmpty(this)) return;
+        destroyQuietly();
     }
 
     private void destroyQuietly() {
@@ -527,6 +532,16 @@ final class Room {
             history.add(b, service.now(), jidString);
         }
         if (config.logging() && hasBody) roomLog.info("{}: <{}> {}", jidString, o.nick, in.elementText("body"));
+    }
+
+    /** A module sets the subject as the room itself (no occupant's nick), telling everyone in. */
+    void subjectByModule(String text, Outbox out) {
+        subject = text == null ? "" : text;
+        subjectNick = null;
+        subjectStanza = null;
+        if (config.persistent()) persist();
+        SharedStanza s = subjectStanza();
+        for (Occupant r : byNick.values()) out.shared(r.realJid, s);
     }
 
     private SharedStanza subjectStanza() {
@@ -769,8 +784,10 @@ final class Room {
         if (affiliationOf(iq.getFrom()) != Affiliation.OWNER) throw MucError.forbidden("Only owners may configure the room");
         IQ result = Ns.result(iq);
         Element q = result.setChildElement("query", Ns.OWNER);
-        q.add(ConfigForm.build(config, listed(Affiliation.OWNER), listed(Affiliation.ADMIN), meetingId,
-                service.settings().maxHistory()));
+        Element form = ConfigForm.build(config, listed(Affiliation.OWNER), listed(Affiliation.ADMIN), meetingId,
+                service.settings().maxHistory());
+        service.hooks().configForm(this, form);
+        q.add(form);
         out.packet(result);
     }
 

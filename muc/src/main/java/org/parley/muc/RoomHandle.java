@@ -47,12 +47,12 @@ final class RoomHandle implements MucRoom {
 
     @Override
     public void destroy(String reason) {
-        if (!room.destroyed()) room.destroy(null, reason, null, out);
+        destroy(reason, null);
     }
 
     @Override
     public void destroy(String reason, JID alternate) {
-        if (!room.destroyed()) room.destroy(alternate == null ? null : alternate.toString(), reason, null, out);
+        if (!room.destroyed()) room.destroy(alternate == null ? null : alternate.toBareJID(), reason, null, out);
     }
 
     @Override
@@ -69,6 +69,8 @@ final class RoomHandle implements MucRoom {
     }
 
     @Override public JID actor() { return room.actor(); }
+
+    @Override public void subject(String text) { room.subjectByModule(text, out); }
 
     @Override public RoomConfig config() { return room.config; }
 
