@@ -1,7 +1,9 @@
 package org.parley.focus.moderation;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.dom4j.Element;
 import org.parley.focus.conference.ConferenceHandle;
 import org.parley.focus.conference.ConferenceModule;
@@ -17,6 +19,7 @@ import org.xmpp.packet.IQ;
 import org.xmpp.packet.JID;
 import org.xmpp.packet.Message;
 import org.xmpp.packet.PacketError;
+import org.xmpp.packet.Presence;
 
 /**
  * Muting by a moderator, as Jicofo does it: lib-jitsi-meet sends a {@link MuteIq} to the focus's occupant JID. A
@@ -38,6 +41,8 @@ public final class MuteModule implements ConferenceModule {
     /** Who is force-muted on the SFU, by nick; only occupants (entries go when they leave). */
     private final Map<String, ForceMute> forced = new HashMap<>();
     private final AvModeration av = new AvModeration();
+    /** Occupants with moderator rights as last seen in their presence: losing them under moderation mutes them. */
+    private final Set<String> moderators = new HashSet<>();
 
     public MuteModule(ConferenceHandle conference) {
         this.conference = conference;
@@ -121,7 +126,44 @@ public final class MuteModule implements ConferenceModule {
         }
         if (u == null || !conference.room().toBareJID().equals(new JID(u.room()).toBareJID())) return;
         if (u.enabled() != null) log.info("{}: {} moderation {}", conference.room(), u.media(), u.enabled() ? "on" : "off");
-        if (av.apply(u)) muteEveryone(u.media());
+        Set<String> allowedBefore = new HashSet<>();
+        for (Member member : conference.members()) {
+            for (Media media : Media.values()) if (av.mayUnmute(member, media)) allowedBefore.add(member.nick() + " " + media);
+        }
+        if (av.apply(u)) {
+            muteEveryone(u.media());
+            return;
+        }
+        // A participant the moderators rejected again may no longer speak: the SFU stops its media at once.
+        for (Member member : conference.members()) {
+            for (Media media : Media.values()) if (allowedBefore.contains(member.nick() + " " + media)) enforce(member, media);
+        }
+    }
+
+    /**
+     * A participant who just lost the right to unmute {@code media} (its moderator rights, or its approval) while
+     * moderation is on: force-muted on the SFU and told, as moderation's start does it, unless it is already.
+     * Jicofo only refuses its next unmute; but a client that never mutes would keep talking, and moderation is
+     * meant to be enforced by the SFU.
+     */
+    private void enforce(Member m, Media media) {
+        if (m.hidden() || av.mayUnmute(m, media)) return;
+        ForceMute f = forced.get(m.nick());
+        if (f != null && (media == Media.AUDIO ? f.audio() : f.video())) return;
+        log.info("{}: {} may no longer unmute {}: force-muted", conference.room(), m.nick(), media);
+        setForced(m.nick(), media, true);
+        conference.notify(MuteIq.notification(media, m.occupantJid(), null, true));
+    }
+
+    @Override
+    public void presence(Member member, Presence presence) {
+        boolean was = moderators.contains(member.nick());
+        if (member.isModerator()) {
+            moderators.add(member.nick());
+        } else {
+            moderators.remove(member.nick());
+            if (was) for (Media media : Media.values()) enforce(member, media);
+        }
     }
 
     /**
@@ -139,5 +181,6 @@ public final class MuteModule implements ConferenceModule {
     @Override
     public void left(Member member) {
         forced.remove(member.nick());
+        moderators.remove(member.nick());
     }
 }

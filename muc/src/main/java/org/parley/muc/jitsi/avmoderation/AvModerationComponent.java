@@ -69,6 +69,18 @@ public final class AvModerationComponent implements RoomModule {
         if (o.role() == Role.MODERATOR) send(room, o, whitelists(room, s, null, false));
     }
 
+    /**
+     * A participant made moderator while moderation is on gets the whitelists, as every moderator has them (Prosody
+     * does it when an owner grants the affiliation; here for any way to the moderator role, the focus's grant
+     * included). One who loses the role gets nothing: the focus stops letting it unmute.
+     */
+    @Override
+    public void roleChanged(MucRoom room, RoomOccupant o, Role previous) {
+        if (o.role() != Role.MODERATOR || previous == Role.MODERATOR) return;
+        State s = room.state(this);
+        if (s != null && !s.whitelists.isEmpty()) send(room, o, whitelists(room, s, null, false));
+    }
+
     @Override public void left(MucRoom room, RoomOccupant o) { index.left(room, o); }
 
     @Override public void destroyed(MucRoom room) { index.destroyed(room); }
