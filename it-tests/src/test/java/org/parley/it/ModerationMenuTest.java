@@ -198,4 +198,76 @@ class ModerationMenuTest {
         // The moderator was never touched.
         assertThat(endpoint(room, "aaaa0041").audioForceMuted).isFalse();
     }
+
+    /**
+     * One participant floods the focus with mute IQs (its own mute toggled, and "mute" of the moderator it may not do)
+     * and polls.D with answers, all written at once: every request is answered, the poll keeps its one vote (a
+     * voter's answer replaces its previous one), the moderator is never muted, and a bystander on the same server
+     * does not notice. What paces a longer flood is the per-session stanza rate (limits.stanzas-per-second); as in
+     * MucRoomCreationTest, the burst here stays at a size a loaded 2-core machine absorbs within the bystander's
+     * 50 ms (450 to 900 stanzas at once cost it 60-250 ms there, whatever they ask for).
+     */
+    @Test
+    void aFloodOfMuteIqsAndPollAnswersFromOneParticipantIsBounded() throws Exception {
+        String room = "menu-flood-" + System.nanoTime() + "@" + MUC;
+        List<TestParticipant> ps = meeting(room, "aaaa0051", "bbbb0052");
+        TestParticipant mod = ps.get(0);
+        TestParticipant bob = ps.get(1);
+        JitsiWire a = new JitsiWire(mod.connection);
+        String polls = "polls." + DOMAIN;
+        a.send("<message to='" + polls + "' type='chat'><json-message xmlns='http://jitsi.org/jitmeet'>{\"answers\":[{\"name\":\"Yes\"},"
+                + "{\"name\":\"No\"}],\"command\":\"new-poll\",\"pollId\":\"f1\",\"question\":\"Flood?\",\"type\":\"polls\"}</json-message></message>");
+        a.await("the poll", s -> s.contains("new-poll"));
+        // The flooder counts answers without turning them into text, so that the test's own client costs little.
+        java.util.concurrent.atomic.AtomicInteger results = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        bob.connection.addAsyncStanzaListener(st -> {
+            IQ iq = (IQ) st;
+            if (iq.getStanzaId().startsWith("self") && iq.getType() == IQ.Type.result) results.incrementAndGet();
+            if (iq.getStanzaId().startsWith("other") && iq.getType() == IQ.Type.error
+                    && iq.getError().getCondition() == StanzaError.Condition.not_allowed) refused.incrementAndGet();
+        }, st -> st instanceof IQ);
+
+        // Once unmeasured (the server's code paths compiled), then measured, more than the burst.
+        flood(bob, room, polls, 40, results, refused);
+        try (Bystander bystander = layout.bystander(auth)) {
+            flood(bob, room, polls, 100, results, refused);
+            bystander.assertUnharmed();
+        }
+        // The last toggle unmuted it: the SFU carries its audio; the moderator was never muted nor told.
+        await().atMost(Duration.ofSeconds(10)).until(() -> !endpoint(room, "bbbb0052").audioForceMuted);
+        assertThat(endpoint(room, "aaaa0051").audioForceMuted).isFalse();
+        assertThat(mod.mutedBy).isEmpty();
+        assertThat(jvb.logic.forceMutes).noneMatch(f -> f.startsWith("aaaa0051 "));
+        // The poll has its one vote from the flooder, its last answer ("No").
+        TestParticipant late = TestParticipant.connect(web, room, "cccc0053", true);
+        closing.add(late);
+        JitsiWire c = new JitsiWire(late.connection);
+        late.enter();
+        assertThat(c.await("the polls so far", s -> s.contains("old-polls")))
+                .contains("{'name':'Yes'}").contains("{'name':'No','voters':[{'id':'bbbb0052'");
+    }
+
+    /**
+     * {@code n} rounds of lib-jitsi-meet's ChatRoom.muteParticipant for itself (mute, unmute, ...) and for the
+     * moderator, and Polls.answerPoll (yes, no, ...), written at once; returns when every IQ is answered.
+     */
+    private static void flood(TestParticipant p, String room, String polls, int n, java.util.concurrent.atomic.AtomicInteger results,
+                              java.util.concurrent.atomic.AtomicInteger refused) throws Exception {
+        List<org.jivesoftware.smack.packet.Stanza> stanzas = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            stanzas.add(org.jivesoftware.smack.util.PacketParserUtils.parseStanza("<iq xmlns='jabber:client' type='set' id='self" + i
+                    + "' to='" + room + "/focus'><mute xmlns='http://jitsi.org/jitmeet/audio' jid='" + room + "/" + p.nick + "'>"
+                    + (i % 2 == 0) + "</mute></iq>"));
+            stanzas.add(org.jivesoftware.smack.util.PacketParserUtils.parseStanza("<iq xmlns='jabber:client' type='set' id='other" + i
+                    + "' to='" + room + "/focus'><mute xmlns='http://jitsi.org/jitmeet/audio' jid='" + room + "/aaaa0051'>true</mute></iq>"));
+            stanzas.add(org.jivesoftware.smack.util.PacketParserUtils.parseStanza("<message xmlns='jabber:client' to='" + polls
+                    + "' type='chat'><json-message xmlns='http://jitsi.org/jitmeet'>{\"answers\":[" + (i % 2 == 0) + "," + (i % 2 != 0)
+                    + "],\"command\":\"answer-poll\",\"pollId\":\"f1\",\"type\":\"polls\"}</json-message></message>"));
+        }
+        int results0 = results.get();
+        int refused0 = refused.get();
+        for (var st : stanzas) p.connection.sendStanza(st);
+        await().atMost(Duration.ofSeconds(30)).until(() -> results.get() - results0 == n && refused.get() - refused0 == n);
+    }
 }
