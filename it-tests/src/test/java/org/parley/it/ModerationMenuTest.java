@@ -199,6 +199,46 @@ class ModerationMenuTest {
         assertThat(endpoint(room, "aaaa0041").audioForceMuted).isFalse();
     }
 
+    /** lib-jitsi-meet's ChatRoom.muteParticipant for screen share (mediaType 'desktop'). */
+    private static IQ desktop(TestParticipant from, String room, String nick, boolean mute) throws Exception {
+        return from.toFocus("<mute xmlns='http://jitsi.org/jitmeet/desktop' jid='" + room + "/" + nick + "'>" + mute + "</mute>");
+    }
+
+    @Test
+    void screenShareModerationAsCurrentLibJitsiMeetAsksForIt() throws Exception {
+        String room = "menu-desk-" + System.nanoTime() + "@" + MUC;
+        List<TestParticipant> ps = meeting(room, "aaaa0061", "bbbb0062");
+        TestParticipant mod = ps.get(0);
+        TestParticipant bob = ps.get(1);
+        JitsiWire a = new JitsiWire(mod.connection);
+        JitsiWire b = new JitsiWire(bob.connection);
+
+        // AVModeration.enable(true, 'desktop'): everyone is told, the focus tells the participant to stop sharing.
+        a.send("<message to='" + AVMOD + "'><av_moderation enable='true' mediaType='desktop'/></message>");
+        assertThat(b.await("moderation on", s -> s.contains("'av_moderation'"))).contains("'enabled':true").contains("'mediaType':'desktop'");
+        await().atMost(Duration.ofSeconds(10)).until(() -> bob.mutedBy.size() == 1);
+        assertThat(bob.mutedBy.get(0)).startsWith(room + "/focus ").contains("http://jitsi.org/jitmeet/desktop")
+                .contains(">true</mute>").doesNotContain("actor");
+        // Its own unmute of the screen share is refused; the moderator's is not.
+        assertThat(desktop(bob, room, "bbbb0062", false).getError().getCondition()).isEqualTo(StanzaError.Condition.not_allowed);
+        assertThat(desktop(mod, room, "aaaa0061", false).getType()).isEqualTo(IQ.Type.result);
+        // Approved for desktop: it may share.
+        a.send("<message to='" + AVMOD + "'><av_moderation jidToWhitelist='" + room + "/bbbb0062' mediaType='desktop'/></message>");
+        assertThat(b.await("the approval", s -> s.contains("'approved':true"))).contains("'mediaType':'desktop'");
+        await().atMost(Duration.ofSeconds(10)).until(() -> desktop(bob, room, "bbbb0062", false).getType() == IQ.Type.result);
+
+        // The moderator stops its screen share: told with the actor, as for audio and video.
+        assertThat(desktop(mod, room, "bbbb0062", true).getType()).isEqualTo(IQ.Type.result);
+        await().atMost(Duration.ofSeconds(10)).until(() -> bob.mutedBy.size() == 2);
+        assertThat(bob.mutedBy.get(1)).contains("http://jitsi.org/jitmeet/desktop").contains("actor=\"" + room + "/aaaa0061\"");
+        // A participant may not stop someone else's.
+        assertThat(desktop(bob, room, "aaaa0061", true).getError().getCondition()).isEqualTo(StanzaError.Condition.not_allowed);
+        // COLIBRI2 force-mute has no screen share: the SFU keeps carrying the camera and the microphone.
+        assertThat(endpoint(room, "bbbb0062").videoForceMuted).isFalse();
+        assertThat(endpoint(room, "bbbb0062").audioForceMuted).isFalse();
+        assertThat(jvb.logic.forceMutes).noneMatch(f -> f.startsWith("bbbb0062 ") || f.startsWith("aaaa0061 "));
+    }
+
     /**
      * One participant floods the focus with mute IQs (its own mute toggled, and "mute" of the moderator it may not do)
      * and polls.D with answers, all written at once: every request is answered, the poll keeps its one vote (a

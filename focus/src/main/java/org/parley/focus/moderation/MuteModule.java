@@ -32,7 +32,8 @@ import org.xmpp.packet.Presence;
  * <p>Audio/video moderation ({@link AvModeration}, state from the {@code avmoderation} component's messages): while
  * it is on for a media, a participant who is neither a moderator nor approved may not unmute itself
  * ({@code not-allowed}), is force-muted on the SFU when moderation turns on (everyone is told to mute), and a newcomer
- * starts force-muted and is told so in its offer ({@code <startmuted>}).
+ * starts force-muted and is told so in its offer ({@code <startmuted>}). Screen share ({@link Media#DESKTOP}) follows
+ * the same rules, except that the SFU is not told (COLIBRI2 force-mute has no such media): the participant is.
  */
 public final class MuteModule implements ConferenceModule {
     private static final Logger log = LoggerFactory.getLogger(MuteModule.class);
@@ -81,6 +82,7 @@ public final class MuteModule implements ConferenceModule {
     }
 
     private void setForced(String nick, Media media, boolean mute) {
+        if (!media.atSfu) return;
         ForceMute was = forced.getOrDefault(nick, new ForceMute(false, false));
         ForceMute now = media == Media.AUDIO ? new ForceMute(mute, was.video()) : new ForceMute(was.audio(), mute);
         if (now.equals(was)) return;
@@ -148,8 +150,10 @@ public final class MuteModule implements ConferenceModule {
      */
     private void enforce(Member m, Media media) {
         if (m.hidden() || av.mayUnmute(m, media)) return;
-        ForceMute f = forced.get(m.nick());
-        if (f != null && (media == Media.AUDIO ? f.audio() : f.video())) return;
+        if (media.atSfu) {
+            ForceMute f = forced.get(m.nick());
+            if (f != null && (media == Media.AUDIO ? f.audio() : f.video())) return;
+        }
         log.info("{}: {} may no longer unmute {}: force-muted", conference.room(), m.nick(), media);
         setForced(m.nick(), media, true);
         conference.notify(MuteIq.notification(media, m.occupantJid(), null, true));
