@@ -201,5 +201,21 @@ class MeetingRoundTripTest {
         // To someone not in the room: item-not-found, as lib-jitsi-meet gets it back.
         bob.send("<message to='" + room + "/nobody' type='chat'><body>hello?</body></message>");
         assertThat(bob.await("the error", s -> s.startsWith("<message") && s.contains("type='error'"))).contains("item-not-found");
+
+        // The owner restricts private messages to moderators (muc#roomconfig_allowpm): the moderator still writes to
+        // a participant, a participant's private message (to anyone) comes back as an error with the reason, which
+        // lib-jitsi-meet shows (CHAT_ERROR_RECEIVED), and reaches nobody.
+        assertThat(alice.iq("pm", "<iq type='set' id='pm' to='" + room + "'><query xmlns='http://jabber.org/protocol/muc#owner'>"
+                + "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>"
+                + "<field var='muc#roomconfig_allowpm'><value>moderators</value></field></x></query></iq>")).contains("type='result'");
+        alice.send("<message to='" + room + "/bob3' type='chat'><body>from the moderator</body></message>");
+        assertThat(bob.await("the moderator's message", s -> s.contains("<body>from the moderator</body>"))).contains("from='" + room + "/alice3'");
+        for (String to : List.of("carol3", "alice3")) {
+            bob.send("<message to='" + room + "/" + to + "' type='chat'><body>not now " + to + "</body></message>");
+            assertThat(bob.await("the refusal", s -> s.startsWith("<message") && s.contains("type='error'")))
+                    .contains("not-allowed").contains("<text");
+        }
+        assertThat(carol.drain(200)).noneMatch(s -> s.contains("not now"));
+        assertThat(alice.drain(0)).noneMatch(s -> s.contains("not now"));
     }
 }
