@@ -93,7 +93,7 @@ public final class Bystander implements AutoCloseable {
      * Sockets without Nagle's algorithm: with it, a ping written right after a message waits for the server's
      * delayed ACK, and every few seconds a round trip takes 40 ms for no reason on the server's side.
      */
-    private static final class NoDelaySockets extends javax.net.SocketFactory {
+    static final class NoDelaySockets extends javax.net.SocketFactory {
         @Override
         public java.net.Socket createSocket() throws java.net.SocketException {
             java.net.Socket s = new java.net.Socket();

@@ -314,7 +314,7 @@ class JitsiMeetFeaturesTest {
             assertThat(bw.await("the rejection", s -> s.contains("'av_moderation'"))).contains("'removed':true");
             assertThat(aw.await("the whitelist", s -> s.contains("'whitelists'"))).contains("'whitelists':{'audio':[]}");
             // A bad media type from the moderator is refused too.
-            aw.send("<message to='" + component + "'><av_moderation enable='true' mediaType='desktop'/></message>");
+            aw.send("<message to='" + component + "'><av_moderation enable='true' mediaType='screen'/></message>");
             assertThat(aw.await("the refusal", s -> s.contains("type='error'"))).contains("<service-unavailable");
             a.close();
             b.close();

@@ -94,6 +94,19 @@ public final class StockLayout implements AutoCloseable {
         return TestSfu.join(c, BREWERY, nick, 0.1, null);
     }
 
+    /**
+     * A {@link Bystander} logged in as a new account of auth.D (the layout has no in-band registration), measuring
+     * from now on; the caller closes it.
+     */
+    public Bystander bystander(Clients auth) throws Exception {
+        String user = Clients.newUser("bystander");
+        assertThat(parley.storage().accounts().create(AUTH, user, ScramCredentials.deriveAll(PASSWORD)).get(10, TimeUnit.SECONDS)).isTrue();
+        XMPPTCPConnection c = auth.connect(auth.config().setUsernameAndPassword(user, PASSWORD).setResource("b")
+                .setSocketFactory(new Bystander.NoDelaySockets()).build());
+        c.login();
+        return Bystander.start(c);
+    }
+
     /** An anonymous web app user, as config.js's hosts.domain logs in, speaking raw stanzas. */
     public JitsiWire guest(Clients web) throws Exception {
         XMPPTCPConnection c = web.connect(web.anonymousConfig().build());

@@ -33,7 +33,7 @@ final class AvModeration {
 
     /**
      * The update in {@code message}, or null when it is not an AV moderation message. Throws IllegalArgumentException
-     * when it is one but malformed. Media other than audio and video (lib-jitsi-meet's "desktop") are ignored.
+     * when it is one but malformed. Media other than audio, video and desktop are ignored.
      */
     static Update parse(Message message) {
         Element json = Stanzas.child(message.getElement(), "json-message", Stanzas.JITMEET);
@@ -67,6 +67,7 @@ final class AvModeration {
         return switch (name) {
             case "audio" -> Media.AUDIO;
             case "video" -> Media.VIDEO;
+            case "desktop" -> Media.DESKTOP;
             default -> null;
         };
     }

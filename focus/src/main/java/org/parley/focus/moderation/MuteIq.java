@@ -6,19 +6,28 @@ import org.xmpp.packet.JID;
 
 /**
  * Jitsi Meet's mute IQ, {@code <mute xmlns='http://jitsi.org/jitmeet/audio' jid='room@conference/nick'>true</mute>}
- * ({@code http://jitsi.org/jitmeet/video} for video; the element is {@code mute} in both). lib-jitsi-meet sends it to
+ * ({@code http://jitsi.org/jitmeet/video} for video, {@code http://jitsi.org/jitmeet/desktop} for screen share; the
+ * element is {@code mute} in all). lib-jitsi-meet sends it to
  * the focus's occupant JID to mute someone (or to unmute itself); the focus sends it to the participant, with
  * {@code actor} naming the moderator, to tell it it was muted.
  */
 record MuteIq(Media media, JID jid, boolean mute) {
     enum Media {
-        AUDIO("http://jitsi.org/jitmeet/audio"),
-        VIDEO("http://jitsi.org/jitmeet/video");
+        AUDIO("http://jitsi.org/jitmeet/audio", true),
+        VIDEO("http://jitsi.org/jitmeet/video", true),
+        /**
+         * Screen share (current lib-jitsi-meet and Jicofo). COLIBRI2's force-mute knows only audio and video, and a
+         * screen share is one of the participant's video sources, so the SFU is not told: the participant is.
+         */
+        DESKTOP("http://jitsi.org/jitmeet/desktop", false);
 
         final String ns;
+        /** Whether the SFU can drop this media of an endpoint (COLIBRI2 force-mute). */
+        final boolean atSfu;
 
-        Media(String ns) {
+        Media(String ns, boolean atSfu) {
             this.ns = ns;
+            this.atSfu = atSfu;
         }
 
         static Media of(String ns) {

@@ -1,7 +1,9 @@
 package org.parley.focus.moderation;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.dom4j.Element;
 import org.parley.focus.conference.ConferenceHandle;
 import org.parley.focus.conference.ConferenceModule;
@@ -17,6 +19,7 @@ import org.xmpp.packet.IQ;
 import org.xmpp.packet.JID;
 import org.xmpp.packet.Message;
 import org.xmpp.packet.PacketError;
+import org.xmpp.packet.Presence;
 
 /**
  * Muting by a moderator, as Jicofo does it: lib-jitsi-meet sends a {@link MuteIq} to the focus's occupant JID. A
@@ -29,7 +32,8 @@ import org.xmpp.packet.PacketError;
  * <p>Audio/video moderation ({@link AvModeration}, state from the {@code avmoderation} component's messages): while
  * it is on for a media, a participant who is neither a moderator nor approved may not unmute itself
  * ({@code not-allowed}), is force-muted on the SFU when moderation turns on (everyone is told to mute), and a newcomer
- * starts force-muted and is told so in its offer ({@code <startmuted>}).
+ * starts force-muted and is told so in its offer ({@code <startmuted>}). Screen share ({@link Media#DESKTOP}) follows
+ * the same rules, except that the SFU is not told (COLIBRI2 force-mute has no such media): the participant is.
  */
 public final class MuteModule implements ConferenceModule {
     private static final Logger log = LoggerFactory.getLogger(MuteModule.class);
@@ -38,6 +42,8 @@ public final class MuteModule implements ConferenceModule {
     /** Who is force-muted on the SFU, by nick; only occupants (entries go when they leave). */
     private final Map<String, ForceMute> forced = new HashMap<>();
     private final AvModeration av = new AvModeration();
+    /** Occupants with moderator rights as last seen in their presence: losing them under moderation mutes them. */
+    private final Set<String> moderators = new HashSet<>();
 
     public MuteModule(ConferenceHandle conference) {
         this.conference = conference;
@@ -76,6 +82,7 @@ public final class MuteModule implements ConferenceModule {
     }
 
     private void setForced(String nick, Media media, boolean mute) {
+        if (!media.atSfu) return;
         ForceMute was = forced.getOrDefault(nick, new ForceMute(false, false));
         ForceMute now = media == Media.AUDIO ? new ForceMute(mute, was.video()) : new ForceMute(was.audio(), mute);
         if (now.equals(was)) return;
@@ -121,7 +128,46 @@ public final class MuteModule implements ConferenceModule {
         }
         if (u == null || !conference.room().toBareJID().equals(new JID(u.room()).toBareJID())) return;
         if (u.enabled() != null) log.info("{}: {} moderation {}", conference.room(), u.media(), u.enabled() ? "on" : "off");
-        if (av.apply(u)) muteEveryone(u.media());
+        Set<String> allowedBefore = new HashSet<>();
+        for (Member member : conference.members()) {
+            for (Media media : Media.values()) if (av.mayUnmute(member, media)) allowedBefore.add(member.nick() + " " + media);
+        }
+        if (av.apply(u)) {
+            muteEveryone(u.media());
+            return;
+        }
+        // A participant the moderators rejected again may no longer speak: the SFU stops its media at once.
+        for (Member member : conference.members()) {
+            for (Media media : Media.values()) if (allowedBefore.contains(member.nick() + " " + media)) enforce(member, media);
+        }
+    }
+
+    /**
+     * A participant who just lost the right to unmute {@code media} (its moderator rights, or its approval) while
+     * moderation is on: force-muted on the SFU and told, as moderation's start does it, unless it is already.
+     * Jicofo only refuses its next unmute; but a client that never mutes would keep talking, and moderation is
+     * meant to be enforced by the SFU.
+     */
+    private void enforce(Member m, Media media) {
+        if (m.hidden() || av.mayUnmute(m, media)) return;
+        if (media.atSfu) {
+            ForceMute f = forced.get(m.nick());
+            if (f != null && (media == Media.AUDIO ? f.audio() : f.video())) return;
+        }
+        log.info("{}: {} may no longer unmute {}: force-muted", conference.room(), m.nick(), media);
+        setForced(m.nick(), media, true);
+        conference.notify(MuteIq.notification(media, m.occupantJid(), null, true));
+    }
+
+    @Override
+    public void presence(Member member, Presence presence) {
+        boolean was = moderators.contains(member.nick());
+        if (member.isModerator()) {
+            moderators.add(member.nick());
+        } else {
+            moderators.remove(member.nick());
+            if (was) for (Media media : Media.values()) enforce(member, media);
+        }
     }
 
     /**
@@ -139,5 +185,6 @@ public final class MuteModule implements ConferenceModule {
     @Override
     public void left(Member member) {
         forced.remove(member.nick());
+        moderators.remove(member.nick());
     }
 }

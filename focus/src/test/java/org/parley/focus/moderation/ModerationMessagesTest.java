@@ -23,7 +23,10 @@ class ModerationMessagesTest {
         assertThat(q.media()).isEqualTo(Media.VIDEO);
         assertThat(q.jid()).isEqualTo(new JID("r@conference.x/ab12"));
         assertThat(q.mute()).isTrue();
-        assertThat(MuteIq.isMuteIq(xml("<mute xmlns='http://jitsi.org/jitmeet/desktop' jid='a@b/c'>true</mute>"))).isFalse();
+        // Screen share (current lib-jitsi-meet, Jicofo's MuteDesktopIq); other namespaces are no mute IQs.
+        assertThat(MuteIq.parse(xml("<mute xmlns='http://jitsi.org/jitmeet/desktop' jid='a@b/c'>true</mute>")).media())
+                .isEqualTo(Media.DESKTOP);
+        assertThat(MuteIq.isMuteIq(xml("<mute xmlns='http://jitsi.org/jitmeet/screen' jid='a@b/c'>true</mute>"))).isFalse();
         assertThatThrownBy(() -> MuteIq.parse(xml("<mute xmlns='http://jitsi.org/jitmeet/audio'>true</mute>")))
                 .hasMessageContaining("jid");
         assertThatThrownBy(() -> MuteIq.parse(xml("<mute xmlns='http://jitsi.org/jitmeet/audio' jid='a@b/c'>yes</mute>")))
@@ -56,8 +59,12 @@ class ModerationMessagesTest {
         assertThat(av.mayUnmute(mod, Media.AUDIO)).isTrue();
 
         av.apply(AvModeration.parse(component(
-                "{\"type\":\"av_moderation\",\"room\":\"r@conference.x\",\"whitelists\":{\"audio\":[\"r@conference.x/bob\"],\"desktop\":[]}}")));
+                "{\"type\":\"av_moderation\",\"room\":\"r@conference.x\",\"enabled\":true,\"mediaType\":\"desktop\"}")));
+        assertThat(av.mayUnmute(bob, Media.DESKTOP)).isFalse();
+        av.apply(AvModeration.parse(component(
+                "{\"type\":\"av_moderation\",\"room\":\"r@conference.x\",\"whitelists\":{\"audio\":[\"r@conference.x/bob\"],\"desktop\":[],\"other\":[]}}")));
         assertThat(av.mayUnmute(bob, Media.AUDIO)).isTrue();
+        assertThat(av.mayUnmute(bob, Media.DESKTOP)).isFalse();
 
         // Not AV moderation: ignored; AV moderation but malformed: refused with the reason.
         assertThat(AvModeration.parse(component("{\"type\":\"room_metadata\"}"))).isNull();

@@ -82,6 +82,7 @@ public final class RawIq extends IQ {
         ProviderManager.addIQProvider("conference", "http://jitsi.org/protocol/focus", p);
         ProviderManager.addIQProvider("mute", "http://jitsi.org/jitmeet/audio", p);
         ProviderManager.addIQProvider("mute", "http://jitsi.org/jitmeet/video", p);
+        ProviderManager.addIQProvider("mute", "http://jitsi.org/jitmeet/desktop", p);
         registered = true;
     }
 }

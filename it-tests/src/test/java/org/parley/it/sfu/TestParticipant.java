@@ -107,7 +107,7 @@ public final class TestParticipant implements AutoCloseable {
                 return p.jingle((RawIq) request);
             }
         });
-        for (String media : List.of("audio", "video")) {
+        for (String media : List.of("audio", "video", "desktop")) {
             c.registerIQRequestHandler(new AbstractIqRequestHandler("mute", "http://jitsi.org/jitmeet/" + media, IQ.Type.set,
                     IQRequestHandler.Mode.sync) {
                 @Override

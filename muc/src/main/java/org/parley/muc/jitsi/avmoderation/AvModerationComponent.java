@@ -36,7 +36,8 @@ import org.xmpp.packet.PacketError;
 public final class AvModerationComponent implements RoomModule {
     private static final Logger log = LoggerFactory.getLogger(AvModerationComponent.class);
     static final String TYPE = "av_moderation";
-    static final List<String> MEDIA = List.of("audio", "video");
+    /** What current lib-jitsi-meet moderates (desktop: screen share) and the current Prosody module accepts. */
+    static final List<String> MEDIA = List.of("audio", "video", "desktop");
     /** Approved participants kept per media and room; more are refused (a room has far fewer occupants). */
     static final int MAX_WHITELIST = 1000;
 
@@ -69,6 +70,18 @@ public final class AvModerationComponent implements RoomModule {
         if (o.role() == Role.MODERATOR) send(room, o, whitelists(room, s, null, false));
     }
 
+    /**
+     * A participant made moderator while moderation is on gets the whitelists, as every moderator has them (Prosody
+     * does it when an owner grants the affiliation; here for any way to the moderator role, the focus's grant
+     * included). One who loses the role gets nothing: the focus stops letting it unmute.
+     */
+    @Override
+    public void roleChanged(MucRoom room, RoomOccupant o, Role previous) {
+        if (o.role() != Role.MODERATOR || previous == Role.MODERATOR) return;
+        State s = room.state(this);
+        if (s != null && !s.whitelists.isEmpty()) send(room, o, whitelists(room, s, null, false));
+    }
+
     @Override public void left(MucRoom room, RoomOccupant o) { index.left(room, o); }
 
     @Override public void destroyed(MucRoom room) { index.destroyed(room); }
@@ -86,7 +99,7 @@ public final class AvModerationComponent implements RoomModule {
             RoomOccupant actor = room == null ? null : room.occupant(m.getFrom());
             if (actor == null) refuse(m, "You are not in a room");
             else if (actor.role() != Role.MODERATOR) refuse(m, "Only moderators moderate audio and video");
-            else if (!MEDIA.contains(command.attributeValue("mediaType", ""))) refuse(m, "mediaType is audio or video");
+            else if (!MEDIA.contains(command.attributeValue("mediaType", ""))) refuse(m, "mediaType is audio, video or desktop");
             else if (!command(room, actor, command)) refuse(m, "Unknown or absent occupant");
         });
     }
