@@ -5,16 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.app.Parley;
 import org.parley.it.sfu.TestParticipant;
 import org.parley.it.sfu.TestSfu;
@@ -29,46 +27,28 @@ class BreakoutRoomsTest {
     static final String DOMAIN = StockLayout.DOMAIN;
     static final String MUC = StockLayout.MUC;
     static final String BREAKOUT = StockLayout.BREAKOUT;
+    @RegisterExtension
+    static final StockLayoutServer STOCK = new StockLayoutServer("parley.muc.jitsi.breakout-rooms.max-rooms = 4");
     private static StockLayout layout;
     private static Parley parley;
     private Clients web;
     private Clients auth;
-    private final List<AutoCloseable> closing = new ArrayList<>();
 
     @BeforeAll
-    static void start() throws Exception {
-        layout = StockLayout.start("parley.muc.jitsi.breakout-rooms.max-rooms = 4");
-        parley = layout.parley;
-    }
-
-    @AfterAll
-    static void stop() {
-        if (layout != null) layout.close();
+    static void start() {
+        layout = STOCK.layout();
+        parley = STOCK.parley();
     }
 
     @BeforeEach
     void clients() {
-        web = layout.web();
-        auth = layout.auth();
-    }
-
-    @AfterEach
-    void close() {
-        for (AutoCloseable c : closing) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
-        closing.clear();
-        web.close();
-        auth.close();
+        web = STOCK.web();
+        auth = STOCK.auth();
     }
 
     private TestSfu jvb(String nick) throws Exception {
         TestSfu jvb = layout.jvb(auth, nick);
-        closing.add(jvb);
+        STOCK.closeAfterTest(jvb);
         await().atMost(Duration.ofSeconds(10)).until(() -> parley.focus().focus().bridges().get(new JID(jvb.jid())) != null);
         return jvb;
     }
@@ -76,7 +56,7 @@ class BreakoutRoomsTest {
     /** Joins {@code room} as the web app does (conference request, then the room); the first becomes moderator. */
     private TestParticipant join(String room, String nick) throws Exception {
         TestParticipant p = TestParticipant.connect(web, room, nick, true);
-        closing.add(0, p);
+        STOCK.closeAfterTest(p);
         p.join();
         await().atMost(Duration.ofSeconds(10)).until(() -> !role(room, nick).isEmpty());
         return p;
@@ -85,7 +65,7 @@ class BreakoutRoomsTest {
     /** The web app's moveToRoom: leave, ask the focus for the other room's conference, join it. */
     private TestParticipant move(TestParticipant p, String room) throws Exception {
         TestParticipant moved = p.moveTo(room);
-        closing.add(0, moved);
+        STOCK.closeAfterTest(moved);
         moved.join();
         return moved;
     }
@@ -343,7 +323,7 @@ class BreakoutRoomsTest {
         String r0 = jidOf(rooms, "R0");
         // A room nobody added cannot be opened on the breakout service, by the focus or anyone.
         TestParticipant stray = TestParticipant.connect(web, "stray@" + BREAKOUT, "stray001", true);
-        closing.add(0, stray);
+        STOCK.closeAfterTest(stray);
         boolean strayReady;
         try {
             strayReady = Boolean.TRUE.equals(stray.requestConference().ready());

@@ -8,11 +8,10 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.app.Parley;
 import org.parley.it.sfu.TestParticipant;
 import org.parley.it.sfu.TestSfu;
@@ -26,32 +25,23 @@ class JitsiMeetFeaturesTest {
     static final String DOMAIN = StockLayout.DOMAIN;
     static final String AUTH = StockLayout.AUTH;
     static final String MUC = StockLayout.MUC;
+    @RegisterExtension
+    static final StockLayoutServer STOCK = new StockLayoutServer("");
     private static StockLayout layout;
     private static Parley parley;
     private Clients web;
     private Clients auth;
 
     @BeforeAll
-    static void start() throws Exception {
-        layout = StockLayout.start("");
-        parley = layout.parley;
-    }
-
-    @AfterAll
-    static void stop() {
-        if (layout != null) layout.close();
+    static void start() {
+        layout = STOCK.layout();
+        parley = STOCK.parley();
     }
 
     @BeforeEach
     void clients() {
-        web = layout.web();
-        auth = layout.auth();
-    }
-
-    @AfterEach
-    void close() {
-        web.close();
-        auth.close();
+        web = STOCK.web();
+        auth = STOCK.auth();
     }
 
     /** The room's opener (in place of the focus): an admin of the MUC services, nick "focus". */

@@ -13,19 +13,17 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jivesoftware.smack.XMPPException;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.parley.app.Parley;
 import org.parley.it.sfu.SfuLogic;
@@ -50,56 +48,36 @@ class JitsiMeetLayoutTest {
     private static final String FOCUS_JID = StockLayout.FOCUS_JID;
     private static final String JVB_PASSWORD = StockLayout.PASSWORD;
     private static final String SECRET = "layout-test-secret-at-least-32-bytes!";
+    @RegisterExtension
+    static final StockLayoutServer STOCK = new StockLayoutServer("""
+            parley.focus {
+              policy { create = token, token.secret = "%s" }
+              bridges { health-interval = 2s, health-timeout = 1s }
+            }
+            """.formatted(SECRET));
     private static StockLayout layout;
     private static Parley parley;
     private Clients web;
     private Clients auth;
-    private final List<AutoCloseable> closing = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
         // As the Debian packages do: `prosodyctl register jvb auth.DOMAIN <password>` (StockLayout's jvb account).
-        layout = StockLayout.start("""
-                parley.focus {
-                  policy { create = token, token.secret = "%s" }
-                  bridges { health-interval = 2s, health-timeout = 1s }
-                }
-                """.formatted(SECRET));
-        parley = layout.parley;
+        layout = STOCK.layout();
+        parley = STOCK.parley();
         // An imported Jicofo account: it exists, but the focus answers for its JID.
         assertThat(parley.storage().accounts().create(AUTH, "focus", ScramCredentials.deriveAll(JVB_PASSWORD))
                 .get(10, TimeUnit.SECONDS)).isTrue();
     }
 
-    @AfterAll
-    static void stop() {
-        if (layout != null) layout.close();
-    }
-
     @org.junit.jupiter.api.BeforeEach
     void clients() {
-        web = layout.web();
-        auth = layout.auth();
+        web = STOCK.web();
+        auth = STOCK.auth();
     }
 
-    @AfterEach
-    void close() {
-        for (AutoCloseable c : closing) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
-        web.close();
-        auth.close();
-    }
-
-    /** jitsi-videobridge with the stock jvb.conf: DOMAIN auth.D, USERNAME jvb, PASSWORD, MUC_JIDS JvbBrewery@internal.auth.D. */
     private TestSfu stockJvb(String nick) throws Exception {
-        TestSfu sfu = layout.jvb(auth, nick);
-        closing.add(sfu);
-        return sfu;
+        return STOCK.closeAfterTest(layout.jvb(auth, nick));
     }
 
     private static String token(String room) throws Exception {
@@ -155,7 +133,7 @@ class JitsiMeetLayoutTest {
         JicofoHttp rest = new JicofoHttp(parley.jicofoRestPort());
         String room = "stock-" + System.nanoTime() + "@conference." + DOMAIN;
         TestParticipant a = TestParticipant.connect(web, room, "aaaa0001", true);
-        closing.add(0, a);
+        STOCK.closeAfterTest(a);
 
         // Without a token: refused over HTTP (403, lib-jitsi-meet asks for authentication) as over XMPP.
         assertThat(rest.conferenceRequest(room, null).statusCode()).isEqualTo(403);
@@ -177,7 +155,7 @@ class JitsiMeetLayoutTest {
         // The clients join over XMPP and the conference runs on the stock JVB.
         a.enter();
         TestParticipant b = TestParticipant.connect(web, room, "bbbb0002", false).enter();
-        closing.add(0, b);
+        STOCK.closeAfterTest(b);
         await().atMost(Duration.ofSeconds(15)).until(() -> a.sid() != null && b.sid() != null);
         assertThat(a.seesFocusAs(FOCUS_JID)).isTrue();
         FocusTest.everyoneSeesEveryone(List.of(a, b));

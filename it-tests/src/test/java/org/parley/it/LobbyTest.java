@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.xmpp.metrics.ServerMetrics;
 import org.parley.xmpp.sasl.ScramCredentials;
 import org.xmpp.packet.JID;
@@ -26,34 +25,25 @@ class LobbyTest {
     static final String MUC_USER = "http://jabber.org/protocol/muc#user";
     /** Low enough that the flood test sees the throttle within a few seconds. */
     static final int STANZAS_PER_SECOND = 100;
+    @RegisterExtension
+    static final StockLayoutServer STOCK = new StockLayoutServer("parley.limits { stanzas-per-second = "
+            + STANZAS_PER_SECOND + ", stanza-burst = " + STANZAS_PER_SECOND + " }");
     private static StockLayout layout;
     private Clients web;
     private Clients auth;
 
     @BeforeAll
     static void start() throws Exception {
-        layout = StockLayout.start("parley.limits { stanzas-per-second = " + STANZAS_PER_SECOND + ", stanza-burst = "
-                + STANZAS_PER_SECOND + " }");
+        layout = STOCK.layout();
         // Jigasi's account: auth.D is on the stock layout's lobby whitelist.
         assertThat(layout.parley.storage().accounts().create(StockLayout.AUTH, "jigasi",
                 ScramCredentials.deriveAll(StockLayout.PASSWORD)).get(10, TimeUnit.SECONDS)).isTrue();
     }
 
-    @AfterAll
-    static void stop() {
-        if (layout != null) layout.close();
-    }
-
     @BeforeEach
     void clients() {
-        web = layout.web();
-        auth = layout.auth();
-    }
-
-    @AfterEach
-    void close() {
-        web.close();
-        auth.close();
+        web = STOCK.web();
+        auth = STOCK.auth();
     }
 
     /** A meeting: the opener (focus) and a moderator it made an owner. */
@@ -61,13 +51,9 @@ class LobbyTest {
 
     Meeting meeting(String name) throws Exception {
         String room = name + "@" + MUC;
-        JitsiWire focus = layout.opener(auth, room);
         JitsiWire mod = layout.guest(web);
-        mod.join(room + "/mod", "Moderator");
         // What the focus does for the meeting's first participant (auto-owner).
-        assertThat(focus.iq("own", "<iq type='set' id='own' to='" + room + "'><query xmlns='http://jabber.org/protocol/muc#admin'>"
-                + "<item affiliation='owner' jid='" + bare(mod) + "'/></query></iq>")).contains("type='result'");
-        mod.await("its moderator role", s -> s.contains("from='" + room + "/mod'") && s.contains("role='moderator'"));
+        JitsiWire focus = STOCK.openWithModerator(auth, room, mod, "mod", "Moderator");
         return new Meeting(room, name + "@" + LOBBY, focus, mod);
     }
 

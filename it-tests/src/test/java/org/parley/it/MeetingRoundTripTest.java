@@ -3,11 +3,10 @@ package org.parley.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the Jitsi Meet web app sends through the meeting room itself, round-tripped in the stock layout with the
@@ -18,42 +17,25 @@ import org.junit.jupiter.api.Test;
  */
 class MeetingRoundTripTest {
     static final String MUC = StockLayout.MUC;
+    @RegisterExtension
+    static final StockLayoutServer STOCK = new StockLayoutServer("");
     private static StockLayout layout;
     private Clients web;
     private Clients auth;
 
     @BeforeAll
-    static void start() throws Exception {
-        layout = StockLayout.start("");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (layout != null) layout.close();
+    static void start() {
+        layout = STOCK.layout();
     }
 
     @BeforeEach
     void clients() {
-        web = layout.web();
-        auth = layout.auth();
+        web = STOCK.web();
+        auth = STOCK.auth();
     }
 
-    @AfterEach
-    void close() {
-        web.close();
-        auth.close();
-    }
-
-    /** The room opened by the "focus" with {@code moderator} (a guest, already in) made its owner, as the focus does. */
     private JitsiWire openWithModerator(String room, JitsiWire moderator, String nick) throws Exception {
-        JitsiWire focus = layout.opener(auth, room);
-        moderator.join(room + "/" + nick, nick);
-        String bare = moderator.jid().substring(0, moderator.jid().indexOf('/'));
-        assertThat(focus.iq("own", "<iq type='set' id='own' to='" + room + "'><query xmlns='http://jabber.org/protocol/muc#admin'>"
-                + "<item affiliation='owner' jid='" + bare + "'/></query></iq>")).contains("type='result'");
-        moderator.await("its own moderator presence", s -> s.startsWith("<presence") && s.contains("from='" + room + "/" + nick + "'")
-                && s.contains("affiliation='owner'") && s.contains("role='moderator'"));
-        return focus;
+        return STOCK.openWithModerator(auth, room, moderator, nick, nick);
     }
 
     /** lib-jitsi-meet's ChatRoom.lockRoom: reads the owner form, then submits the secret (empty to unlock). */

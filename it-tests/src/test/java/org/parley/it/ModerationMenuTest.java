@@ -10,11 +10,10 @@ import java.util.concurrent.TimeUnit;
 import org.jivesoftware.smack.packet.IQ;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smackx.muc.packet.MUCUser;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.app.Parley;
 import org.parley.it.sfu.SfuLogic;
 import org.parley.it.sfu.TestParticipant;
@@ -30,47 +29,33 @@ class ModerationMenuTest {
     static final String DOMAIN = StockLayout.DOMAIN;
     static final String MUC = StockLayout.MUC;
     static final String AVMOD = "avmoderation." + DOMAIN;
+    @RegisterExtension
+    static final StockLayoutServer STOCK = new StockLayoutServer("");
     private static StockLayout layout;
     private static Parley parley;
     private Clients web;
     private Clients auth;
     private TestSfu jvb;
-    private final List<AutoCloseable> closing = new ArrayList<>();
 
     @BeforeAll
-    static void start() throws Exception {
-        layout = StockLayout.start("");
-        parley = layout.parley;
-    }
-
-    @AfterAll
-    static void stop() {
-        if (layout != null) layout.close();
+    static void start() {
+        layout = STOCK.layout();
+        parley = STOCK.parley();
     }
 
     @BeforeEach
     void clients() throws Exception {
-        web = layout.web();
-        auth = layout.auth();
-        jvb = layout.jvb(auth, "jvb-menu");
+        web = STOCK.web();
+        auth = STOCK.auth();
+        jvb = STOCK.closeAfterTest(layout.jvb(auth, "jvb-menu"));
         await().atMost(Duration.ofSeconds(10)).until(() -> parley.focus().focus().bridges().get(new JID(jvb.jid())) != null);
     }
 
-    @AfterEach
-    void close() throws Exception {
-        for (AutoCloseable c : closing) c.close();
-        closing.clear();
-        jvb.close();
-        web.close();
-        auth.close();
-    }
-
-    /** Participants in a new room: the first becomes its owner through the focus before the others enter. */
     private List<TestParticipant> meeting(String room, String... nicks) throws Exception {
         List<TestParticipant> ps = new ArrayList<>();
         for (String nick : nicks) {
             TestParticipant p = TestParticipant.connect(web, room, nick, true);
-            closing.add(p);
+            STOCK.closeAfterTest(p);
             if (ps.isEmpty()) {
                 p.requestConference(room);
                 p.enter();
@@ -281,7 +266,7 @@ class ModerationMenuTest {
         assertThat(jvb.logic.forceMutes).noneMatch(f -> f.startsWith("aaaa0051 "));
         // The poll has its one vote from the flooder, its last answer ("No").
         TestParticipant late = TestParticipant.connect(web, room, "cccc0053", true);
-        closing.add(late);
+        STOCK.closeAfterTest(late);
         JitsiWire c = new JitsiWire(late.connection);
         late.enter();
         assertThat(c.await("the polls so far", s -> s.contains("old-polls")))
