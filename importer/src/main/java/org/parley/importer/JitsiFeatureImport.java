@@ -31,6 +31,17 @@ final class JitsiFeatureImport {
     private String host;
     /** The domain under the first MUC that loads a MUC-level feature (conference.D -> D), for default addresses. */
     private String mucHost;
+    /** mod_muc_lobby_rooms: its main_muc(s), lobby_muc and muc_lobby_whitelist; null lobbyDomain when not loaded. */
+    private final Set<String> lobbyMucs = new LinkedHashSet<>();
+    private final Set<String> lobbyWhitelist = new LinkedHashSet<>();
+    private String lobbyDomain;
+
+    /** mod_muc_lobby_rooms on a VirtualHost with its main_muc, lobby_muc and muc_lobby_whitelist (may be empty). */
+    void lobby(String mainMuc, String lobbyMuc, List<String> whitelist) {
+        lobbyMucs.add(mainMuc);
+        if (lobbyDomain == null) lobbyDomain = lobbyMuc;
+        lobbyWhitelist.addAll(whitelist);
+    }
 
     /** True when Prosody module {@code module} is one Parley carries over. */
     static boolean carries(String module) { return CARRIED.containsKey(module); }
@@ -47,6 +58,8 @@ final class JitsiFeatureImport {
 
     /** A VirtualHost option naming a carried feature's component; true when taken. */
     boolean option(ProsodyConfig.Option o) {
+        // Read with mod_muc_lobby_rooms (lobby), which Prosody ignores without it.
+        if (o.name().equals("muc_lobby_whitelist")) return true;
         for (Carried c : CARRIED.values()) {
             if (c.componentOption().equals(o.name()) && o.value() != null) {
                 components.put(c.feature(), String.valueOf(o.value()));
@@ -85,7 +98,20 @@ final class JitsiFeatureImport {
             String fallback = c.defaultPrefix() == null || base == null ? "" : c.defaultPrefix() + base;
             f.put("component", components.getOrDefault(c.feature(), fallback));
         }
+        Hocon lobby = jitsi.object("lobby");
+        if (lobbyDomain == null) {
+            lobby.put("enabled", false, "Prosody does not load mod_muc_lobby_rooms.");
+        } else {
+            lobby.put("enabled", true);
+            lobby.put("muc-domains", new ArrayList<>(lobbyMucs), "Prosody: main_muc.");
+            lobby.put("lobby-domain", lobbyDomain, "Prosody: lobby_muc.");
+            lobby.put("whitelist", new ArrayList<>(lobbyWhitelist), "Prosody: muc_lobby_whitelist.");
+        }
     }
 
-    List<String> features() { return List.copyOf(on); }
+    List<String> features() {
+        List<String> all = new ArrayList<>(on);
+        if (lobbyDomain != null) all.add("lobby");
+        return all;
+    }
 }

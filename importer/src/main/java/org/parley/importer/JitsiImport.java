@@ -86,7 +86,7 @@ public final class JitsiImport {
 
     /** Jitsi features Parley does not serve yet (issue 17 and 19): losing them changes what users see. */
     private static final Map<String, String> MODULES_MISSING = Map.ofEntries(
-            Map.entry("muc_lobby_rooms", "the lobby"), Map.entry("muc_breakout_rooms", "breakout rooms"),
+            Map.entry("muc_breakout_rooms", "breakout rooms"),
             Map.entry("room_metadata", "room metadata"),
             Map.entry("muc_domain_mapper", "multi-tenant room names (domain mapper)"),
             Map.entry("muc_rate_limit", "Prosody's MUC join rate limit (Parley coalesces presence floods instead)"),
@@ -301,6 +301,10 @@ public final class JitsiImport {
         if (modules == null || inherited) return;
         for (String m : strings(modules.value())) {
             if (MODULES_BUILT_IN.containsKey(m)) continue;
+            if (m.equals("muc_lobby_rooms")) {
+                lobby(where, modules);
+                continue;
+            }
             if (JitsiFeatureImport.carries(m)) {
                 ProsodyConfig.Option main = prosody.effective(where, "main_muc");
                 features.module(where, m, main == null ? null : String.valueOf(main.value()));
@@ -313,6 +317,20 @@ public final class JitsiImport {
                 note(modules.source(), "module " + m + " on " + where.name() + " has no Parley equivalent", true);
             }
         }
+    }
+
+    /** mod_muc_lobby_rooms needs main_muc and lobby_muc (without them Prosody logs an error and serves no lobby). */
+    private void lobby(ProsodyConfig.Section where, ProsodyConfig.Option modules) {
+        ProsodyConfig.Option main = prosody.effective(where, "main_muc");
+        ProsodyConfig.Option lobbyMuc = prosody.effective(where, "lobby_muc");
+        if (main == null || lobbyMuc == null) {
+            note(modules.source(), "module muc_lobby_rooms on " + where.name() + " without main_muc and lobby_muc: Prosody "
+                    + "serves no lobby, nor does Parley", false);
+            return;
+        }
+        ProsodyConfig.Option whitelist = prosody.effective(where, "muc_lobby_whitelist");
+        features.lobby(String.valueOf(main.value()), String.valueOf(lobbyMuc.value()),
+                whitelist == null ? List.of() : strings(whitelist.value()));
     }
 
     private void unknownOrNoEffect(ProsodyConfig.Option o, String where) {

@@ -73,6 +73,32 @@ class JitsiImportTest {
         assertThat(c.getStringList("av-moderation.muc-domains")).containsExactly("conference.meet.example.test");
         assertThat(c.getString("av-moderation.component")).isEqualTo("avmoderation.meet.example.test");
         assertThat(r.notes()).noneSatisfy(n -> assertThat(n.message()).containsAnyOf("av_moderation", "avmoderation"));
+        // mod_muc_lobby_rooms with its main_muc and lobby_muc (the whitelist is commented out in the stock file).
+        assertThat(c.getBoolean("lobby.enabled")).isTrue();
+        assertThat(c.getStringList("lobby.muc-domains")).containsExactly("conference.meet.example.test");
+        assertThat(c.getString("lobby.lobby-domain")).isEqualTo("lobby.meet.example.test");
+        assertThat(c.getStringList("lobby.whitelist")).isEmpty();
+        assertThat(r.notes()).noneSatisfy(n -> assertThat(n.message()).containsAnyOf("muc_lobby_rooms", "lobby_muc"));
+    }
+
+    @Test
+    void theLobbyWhitelistIsCarriedOverAndALobbyNotLoadedIsOff(@TempDir Path dir) throws Exception {
+        Path fixture = ProsodyConfigReaderTest.fixture("prosody/prosody.cfg.lua").getParent();
+        java.nio.file.Files.createDirectories(dir.resolve("conf.d"));
+        java.nio.file.Files.copy(fixture.resolve("prosody.cfg.lua"), dir.resolve("prosody.cfg.lua"));
+        String host = java.nio.file.Files.readString(fixture.resolve("conf.d/meet.example.test.cfg.lua"));
+        java.nio.file.Files.writeString(dir.resolve("conf.d/meet.example.test.cfg.lua"),
+                host.replace("-- muc_lobby_whitelist = {", "muc_lobby_whitelist = {"));
+        JitsiImport.Result r = JitsiImport.convert(ProsodyConfigReader.read(dir.resolve("prosody.cfg.lua"), k -> null), null, null,
+                "/var/lib/parley");
+        Config c = ConfigFactory.parseString(r.config()).getConfig("parley.muc.jitsi");
+        assertThat(c.getStringList("lobby.whitelist")).containsExactly("recorder.meet.example.test");
+        assertThat(r.notes()).noneSatisfy(n -> assertThat(n.message()).contains("muc_lobby_whitelist"));
+
+        java.nio.file.Files.writeString(dir.resolve("conf.d/meet.example.test.cfg.lua"),
+                host.replace("\"muc_lobby_rooms\";", ""));
+        r = JitsiImport.convert(ProsodyConfigReader.read(dir.resolve("prosody.cfg.lua"), k -> null), null, null, "/var/lib/parley");
+        assertThat(ConfigFactory.parseString(r.config()).getBoolean("parley.muc.jitsi.lobby.enabled")).isFalse();
     }
 
     @Test
@@ -82,7 +108,7 @@ class JitsiImportTest {
         assertThat(r.notes()).anySatisfy(n -> {
             // The assignment's line as Lua reports it: where its table closes.
             assertThat(n.where()).endsWith("meet.example.test.cfg.lua:58");
-            assertThat(n.message()).contains("muc_lobby_rooms").contains("lobby");
+            assertThat(n.message()).contains("muc_breakout_rooms").contains("breakout rooms");
             assertThat(n.changesBehaviour()).isTrue();
         });
         assertThat(r.notes()).anySatisfy(n -> {

@@ -182,7 +182,8 @@ class DockerJitsiMeetTest {
         var info = org.jivesoftware.smackx.disco.ServiceDiscoveryManager.getInstanceFor(a.connection)
                 .discoverInfo(org.jxmpp.jid.impl.JidCreate.domainBareFrom("meet.jitsi"));
         assertThat(info.getIdentities()).extracting(i -> i.getType())
-                .contains("conference_duration", "speakerstats", "polls", "end_conference", "av_moderation");
+                .contains("conference_duration", "speakerstats", "polls", "end_conference", "av_moderation", "lobbyrooms");
+        assertThat(out).doesNotContain("ENABLE_LOBBY");
     }
 
     /**

@@ -42,6 +42,9 @@ public interface MucRoom {
     /** Ends the room for everyone (XEP-0045 10.9: unavailable with {@code <destroy/>} and {@code reason}). */
     void destroy(String reason);
 
+    /** As {@link #destroy(String)}, naming {@code alternate} as the room that replaces it (the occupants may go there). */
+    void destroy(String reason, JID alternate);
+
     /** The per-room state of {@code module}, created by {@code initial} on first use; dropped with the room. */
     <T> T state(RoomModule module, Supplier<T> initial);
 

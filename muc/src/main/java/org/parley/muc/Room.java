@@ -59,6 +59,7 @@ final class Room {
     private String subjectNick;
     private SharedStanza subjectStanza;
     private RoomHandle handle;
+    private VisibleOutbox visible;
 
     record AffiliationEntry(Affiliation affiliation, String nick, String reason) {}
 
@@ -80,14 +81,26 @@ final class Room {
 
     /** The room as its modules see it. */
     RoomHandle handle() {
-        if (handle == null) handle = new RoomHandle(this, service.outbox(this));
+        if (handle == null) handle = new RoomHandle(this, visible(service.outbox(this)));
         return handle;
     }
+
+    /** The step's output, filtered where a module hides occupants from each other ({@link RoomModule#hides}). */
+    private Outbox visible(Outbox out) {
+        if (!service.hooks().hiding()) return out;
+        if (visible == null || visible.next != out) visible = new VisibleOutbox(this, out);
+        return visible;
+    }
+
+    Occupant occupantOf(JID realJid) { return byJid.get(realJid); }
+
+    Occupant occupantAt(String nick) { return byNick.get(nick); }
 
     // ---- dispatch ----
 
     /** A stanza addressed to the room or to one of its occupant JIDs. */
     void handle(Packet p, Outbox out) {
+        out = visible(out);
         String nick = p.getTo().getResource();
         if (p instanceof Presence pr) {
             if (nick == null) presenceToRoom(pr, out);
@@ -103,6 +116,7 @@ final class Room {
 
     /** The presence that made the service create this room; its sender becomes the owner. */
     void create(Presence pr, Outbox out) {
+        out = visible(out);
         service.hooks().created(this);
         affiliations.put(pr.getFrom().toBareJID(), new AffiliationEntry(Affiliation.OWNER, null, null));
         presenceToOccupant(pr, pr.getTo().getResource(), true, out);
@@ -182,6 +196,12 @@ final class Room {
             if (aff == Affiliation.OUTCAST) {
                 throw new MucError(PacketError.Condition.forbidden, PacketError.Type.auth, "You are banned from this room");
             }
+            Packet refusal = service.hooks().entering(this, from, pr);
+            if (refusal != null) {
+                out.packet(Ns.qualify(refusal));
+                return;
+            }
+            aff = affiliationOf(from);
             RoomConfig c = config;
             if (c.membersOnly() && !aff.atLeast(Affiliation.MEMBER)) {
                 throw new MucError(PacketError.Condition.registration_required, PacketError.Type.auth, "Only members may enter this room");
@@ -213,11 +233,12 @@ final class Room {
         o.identity = identity;
         service.hooks().presence(this, o);
         boolean seesJids = seesJids(o);
-        // XEP-0045 7.2.3: first everyone already there, then the newcomer to the others and to itself.
-        for (Occupant other : byNick.values()) out.shared(from, other.view(seesJids));
+        // XEP-0045 7.2.3: first everyone already there, then the newcomer to the others and to itself. It is an
+        // occupant before the first copy goes out, so a module hiding occupants from each other knows the recipient.
         byNick.put(nick, o);
         byJid.put(from, o);
         occupantCount = byNick.size();
+        for (Occupant other : byNick.values()) if (other != o) out.shared(from, other.view(seesJids));
         for (Occupant other : byNick.values()) {
             if (other != o) out.shared(other.realJid, o.view(seesJids(other)));
         }
@@ -295,7 +316,7 @@ final class Room {
         service.presenceCoalesced();
         if (!o.presencePending) {
             o.presencePending = true;
-            service.later(this, Math.max(0, wait), out -> sendHeldPresence(o, out));
+            service.later(this, Math.max(0, wait), out -> sendHeldPresence(o, visible(out)));
         }
         return true;
     }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.dom4j.Element;
 import org.xmpp.packet.JID;
 import org.xmpp.packet.Message;
+import org.xmpp.packet.Packet;
 import org.xmpp.packet.PacketError;
 import org.xmpp.packet.Presence;
 
@@ -15,9 +16,21 @@ import org.xmpp.packet.Presence;
 final class RoomHooks {
     static final RoomHooks NONE = new RoomHooks(new RoomModule[0]);
     private final RoomModule[] modules;
+    /** The modules that override {@link RoomModule#hides}: only their services' rooms filter their output. */
+    private final RoomModule[] hiders;
 
     private RoomHooks(RoomModule[] modules) {
         this.modules = modules;
+        this.hiders = Arrays.stream(modules).filter(RoomHooks::overridesHides).toArray(RoomModule[]::new);
+    }
+
+    private static boolean overridesHides(RoomModule m) {
+        try {
+            return m.getClass().getMethod("hides", MucRoom.class, RoomOccupant.class, RoomOccupant.class, Element.class)
+                    .getDeclaringClass() != RoomModule.class;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
     }
 
     RoomHooks with(RoomModule m) {
@@ -38,6 +51,21 @@ final class RoomHooks {
             if (e != null) return e;
         }
         return null;
+    }
+
+    Packet entering(Room room, JID user, Presence presence) {
+        for (RoomModule m : modules) {
+            Packet refusal = m.entering(room.handle(), user, presence);
+            if (refusal != null) return refusal;
+        }
+        return null;
+    }
+
+    boolean hiding() { return hiders.length > 0; }
+
+    boolean hides(Room room, Occupant sender, Occupant recipient, Element stanza) {
+        for (RoomModule m : hiders) if (m.hides(room.handle(), sender, recipient, stanza)) return true;
+        return false;
     }
 
     void joined(Room room, Occupant o) {

@@ -3,6 +3,7 @@ package org.parley.muc;
 import org.dom4j.Element;
 import org.xmpp.packet.JID;
 import org.xmpp.packet.Message;
+import org.xmpp.packet.Packet;
 import org.xmpp.packet.PacketError;
 import org.xmpp.packet.Presence;
 
@@ -23,6 +24,16 @@ public interface RoomModule {
      * the answer the user gets), null lets it through.
      */
     default PacketError joining(MucRoom room, JID user, String nick, Presence presence) { return null; }
+
+    /**
+     * {@code user} asks to enter, is neither banned nor kept out by a locked room, and the room has not yet checked
+     * membership (members-only) or the password: a module may let the user in by granting an affiliation
+     * ({@link MucRoom#setAffiliation}; the room's checks then see it), or refuse with a stanza of its own (an error
+     * reply to {@code presence}, sent instead of the join; XEP-0045 leaves room for application elements there).
+     * Null goes on with the room's checks. A Jitsi lobby: whitelisted users and the right password pass, others are
+     * sent to the lobby room.
+     */
+    default Packet entering(MucRoom room, JID user, Presence presence) { return null; }
 
     /** {@code occupant} entered; the room has sent it everyone's presence, its own, the history and the subject. */
     default void joined(MucRoom room, RoomOccupant occupant) { }
@@ -62,4 +73,11 @@ public interface RoomModule {
      * the occupants holding it were updated (or removed). The user need not be in the room.
      */
     default void affiliationChanged(MucRoom room, JID user, Affiliation previous, Affiliation now) { }
+
+    /**
+     * Whether {@code recipient} must not get {@code stanza} (a presence or message) from {@code sender}; both are
+     * occupants and never the same one. A Jitsi lobby room: waiting users see only themselves, moderators see them.
+     * Only asked in the rooms of services where a module overrides it (the others' output is not filtered).
+     */
+    default boolean hides(MucRoom room, RoomOccupant sender, RoomOccupant recipient, Element stanza) { return false; }
 }

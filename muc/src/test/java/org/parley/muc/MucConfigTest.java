@@ -49,6 +49,19 @@ class MucConfigTest {
     }
 
     @Test
+    void theLobbyNeedsAValidLobbyDomain() {
+        assertThat(org.parley.muc.jitsi.JitsiFeatures.check(ConfigFactory.parseString(
+                "muc.jitsi.lobby { enabled = true, lobby-domain = \"lobby.{host}\", whitelist = [\"recorder.{host}\"] }"),
+                List.of("example.org"))).isEmpty();
+        assertThat(org.parley.muc.jitsi.JitsiFeatures.check(ConfigFactory.parseString(
+                "muc.jitsi.lobby { enabled = true, lobby-domain = \"not a domain\" }"), List.of("example.org")))
+                .anySatisfy(p -> assertThat(p.key()).isEqualTo("parley.muc.jitsi.lobby.lobby-domain"));
+        assertThat(org.parley.muc.jitsi.JitsiFeatures.check(ConfigFactory.parseString(
+                "muc.jitsi.lobby { enabled = true, lobby-domain = \"\" }"), List.of("example.org")))
+                .anySatisfy(p -> assertThat(p.key()).isEqualTo("parley.muc.jitsi.lobby.lobby-domain"));
+    }
+
+    @Test
     void problemsNameTheirKeys() {
         var parley = ConfigFactory.parseString("""
                 muc {

@@ -159,9 +159,70 @@ class RoomModuleTest {
     }
 
     @Test
+    void aModuleLetsAJoinerInOrRefusesItBeforeTheMembershipCheck() {
+        h.domain.addModule(new RoomModule() {
+            @Override public org.xmpp.packet.Packet entering(MucRoom room, JID user, Presence presence) {
+                if (user.toBareJID().equals(new JID(BOB).toBareJID())) {
+                    room.setAffiliation(user, Affiliation.MEMBER);
+                    return null;
+                }
+                org.xmpp.packet.Packet refusal = org.parley.xmpp.router.Stanzas.errorReply(presence,
+                        new PacketError(PacketError.Condition.registration_required, PacketError.Type.auth));
+                refusal.getElement().addElement("waiting-room").setText("elsewhere");
+                return refusal;
+            }
+        });
+        h.join(ALICE, ROOM, "alice");
+        h.send(ALICE, RoomTest.configSubmit("muc#roomconfig_membersonly", "1"));
+        h.clear();
+        // Bob is made a member on the way in, so the members-only room admits him.
+        h.join(BOB, ROOM, "bob");
+        assertThat(h.take(BOB)).anyMatch(s -> s.contains("code='110'") && s.contains("affiliation='member'"));
+        // Carol gets the module's own refusal, extra element and all; nobody else hears of her.
+        h.clear();
+        h.join(CAROL, ROOM, "carol");
+        assertThat(h.take(CAROL)).singleElement().satisfies(s -> assertThat(s).contains("type='error'")
+                .contains("<registration-required").contains("<waiting-room>elsewhere</waiting-room>"));
+        assertThat(h.takeAll()).isEmpty();
+    }
+
+    @Test
+    void aModuleHidesOccupantsFromEachOther() {
+        // Alice (the owner) sees everyone; the others see only her messages and themselves.
+        h.domain.addModule(new RoomModule() {
+            @Override public boolean hides(MucRoom room, RoomOccupant sender, RoomOccupant recipient, Element stanza) {
+                boolean toOwner = recipient.affiliation() == Affiliation.OWNER;
+                boolean fromOwner = sender.affiliation() == Affiliation.OWNER;
+                return "presence".equals(stanza.getName()) ? !toOwner : !toOwner && !fromOwner;
+            }
+        });
+        assertThat(h.domain.hooks().hiding()).isTrue();
+        h.join(ALICE, ROOM, "alice");
+        h.join(BOB, ROOM, "bob");
+        h.join(CAROL, ROOM, "carol");
+        assertThat(h.take(ALICE)).anyMatch(s -> s.contains("from='" + ROOM + "/bob'")).anyMatch(s -> s.contains("from='" + ROOM + "/carol'"));
+        List<String> carol = h.take(CAROL);
+        assertThat(carol).noneMatch(s -> s.contains("from='" + ROOM + "/bob'") || s.contains("from='" + ROOM + "/alice'"));
+        assertThat(carol).anyMatch(s -> s.contains("from='" + ROOM + "/carol'") && s.contains("code='110'"));
+        assertThat(h.take(BOB)).noneMatch(s -> s.contains("from='" + ROOM + "/carol'"));
+        h.clear();
+
+        h.send(CAROL, "<message to='" + ROOM + "' type='groupchat'><body>psst</body></message>");
+        assertThat(h.take(ALICE)).anyMatch(s -> s.contains("psst"));
+        assertThat(h.take(CAROL)).anyMatch(s -> s.contains("psst"));
+        assertThat(h.take(BOB)).isEmpty();
+        h.send(ALICE, "<message to='" + ROOM + "' type='groupchat'><body>hello all</body></message>");
+        assertThat(h.take(BOB)).anyMatch(s -> s.contains("hello all"));
+        h.clear();
+        h.send(BOB, "<message to='" + ROOM + "/carol' type='chat'><body>hi carol</body></message>");
+        assertThat(h.take(CAROL)).isEmpty();
+    }
+
+    @Test
     void withoutModulesNothingChanges() {
         h.join(ALICE, ROOM, "alice");
         assertThat(h.take(ALICE).get(0)).doesNotContain("urn:test");
         assertThat(h.domain.hooks().isEmpty()).isTrue();
+        assertThat(h.domain.hooks().hiding()).isFalse();
     }
 }

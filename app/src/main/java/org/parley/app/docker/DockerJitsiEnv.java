@@ -171,6 +171,11 @@ public final class DockerJitsiEnv {
         feature(jitsi, "polls", "polls." + domain, conferenceDomains, true);
         feature(jitsi, "end-conference", "endconference." + domain, conferenceDomains, flag("ENABLE_END_CONFERENCE", true));
         feature(jitsi, "av-moderation", "avmoderation." + domain, conferenceDomains, flag("ENABLE_AV_MODERATION", true));
+        // mod_muc_lobby_rooms on the meetings (main_muc), rooms on lobby.<domain>; Jibri's and the transcriber's
+        // hidden domain skips it (docker-jitsi-meet's muc_lobby_whitelist).
+        jitsi.object("lobby").put("enabled", flag("ENABLE_LOBBY", true)).put("muc-domains", List.of(mucDomain))
+                .put("lobby-domain", "lobby." + domain)
+                .put("whitelist", recording || transcriptions ? List.of(hiddenDomain) : List.of());
 
         turn(parley);
         accounts(authDomain, hiddenDomain, recording, transcriptions);
@@ -290,9 +295,9 @@ public final class DockerJitsiEnv {
         if (isSet("MAX_PARTICIPANTS")) note("MAX_PARTICIPANTS", "a per-room occupant limit is not supported");
         if (flag("PROSODY_RESERVATION_ENABLED", false)) note("PROSODY_RESERVATION_ENABLED", "the reservation API is not supported");
         if (flag("PROSODY_ENABLE_RATE_LIMITS", false)) note("PROSODY_ENABLE_RATE_LIMITS", "Parley's own limits apply (parley.limits)");
-        if (flag("ENABLE_LOBBY", true) || flag("ENABLE_BREAKOUT_ROOMS", true)) {
+        if (flag("ENABLE_BREAKOUT_ROOMS", true)) {
             // Stock defaults: said once, as docs/jitsi-meet.md lists what Parley does not serve yet.
-            note("ENABLE_LOBBY/ENABLE_BREAKOUT_ROOMS", "the lobby and breakout rooms are plain MUC services for now, and the metadata. component is not served yet");
+            note("ENABLE_BREAKOUT_ROOMS", "breakout rooms are a plain MUC service for now, and the metadata. component is not served yet");
         }
         if (flag("ENABLE_SUBDOMAINS", true)) {
             note("ENABLE_SUBDOMAINS", "tenant paths (/<tenant>/<room>: rooms on muc.<tenant>.XMPP_DOMAIN) are not served");

@@ -11,6 +11,7 @@ import org.parley.muc.RoomModule;
 import org.parley.muc.jitsi.avmoderation.AvModerationComponent;
 import org.parley.muc.jitsi.duration.ConferenceDuration;
 import org.parley.muc.jitsi.endconference.EndConference;
+import org.parley.muc.jitsi.lobby.Lobby;
 import org.parley.muc.jitsi.polls.Polls;
 import org.parley.muc.jitsi.speakerstats.SpeakerStats;
 import org.parley.xmpp.config.ConfigException;
@@ -64,6 +65,10 @@ public final class JitsiFeatures {
         f.read();
         if (!f.problems.isEmpty()) throw new ConfigException(f.problems);
         for (Feature feature : f.features) {
+            if (feature.service() == null && feature.component() != null && !muc.domains().contains(feature.component())) {
+                log.warn("parley.muc.jitsi.{}: {} is not a MUC service here; {} is off", feature.key(), feature.component(), feature.key());
+                continue;
+            }
             int installed = 0;
             for (String d : feature.mucDomains()) {
                 if (!muc.domains().contains(d)) {
@@ -74,7 +79,7 @@ public final class JitsiFeatures {
                 installed++;
             }
             if (feature.component() != null) {
-                muc.addComponent(feature.component(), feature.service());
+                if (feature.service() != null) muc.addComponent(feature.component(), feature.service());
                 server.iq().addIdentity(f.host, new IqDispatcher.Identity("component", feature.identityType(), feature.component()));
             }
             log.info("Jitsi {}: on {} MUC service(s){}", feature.key(), installed,
@@ -132,6 +137,18 @@ public final class JitsiFeatures {
                 av.address(address);
                 features.add(new Feature("av-moderation", domains("av-moderation.muc-domains"), av, component,
                         "av_moderation", address));
+            }
+        }
+        if (bool("lobby.enabled")) {
+            String lobbyDomain = address("lobby.lobby-domain");
+            if (lobbyDomain == null) {
+                if (string("lobby.lobby-domain").isEmpty()) problems.add(new ConfigProblem("parley.muc.jitsi.lobby.lobby-domain",
+                        "the lobby needs a MUC service for its rooms (lobby.<host>), or enabled = false"));
+            } else {
+                Lobby lobby = new Lobby(muc, lobbyDomain, new java.util.HashSet<>(domains("lobby.whitelist")));
+                // The lobby service is the component the web app looks for: listed, not served apart.
+                features.add(new Feature("lobby", domains("lobby.muc-domains"), lobby, lobbyDomain, "lobbyrooms", null));
+                features.add(new Feature("lobby-rooms", List.of(lobbyDomain), lobby.lobbyRooms(), null, null, null));
             }
         }
     }

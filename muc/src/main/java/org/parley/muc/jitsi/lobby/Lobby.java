@@ -1,0 +1,201 @@
+package org.parley.muc.jitsi.lobby;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.dom4j.Element;
+import org.dom4j.QName;
+import org.parley.muc.Affiliation;
+import org.parley.muc.MucRoom;
+import org.parley.muc.MucService;
+import org.parley.muc.RoomConfig;
+import org.parley.muc.RoomModule;
+import org.parley.muc.RoomOccupant;
+import org.parley.muc.jitsi.JsonMessages;
+import org.parley.xmpp.router.Stanzas;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xmpp.packet.JID;
+import org.xmpp.packet.Packet;
+import org.xmpp.packet.PacketError;
+import org.xmpp.packet.Presence;
+
+/**
+ * The Jitsi Meet lobby (Prosody's mod_muc_lobby_rooms). A moderator turns it on by making the meeting members-only
+ * (lib-jitsi-meet's owner form); the module then opens the lobby room, same name on the lobby service, and lists it
+ * in the meeting's disco#info ({@code muc#roominfo_lobbyroom}). A joiner who is not a member is refused with
+ * {@code registration-required} carrying that address; it waits in the lobby room, where only the meeting's owners
+ * and admins (its moderators, owners there too) see it and chat with it. A moderator admits it with a mediated
+ * invitation to the meeting (the room makes the invitee a member and passes the invitation on) or turns it away by
+ * kicking it from the lobby room. The room's password, a whitelisted domain or JID, and the service's admins skip
+ * the lobby. The lobby room ends with the meeting, and when the lobby is turned off (then with the meeting as the
+ * alternate venue, which lib-jitsi-meet joins).
+ *
+ * <p>This module runs on the meeting services; {@link LobbyRooms}, its other half, on the lobby service (so that
+ * only the lobby rooms' output is filtered). What both share (which lobby room belongs to which meeting, who
+ * moderates it) is in {@link #links}, written on the meeting's thread and read on the lobby room's.
+ */
+public final class Lobby implements RoomModule {
+    private static final Logger log = LoggerFactory.getLogger(Lobby.class);
+    /** Prosody's reason when it closes a lobby room. */
+    public static final String CLOSED = "Lobby room closed.";
+    static final String ROOMINFO_FIELD = "muc#roominfo_lobbyroom";
+    private static final String MUC = "http://jabber.org/protocol/muc";
+    private static final String NICK = "http://jabber.org/protocol/nick";
+
+    private final MucService muc;
+    private final String lobbyDomain;
+    private final Set<String> whitelist;
+    /** By lobby room JID. */
+    private final ConcurrentHashMap<JID, Link> links = new ConcurrentHashMap<>();
+    private final LobbyRooms rooms = new LobbyRooms(this);
+
+    /** A meeting and its lobby room; {@code moderators}: bare JIDs of the meeting's owners and admins. */
+    record Link(JID meeting, JID lobby, Set<String> moderators) {}
+
+    /**
+     * @param lobbyDomain the MUC service of the lobby rooms
+     * @param whitelist domains and bare JIDs that enter without knocking (Prosody's muc_lobby_whitelist)
+     */
+    public Lobby(MucService muc, String lobbyDomain, Set<String> whitelist) {
+        this.muc = muc;
+        this.lobbyDomain = lobbyDomain;
+        this.whitelist = Set.copyOf(whitelist);
+    }
+
+    /** The module for the lobby service. */
+    public RoomModule lobbyRooms() { return rooms; }
+
+    /** The link of a lobby room, or null when its lobby is off. */
+    Link link(JID lobbyRoom) { return links.get(lobbyRoom); }
+
+    private JID lobbyOf(MucRoom meeting) { return new JID(meeting.jid().getNode(), lobbyDomain, null, true); }
+
+    /** The meeting's link, or null when its lobby is off. */
+    private Link linkOf(MucRoom meeting) {
+        Link link = links.get(lobbyOf(meeting));
+        return link != null && link.meeting().equals(meeting.jid()) ? link : null;
+    }
+
+    @Override
+    public void configured(MucRoom room) {
+        Link link = linkOf(room);
+        if (room.config().membersOnly()) {
+            if (link == null) attach(room);
+        } else if (link != null) {
+            // Turned off: the waiting users are sent to the meeting, which lets them in now.
+            detach(link, room.jid());
+        }
+    }
+
+    private void attach(MucRoom meeting) {
+        Link link = new Link(meeting.jid(), lobbyOf(meeting), ConcurrentHashMap.newKeySet());
+        for (RoomOccupant o : meeting.occupants()) {
+            if (o.affiliation().atLeast(Affiliation.ADMIN)) link.moderators().add(o.realJid().toBareJID());
+        }
+        Link other = links.putIfAbsent(link.lobby(), link);
+        if (other != null) {
+            log.warn("{}: lobby room {} already belongs to {}; no lobby", meeting.jid(), link.lobby(), other.meeting());
+            return;
+        }
+        open(link);
+        log.info("{}: lobby on ({})", meeting.jid(), link.lobby());
+    }
+
+    /** Opens the link's lobby room (again, when it emptied while the lobby is on). */
+    void open(Link link) {
+        muc.createRoom(link.lobby(), r -> {
+            if (r == null) {
+                links.remove(link.lobby(), link);
+                log.warn("{}: cannot open lobby room {} (is {} a MUC service?)", link.meeting(), link.lobby(), lobbyDomain);
+                return;
+            }
+            // No history: a newcomer must not read what earlier waiting users said.
+            r.reconfigure(c -> new RoomConfig(c.name(), c.description(), false, false, false, false, false, "", c.whois(),
+                    c.maxUsers(), c.allowPm(), false, false, false, 0));
+        });
+    }
+
+    private void detach(Link link, JID alternate) {
+        if (!links.remove(link.lobby(), link)) return;
+        muc.inRoom(link.lobby(), r -> {
+            if (r != null) r.destroy(CLOSED, alternate);
+        });
+        log.info("{}: lobby off", link.meeting());
+    }
+
+    @Override
+    public void roomInfo(MucRoom room, Element form) {
+        if (!room.config().membersOnly()) return;
+        Link link = linkOf(room);
+        if (link == null) return;
+        Element field = form.addElement(QName.get("field", form.getNamespace()));
+        field.addAttribute("var", ROOMINFO_FIELD);
+        field.addAttribute("type", "text-single");
+        field.addAttribute("label", "Lobby room jid");
+        field.addElement(QName.get("value", form.getNamespace())).setText(link.lobby().toString());
+    }
+
+    @Override
+    public Packet entering(MucRoom room, JID user, Presence presence) {
+        RoomConfig config = room.config();
+        Link link = config.membersOnly() ? linkOf(room) : null;
+        if (link == null || room.serviceAdmin(user)) return null;
+        Element join = presence.getElement().element(QName.get("x", MUC));
+        if (join == null) return null;
+        String password = join.elementText("password");
+        boolean whitelisted = whitelist.contains(user.getDomain()) || whitelist.contains(user.toBareJID());
+        boolean knowsPassword = config.passwordProtected() && !config.password().isEmpty() && config.password().equals(password);
+        Affiliation affiliation = room.affiliation(user);
+        if ((whitelisted || knowsPassword) && (affiliation == Affiliation.NONE || affiliation == Affiliation.MEMBER)) {
+            if (affiliation == Affiliation.NONE) room.setAffiliation(user, Affiliation.MEMBER);
+            return null;
+        }
+        String displayName = presence.getElement().elementTextTrim(QName.get("nick", NICK));
+        if (displayName == null || displayName.isEmpty()) {
+            Packet reply = refusal(presence, PacketError.Condition.not_acceptable, PacketError.Type.modify, "406");
+            reply.getElement().element("error").addElement(QName.get("displayname-required", JsonMessages.NS))
+                    .addAttribute("lobby", "true");
+            return reply;
+        }
+        if (affiliation != Affiliation.NONE) return null;
+        Packet reply = refusal(presence, PacketError.Condition.registration_required, PacketError.Type.auth, "407");
+        Element root = reply.getElement();
+        root.element("error").addElement(QName.get("lobbyroom", JsonMessages.NS)).setText(link.lobby().toString());
+        // Where lib-jitsi-meet before 2022 looks for it (Prosody still sends both).
+        root.addElement(QName.get("lobbyroom", root.getNamespace())).setText(link.lobby().toString());
+        return reply;
+    }
+
+    private static Packet refusal(Presence presence, PacketError.Condition condition, PacketError.Type type, String code) {
+        Packet reply = Stanzas.errorReply(presence, new PacketError(condition, type));
+        reply.getElement().element("error").addAttribute("code", code);
+        return reply;
+    }
+
+    @Override
+    public void joined(MucRoom room, RoomOccupant occupant) {
+        if (!occupant.affiliation().atLeast(Affiliation.ADMIN)) return;
+        Link link = linkOf(room);
+        if (link != null) link.moderators().add(occupant.realJid().toBareJID());
+    }
+
+    @Override
+    public void affiliationChanged(MucRoom room, JID user, Affiliation previous, Affiliation now) {
+        if (user.getNode() == null) return;
+        Link link = linkOf(room);
+        if (link == null) return;
+        boolean moderator = now.atLeast(Affiliation.ADMIN);
+        String bare = user.toBareJID();
+        if (moderator ? !link.moderators().add(bare) : !link.moderators().remove(bare)) return;
+        // A moderator waiting in the lobby or one demoted while there: its role in the lobby room follows.
+        muc.inRoom(link.lobby(), r -> {
+            if (r != null) LobbyRooms.moderator(r, user, moderator);
+        });
+    }
+
+    @Override
+    public void destroyed(MucRoom room) {
+        Link link = linkOf(room);
+        if (link != null) detach(link, null);
+    }
+}
