@@ -12,9 +12,16 @@ import java.util.Set;
  * does not load is written as off, since Parley's layout turns them on.
  */
 final class JitsiFeatureImport {
-    /** Prosody module -> Parley feature key, its component option and module, the default component's prefix. */
+    /**
+     * Prosody module -> Parley feature key, its component option and module (null: no module of its own), the default
+     * component's prefix, and the Parley key the component address goes to.
+     */
     private record Carried(String feature, String componentOption, String componentModule, String defaultPrefix,
-                           boolean onMuc) {}
+                           boolean onMuc, String componentKey) {
+        Carried(String feature, String componentOption, String componentModule, String defaultPrefix, boolean onMuc) {
+            this(feature, componentOption, componentModule, defaultPrefix, onMuc, "component");
+        }
+    }
 
     private static final Map<String, Carried> CARRIED = Map.of(
             "conference_duration", new Carried("conference-duration", "conference_duration_component",
@@ -23,7 +30,10 @@ final class JitsiFeatureImport {
             // mod_polls is loaded on each MUC component whose rooms have polls.
             "polls", new Carried("polls", "polls_component", "polls_component", "polls.", true),
             "end_conference", new Carried("end-conference", "end_conference_component", "end_conference", "endconference.", false),
-            "av_moderation", new Carried("av-moderation", "av_moderation_component", "av_moderation_component", "avmoderation.", false));
+            "av_moderation", new Carried("av-moderation", "av_moderation_component", "av_moderation_component", "avmoderation.", false),
+            // The breakout rooms' address is a MUC component of their own (breakout_rooms_muc, Prosody's default
+            // breakout.<host>); their meetings are the host's main_muc.
+            "muc_breakout_rooms", new Carried("breakout-rooms", "breakout_rooms_muc", null, "breakout.", false, "breakout-domain"));
 
     private final Set<String> on = new LinkedHashSet<>();
     private final Map<String, String> components = new java.util.HashMap<>();
@@ -72,7 +82,7 @@ final class JitsiFeatureImport {
     /** A Component of a carried feature's component module; true when taken. */
     boolean component(ProsodyConfig.Section c) {
         for (Carried k : CARRIED.values()) {
-            if (k.componentModule().equals(c.module())) {
+            if (k.componentModule() != null && k.componentModule().equals(c.module())) {
                 components.put(k.feature(), c.name());
                 ProsodyConfig.Option muc = c.option("muc_component");
                 if (muc != null) mucs.computeIfAbsent(k.feature(), x -> new LinkedHashSet<>()).add(String.valueOf(muc.value()));
@@ -96,7 +106,7 @@ final class JitsiFeatureImport {
             f.put("muc-domains", new ArrayList<>(mucs.getOrDefault(c.feature(), Set.of())));
             String base = host != null ? host : mucHost;
             String fallback = c.defaultPrefix() == null || base == null ? "" : c.defaultPrefix() + base;
-            f.put("component", components.getOrDefault(c.feature(), fallback));
+            f.put(c.componentKey(), components.getOrDefault(c.feature(), fallback));
         }
         Hocon lobby = jitsi.object("lobby");
         if (lobbyDomain == null) {

@@ -86,7 +86,6 @@ public final class JitsiImport {
 
     /** Jitsi features Parley does not serve yet (issue 17 and 19): losing them changes what users see. */
     private static final Map<String, String> MODULES_MISSING = Map.ofEntries(
-            Map.entry("muc_breakout_rooms", "breakout rooms"),
             Map.entry("room_metadata", "room metadata"),
             Map.entry("muc_domain_mapper", "multi-tenant room names (domain mapper)"),
             Map.entry("muc_rate_limit", "Prosody's MUC join rate limit (Parley coalesces presence floods instead)"),
@@ -334,6 +333,8 @@ public final class JitsiImport {
     }
 
     private void unknownOrNoEffect(ProsodyConfig.Option o, String where) {
+        // breakout_rooms_muc is also the breakout feature's address (and the MUC service beside it).
+        if (o.name().equals("breakout_rooms_muc")) features.option(o);
         String why = NO_EFFECT.get(o.name());
         if (why != null) {
             if (!o.name().equals("enabled") && !o.name().equals("c2s_require_encryption") && !o.name().equals("ssl")

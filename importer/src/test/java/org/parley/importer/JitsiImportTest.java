@@ -73,6 +73,12 @@ class JitsiImportTest {
         assertThat(c.getStringList("av-moderation.muc-domains")).containsExactly("conference.meet.example.test");
         assertThat(c.getString("av-moderation.component")).isEqualTo("avmoderation.meet.example.test");
         assertThat(r.notes()).noneSatisfy(n -> assertThat(n.message()).containsAnyOf("av_moderation", "avmoderation"));
+        // muc_breakout_rooms with breakout_rooms_muc and main_muc.
+        assertThat(c.getBoolean("breakout-rooms.enabled")).isTrue();
+        assertThat(c.getStringList("breakout-rooms.muc-domains")).containsExactly("conference.meet.example.test");
+        assertThat(c.getString("breakout-rooms.breakout-domain")).isEqualTo("breakout.meet.example.test");
+        assertThat(r.notes()).noneSatisfy(n -> assertThat(n.message()).containsAnyOf("muc_breakout_rooms", "breakout rooms",
+                "breakout_rooms_muc"));
         // mod_muc_lobby_rooms with its main_muc and lobby_muc (the whitelist is commented out in the stock file).
         assertThat(c.getBoolean("lobby.enabled")).isTrue();
         assertThat(c.getStringList("lobby.muc-domains")).containsExactly("conference.meet.example.test");

@@ -182,8 +182,10 @@ class DockerJitsiMeetTest {
         var info = org.jivesoftware.smackx.disco.ServiceDiscoveryManager.getInstanceFor(a.connection)
                 .discoverInfo(org.jxmpp.jid.impl.JidCreate.domainBareFrom("meet.jitsi"));
         assertThat(info.getIdentities()).extracting(i -> i.getType())
-                .contains("conference_duration", "speakerstats", "polls", "end_conference", "av_moderation", "lobbyrooms");
+                .contains("conference_duration", "speakerstats", "polls", "end_conference", "av_moderation", "lobbyrooms",
+                        "breakout_rooms");
         assertThat(out).doesNotContain("ENABLE_LOBBY");
+        assertThat(info.getIdentities()).anyMatch(i -> i.getType().equals("breakout_rooms") && "breakout.meet.jitsi".equals(i.getName()));
     }
 
     /**

@@ -102,15 +102,16 @@ class ImportJitsiTest {
         Process p = importJitsi(prosody, data, jicofo, out, log);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String report = Files.readString(log, StandardCharsets.UTF_8);
-        // Breakout rooms and the other plugins are not served yet: written, but exit 3 with their lines.
+        // The other plugins (domain mapper, ...) are not served yet: written, but exit 3 with their lines.
         assertThat(p.exitValue()).as(report).isEqualTo(3);
-        assertThat(report).contains("conf.d/" + DOMAIN + ".cfg.lua:58: module muc_breakout_rooms on " + DOMAIN)
+        assertThat(report).contains("module muc_domain_mapper on conference." + DOMAIN)
                 .contains("wrote " + out).contains("accounts: 2 created");
         // Conference duration, speaker stats, polls and end conference are carried over (parley.muc.jitsi), not listed.
         assertThat(report).doesNotContain("speakerstats").doesNotContain("conference_duration").doesNotContain("module polls")
-                .doesNotContain("end_conference").doesNotContain("av_moderation").doesNotContain("muc_lobby_rooms");
+                .doesNotContain("end_conference").doesNotContain("av_moderation").doesNotContain("muc_lobby_rooms")
+                .doesNotContain("muc_breakout_rooms");
         assertThat(Files.readString(out)).contains("speaker-stats").contains("conference-duration").contains("polls")
-                .contains("end-conference").contains("av-moderation").contains("lobby-domain");
+                .contains("end-conference").contains("av-moderation").contains("lobby-domain").contains("breakout-rooms");
 
         // Parley on the output; only the admin port, which Prosody had no counterpart of, is moved off 5380.
         Path test = dir.resolve("test.conf");

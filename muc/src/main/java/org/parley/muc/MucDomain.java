@@ -41,6 +41,7 @@ public final class MucDomain implements Component {
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
     private volatile boolean closing;
     private volatile RoomHooks hooks = RoomHooks.NONE;
+    private volatile ServiceModule[] serviceModules = new ServiceModule[0];
     private volatile Runnable presenceCoalesced = () -> { };
     /** Null: rooms are created as fast as asked (tests, embedded use). */
     private volatile RoomCreationLimit creationLimit;
@@ -193,6 +194,7 @@ public final class MucDomain implements Component {
     }
 
     private void serviceStanza(Packet p, Outbox out) {
+        for (ServiceModule m : serviceModules) if (m.stanza(p, out::packet)) return;
         if (!(p instanceof IQ iq)) {
             if (p instanceof Message m && m.getType() != Message.Type.error) {
                 Room.error(p, new MucError(PacketError.Condition.service_unavailable, PacketError.Type.cancel, null), out);
@@ -295,6 +297,13 @@ public final class MucDomain implements Component {
 
     /** Plugs a module into every room of this service; done while starting, before clients arrive. */
     synchronized void addModule(RoomModule module) { hooks = hooks.with(module); }
+
+    /** Lets {@code module} take stanzas to the service's own domain first; done while starting. */
+    synchronized void addServiceModule(ServiceModule module) {
+        ServiceModule[] next = java.util.Arrays.copyOf(serviceModules, serviceModules.length + 1);
+        next[serviceModules.length] = module;
+        serviceModules = next;
+    }
 
     /** The output of the step running on {@code room}'s thread. */
     Outbox outbox(Room room) { return lanes.apply(room.name).outbox(); }

@@ -105,6 +105,16 @@ public final class MucService implements AutoCloseable {
     }
 
     /**
+     * Lets {@code module} take the stanzas addressed to MUC service {@code mucDomain} itself (not to its rooms)
+     * before the service does; call while starting. Throws IllegalArgumentException for a domain not served here.
+     */
+    public void addServiceModule(String mucDomain, ServiceModule module) {
+        MucDomain d = domains.get(mucDomain);
+        if (d == null) throw new IllegalArgumentException("no MUC service " + mucDomain);
+        d.addServiceModule(module);
+    }
+
+    /**
      * Registers a feature's own address ({@code speakerstats.<domain>}) with the router; removed when the MUC
      * stops. What rooms send from this address is routed through it.
      */

@@ -369,9 +369,14 @@ final class Room {
         if (byNick.isEmpty()) emptied();
     }
 
-    /** The last occupant left: a temporary room goes (Jitsi relies on it), a persistent one stays. */
+    /**
+     * The last occupant left: a temporary room goes (Jitsi relies on it), a persistent one stays, and so does one a
+     * module keeps ({@link RoomModule#keepEmpty}).
+     */
     private void emptied() {
-        if (!config.persistent() || locked) destroyQuietly();
+        if (config.persistent() && !locked) return;
+        if (!locked && service.hooks().keepEmpty(this)) return;
+        destroyQuietly();
     }
 
     private void destroyQuietly() {

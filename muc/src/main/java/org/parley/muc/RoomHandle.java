@@ -47,7 +47,12 @@ final class RoomHandle implements MucRoom {
 
     @Override
     public void destroy(String reason) {
-        if (!room.destroyed()) room.destroy(null, reason, null, out);
+        destroy(reason, null);
+    }
+
+    @Override
+    public void destroy(String reason, JID alternate) {
+        if (!room.destroyed()) room.destroy(alternate == null ? null : alternate.toBareJID(), reason, null, out);
     }
 
     @Override

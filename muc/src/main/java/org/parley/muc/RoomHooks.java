@@ -93,6 +93,11 @@ final class RoomHooks {
         for (RoomModule m : modules) m.roomInfo(room.handle(), form);
     }
 
+    boolean keepEmpty(Room room) {
+        for (RoomModule m : modules) if (m.keepEmpty(room.handle())) return true;
+        return false;
+    }
+
     void destroyed(Room room) {
         for (RoomModule m : modules) m.destroyed(room.handle());
     }

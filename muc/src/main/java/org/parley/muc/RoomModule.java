@@ -59,6 +59,13 @@ public interface RoomModule {
     /** The room's disco#info is being answered: a module may add fields to the muc#roominfo {@code form}. */
     default void roomInfo(MucRoom room, Element form) { }
 
+    /**
+     * The last occupant left this temporary room, which would now go; true keeps it, empty (Prosody's
+     * "maybe-destroy-room" veto: breakout rooms keep their main room while people are in them). A module that keeps
+     * a room owns its end: it destroys it later ({@link MucRoom#destroy}).
+     */
+    default boolean keepEmpty(MucRoom room) { return false; }
+
     /** The room is gone (destroyed by its owner or a module, or the last occupant left a temporary room). */
     default void destroyed(MucRoom room) { }
 

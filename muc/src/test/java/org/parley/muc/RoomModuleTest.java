@@ -111,6 +111,45 @@ class RoomModuleTest {
     }
 
     @Test
+    void aModuleKeepsAnEmptiedTemporaryRoomAndEndsItWithAnAlternateVenue() {
+        List<MucRoom> kept = new ArrayList<>();
+        h.domain.addModule(new RoomModule() {
+            @Override public boolean keepEmpty(MucRoom room) {
+                kept.add(room);
+                return true;
+            }
+        });
+        h.join(ALICE, ROOM, "alice");
+        h.send(ALICE, "<presence to='" + ROOM + "/alice' type='unavailable'/>");
+        assertThat(kept).hasSize(1);
+        assertThat(h.domain.room("room")).as("kept, empty").isNotNull();
+        h.join(BOB, ROOM, "bob");
+        h.clear();
+        h.domain.inRoom("room", r -> r.handle().destroy("moved", new JID("main@" + RoomTest.DOMAIN)));
+        assertThat(h.take(BOB)).singleElement().satisfies(s -> assertThat(s)
+                .contains("<destroy jid='main@" + RoomTest.DOMAIN + "'><reason>moved</reason></destroy>"));
+        assertThat(h.domain.room("room")).isNull();
+    }
+
+    @Test
+    void aServiceModuleTakesStanzasToTheServiceItselfFirst() {
+        h.domain.addServiceModule((stanza, reply) -> {
+            if (!(stanza instanceof Message m) || m.getElement().element("hello") == null) return false;
+            Message answer = new Message();
+            answer.setTo(m.getFrom());
+            answer.setFrom(m.getTo());
+            answer.setBody("hi");
+            reply.accept(answer);
+            return true;
+        });
+        h.send(ALICE, "<message to='" + RoomTest.DOMAIN + "'><hello/></message>");
+        assertThat(h.take(ALICE)).singleElement().satisfies(s -> assertThat(s).contains("<body>hi</body>"));
+        // What the module leaves is the service's as before.
+        h.send(ALICE, "<message to='" + RoomTest.DOMAIN + "'><other/></message>");
+        assertThat(h.take(ALICE)).singleElement().satisfies(s -> assertThat(s).contains("service-unavailable"));
+    }
+
+    @Test
     void roleAndAffiliationChangesReachModules() {
         h.domain.addModule(new RoomModule() {
             @Override public void roleChanged(MucRoom room, RoomOccupant o, Role previous) {

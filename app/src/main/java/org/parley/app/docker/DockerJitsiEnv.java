@@ -176,6 +176,9 @@ public final class DockerJitsiEnv {
         jitsi.object("lobby").put("enabled", flag("ENABLE_LOBBY", true)).put("muc-domains", List.of(mucDomain))
                 .put("lobby-domain", "lobby." + domain)
                 .put("whitelist", recording || transcriptions ? List.of(hiddenDomain) : List.of());
+        // docker-jitsi-meet loads muc_breakout_rooms with breakout_rooms_muc = breakout.XMPP_DOMAIN, main_muc = XMPP_MUC_DOMAIN.
+        jitsi.object("breakout-rooms").put("enabled", flag("ENABLE_BREAKOUT_ROOMS", true)).put("muc-domains", List.of(mucDomain))
+                .put("breakout-domain", "breakout." + domain);
 
         turn(parley);
         accounts(authDomain, hiddenDomain, recording, transcriptions);
@@ -295,10 +298,6 @@ public final class DockerJitsiEnv {
         if (isSet("MAX_PARTICIPANTS")) note("MAX_PARTICIPANTS", "a per-room occupant limit is not supported");
         if (flag("PROSODY_RESERVATION_ENABLED", false)) note("PROSODY_RESERVATION_ENABLED", "the reservation API is not supported");
         if (flag("PROSODY_ENABLE_RATE_LIMITS", false)) note("PROSODY_ENABLE_RATE_LIMITS", "Parley's own limits apply (parley.limits)");
-        if (flag("ENABLE_BREAKOUT_ROOMS", true)) {
-            // Stock defaults: said once, as docs/jitsi-meet.md lists what Parley does not serve yet.
-            note("ENABLE_BREAKOUT_ROOMS", "breakout rooms are a plain MUC service for now, and the metadata. component is not served yet");
-        }
         if (flag("ENABLE_SUBDOMAINS", true)) {
             note("ENABLE_SUBDOMAINS", "tenant paths (/<tenant>/<room>: rooms on muc.<tenant>.XMPP_DOMAIN) are not served");
         }

@@ -85,6 +85,20 @@ public final class TestParticipant implements AutoCloseable {
         if (json) ServiceDiscoveryManager.getInstanceFor(c).addFeature(CompactJson.FEATURE);
         // Smack renews its caps version a little later after a feature change; presences sent before carry none.
         for (int i = 0; i < 200 && caps.getCapsVersionAndHash() == null; i++) Thread.sleep(10);
+        return attach(c, room, nick, json, focusDomain);
+    }
+
+    /**
+     * The web app's move to another room (breakout rooms' moveToRoom): leaves this room, keeps the connection, and
+     * returns the participant for {@code otherRoom}, which then asks the focus for its conference ({@link #join}).
+     * Close only the returned one: it owns the connection now.
+     */
+    public TestParticipant moveTo(String otherRoom) throws Exception {
+        leave();
+        return attach(connection, otherRoom, nick, json, focus);
+    }
+
+    private static TestParticipant attach(XMPPTCPConnection c, String room, String nick, boolean json, String focusDomain) {
         TestParticipant p = new TestParticipant(nick, room, c, json, focusDomain);
         c.registerIQRequestHandler(new AbstractIqRequestHandler("jingle", "urn:xmpp:jingle:1", IQ.Type.set,
                 IQRequestHandler.Mode.sync) {

@@ -9,6 +9,8 @@ import java.util.Locale;
 import org.parley.muc.MucService;
 import org.parley.muc.RoomModule;
 import org.parley.muc.jitsi.avmoderation.AvModerationComponent;
+import org.parley.muc.jitsi.breakout.BreakoutRooms;
+import org.parley.muc.jitsi.breakout.BreakoutSettings;
 import org.parley.muc.jitsi.duration.ConferenceDuration;
 import org.parley.muc.jitsi.endconference.EndConference;
 import org.parley.muc.jitsi.lobby.Lobby;
@@ -39,9 +41,17 @@ public final class JitsiFeatures {
     /** Null while only checking the configuration. */
     private MucService muc;
 
-    /** One configured feature: its modules for MUC domains and its component address, if any. */
+    /**
+     * One configured feature: its modules for MUC domains and its component address, if any ({@code service} null:
+     * the address is a MUC service of its own, only advertised), and what else it plugs in ({@code extra}, or null).
+     */
     private record Feature(String key, List<String> mucDomains, RoomModule module, String component, String identityType,
-                           JitsiComponent service) {}
+                           JitsiComponent service, java.util.function.Predicate<MucService> extra) {
+        Feature(String key, List<String> mucDomains, RoomModule module, String component, String identityType,
+                JitsiComponent service) {
+            this(key, mucDomains, module, component, identityType, service, null);
+        }
+    }
 
     private JitsiFeatures(Config parley, List<String> hosts) {
         Config reference = ConfigFactory.defaultReference(JitsiFeatures.class.getClassLoader()).getConfig("parley.muc.jitsi");
@@ -69,6 +79,7 @@ public final class JitsiFeatures {
                 log.warn("parley.muc.jitsi.{}: {} is not a MUC service here; {} is off", feature.key(), feature.component(), feature.key());
                 continue;
             }
+            if (feature.extra() != null && !feature.extra().test(muc)) continue;
             int installed = 0;
             for (String d : feature.mucDomains()) {
                 if (!muc.domains().contains(d)) {
@@ -151,6 +162,48 @@ public final class JitsiFeatures {
                 features.add(new Feature("lobby-rooms", List.of(lobbyDomain), lobby.lobbyRooms(), null, null, null));
             }
         }
+        breakoutRooms();
+    }
+
+    private void breakoutRooms() {
+        if (!bool("breakout-rooms.enabled")) return;
+        String domain = address("breakout-rooms.breakout-domain");
+        int max = positive("breakout-rooms.max-rooms");
+        int name = positive("breakout-rooms.max-name-length");
+        if (domain == null) {
+            problems.add(new ConfigProblem("parley.muc.jitsi.breakout-rooms.breakout-domain",
+                    "breakout rooms need their MUC service (breakout.<host>), or enabled = false"));
+            return;
+        }
+        List<String> mains = domains("breakout-rooms.muc-domains");
+        if (mains.contains(domain)) {
+            problems.add(new ConfigProblem("parley.muc.jitsi.breakout-rooms.muc-domains",
+                    "the breakout service " + domain + " cannot also be a main MUC service"));
+            return;
+        }
+        BreakoutRooms rooms = new BreakoutRooms(new BreakoutSettings(mains, domain, max, name,
+                java.time.Duration.ofMillis(300), java.time.Duration.ofSeconds(5)), muc);
+        List<String> all = new ArrayList<>(mains);
+        all.add(domain);
+        features.add(new Feature("breakout-rooms", all, rooms, domain, "breakout_rooms", null, m -> {
+            if (!m.domains().contains(domain)) {
+                log.warn("parley.muc.jitsi.breakout-rooms: {} is not a MUC service here; breakout rooms are off", domain);
+                return false;
+            }
+            m.addServiceModule(domain, rooms);
+            return true;
+        }));
+    }
+
+    private int positive(String key) {
+        try {
+            int v = section.getInt(key);
+            if (v > 0) return v;
+            problems.add(new ConfigProblem("parley.muc.jitsi." + key, "must be at least 1"));
+        } catch (com.typesafe.config.ConfigException e) {
+            problems.add(new ConfigProblem("parley.muc.jitsi." + key, e.getMessage()));
+        }
+        return 1;
     }
 
     private String string(String key) {
