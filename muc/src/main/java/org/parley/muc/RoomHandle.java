@@ -56,11 +56,6 @@ final class RoomHandle implements MucRoom {
     }
 
     @Override
-    public void destroy(String reason, JID alternate) {
-        if (!room.destroyed()) room.destroy(alternate == null ? null : alternate.toString(), reason, null, out);
-    }
-
-    @Override
     @SuppressWarnings("unchecked")
     public <T> T state(RoomModule module, Supplier<T> initial) {
         if (states == null) states = new IdentityHashMap<>(4);
