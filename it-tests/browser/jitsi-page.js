@@ -130,6 +130,31 @@
     return meet.conference.joinLobby(displayName, email);
   };
 
+  /** The breakout rooms this page knows (the last room list), as [{id, jid, name, isMainRoom, participants}]. */
+  meet.rooms = function () {
+    return Object.values(meet.conference.getBreakoutRooms()._rooms || {}).map((r) => describe(r));
+  };
+
+  /**
+   * The web app's "Send to breakout room" (jitsi-meet's sendParticipantToRoom): the participant's connection JID is
+   * found in the room list (its entries are keyed by room JID), the target is the room named roomName.
+   */
+  meet.sendToRoom = function (participantId, roomName) {
+    const breakout = meet.conference.getBreakoutRooms();
+    const rooms = Object.values(breakout._rooms || {});
+    const target = rooms.find((r) => r.name === roomName || (roomName === null && r.isMainRoom));
+    const roomJid = meet.conference.getParticipantById(participantId)
+      ? meet.conference.getParticipantById(participantId).getJid() : null;
+    let participantJid = null;
+    for (const r of rooms) {
+      const p = Object.entries(r.participants || {}).find(([k, v]) => k === roomJid || k.endsWith('/' + participantId));
+      if (p) participantJid = p[1].jid;
+    }
+    if (!target || !participantJid) throw new Error(`no room ${roomName} or no JID for ${participantId}`);
+    breakout.sendParticipantToRoom(participantJid, target.jid);
+    return { participantJid, roomJid: target.jid };
+  };
+
   /** The participant id whose display name is name, as seen by this page, or null. */
   meet.idOf = function (name) {
     const p = meet.conference.getParticipants().find((x) => x.getDisplayName() === name);

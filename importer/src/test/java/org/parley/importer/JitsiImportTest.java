@@ -113,8 +113,8 @@ class JitsiImportTest {
         assertThat(r.changesBehaviour()).isTrue();
         assertThat(r.notes()).anySatisfy(n -> {
             // The assignment's line as Lua reports it: where its table closes.
-            assertThat(n.where()).endsWith("meet.example.test.cfg.lua:58");
-            assertThat(n.message()).contains("muc_breakout_rooms").contains("breakout rooms");
+            assertThat(n.where()).endsWith("meet.example.test.cfg.lua:74");
+            assertThat(n.message()).contains("muc_domain_mapper").contains("domain mapper");
             assertThat(n.changesBehaviour()).isTrue();
         });
         assertThat(r.notes()).anySatisfy(n -> {

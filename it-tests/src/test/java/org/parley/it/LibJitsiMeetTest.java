@@ -271,4 +271,111 @@ class LibJitsiMeetTest {
         bob.call("unmute", "audio");
         await().atMost(Duration.ofSeconds(10)).until(() -> !endpoint(room, bobId).audioForceMuted);
     }
+
+    /** The id lib-jitsi-meet gave to whoever knocked with {@code name}, as the moderator's page saw it. */
+    private static String knocker(Participant moderator, String name) throws Exception {
+        moderator.waitFor("meet.events.some(e => e.type === 'LOBBY_USER_JOINED' && e.args[1] === '" + name + "')");
+        return (String) moderator.eval("meet.events.find(e => e.type === 'LOBBY_USER_JOINED' && e.args[1] === '" + name + "').args[0]");
+    }
+
+    @Test
+    void aModeratorTurnsTheLobbyOnApprovesOneKnockAndDeniesAnother() throws Exception {
+        String room = room("lobby");
+        List<Participant> all = meeting(room, "Alice", "Bob");
+        Participant alice = all.get(0);
+        Participant bob = all.get(1);
+        assertThat(alice.eval("meet.conference.isLobbySupported()")).isEqualTo(true);
+
+        // The security dialog's lobby switch: the room becomes members-only and the moderator's page enters its lobby.
+        alice.eval("meet.conference.enableLobby()");
+        alice.waitFor("meet.conference.isMembersOnly()");
+        bob.waitFor("meet.saw('MEMBERS_ONLY_CHANGED', true)");
+        alice.waitFor("meet.conference.room.getLobby().lobbyRoom && meet.conference.room.getLobby().lobbyRoom.joined");
+
+        // A newcomer's join is refused with the members-only error; the web app's lobby screen knocks.
+        Participant carol = connect("Carol", false);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> carol.call("join", room, "Carol"))
+                .hasMessageContaining("conference.connectionError.membersOnly");
+        carol.call("knock", "Carol", "carol@example.com");
+        String carolKnock = knocker(alice, "Carol");
+        alice.waitFor("meet.saw('LOBBY_USER_UPDATED', '" + carolKnock + "', {email: 'carol@example.com'})");
+        // Only moderators see who waits.
+        assertThat(bob.eval("meet.events.some(e => e.type.startsWith('LOBBY_USER'))")).isEqualTo(false);
+
+        // Approved: lib-jitsi-meet joins the meeting on the invitation, and the focus gives Carol her session.
+        alice.eval("meet.conference.lobbyApproveAccess('" + carolKnock + "')");
+        carol.waitFor("meet.saw('CONFERENCE_JOINED')");
+        String carolId = id(carol);
+        alice.waitFor("meet.saw('USER_JOINED', '" + carolId + "')");
+        bob.waitFor("meet.saw('USER_JOINED', '" + carolId + "')");
+        alice.waitFor("meet.saw('LOBBY_USER_LEFT', '" + carolKnock + "')");
+        awaitSession(carol);
+        await().atMost(Duration.ofSeconds(10)).until(() -> endpoint(room, carolId) != null);
+
+        // Denied: Dave is told and never enters.
+        Participant dave = connect("Dave", false);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dave.call("join", room, "Dave"))
+                .hasMessageContaining("conference.connectionError.membersOnly");
+        dave.call("knock", "Dave", "dave@example.com");
+        String daveKnock = knocker(alice, "Dave");
+        alice.eval("meet.conference.lobbyDenyAccess('" + daveKnock + "')");
+        dave.waitFor("meet.saw('CONFERENCE_FAILED', 'conference.connectionError.accessDenied')");
+        alice.waitFor("meet.saw('LOBBY_USER_LEFT', '" + daveKnock + "')");
+        assertThat(dave.eval("meet.saw('CONFERENCE_JOINED')")).isEqualTo(false);
+        assertThat(alice.eval("meet.idOf('Dave')")).isNull();
+        assertThat(jvb.logic.endpoints(roomJid(room))).hasSize(3);
+    }
+
+    /** Waits until {@code p}'s room list has a room named {@code name} whose participants are exactly {@code ids}. */
+    private static void awaitRoomList(Participant p, String name, String... ids) throws Exception {
+        StringBuilder want = new StringBuilder();
+        for (String id : ids) want.append(want.length() == 0 ? "" : ",").append("'").append(id).append("'");
+        p.waitFor("meet.rooms().some(r => r.name === '" + name + "' && JSON.stringify(Object.keys(r.participants || {})"
+                + ".map(k => k.split('/')[1]).sort()) === JSON.stringify([" + want + "].sort()))");
+    }
+
+    @Test
+    void aModeratorMovesTwoParticipantsToABreakoutRoomAndOneBack() throws Exception {
+        String room = room("breakout");
+        List<Participant> all = meeting(room, "Alice", "Bob", "Carol");
+        Participant alice = all.get(0);
+        Participant bob = all.get(1);
+        Participant carol = all.get(2);
+        String aliceId = id(alice);
+        String bobId = id(bob);
+        String carolId = id(carol);
+
+        // "Add breakout room": every page gets the room list with the new room, empty.
+        alice.eval("meet.conference.getBreakoutRooms().createBreakoutRoom('Room A')");
+        for (Participant p : all) awaitRoomList(p, "Room A");
+        String breakoutJid = (String) alice.eval("meet.rooms().find(r => r.name === 'Room A').jid");
+        assertThat(breakoutJid).endsWith("@" + StockLayout.BREAKOUT);
+
+        // "Send to breakout room" for Bob and Carol: each page is told to move, leaves the meeting and joins the
+        // breakout room's conference as the web app does; with two in it the focus gives both a session there.
+        alice.call("sendToRoom", bobId, "Room A");
+        alice.call("sendToRoom", carolId, "Room A");
+        for (Participant p : List.of(bob, carol)) {
+            p.waitFor("meet.saw('MOVED', '" + breakoutJid + "')");
+            p.waitFor("meet.conference.room.roomjid === '" + breakoutJid + "' && meet.conference.isJoined()");
+        }
+        String bobInRoom = id(bob);
+        String carolInRoom = id(carol);
+        for (Participant p : List.of(bob, carol)) awaitSession(p);
+        await().atMost(Duration.ofSeconds(15)).until(() -> jvb.logic.endpoints(breakoutJid).containsAll(List.of(bobInRoom, carolInRoom)));
+        alice.waitFor("meet.saw('USER_LEFT', '" + bobId + "') && meet.saw('USER_LEFT', '" + carolId + "')");
+        bob.waitFor("meet.idOf('Carol') === '" + carolInRoom + "'");
+        // The room list with the two in Room A reaches the main room and the breakout room.
+        for (Participant p : all) awaitRoomList(p, "Room A", bobInRoom, carolInRoom);
+
+        // Bob is sent back to the main room: he leaves Room A and is in the meeting again.
+        alice.call("sendToRoom", bobInRoom, null);
+        bob.waitFor("meet.conference.room.roomjid === '" + roomJid(room) + "' && meet.conference.isJoined()");
+        String bobBack = id(bob);
+        alice.waitFor("meet.idOf('Bob') === '" + bobBack + "'");
+        carol.waitFor("meet.saw('USER_LEFT', '" + bobInRoom + "')");
+        for (Participant p : all) awaitRoomList(p, "Room A", carolInRoom);
+        awaitSession(bob);
+        await().atMost(Duration.ofSeconds(15)).until(() -> jvb.logic.endpoints(roomJid(room)).containsAll(List.of(aliceId, bobBack)));
+    }
 }
