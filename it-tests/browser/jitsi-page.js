@@ -155,6 +155,12 @@
     return { participantJid, roomJid: target.jid };
   };
 
+  /** Whether this page is in the conference of that room JID (false while it moves between rooms). */
+  meet.inRoom = function (roomJid) {
+    const c = meet.conference;
+    return Boolean(c && c.room && c.room.roomjid === roomJid && c.isJoined());
+  };
+
   /** The participant id whose display name is name, as seen by this page, or null. */
   meet.idOf = function (name) {
     const p = meet.conference.getParticipants().find((x) => x.getDisplayName() === name);

@@ -357,7 +357,7 @@ class LibJitsiMeetTest {
         alice.call("sendToRoom", carolId, "Room A");
         for (Participant p : List.of(bob, carol)) {
             p.waitFor("meet.saw('MOVED', '" + breakoutJid + "')");
-            p.waitFor("meet.conference.room.roomjid === '" + breakoutJid + "' && meet.conference.isJoined()");
+            p.waitFor("meet.inRoom('" + breakoutJid + "')");
         }
         String bobInRoom = id(bob);
         String carolInRoom = id(carol);
@@ -370,7 +370,7 @@ class LibJitsiMeetTest {
 
         // Bob is sent back to the main room: he leaves Room A and is in the meeting again.
         alice.call("sendToRoom", bobInRoom, null);
-        bob.waitFor("meet.conference.room.roomjid === '" + roomJid(room) + "' && meet.conference.isJoined()");
+        bob.waitFor("meet.inRoom('" + roomJid(room) + "')");
         String bobBack = id(bob);
         alice.waitFor("meet.idOf('Bob') === '" + bobBack + "'");
         carol.waitFor("meet.saw('USER_LEFT', '" + bobInRoom + "')");
