@@ -192,9 +192,13 @@
     return meet.events.some((e) => e.type === type && values.every((v) => e.args.some((a) => matches(a, v))));
   };
 
-  /** The number of stanzas that went that way ('IN' or 'OUT') containing all the given strings. */
+  /**
+   * The number of stanzas that went that way ('IN' or 'OUT') containing all the given strings, looked for in the
+   * stanza's text with the XML escapes of quotes and apostrophes undone (servers differ in what they escape).
+   */
   meet.stanzas = function (way, ...parts) {
-    return meet.traffic.filter((l) => l.includes(' ' + way.padEnd(3) + ' ') && parts.every((p) => l.includes(p))).length;
+    const unescaped = (l) => l.replace(/&quot;/g, '"').replace(/&apos;/g, "'");
+    return meet.traffic.filter((l) => l.includes(' ' + way.padEnd(3) + ' ') && parts.every((p) => unescaped(l).includes(p))).length;
   };
 
   meet.leave = async function () {
