@@ -102,11 +102,20 @@ class LobbyTest {
     static void enableLobby(Meeting m) throws Exception {
         assertThat(membersOnly(m.mod(), m.room(), true)).contains("type='result'");
         m.mod().await("the configuration change (104)", s -> s.startsWith("<message") && s.contains("code='104'"));
+        // The web app's "… enabled the lobby" notification, from the moderator who did it.
+        lobbyNotify(m, "LOBBY-ENABLED", "'value':true");
         // What ChatRoom.discoRoomInfo reads then: members-only and the lobby room's address.
         assertThat(m.mod().iq("info", "<iq type='get' id='info' to='" + m.room() + "'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>"))
                 .contains("var='muc_membersonly'");
         assertThat(m.mod().roomInfoField(m.room(), "muc#roominfo_lobbyroom")).isEqualTo(m.lobby());
         m.mod().join(m.lobby() + "/modlobby", "Moderator");
+    }
+
+    /** A lobby-notify json-message in the meeting from the moderator (as the meeting's other occupants get it). */
+    static String lobbyNotify(Meeting m, String event, String detail) throws Exception {
+        return m.focus().await(event, s -> s.startsWith("<message") && s.contains("from='" + m.room() + "/mod'")
+                && s.contains("<json-message xmlns='http://jitsi.org/jitmeet'>") && s.contains("'type':'lobby-notify'")
+                && s.contains("'event':'" + event + "'") && s.contains(detail));
     }
 
     /** ChatRoom.join on the meeting: refused, with the lobby room's address where both lib-jitsi-meet versions look. */
@@ -170,6 +179,7 @@ class LobbyTest {
         String invite = kim.await("the invitation", s -> s.startsWith("<message") && s.contains("from='" + m.room() + "'")
                 && s.contains("<invite"));
         assertThat(invite).contains("from='" + m.mod().jid() + "'");
+        assertThat(lobbyNotify(m, "LOBBY-ACCESS-GRANTED", "'value':'" + m.lobby() + "/kim'")).contains("'name':'Kim'");
         // INVITE_MESSAGE_RECEIVED -> ChatRoom.join: she is a member now; then she leaves the lobby (MUC_JOINED).
         kim.join(m.room() + "/kim", "Kim");
         kim.send("<presence to='" + m.lobby() + "/kim' type='unavailable'/>");
@@ -195,9 +205,19 @@ class LobbyTest {
         // KICKED with isSelfPresence -> MUC_DENIED_ACCESS (the web app's 'joinRejected').
         String kicked = kim.await("her removal", s -> s.contains("from='" + m.lobby() + "/kim'") && s.contains("type='unavailable'"));
         assertThat(kicked).contains("code='307'").contains("code='110'");
+        assertThat(lobbyNotify(m, "LOBBY-ACCESS-DENIED", "'value':'" + m.lobby() + "/kim'")).contains("'name':'Kim'");
         m.mod().await("Kim gone from the lobby", s -> s.contains("from='" + m.lobby() + "/kim'") && s.contains("type='unavailable'"));
         // Still not in: a new knock is refused again.
         knock(kim, m, "kim", "Kim");
+
+        // Everyone leaves the lobby room while the lobby is on: it is there again for the next knock.
+        m.mod().send("<presence to='" + m.lobby() + "/modlobby' type='unavailable'/>");
+        m.mod().await("out of the lobby", s -> s.contains("from='" + m.lobby() + "/modlobby'") && s.contains("type='unavailable'"));
+        JitsiWire lou = layout.guest(web);
+        knock(lou, m, "lou", "Lou");
+        waitInLobby(lou, m, "lou", "Lou", "lou@example.org");
+        m.mod().join(m.lobby() + "/modlobby", "Moderator");
+        m.mod().await("Lou in the lobby", s -> s.contains("from='" + m.lobby() + "/lou'") && !s.contains("type='unavailable'"));
     }
 
     @Test
@@ -217,12 +237,13 @@ class LobbyTest {
         assertThat(attempt(pat, m.room() + "/pat", "Pat", "wrong")).contains("registration-required");
         String in = attempt(pat, m.room() + "/pat", "Pat", "s3cret");
         assertThat(in).contains("code='110'").contains("affiliation='member'");
-        // Without a display name, a knock is refused as lib-jitsi-meet expects (DISPLAY_NAME_REQUIRED, lobby).
+        // Without a display name (lib-jitsi-meet before the web app asked for one), a joiner is sent to the lobby
+        // too: what stable 6726 understands (its lobby screen then asks for the name).
         JitsiWire anon = layout.guest(web);
         anon.send("<presence to='" + m.room() + "/anon'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
         String noName = anon.await("the refusal", s -> s.startsWith("<presence") && s.contains("type='error'"));
-        assertThat(noName).contains("<not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>")
-                .contains("<displayname-required xmlns='http://jitsi.org/jitmeet' lobby='true'");
+        assertThat(noName).contains("<registration-required xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>")
+                .contains(">" + m.lobby() + "</lobbyroom>");
     }
 
     @Test
@@ -298,6 +319,7 @@ class LobbyTest {
         assertThat(membersOnly(m.mod(), m.room(), false)).contains("type='result'");
         String closed = kim.await("the lobby closed", s -> s.contains("from='" + m.lobby() + "/kim'") && s.contains("<destroy"));
         assertThat(closed).contains("jid='" + m.room() + "'").contains("Lobby room closed.");
+        lobbyNotify(m, "LOBBY-ENABLED", "'value':false");
         assertThat(m.mod().roomInfoField(m.room(), "muc#roominfo_lobbyroom")).isNull();
         kim.join(m.room() + "/kim", "Kim");
 

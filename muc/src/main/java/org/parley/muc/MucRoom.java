@@ -51,6 +51,12 @@ public interface MucRoom {
     /** The current state of a module in this room, or null. */
     <T> T state(RoomModule module);
 
+    /**
+     * The real JID whose stanza the room is handling in this step: the owner who submitted the configuration, the
+     * moderator who invited or kicked, the joiner itself. Null in a step a module started ({@link MucService#inRoom}).
+     */
+    JID actor();
+
     /** The room's configuration now. */
     RoomConfig config();
 

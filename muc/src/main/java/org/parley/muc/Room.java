@@ -60,6 +60,8 @@ final class Room {
     private SharedStanza subjectStanza;
     private RoomHandle handle;
     private VisibleOutbox visible;
+    /** The sender of the stanza this step handles (for modules: who configured, invited, kicked); null otherwise. */
+    private JID actor;
 
     record AffiliationEntry(Affiliation affiliation, String nick, String reason) {}
 
@@ -101,18 +103,25 @@ final class Room {
     /** A stanza addressed to the room or to one of its occupant JIDs. */
     void handle(Packet p, Outbox out) {
         out = visible(out);
-        String nick = p.getTo().getResource();
-        if (p instanceof Presence pr) {
-            if (nick == null) presenceToRoom(pr, out);
-            else presenceToOccupant(pr, nick, false, out);
-        } else if (p instanceof Message m) {
-            if (nick == null) messageToRoom(m, out);
-            else messageToOccupant(m, nick, out);
-        } else if (p instanceof IQ iq) {
-            if (nick == null) iqToRoom(iq, out);
-            else iqToOccupant(iq, nick, out);
+        actor = p.getFrom();
+        try {
+            String nick = p.getTo().getResource();
+            if (p instanceof Presence pr) {
+                if (nick == null) presenceToRoom(pr, out);
+                else presenceToOccupant(pr, nick, false, out);
+            } else if (p instanceof Message m) {
+                if (nick == null) messageToRoom(m, out);
+                else messageToOccupant(m, nick, out);
+            } else if (p instanceof IQ iq) {
+                if (nick == null) iqToRoom(iq, out);
+                else iqToOccupant(iq, nick, out);
+            }
+        } finally {
+            actor = null;
         }
     }
+
+    JID actor() { return actor; }
 
     /** The presence that made the service create this room; its sender becomes the owner. */
     void create(Presence pr, Outbox out) {

@@ -68,6 +68,8 @@ final class RoomHandle implements MucRoom {
         return states == null ? null : (T) states.get(module);
     }
 
+    @Override public JID actor() { return room.actor(); }
+
     @Override public RoomConfig config() { return room.config; }
 
     @Override

@@ -1,7 +1,11 @@
 package org.parley.muc.jitsi.lobby;
 
+import com.nimbusds.jose.util.JSONObjectUtils;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.dom4j.DocumentHelper;
 import org.dom4j.Element;
 import org.dom4j.QName;
 import org.parley.muc.Affiliation;
@@ -40,7 +44,6 @@ public final class Lobby implements RoomModule {
     public static final String CLOSED = "Lobby room closed.";
     static final String ROOMINFO_FIELD = "muc#roominfo_lobbyroom";
     private static final String MUC = "http://jabber.org/protocol/muc";
-    private static final String NICK = "http://jabber.org/protocol/nick";
 
     private final MucService muc;
     private final String lobbyDomain;
@@ -49,8 +52,18 @@ public final class Lobby implements RoomModule {
     private final ConcurrentHashMap<JID, Link> links = new ConcurrentHashMap<>();
     private final LobbyRooms rooms = new LobbyRooms(this);
 
-    /** A meeting and its lobby room; {@code moderators}: bare JIDs of the meeting's owners and admins. */
-    record Link(JID meeting, JID lobby, Set<String> moderators) {}
+    /**
+     * A meeting and its lobby room; {@code moderators}: bare JIDs of the meeting's owners and admins; {@code waiting}:
+     * who waits in the lobby room, by real JID (kept by {@link LobbyRooms}, bounded by the lobby room's occupants).
+     */
+    record Link(JID meeting, JID lobby, Set<String> moderators, Map<JID, Waiting> waiting) {
+        Link(JID meeting, JID lobby) {
+            this(meeting, lobby, ConcurrentHashMap.newKeySet(), new ConcurrentHashMap<>());
+        }
+    }
+
+    /** A waiting user as the notifications name it: its occupant JID in the lobby room and its display name. */
+    record Waiting(JID occupantJid, String displayName) {}
 
     /**
      * @param lobbyDomain the MUC service of the lobby rooms
@@ -80,25 +93,59 @@ public final class Lobby implements RoomModule {
     public void configured(MucRoom room) {
         Link link = linkOf(room);
         if (room.config().membersOnly()) {
-            if (link == null) attach(room);
+            if (link == null && attach(room)) notify(room, room.actor(), Map.of("event", "LOBBY-ENABLED", "value", true));
         } else if (link != null) {
             // Turned off: the waiting users are sent to the meeting, which lets them in now.
             detach(link, room.jid());
+            notify(room, room.actor(), Map.of("event", "LOBBY-ENABLED", "value", false));
         }
     }
 
-    private void attach(MucRoom meeting) {
-        Link link = new Link(meeting.jid(), lobbyOf(meeting), ConcurrentHashMap.newKeySet());
+    /**
+     * Tells the meeting what a moderator did with the lobby ({@code lobby-notify}, the web app's notifications), as
+     * a message from that moderator's occupant JID; nothing when it is not in the meeting (Prosody does the same).
+     */
+    static void notify(MucRoom meeting, JID actor, Map<String, Object> what) {
+        RoomOccupant from = actor == null ? null : meeting.occupant(actor);
+        if (from == null) return;
+        Map<String, Object> json = new LinkedHashMap<>(what);
+        json.put("type", "lobby-notify");
+        Element m = DocumentHelper.createElement(QName.get("message", "jabber:client"));
+        m.addAttribute("type", "groupchat");
+        m.addAttribute("from", from.occupantJid().toString());
+        m.addElement(QName.get("json-message", JsonMessages.NS)).setText(JSONObjectUtils.toJSONString(json));
+        meeting.broadcast(m);
+    }
+
+    /** The waiting user's occupant JID and display name for LOBBY-ACCESS-GRANTED/DENIED. */
+    static Map<String, Object> access(String event, Waiting w) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("event", event);
+        json.put("value", w.occupantJid().toString());
+        if (w.displayName() != null) json.put("name", w.displayName());
+        return json;
+    }
+
+    private boolean attach(MucRoom meeting) {
+        Link link = new Link(meeting.jid(), lobbyOf(meeting));
         for (RoomOccupant o : meeting.occupants()) {
             if (o.affiliation().atLeast(Affiliation.ADMIN)) link.moderators().add(o.realJid().toBareJID());
         }
         Link other = links.putIfAbsent(link.lobby(), link);
         if (other != null) {
             log.warn("{}: lobby room {} already belongs to {}; no lobby", meeting.jid(), link.lobby(), other.meeting());
-            return;
+            return false;
         }
         open(link);
         log.info("{}: lobby on ({})", meeting.jid(), link.lobby());
+        return true;
+    }
+
+    /** Runs {@code step} in the link's meeting, if it is still there. */
+    void inMeeting(Link link, java.util.function.Consumer<MucRoom> step) {
+        muc.inRoom(link.meeting(), r -> {
+            if (r != null) step.accept(r);
+        });
     }
 
     /** Opens the link's lobby room (again, when it emptied while the lobby is on). */
@@ -107,6 +154,11 @@ public final class Lobby implements RoomModule {
             if (r == null) {
                 links.remove(link.lobby(), link);
                 log.warn("{}: cannot open lobby room {} (is {} a MUC service?)", link.meeting(), link.lobby(), lobbyDomain);
+                return;
+            }
+            if (links.get(link.lobby()) != link) {
+                // Turned off (or the meeting ended) while this was on its way: no lobby room is left behind.
+                r.destroy(CLOSED, null);
                 return;
             }
             // No history: a newcomer must not read what earlier waiting users said.
@@ -150,25 +202,17 @@ public final class Lobby implements RoomModule {
             if (affiliation == Affiliation.NONE) room.setAffiliation(user, Affiliation.MEMBER);
             return null;
         }
-        String displayName = presence.getElement().elementTextTrim(QName.get("nick", NICK));
-        if (displayName == null || displayName.isEmpty()) {
-            Packet reply = refusal(presence, PacketError.Condition.not_acceptable, PacketError.Type.modify, "406");
-            reply.getElement().element("error").addElement(QName.get("displayname-required", JsonMessages.NS))
-                    .addAttribute("lobby", "true");
-            return reply;
-        }
+        // Prosody answers a joiner without a display name not-acceptable/displayname-required here; lib-jitsi-meet
+        // before 2022 (stable 6726) takes that for a connection error and never reaches the lobby, while every
+        // version's lobby screen asks for the name before knocking. So it goes to the lobby like anyone.
         if (affiliation != Affiliation.NONE) return null;
-        Packet reply = refusal(presence, PacketError.Condition.registration_required, PacketError.Type.auth, "407");
+        Packet reply = Stanzas.errorReply(presence, new PacketError(PacketError.Condition.registration_required, PacketError.Type.auth));
         Element root = reply.getElement();
-        root.element("error").addElement(QName.get("lobbyroom", JsonMessages.NS)).setText(link.lobby().toString());
+        Element error = root.element("error");
+        error.addAttribute("code", "407");
+        error.addElement(QName.get("lobbyroom", JsonMessages.NS)).setText(link.lobby().toString());
         // Where lib-jitsi-meet before 2022 looks for it (Prosody still sends both).
         root.addElement(QName.get("lobbyroom", root.getNamespace())).setText(link.lobby().toString());
-        return reply;
-    }
-
-    private static Packet refusal(Presence presence, PacketError.Condition condition, PacketError.Type type, String code) {
-        Packet reply = Stanzas.errorReply(presence, new PacketError(condition, type));
-        reply.getElement().element("error").addAttribute("code", code);
         return reply;
     }
 
@@ -184,6 +228,13 @@ public final class Lobby implements RoomModule {
         if (user.getNode() == null) return;
         Link link = linkOf(room);
         if (link == null) return;
+        JID actor = room.actor();
+        if (now == Affiliation.MEMBER && actor != null && !actor.toBareJID().equals(user.toBareJID())) {
+            // Admitted by a moderator (lib-jitsi-meet's invitation makes the invitee a member).
+            for (var w : link.waiting().entrySet()) {
+                if (w.getKey().toBareJID().equals(user.toBareJID())) notify(room, actor, access("LOBBY-ACCESS-GRANTED", w.getValue()));
+            }
+        }
         boolean moderator = now.atLeast(Affiliation.ADMIN);
         String bare = user.toBareJID();
         if (moderator ? !link.moderators().add(bare) : !link.moderators().remove(bare)) return;

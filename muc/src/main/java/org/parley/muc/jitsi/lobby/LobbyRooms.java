@@ -1,6 +1,7 @@
 package org.parley.muc.jitsi.lobby;
 
 import org.dom4j.Element;
+import org.dom4j.QName;
 import org.parley.muc.Affiliation;
 import org.parley.muc.MucRoom;
 import org.parley.muc.RoomModule;
@@ -17,6 +18,7 @@ import org.xmpp.packet.Presence;
  * is filtered as Prosody's lobby filter does.
  */
 final class LobbyRooms implements RoomModule {
+    private static final String NICK = "http://jabber.org/protocol/nick";
     private final Lobby lobby;
 
     LobbyRooms(Lobby lobby) {
@@ -52,6 +54,24 @@ final class LobbyRooms implements RoomModule {
         boolean fromModerator = sender.affiliation() == Affiliation.OWNER;
         if ("presence".equals(stanza.getName())) return !toModerator || fromModerator;
         return !toModerator && !fromModerator;
+    }
+
+    @Override
+    public void presence(MucRoom room, RoomOccupant occupant, Element payload) {
+        Lobby.Link link = lobby.link(room.jid());
+        if (link == null || occupant.affiliation() == Affiliation.OWNER) return;
+        Element nick = payload.element(QName.get("nick", NICK));
+        link.waiting().put(occupant.realJid(), new Lobby.Waiting(occupant.occupantJid(), nick == null ? null : nick.getTextTrim()));
+    }
+
+    @Override
+    public void left(MucRoom room, RoomOccupant occupant) {
+        Lobby.Link link = lobby.link(room.jid());
+        Lobby.Waiting waiting = link == null ? null : link.waiting().remove(occupant.realJid());
+        JID actor = room.actor();
+        if (waiting == null || actor == null || actor.equals(occupant.realJid())) return;
+        // Removed by someone else: a moderator turned it away (lib-jitsi-meet's denyAccess kicks it).
+        lobby.inMeeting(link, meeting -> Lobby.notify(meeting, actor, Lobby.access("LOBBY-ACCESS-DENIED", waiting)));
     }
 
     @Override
