@@ -57,6 +57,9 @@ public interface MucRoom {
      */
     JID actor();
 
+    /** Sets the room's subject as the room itself would, telling everyone in (Prosody's set_subject). */
+    void subject(String text);
+
     /** The room's configuration now. */
     RoomConfig config();
 

@@ -534,6 +534,16 @@ final class Room {
         if (config.logging() && hasBody) roomLog.info("{}: <{}> {}", jidString, o.nick, in.elementText("body"));
     }
 
+    /** A module sets the subject as the room itself (no occupant's nick), telling everyone in. */
+    void subjectByModule(String text, Outbox out) {
+        subject = text == null ? "" : text;
+        subjectNick = null;
+        subjectStanza = null;
+        if (config.persistent()) persist();
+        SharedStanza s = subjectStanza();
+        for (Occupant r : byNick.values()) out.shared(r.realJid, s);
+    }
+
     private SharedStanza subjectStanza() {
         if (subjectStanza == null) {
             Element s = Ns.element("message", Ns.CLIENT);
@@ -774,8 +784,10 @@ final class Room {
         if (affiliationOf(iq.getFrom()) != Affiliation.OWNER) throw MucError.forbidden("Only owners may configure the room");
         IQ result = Ns.result(iq);
         Element q = result.setChildElement("query", Ns.OWNER);
-        q.add(ConfigForm.build(config, listed(Affiliation.OWNER), listed(Affiliation.ADMIN), meetingId,
-                service.settings().maxHistory()));
+        Element form = ConfigForm.build(config, listed(Affiliation.OWNER), listed(Affiliation.ADMIN), meetingId,
+                service.settings().maxHistory());
+        service.hooks().configForm(this, form);
+        q.add(form);
         out.packet(result);
     }
 

@@ -69,6 +69,7 @@ final class RoomHandle implements MucRoom {
     }
 
     @Override public JID actor() { return room.actor(); }
+    @Override public void subject(String text) { room.subjectByModule(text, out); }
 
     @Override public RoomConfig config() { return room.config; }
 

@@ -93,6 +93,10 @@ final class RoomHooks {
         for (RoomModule m : modules) m.roomInfo(room.handle(), form);
     }
 
+    void configForm(Room room, Element form) {
+        for (RoomModule m : modules) m.configForm(room.handle(), form);
+    }
+
     boolean keepEmpty(Room room) {
         for (RoomModule m : modules) if (m.keepEmpty(room.handle())) return true;
         return false;

@@ -60,6 +60,12 @@ public interface RoomModule {
     default void roomInfo(MucRoom room, Element form) { }
 
     /**
+     * An owner asks for the configuration form (XEP-0045 10.2; the focus reads it as Jicofo does): a module may add
+     * read-only fields to {@code form} (Prosody's muc-config-form).
+     */
+    default void configForm(MucRoom room, Element form) { }
+
+    /**
      * The last occupant left this temporary room, which would now go; true keeps it, empty (Prosody's
      * "maybe-destroy-room" veto: breakout rooms keep their main room while people are in them). A module that keeps
      * a room owns its end: it destroys it later ({@link MucRoom#destroy}).

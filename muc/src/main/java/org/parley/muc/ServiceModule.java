@@ -13,7 +13,8 @@ import org.xmpp.packet.Packet;
 public interface ServiceModule {
     /**
      * True: the module took {@code stanza} (answered it through {@code reply} now, or will through a room); false:
-     * the service handles it as it would without the module (disco, or {@code service-unavailable}).
+     * the service handles it as it would without the module (disco, or {@code service-unavailable}). {@code reply}
+     * is the output of the current step: use it only during this call, never from a later step.
      */
     boolean stanza(Packet stanza, Consumer<Packet> reply);
 }

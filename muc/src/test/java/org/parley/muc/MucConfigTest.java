@@ -81,4 +81,24 @@ class MucConfigTest {
                                 "parley.muc.services[2].room-defaults.whois", "parley.muc.services[2].allowed-jids",
                                 "parley.muc.services[4].domain"));
     }
+
+    @Test
+    void breakoutRoomsProblemsNameTheirKeys() {
+        var parley = ConfigFactory.parseString("""
+                muc.jitsi.breakout-rooms {
+                  enabled = true
+                  muc-domains = ["breakout.{host}"]
+                  max-rooms = 0
+                  max-name-length = many
+                }
+                """);
+        assertThat(org.parley.muc.jitsi.JitsiFeatures.check(parley, List.of("example.org"))).extracting(p -> p.key())
+                .contains("parley.muc.jitsi.breakout-rooms.muc-domains", "parley.muc.jitsi.breakout-rooms.max-rooms",
+                        "parley.muc.jitsi.breakout-rooms.max-name-length");
+        var bad = ConfigFactory.parseString("muc.jitsi.breakout-rooms { enabled = true, breakout-domain = \"not a domain\" }");
+        assertThat(org.parley.muc.jitsi.JitsiFeatures.check(bad, List.of("example.org"))).extracting(p -> p.key())
+                .contains("parley.muc.jitsi.breakout-rooms.breakout-domain");
+        var ok = ConfigFactory.parseString("muc.jitsi.breakout-rooms.enabled = true");
+        assertThat(org.parley.muc.jitsi.JitsiFeatures.check(ok, List.of("example.org"))).isEmpty();
+    }
 }

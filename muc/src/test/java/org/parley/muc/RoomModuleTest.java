@@ -132,6 +132,31 @@ class RoomModuleTest {
     }
 
     @Test
+    void aModuleAddsFieldsToTheOwnersForm() {
+        h.domain.addModule(new RoomModule() {
+            @Override public void configForm(MucRoom room, Element form) {
+                form.addElement("field", form.getNamespaceURI()).addAttribute("var", "x-module").addElement("value").setText("1");
+            }
+        });
+        h.join(ALICE, ROOM, "alice");
+        h.clear();
+        h.send(ALICE, "<iq type='get' id='f' to='" + ROOM + "'><query xmlns='http://jabber.org/protocol/muc#owner'/></iq>");
+        assertThat(h.take(ALICE)).singleElement().satisfies(s -> assertThat(s).contains("var='x-module'")
+                .contains("muc#roominfo_meetingId"));
+    }
+
+    @Test
+    void aModuleSetsTheSubjectAsTheRoom() {
+        h.join(ALICE, ROOM, "alice");
+        h.clear();
+        h.domain.inRoom("room", r -> r.handle().subject("Room 1"));
+        assertThat(h.take(ALICE)).singleElement().satisfies(s -> assertThat(s).contains("from='" + ROOM + "'")
+                .contains("<subject>Room 1</subject>"));
+        h.join(BOB, ROOM, "bob");
+        assertThat(h.take(BOB)).anySatisfy(s -> assertThat(s).contains("<subject>Room 1</subject>"));
+    }
+
+    @Test
     void aServiceModuleTakesStanzasToTheServiceItselfFirst() {
         h.domain.addServiceModule((stanza, reply) -> {
             if (!(stanza instanceof Message m) || m.getElement().element("hello") == null) return false;

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.dom4j.Element;
 import org.dom4j.QName;
+import org.parley.muc.Affiliation;
 import org.parley.muc.MucRoom;
 import org.parley.muc.MucService;
 import org.parley.muc.Role;
@@ -56,10 +57,14 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
     private final MucService muc;
     private final JID service;
     private final OccupantIndex index = new OccupantIndex();
-    /** Each live breakout room's main room (Prosody's main_rooms_map); bounded by max-rooms per main room. */
-    private final Map<JID, JID> mainOf = new ConcurrentHashMap<>();
-    /** The meeting id of each live breakout room's main room, for the breakout room's room info. */
-    private final Map<JID, String> mainMeetingOf = new ConcurrentHashMap<>();
+    /**
+     * What a live breakout room's own thread needs to know of it (Prosody's main_rooms_map): its main room, the main
+     * room's meeting id and its name. Written by the main room, replaced whole on rename; bounded by max-rooms per
+     * main room.
+     */
+    private record Link(JID main, String mainMeetingId, String name) {}
+
+    private final Map<JID, Link> links = new ConcurrentHashMap<>();
 
     public BreakoutRooms(BreakoutSettings settings, MucService muc) {
         this.settings = settings;
@@ -80,14 +85,17 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
         BreakoutRequest request = BreakoutRequest.of(m.getElement());
         if (request == null) return false;
         JID in = index.room(m.getFrom());
-        JID main = in == null ? null : mainOf.getOrDefault(in, settings.mainDomains().contains(in.getDomain()) ? in : null);
+        JID main = in == null ? null : mainOf(in);
+        if (main == null && in != null && settings.mainDomains().contains(in.getDomain())) main = in;
         if (main == null) {
             log.debug("breakout request from {} outside any meeting", m.getFrom());
             return false;
         }
-        muc.inRoom(main, r -> {
-            if (r == null) reply.accept(refusal(m, "No such meeting"));
-            else handle(r, m, request);
+        JID meeting = main;
+        // reply is this step's output, gone once it returns: answers from the main room's step go out through the room.
+        muc.inRoom(meeting, r -> {
+            if (r != null) handle(r, m, request);
+            else log.debug("breakout request from {}: {} ended meanwhile", m.getFrom(), meeting);
         });
         return true;
     }
@@ -149,8 +157,7 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
         JID room = new JID(UUID.randomUUID().toString(), settings.breakoutDomain(), null);
         st.counter++;
         st.rooms.put(room.toBareJID(), new MainRoomState.Breakout(name));
-        mainMeetingOf.put(room, main.meetingId());
-        mainOf.put(room, main.jid());
+        links.put(room, new Link(main.jid(), main.meetingId(), name));
         log.debug("{}: breakout room {} added", main.jid(), room);
         scheduleBroadcast(main, st);
     }
@@ -178,6 +185,10 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
                     "A breakout room's name has at most " + settings.maxNameLength() + " characters")));
         } else {
             b.name = name;
+            links.computeIfPresent(room, (k, l) -> new Link(l.main(), l.mainMeetingId(), name));
+            muc.inRoom(room, br -> {
+                if (br != null) br.subject(name);
+            });
             scheduleBroadcast(main, st);
         }
     }
@@ -208,9 +219,16 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
 
     // ---- room hooks (main rooms and breakout rooms, each on its own thread) ----
 
+    /** A breakout room opens (the focus enters first) with its name as its subject, as Prosody sets it. */
+    @Override
+    public void created(MucRoom room) {
+        Link link = isBreakout(room) ? links.get(room.jid()) : null;
+        if (link != null && link.name() != null) room.subject(link.name());
+    }
+
     @Override
     public PacketError joining(MucRoom room, JID user, String nick, Presence presence) {
-        if (isBreakout(room) && !mainOf.containsKey(room.jid())) {
+        if (isBreakout(room) && !links.containsKey(room.jid())) {
             return new PacketError(PacketError.Condition.item_not_found, PacketError.Type.cancel, "Breakout room is invalid.");
         }
         return null;
@@ -220,10 +238,29 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
     public void joined(MucRoom room, RoomOccupant o) {
         index.joined(room, o);
         changed(room);
+        if (isBreakout(room) && !room.serviceAdmin(o.realJid())) mirrorAffiliation(room.jid(), o.realJid());
+    }
+
+    /**
+     * Owners and admins of the main room are so in its breakout rooms too (Prosody bases a breakout room's
+     * affiliations on the main room's), so a moderator who visits a breakout room keeps managing it there.
+     */
+    private void mirrorAffiliation(JID breakout, JID user) {
+        JID main = mainOf(breakout);
+        if (main == null) return;
+        muc.inRoom(main, r -> {
+            Affiliation a = r == null ? null : r.affiliation(user);
+            if (a == null || !a.atLeast(Affiliation.ADMIN)) return;
+            muc.inRoom(breakout, br -> {
+                if (br != null && br.occupant(user) != null && !br.affiliation(user).atLeast(a)) br.setAffiliation(user, a);
+            });
+        });
     }
 
     @Override
     public void presence(MucRoom room, RoomOccupant o, Element payload) {
+        // Meetings without breakout rooms pay nothing here (every presence of every meeting passes).
+        if (!isBreakout(room) && room.state(this) == null) return;
         // A display name change of someone already in (on join, joined() follows).
         if (room.occupant(o.realJid()) != null) changed(room);
     }
@@ -245,48 +282,63 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
         return !isBreakout(room) && room.state(this) != null;
     }
 
+    /** Jicofo reads whether a room is a breakout room, and its main room, from the owner's configuration form. */
+    @Override
+    public void configForm(MucRoom room, Element form) {
+        roomInfo(room, form);
+    }
+
     @Override
     public void roomInfo(MucRoom room, Element form) {
         if (!isBreakout(room)) return;
-        JID main = mainOf.get(room.jid());
+        Link link = links.get(room.jid());
+        JID main = link == null ? null : link.main();
         field(form, "muc#roominfo_isbreakout", "boolean", "Is this a breakout room?", "1");
         field(form, "muc#roominfo_breakout_main_room", "text-single", "The main room associated with this breakout room",
                 main == null ? "" : main.toBareJID());
         // Parley's own: the meeting id the breakout room's conference belongs to (its own meetingId stays its own,
         // the COLIBRI2 conference of its call).
         field(form, "muc#roominfo_breakout_main_meetingId", "text-single", "The meeting id of the main room",
-                mainMeetingOf.getOrDefault(room.jid(), ""));
+                link == null ? "" : link.mainMeetingId());
     }
 
     private void forget(JID breakout) {
-        mainOf.remove(breakout);
-        mainMeetingOf.remove(breakout);
+        links.remove(breakout);
+    }
+
+    private JID mainOf(JID breakout) {
+        Link link = links.get(breakout);
+        return link == null ? null : link.main();
     }
 
     @Override
     public void destroyed(MucRoom room) {
         index.destroyed(room);
         if (isBreakout(room)) {
-            JID main = mainOf.get(room.jid());
+            JID main = mainOf(room.jid());
             if (main != null) report(main, room.jid(), Map.of());
             return;
         }
         MainRoomState st = room.state(this);
         if (st == null) return;
+        endBreakouts(st, EndConference.REASON);
+        log.debug("{}: ended with {} breakout rooms", room.jid(), st.rooms.size());
+    }
+
+    private void endBreakouts(MainRoomState st, String reason) {
         for (String b : st.rooms.keySet()) {
             JID jid = new JID(b);
             forget(jid);
             muc.inRoom(jid, br -> {
-                if (br != null) br.destroy(EndConference.REASON);
+                if (br != null) br.destroy(reason);
             });
         }
-        log.debug("{}: ended with {} breakout rooms", room.jid(), st.rooms.size());
     }
 
     /** Someone entered, left or changed in {@code room}: the meeting's list changes. */
     private void changed(MucRoom room) {
         if (isBreakout(room)) {
-            JID main = mainOf.get(room.jid());
+            JID main = mainOf(room.jid());
             if (main != null) report(main, room.jid(), Participant.of(room));
             return;
         }
@@ -326,8 +378,15 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
         later(settings.closeAfter().toMillis(), () -> muc.inRoom(jid, r -> {
             MainRoomState now = r == null ? null : r.state(this);
             if (now == null || now.closeGeneration != generation || !now.closeScheduled) return;
-            log.debug("{}: nobody in the meeting's rooms; it ends", jid);
-            r.destroy(ALL_LEFT);
+            if (!r.config().persistent()) {
+                log.debug("{}: nobody in the meeting's rooms; it ends", jid);
+                r.destroy(ALL_LEFT);
+                return;
+            }
+            // A room its owner made persistent stays; only its breakout rooms go.
+            now.closeScheduled = false;
+            endBreakouts(now, ALL_LEFT);
+            now.rooms.clear();
         }));
     }
 
