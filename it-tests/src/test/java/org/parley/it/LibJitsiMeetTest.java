@@ -233,7 +233,7 @@ class LibJitsiMeetTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> endpoint(room, carolId) == null);
         assertThat(jvb.logic.endpoints(roomJid(room))).contains(id(alice), bobId);
 
-        // Carol, a participant, cannot kick: the room refuses and Alice stays.
+        // Dave, a participant, cannot kick: the room refuses and Alice stays.
         Participant dave = join("Dave", room);
         String aliceId = id(alice);
         dave.waitFor("meet.idOf('Alice') === '" + aliceId + "'");
