@@ -8,7 +8,7 @@
 // "RESULT <json>" (what the page shows, the conference table's rows as cell texts). Exit code 0 when every step was
 // seen.
 // Env: CHROMIUM (default /usr/bin/chromium), DRIVE_TIMEOUT_MS (default 30000, for each step).
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const [url, room, steps, screenshot, conference] = process.argv.slice(2);
 if (!url || !room || !steps || !screenshot) {
@@ -16,13 +16,7 @@ if (!url || !room || !steps || !screenshot) {
   process.exit(2);
 }
 const timeout = Number(process.env.DRIVE_TIMEOUT_MS || 30000);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  timeout: 15000,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 let ok = true;
 const result = { steps: [] };
 try {

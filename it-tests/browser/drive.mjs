@@ -8,14 +8,13 @@
 // outside jabber:client, and at the end one line "RESULT <json>".
 // Exit code 0 when the reply arrived and the connection closed, 1 otherwise, 2 on bad arguments.
 // Env: CHROMIUM (default /usr/bin/chromium), DRIVE_TIMEOUT_MS (default 20000, for the whole exchange).
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const [pageUrl, service, peer, screenshot] = process.argv.slice(2);
 if (!pageUrl || !service || !peer) {
   console.error('usage: node drive.mjs <pageUrl> <serviceUrl> <peerJid> [screenshot.png]');
   process.exit(2);
 }
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const timeout = Number(process.env.DRIVE_TIMEOUT_MS || 20000);
 const deadline = Date.now() + timeout;
 const left = () => Math.max(1, deadline - Date.now());
@@ -23,17 +22,7 @@ const REPLY = 'hello browser';
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(2)}s`;
 
-// The machine's network is closed: without the background-networking flags Chromium keeps trying to
-// reach Google. Playwright gives every launch a fresh temporary --user-data-dir itself.
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  timeout: 15000,
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-});
+const browser = await launchChromium();
 
 let result = { ok: false, service, peer };
 let page;

@@ -1,16 +1,11 @@
 package org.parley.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,7 +17,6 @@ import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,15 +29,12 @@ import org.jxmpp.jid.impl.JidCreate;
  * {@code browser/drive.mjs} with playwright-core, logs in anonymously over WebSocket (RFC 7395) and over
  * BOSH (XEP-0124/0206) and exchanges a chat message each way with a Smack user on TCP.
  *
- * <p>Needs {@code npm ci} in {@code it-tests/browser} and {@code /usr/bin/chromium}; {@code .ci/run} installs
- * both and sets {@code PARLEY_BROWSER_TESTS=required}, under which their absence fails the test instead of
- * skipping it.
+ * <p>Needs {@code npm ci} in {@code it-tests/browser} and {@code /usr/bin/chromium} ({@link BrowserSetup}).
  */
 @ExtendWith(ParleyServer.class)
 class BrowserTest {
-    private static final Path DIR = Path.of("browser").toAbsolutePath();
-    private static final Path STROPHE = DIR.resolve("node_modules/strophe.js/dist/strophe.umd.min.js");
-    private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
+    private static final Path DIR = BrowserSetup.DIR;
+    private static final Path STROPHE = BrowserSetup.NODE_MODULES.resolve("strophe.js/dist/strophe.umd.min.js");
     private static final long DRIVER_TIMEOUT_SECONDS = 45;
     private static final Pattern JID = Pattern.compile("\"jid\":\"([^\"]+)\"");
     /**
@@ -59,17 +50,7 @@ class BrowserTest {
 
     @BeforeAll
     static void servePage() throws IOException {
-        List<String> missing = new ArrayList<>();
-        if (!Files.isRegularFile(STROPHE) || !Files.isDirectory(DIR.resolve("node_modules/playwright-core"))) {
-            missing.add("npm packages (run `npm ci` in " + DIR + ")");
-        }
-        if (!Files.isExecutable(CHROMIUM)) missing.add(CHROMIUM + " (apt-get install chromium)");
-        if (!missing.isEmpty()) {
-            String why = "browser test needs " + String.join(" and ", missing) + "; .ci/run installs them";
-            if ("required".equals(System.getenv("PARLEY_BROWSER_TESTS"))) fail(why);
-            System.err.println("BrowserTest skipped: " + why);
-            Assumptions.abort(why);
-        }
+        BrowserSetup.require("BrowserTest", STROPHE);
         pages = new PageServer(Map.of(
                 "/page.html", DIR.resolve("page.html"),
                 "/strophe.umd.min.js", STROPHE));
@@ -135,17 +116,12 @@ class BrowserTest {
     /** One run of {@code node drive.mjs}: its exit code and output lines (stdout and stderr, interleaved). */
     private record Driver(int exitCode, List<String> lines) {
         static Driver run(String pageUrl, String service, String peer, Path screenshot) throws Exception {
-            ProcessBuilder pb = new ProcessBuilder("node", "drive.mjs", pageUrl, service, peer, screenshot.toString())
-                    .directory(DIR.toFile());
-            pb.environment().putIfAbsent("CHROMIUM", CHROMIUM.toString());
-            Process p = pb.start();
+            Process p = BrowserSetup.node("drive.mjs", pageUrl, service, peer, screenshot.toString());
             List<String> lines = new CopyOnWriteArrayList<>();
             Thread out = pump(p.getInputStream(), lines, "");
             Thread err = pump(p.getErrorStream(), lines, "  ");
             if (!p.waitFor(DRIVER_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
+                BrowserSetup.kill(p);
                 out.join(5000);
                 err.join(5000);
                 lines.add("(killed after " + DRIVER_TIMEOUT_SECONDS + " s)");
@@ -157,19 +133,10 @@ class BrowserTest {
         }
 
         private static Thread pump(InputStream in, List<String> lines, String indent) {
-            Thread t = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        lines.add(indent + line);
-                        System.out.println("[drive.mjs] " + indent + line);
-                    }
-                } catch (IOException ignored) {
-                    // the process ended
-                }
+            return BrowserSetup.pump(in, line -> {
+                lines.add(indent + line);
+                System.out.println("[drive.mjs] " + indent + line);
             }, "drive.mjs output");
-            t.setDaemon(true);
-            t.start();
-            return t;
         }
 
         String result() {

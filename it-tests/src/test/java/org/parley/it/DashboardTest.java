@@ -1,13 +1,9 @@
 package org.parley.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 import java.awt.image.BufferedImage;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +16,6 @@ import javax.imageio.ImageIO;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.muc.MultiUserChatManager;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.jxmpp.jid.impl.JidCreate;
@@ -35,8 +30,6 @@ import org.parley.it.sfu.TestParticipant;
  */
 @ExtendWith(ParleyServer.class)
 class DashboardTest {
-    private static final Path DIR = Path.of("browser").toAbsolutePath();
-    private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
     private final Clients clients = new Clients();
 
     @AfterEach
@@ -46,11 +39,7 @@ class DashboardTest {
 
     @Test
     void showsALiveRoomAndItsSessionsWithoutReloading() throws Exception {
-        if (!Files.isDirectory(DIR.resolve("node_modules/playwright-core")) || !Files.isExecutable(CHROMIUM)) {
-            String why = "dashboard test needs playwright-core (npm ci in " + DIR + ") and " + CHROMIUM;
-            if ("required".equals(System.getenv("PARLEY_BROWSER_TESTS"))) fail(why);
-            Assumptions.abort(why);
-        }
+        BrowserSetup.require("DashboardTest");
         // An SFU in the brewery, for the SFU load chart.
         org.parley.it.sfu.TestSfu sfu = org.parley.it.sfu.TestSfu.start(clients, "dash-jvb", 0.4, null);
         var bridges = ParleyServer.get().parley().focus().focus().bridges();
@@ -92,23 +81,14 @@ class DashboardTest {
         Files.createDirectories(screenshot.getParent());
         Files.deleteIfExists(screenshot);
         String url = "http://127.0.0.1:" + ParleyServer.get().adminPort() + "/dashboard#token=" + ParleyServer.ADMIN_TOKEN;
-        ProcessBuilder pb = new ProcessBuilder("node", "dashboard.mjs", url, room, "3,4", screenshot.toString(), conference)
-                .directory(DIR.toFile()).redirectErrorStream(true);
-        pb.environment().putIfAbsent("CHROMIUM", CHROMIUM.toString());
-        Process p = pb.start();
+        Process p = BrowserSetup.node("dashboard.mjs", url, room, "3,4", screenshot.toString(), conference);
         List<String> lines = new CopyOnWriteArrayList<>();
-        Thread pump = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    lines.add(line);
-                    System.out.println("[dashboard.mjs] " + line);
-                }
-            } catch (java.io.IOException ignored) {
-                // ended
-            }
-        }, "dashboard.mjs output");
-        pump.setDaemon(true);
-        pump.start();
+        java.util.function.Consumer<String> keep = line -> {
+            lines.add(line);
+            System.out.println("[dashboard.mjs] " + line);
+        };
+        Thread pump = BrowserSetup.pump(p.getInputStream(), keep, "dashboard.mjs output");
+        Thread errors = BrowserSetup.pump(p.getErrorStream(), keep, "dashboard.mjs errors");
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (lines.stream().noneMatch(l -> l.startsWith("SEEN 3")) && p.isAlive() && System.nanoTime() < deadline) {
@@ -125,6 +105,7 @@ class DashboardTest {
         }
         // The pump ends at the output's end; on a loaded machine its last lines may take a while.
         pump.join(30_000);
+        errors.join(5_000);
         assertThat(p.exitValue()).as("dashboard.mjs exit code; output:%n%s", String.join("\n", lines)).isZero();
         String result = lines.stream().filter(l -> l.startsWith("RESULT ")).findFirst().orElseThrow();
         assertThat(lines).anyMatch(l -> l.startsWith("SEEN 4"));

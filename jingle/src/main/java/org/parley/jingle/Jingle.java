@@ -143,11 +143,14 @@ public record Jingle(String action, String sid, String initiator, String respond
         Xml.set(e, "initiator", initiator);
         Xml.set(e, "responder", responder);
         Xml.set(e, "sid", sid);
-        for (Group g : groups) {
-            g.appendTo(e);
-        }
+        // Contents before the BUNDLE group, as Jicofo writes them: lib-jitsi-meet expands JSON-encoded sources into the
+        // first element named content with the media's name in document order, which would be the group's empty
+        // <content name='video'/> if the group came first, and the sources of a session-initiate would be lost.
         for (Content c : contents) {
             c.appendTo(e);
+        }
+        for (Group g : groups) {
+            g.appendTo(e);
         }
         if (bridgeSession != null) {
             bridgeSession.appendTo(e);

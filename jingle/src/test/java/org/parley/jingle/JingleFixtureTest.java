@@ -25,6 +25,15 @@ class JingleFixtureTest {
         return Fixtures.assertRoundTrip(Fixtures.payload("jingle/" + name), Jingle::parse, Jingle::toElement);
     }
 
+    @Test
+    void contentsAreWrittenBeforeTheBundleGroup() {
+        // lib-jitsi-meet puts JSON-encoded sources into the first element named content with the media's name.
+        Jingle j = Jingle.parse(Fixtures.payload("jingle/session-accept.xml"));
+        List<String> children = j.toElement().elements().stream().map(org.dom4j.Element::getName).toList();
+        assertThat(children).contains("group");
+        assertThat(children.indexOf("group")).isGreaterThan(children.lastIndexOf("content"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"session-initiate-3p.xml", "session-accept.xml", "source-add.xml", "source-remove.xml",
         "transport-info.xml", "session-terminate-moving.xml", "session-terminate-restart.xml",

@@ -221,10 +221,27 @@ public final class SfuLogic {
 
     private IceUdpTransport transport(String id, Conf conf) {
         String ufrag = name + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
-        return new IceUdpTransport(ufrag, "pwd" + Long.toHexString(ThreadLocalRandom.current().nextLong()), true,
-                List.of(new Fingerprint("sha-256", Setup.ACTPASS, "AB:CD:EF:" + name.hashCode())),
+        // ICE wants a password of 22 to 256 characters (RFC 8839; browsers refuse the offer otherwise).
+        String pwd = String.format("pwd%016x%016x", ThreadLocalRandom.current().nextLong(), ThreadLocalRandom.current().nextLong());
+        return new IceUdpTransport(ufrag, pwd, true,
+                List.of(new Fingerprint("sha-256", Setup.ACTPASS, fingerprint(name))),
                 List.of(new Candidate(1, "1", 0, "c" + id, "127.0.0.1", 0, 10000, 2130706431L, "udp", null, null, "host", null)),
                 List.of(new WebSocket("wss://" + name + ".example/colibri-ws/" + conf.meetingId + "/" + id)), null, List.of());
+    }
+
+    /**
+     * A well-formed SHA-256 fingerprint (32 colon-separated hex bytes) of this bridge: browsers refuse an offer whose
+     * fingerprint does not parse, before any ICE starts.
+     */
+    private static String fingerprint(String name) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            StringBuilder sb = new StringBuilder();
+            for (byte b : d) sb.append(sb.length() == 0 ? "" : ":").append(String.format("%02X", b));
+            return sb.toString();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     // ---------------------------------------------------------------- what tests look at
