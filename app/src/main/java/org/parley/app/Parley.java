@@ -38,6 +38,8 @@ public final class Parley implements AutoCloseable {
     private final CompletableFuture<String> stopRequested;
     private final HandoverSettings handover;
     private boolean closed;
+    /** The sessions and rooms went to the next process: the focus leaves its conferences as they are. */
+    private boolean handedOver;
 
     private Parley(HostCertificates certs, Storage storage, XmppServer xmpp, MucService muc, FocusService focus,
                    HttpTransports http, AdminListener admin, JicofoRest rest, CompletableFuture<String> stopRequested,
@@ -94,6 +96,7 @@ public final class Parley implements AutoCloseable {
             admin = AdminListener.start(xmpp);
             if (admin != null) admin.api().ready(false, "starting");
             muc = MucService.start(xmpp.context());
+            restoreRooms(muc, handover);
             focus = FocusService.start(xmpp.context());
             // The admin API is whole before any client port opens: whoever sees a port open finds every route.
             if (admin != null) {
@@ -128,6 +131,16 @@ public final class Parley implements AutoCloseable {
         } catch (Exception e) {
             // The clients then start over (their resume gets item-not-found), as after a crash.
             log.warn("hand-over: the sessions of the previous process could not be restored", e);
+        }
+    }
+
+    private static void restoreRooms(MucService muc, HandoverSettings handover) {
+        try {
+            muc.restoreHandedOver(handover.nodeId(), handover.timeout());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("hand-over: the rooms of the previous process could not be restored", e);
         }
     }
 
@@ -189,7 +202,7 @@ public final class Parley implements AutoCloseable {
             if (handover.enabled()) handOver();
         } finally {
             try {
-                focus.close();
+                focus.close(handedOver);
             } finally {
                 try {
                     muc.close();
@@ -215,6 +228,8 @@ public final class Parley implements AutoCloseable {
     private void handOver() {
         try {
             xmpp.handOver(handover.nodeId(), handover.timeout());
+            muc.handOver(handover.nodeId(), handover.timeout());
+            handedOver = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {

@@ -405,8 +405,13 @@ public final class Focus implements AutoCloseable {
     /** Ends the conferences (expiring them on the bridges), leaves the rooms and breweries, stops the threads. */
     @Override
     public void close() {
+        close(false);
+    }
+
+    /** {@code handOver}: the node hands over to its next process, which resumes the conferences (Conference#stop). */
+    public void close(boolean handOver) {
         try {
-            conferences.stopAll().get(5, TimeUnit.SECONDS);
+            conferences.stopAll(handOver).get(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {

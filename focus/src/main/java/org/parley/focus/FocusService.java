@@ -135,10 +135,18 @@ public final class FocusService implements AutoCloseable {
     /** Ends the conferences, leaves rooms and breweries, unregisters the services. Idempotent. */
     @Override
     public void close() {
+        close(false);
+    }
+
+    /**
+     * {@code handOver}: the node hands over to its next process (issue 18): conferences are left as they are on the
+     * SFUs and in the stored state, and the rooms keep the focus, for the next process to resume.
+     */
+    public void close(boolean handOver) {
         if (closed) return;
         closed = true;
         if (focus == null) return;
-        focus.close();
+        focus.close(handOver);
         if (requestDomain != null && services.get(requestDomain) != null) services.removeComponent(requestDomain);
         if (focusAddress != null) services.removeComponent(focusAddress);
         if (writer != null) {

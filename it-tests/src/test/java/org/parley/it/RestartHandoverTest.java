@@ -184,4 +184,80 @@ class RestartHandoverTest {
         back.send("<iq xmlns='jabber:client' type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq>");
         assertThat(back.await("id='p'")).contains("to='" + jid + "'");
     }
+
+    /** Logs in, enables resumption and enters {@code room} as {@code nick}; returns the resumption id. */
+    private static String enterResumable(RawClient c, String user, String room, String nick) throws Exception {
+        c.login(user, Clients.PASSWORD, "r");
+        c.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+        String enabled = c.await("/>");
+        int at = enabled.indexOf("id='") + 4;
+        String id = enabled.substring(at, enabled.indexOf('\'', at));
+        c.send("<presence to='" + room + "/" + nick + "'><x xmlns='http://jabber.org/protocol/muc'/>"
+                + "<nick xmlns='http://jabber.org/protocol/nick'>" + nick + "</nick></presence>");
+        c.await("code='110'");
+        return id;
+    }
+
+    private RawClient resume(ChildParley child, String user, String id) throws Exception {
+        RawClient c = connect(child);
+        c.authenticate(user, Clients.PASSWORD);
+        // h='0': everything since the enable comes again; what the test looks at is what follows.
+        c.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='0'/>");
+        assertThat(c.await("/>")).contains("<resumed").contains("previd='" + id + "'");
+        return c;
+    }
+
+    /**
+     * A room and its occupants go to the next process with their sessions: after the restart both occupants resume,
+     * nobody saw anybody leave or join, the room's history, subject-free state and roles are as they were, and a
+     * message from one reaches the other once.
+     */
+    @Test
+    void aRoomWithItsOccupantsOutlivesASigtermRestart() throws Exception {
+        ChildParley child = ChildParley.create("handover-room").extraConfig("parley.handover.enabled = true\n");
+        closing.add(child);
+        child.start();
+        Clients clients = child.clients();
+        closing.add(clients);
+        clients.register("ann");
+        clients.register("cem");
+        String room = "standup@conference.localhost";
+
+        RawClient ann = connect(child);
+        String annId = enterResumable(ann, "ann", room, "Ann");
+        RawClient cem = connect(child);
+        String cemId = enterResumable(cem, "cem", room, "Cem");
+        ann.await("from='" + room + "/Cem'");
+        ann.send("<message to='" + room + "' type='groupchat' id='m1'><body>before the restart</body></message>");
+        cem.await("<body>before the restart</body>");
+        ann.await("<body>before the restart</body>");
+
+        child.terminate();
+        assertThat(ann.closedByServer()).isTrue();
+        assertThat(cem.closedByServer()).isTrue();
+        assertThat(ann.rest() + cem.rest()).doesNotContain("type='unavailable'").doesNotContain("stream:error");
+        assertThat(child.log()).anyMatch(l -> l.contains("hand-over: 1 rooms written for node handover-room"));
+
+        child.start();
+        assertThat(child.log()).anyMatch(l -> l.contains("hand-over: 1 rooms of node handover-room restored (0 unreadable)"));
+        RawClient ann2 = resume(child, "ann", annId);
+        RawClient cem2 = resume(child, "cem", cemId);
+        ann2.drain(500);
+        cem2.drain(500);
+        ann2.send("<message to='" + room + "' type='groupchat' id='m2'><body>after the restart</body></message>");
+        String atCem = cem2.await("<body>after the restart</body>");
+        assertThat(atCem).contains("from='" + room + "/Ann'");
+        String more = cem2.drain(800) + ann2.drain(800);
+        assertThat(more).doesNotContain("<body>after the restart</body><body>");
+        assertThat(atCem + more).as("no one left or joined").doesNotContain("type='unavailable'").doesNotContain("code='110'");
+        // A newcomer gets the history and both occupants, with their roles: the room is the same room.
+        clients.register("dia");
+        RawClient dia = connect(child);
+        dia.login("dia", Clients.PASSWORD, "r");
+        dia.send("<presence to='" + room + "/Dia'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+        String joined = dia.await("code='110'");
+        assertThat(joined).contains("from='" + room + "/Ann'").contains("from='" + room + "/Cem'")
+                .contains("affiliation='owner' role='moderator'");
+        assertThat(dia.await("<body>after the restart</body>")).contains("<body>before the restart</body>");
+    }
 }

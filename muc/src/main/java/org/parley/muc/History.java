@@ -71,6 +71,9 @@ final class History {
 
     int size() { return entries.size(); }
 
+    /** The kept messages, oldest first. */
+    List<Entry> entries() { return List.copyOf(entries); }
+
     /** The entries to replay, oldest first. {@code defaultStanzas} applies when the request names no limit. */
     List<Entry> select(Request r, int defaultStanzas, Instant now) {
         int maxStanzas = r.maxStanzas() >= 0 ? r.maxStanzas()

@@ -329,6 +329,43 @@ public final class MucDomain implements Component {
         }
     }
 
+    /** Every room's hand-over form, each written on its room's thread. */
+    List<CompletableFuture<org.parley.storage.HandoverRecord>> handOver() {
+        List<CompletableFuture<org.parley.storage.HandoverRecord>> out = new ArrayList<>();
+        for (Room room : rooms.values()) {
+            CompletableFuture<org.parley.storage.HandoverRecord> f = new CompletableFuture<>();
+            out.add(f);
+            inRoom(room.name, r -> {
+                try {
+                    f.complete(r == null || r.destroyed() ? null
+                            : new org.parley.storage.HandoverRecord(r.jidString, RoomHandover.FORMAT, RoomHandover.encode(r)));
+                } catch (RuntimeException e) {
+                    f.completeExceptionally(e);
+                }
+            });
+        }
+        return out;
+    }
+
+    /**
+     * Puts a handed-over room in place (replacing a stored persistent room of that name, which it is newer than) and
+     * gives its modules their state, on the room's thread. Completes once done.
+     */
+    CompletableFuture<Void> restore(RoomHandover.Restored restored) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Room room = restored.room();
+        inRoom(room.name, existing -> {
+            try {
+                rooms.put(room.name, room);
+                hooks().restored(room, restored.modules());
+                done.complete(null);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
     /** {@link #inRoom}, creating the room empty first when it is missing. */
     void inRoomCreating(String name, java.util.function.Consumer<Room> step) {
         inRoom(name, existing -> {

@@ -156,6 +156,60 @@ public final class MucService implements AutoCloseable {
         d.inRoomCreating(name, r -> step.accept(r == null ? null : r.handle()));
     }
 
+    /**
+     * Writes every room of every service, with its occupants and its modules' state, for the next process of
+     * {@code node} (issue 18); call once the client sessions are handed over, before anything leaves the rooms.
+     * Returns how many rooms were written.
+     */
+    public int handOver(String node, java.time.Duration timeout) throws Exception {
+        long started = System.nanoTime();
+        List<CompletableFuture<org.parley.storage.HandoverRecord>> pending = new ArrayList<>();
+        for (MucDomain d : domains.values()) pending.addAll(d.handOver());
+        List<org.parley.storage.HandoverRecord> records = new ArrayList<>(pending.size());
+        for (CompletableFuture<org.parley.storage.HandoverRecord> f : pending) {
+            try {
+                org.parley.storage.HandoverRecord r = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                if (r != null) records.add(r);
+            } catch (java.util.concurrent.ExecutionException e) {
+                log.warn("hand-over: a room could not be written", e.getCause());
+            }
+        }
+        server.storage().handover().replace(node, RoomHandover.KIND, records).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        log.info("hand-over: {} rooms written for node {} in {} ms", records.size(), node,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        return records.size();
+    }
+
+    /**
+     * Restores the rooms the previous process of {@code node} handed over, with their occupants, before any client
+     * can reach them; call after {@link #start} (the modules are in place) and before the focus starts. Returns how
+     * many rooms were restored.
+     */
+    public int restoreHandedOver(String node, java.time.Duration timeout) throws Exception {
+        long started = System.nanoTime();
+        List<org.parley.storage.HandoverRecord> records = server.storage().handover().take(node, RoomHandover.KIND)
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        List<CompletableFuture<Void>> restoring = new ArrayList<>();
+        int unreadable = 0;
+        for (org.parley.storage.HandoverRecord r : records) {
+            org.xmpp.packet.JID jid = new org.xmpp.packet.JID(r.key());
+            MucDomain d = domains.get(jid.getDomain());
+            try {
+                if (d == null) throw new IllegalArgumentException("no MUC service " + jid.getDomain() + " here any more");
+                restoring.add(d.restore(RoomHandover.decode(d, r.format(), r.body())));
+            } catch (RuntimeException e) {
+                unreadable++;
+                log.warn("hand-over: room {} not restored: {}", r.key(), e.getMessage());
+            }
+        }
+        CompletableFuture.allOf(restoring.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (!records.isEmpty()) {
+            log.info("hand-over: {} rooms of node {} restored ({} unreadable) in {} ms", restoring.size(), node, unreadable,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        }
+        return restoring.size();
+    }
+
     /** The lane (room thread) of a room name; the same name always gets the same lane. */
     Lane lane(String key) {
         int h = key.hashCode();

@@ -13,6 +13,7 @@ import org.dom4j.Element;
 import org.dom4j.QName;
 import org.parley.muc.Presences.Change;
 import org.parley.xmpp.router.Stanzas;
+import org.parley.storage.StoredRoom;
 import org.parley.xmpp.session.SharedStanza;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -1223,7 +1224,19 @@ final class Room {
     }
 
     void persist() {
-        service.store().save(this, RoomStore.snapshot(this, affiliations, subject, subjectNick));
+        service.store().save(this, stored());
+    }
+
+    /** The room's configuration, subject and affiliations in their stored form (persistence, hand-over). */
+    StoredRoom stored() {
+        return RoomStore.snapshot(this, affiliations, subject, subjectNick);
+    }
+
+    /** Puts an occupant of a handed-over room back, as it was; no one is told (nothing changed for anyone). */
+    void restoreOccupant(Occupant o) {
+        byNick.put(o.nick, o);
+        byJid.put(o.realJid, o);
+        occupantCount = byNick.size();
     }
 
     RoomInfo info() {

@@ -106,6 +106,31 @@ final class RoomHooks {
         for (RoomModule m : modules) m.destroyed(room.handle());
     }
 
+    /** Each module's state of {@code room}, as a {@code <module key=...>} child of {@code into}. */
+    void handOver(Room room, Element into) {
+        for (int i = 0; i < modules.length; i++) {
+            Element state = into.addElement("module").addAttribute("key", key(i));
+            modules[i].handOver(room.handle(), state);
+        }
+    }
+
+    /** The modules' states written by {@link #handOver} (by key; an empty element for a module without one). */
+    void restored(Room room, Element from) {
+        for (int i = 0; i < modules.length; i++) {
+            Element state = null;
+            for (Element e : from.elements("module")) if (key(i).equals(e.attributeValue("key"))) state = e;
+            modules[i].restored(room.handle(), state != null ? state : org.dom4j.DocumentHelper.createElement("module"));
+        }
+    }
+
+    /** A module's stable name across builds: its class, numbered when a service has several of one class. */
+    private String key(int index) {
+        String name = modules[index].getClass().getName();
+        int same = 0;
+        for (int i = 0; i < index; i++) if (modules[i].getClass() == modules[index].getClass()) same++;
+        return same == 0 ? name : name + "#" + same;
+    }
+
     void roleChanged(Room room, Occupant o, Role previous) {
         for (RoomModule m : modules) m.roleChanged(room.handle(), o, previous);
     }

@@ -88,6 +88,21 @@ public interface RoomModule {
     default void affiliationChanged(MucRoom room, JID user, Affiliation previous, Affiliation now) { }
 
     /**
+     * The node hands over to its next process (issue 18): write this module's state of {@code room} into
+     * {@code state}, an element of its own (children and attributes as it likes), for {@link #restored}. The room
+     * is not told; nothing may be sent.
+     */
+    default void handOver(MucRoom room, Element state) { }
+
+    /**
+     * {@code room} was restored from a hand-over with its occupants, configuration, affiliations and history, before
+     * any client can reach it: rebuild this module's state (and any index of occupants) from {@code state}, what
+     * {@link #handOver} wrote (an empty element when it wrote nothing, or the previous build did not know it). No
+     * join or leave hook runs for the restored occupants; nothing may be sent.
+     */
+    default void restored(MucRoom room, Element state) { }
+
+    /**
      * Whether {@code recipient} must not get {@code stanza} (a presence or message) from {@code sender}; both are
      * occupants and never the same one. A Jitsi lobby room: waiting users see only themselves, moderators see them.
      * Only asked in the rooms of services where a module overrides it (the others' output is not filtered).

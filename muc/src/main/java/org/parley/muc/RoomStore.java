@@ -96,8 +96,14 @@ final class RoomStore {
     }
 
     static Room restore(MucDomain service, StoredRoom stored) {
+        return restore(service, stored, true);
+    }
+
+    /** {@code persistent}: a stored room is persistent by definition; a handed-over one keeps its own setting. */
+    static Room restore(MucDomain service, StoredRoom stored, boolean persistent) {
         Config blob = ConfigFactory.parseString(stored.config());
-        RoomConfig config = RoomConfig.fromConfig(blob.getConfig("config"), service.settings().roomDefaults()).withPersistent(true);
+        RoomConfig config = RoomConfig.fromConfig(blob.getConfig("config"), service.settings().roomDefaults());
+        if (persistent) config = config.withPersistent(true);
         byte[] secret = blob.hasPath("secret") ? Secrets.decode(blob.getString("secret")) : null;
         if (secret == null || secret.length < 16) secret = Secrets.newSecret();
         Instant created = blob.hasPath("created") ? Instant.parse(blob.getString("created")) : service.now();

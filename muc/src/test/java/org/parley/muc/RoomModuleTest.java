@@ -1,6 +1,7 @@
 package org.parley.muc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -280,6 +281,48 @@ class RoomModuleTest {
         h.clear();
         h.send(BOB, "<message to='" + ROOM + "/carol' type='chat'><body>hi carol</body></message>");
         assertThat(h.take(CAROL)).isEmpty();
+    }
+
+    @Test
+    void aHandedOverRoomComesBackWithItsOccupantsHistoryAndModuleState() {
+        final class Counter implements RoomModule {
+            final List<String> restored = new ArrayList<>();
+
+            @Override public void joined(MucRoom room, RoomOccupant o) { room.state(this, () -> new int[1])[0]++; }
+
+            @Override public void handOver(MucRoom room, Element state) {
+                state.addAttribute("joins", Integer.toString(room.<int[]>state(this)[0]));
+            }
+
+            @Override public void restored(MucRoom room, Element state) {
+                restored.add(room.jid() + " joins=" + state.attributeValue("joins") + " occupants=" + room.occupants().size());
+            }
+        }
+        Counter before = new Counter();
+        h.domain.addModule(before);
+        h.join(ALICE, ROOM, "alice");
+        h.join(BOB, ROOM, "bob");
+        h.send(BOB, "<message to='" + ROOM + "' type='groupchat'><body>kept</body></message>");
+        Room room = h.domain.room("room");
+        String form = RoomHandover.encode(room);
+
+        Harness next = new Harness(ServiceSettings.open(RoomTest.DOMAIN));
+        Counter after = new Counter();
+        next.domain.addModule(after);
+        next.domain.restore(RoomHandover.decode(next.domain, RoomHandover.FORMAT, form)).join();
+        assertThat(after.restored).containsExactly(ROOM + " joins=2 occupants=2");
+        Room back = next.domain.room("room");
+        assertThat(back.meetingId).isEqualTo(room.meetingId);
+        assertThat(back.occupants()).extracting(o -> o.nick + " " + o.role.xml() + " " + o.affiliation.xml() + " " + o.occupantId)
+                .containsExactly("alice moderator owner " + room.occupantAt("alice").occupantId,
+                        "bob participant none " + room.occupantAt("bob").occupantId);
+        assertThat(next.takeAll()).as("nobody is told anything").isEmpty();
+        // The room goes on: bob's message reaches alice, and a newcomer gets the history.
+        next.send(BOB, "<message to='" + ROOM + "' type='groupchat'><body>still here</body></message>");
+        assertThat(next.take(ALICE)).singleElement().satisfies(m -> assertThat(m).contains("<body>still here</body>"));
+        next.join(CAROL, ROOM, "carol");
+        assertThat(next.take(CAROL)).anyMatch(m -> m.contains("<body>kept</body>") && m.contains("urn:xmpp:delay"));
+        assertThatThrownBy(() -> RoomHandover.decode(next.domain, RoomHandover.FORMAT + 1, form)).hasMessageContaining("newer");
     }
 
     @Test

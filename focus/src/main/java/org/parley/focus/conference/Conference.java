@@ -386,9 +386,18 @@ public final class Conference {
         end("taken over by another node", true);
     }
 
-    /** The focus stops: same as the end of the conference. */
-    void stop() {
-        end("focus stopping", true);
+    /**
+     * The focus stops: the end of the conference; or, when the node hands over to its next process
+     * ({@code handOver}), as when another node takes it over, and without leaving the room (the room goes to the next
+     * process with the focus in it): the SFU keeps the conference and the stored state stays for the next process.
+     */
+    void stop(boolean handOver) {
+        if (handOver) {
+            handedOver = true;
+            end("handed over to the next process", false);
+        } else {
+            end("focus stopping", true);
+        }
     }
 
     private static void cancel(ScheduledFuture<?> f) {

@@ -212,13 +212,13 @@ public final class Conferences implements BridgeListener {
     }
 
     /** Ends every conference (expiring them on the bridges) and leaves the rooms; completes when all have. */
-    public java.util.concurrent.CompletableFuture<Void> stopAll() {
+    public java.util.concurrent.CompletableFuture<Void> stopAll(boolean handOver) {
         List<java.util.concurrent.CompletableFuture<Void>> done = new java.util.ArrayList<>();
         for (Conference c : byRoom.values()) {
             java.util.concurrent.CompletableFuture<Void> f = new java.util.concurrent.CompletableFuture<>();
             c.execute(() -> {
                 try {
-                    c.stop();
+                    c.stop(handOver);
                 } finally {
                     f.complete(null);
                 }

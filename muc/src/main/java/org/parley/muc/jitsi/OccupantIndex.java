@@ -20,6 +20,11 @@ public final class OccupantIndex {
 
     public void destroyed(MucRoom room) { roomOf.values().removeIf(room.jid()::equals); }
 
+    /** A room restored from a hand-over: its occupants are in it (no join hook ran for them). */
+    public void restored(MucRoom room) {
+        for (RoomOccupant o : room.occupants()) roomOf.put(o.realJid(), room.jid());
+    }
+
     /** The room {@code occupant} (a full JID) is in, or null. */
     public JID room(JID occupant) { return roomOf.get(occupant); }
 }

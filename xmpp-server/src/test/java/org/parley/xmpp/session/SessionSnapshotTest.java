@@ -71,6 +71,6 @@ class SessionSnapshotTest {
         assertThatThrownBy(() -> SessionSnapshot.decode(SessionSnapshot.FORMAT + 1, "<session/>"))
                 .hasMessageContaining("newer than this build reads");
         assertThatThrownBy(() -> SessionSnapshot.decode(1, "<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><session>&e;</session>"))
-                .hasMessageContaining("unreadable");
+                .hasMessageContaining("unreadable stored XML");
     }
 }

@@ -59,6 +59,31 @@ public final class AvModerationComponent implements RoomModule {
 
     public void address(JitsiComponent c) { this.address = c; }
 
+    /** Per moderated media: who turned it on and who may unmute (a media is moderated while it has a whitelist). */
+    @Override
+    public void handOver(MucRoom room, Element state) {
+        State s = room.state(this);
+        if (s == null) return;
+        for (var e : s.whitelists.entrySet()) {
+            Element media = state.addElement("media").addAttribute("name", e.getKey());
+            String actor = s.actors.get(e.getKey());
+            if (actor != null) media.addAttribute("actor", actor);
+            for (String allowed : e.getValue()) media.addElement("allowed").setText(allowed);
+        }
+    }
+
+    @Override
+    public void restored(MucRoom room, Element state) {
+        index.restored(room);
+        for (Element media : state.elements("media")) {
+            State s = room.state(this, State::new);
+            String name = media.attributeValue("name");
+            Set<String> allowed = s.whitelists.computeIfAbsent(name, k -> new java.util.LinkedHashSet<>());
+            for (Element a : media.elements("allowed")) allowed.add(a.getText());
+            if (media.attributeValue("actor") != null) s.actors.put(name, media.attributeValue("actor"));
+        }
+    }
+
     @Override
     public void joined(MucRoom room, RoomOccupant o) {
         index.joined(room, o);

@@ -43,6 +43,18 @@ public final class ConferenceDuration implements RoomModule {
     }
 
     @Override
+    public void handOver(MucRoom room, Element state) {
+        Started started = room.state(this);
+        if (started != null) state.addAttribute("started", Long.toString(started.millis));
+    }
+
+    @Override
+    public void restored(MucRoom room, Element state) {
+        String millis = state.attributeValue("started");
+        if (millis != null) room.state(this, Started::new).millis = Long.parseLong(millis);
+    }
+
+    @Override
     public void roomInfo(MucRoom room, Element form) {
         Started started = room.state(this);
         Element field = form.addElement("field");

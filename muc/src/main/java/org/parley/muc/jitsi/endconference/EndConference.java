@@ -34,6 +34,8 @@ public final class EndConference implements RoomModule {
 
     @Override public void joined(MucRoom room, RoomOccupant o) { index.joined(room, o); }
 
+    @Override public void restored(MucRoom room, org.dom4j.Element state) { index.restored(room); }
+
     @Override public void left(MucRoom room, RoomOccupant o) { index.left(room, o); }
 
     @Override public void destroyed(MucRoom room) { index.destroyed(room); }

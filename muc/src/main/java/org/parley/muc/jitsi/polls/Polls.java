@@ -95,6 +95,41 @@ public final class Polls implements RoomModule {
         final LinkedHashMap<String, Poll> byId = new LinkedHashMap<>();
     }
 
+    /** The polls and their votes, in order. */
+    @Override
+    public void handOver(MucRoom room, Element state) {
+        RoomPolls polls = room.state(this);
+        if (polls == null) return;
+        for (Poll p : polls.byId.values()) {
+            Element e = state.addElement("poll").addAttribute("id", p.id).addAttribute("sender-id", p.senderId);
+            if (p.senderName != null) e.addAttribute("sender-name", p.senderName);
+            e.addElement("question").setText(p.question);
+            for (int i = 0; i < p.answers.size(); i++) {
+                Element a = e.addElement("answer").addAttribute("name", p.answers.get(i));
+                for (var v : p.voters.get(i).entrySet()) {
+                    Element voter = a.addElement("voter").addAttribute("id", v.getKey());
+                    if (v.getValue() != null) voter.addAttribute("name", v.getValue());
+                }
+            }
+        }
+    }
+
+    @Override
+    public void restored(MucRoom room, Element state) {
+        index.restored(room);
+        for (Element e : state.elements("poll")) {
+            List<String> answers = new ArrayList<>();
+            for (Element a : e.elements("answer")) answers.add(a.attributeValue("name"));
+            Poll p = new Poll(e.attributeValue("id"), e.attributeValue("sender-id"), e.attributeValue("sender-name"),
+                    e.elementText("question"), answers);
+            List<Element> as = e.elements("answer");
+            for (int i = 0; i < as.size(); i++) {
+                for (Element v : as.get(i).elements("voter")) p.voters.get(i).put(v.attributeValue("id"), v.attributeValue("name"));
+            }
+            room.state(this, RoomPolls::new).byId.put(p.id, p);
+        }
+    }
+
     @Override
     public void joined(MucRoom room, RoomOccupant occupant) {
         index.joined(room, occupant);

@@ -70,6 +70,46 @@ public final class SpeakerStats implements RoomModule {
 
     private Stats stats(MucRoom room) { return room.state(this, Stats::new); }
 
+    /** Every speaker's record (those who left too) and the dominant speaker. */
+    @Override
+    public void handOver(MucRoom room, Element state) {
+        Stats s = room.state(this);
+        if (s == null) return;
+        if (s.dominant != null) state.addAttribute("dominant", s.dominant);
+        for (var e : s.speakers.entrySet()) {
+            Speaker sp = e.getValue();
+            Element x = state.addElement("speaker").addAttribute("key", e.getKey()).addAttribute("nick", sp.nick)
+                    .addAttribute("total", Long.toString(sp.total)).addAttribute("since", Long.toString(sp.since))
+                    .addAttribute("left", Boolean.toString(sp.left));
+            if (sp.displayName != null) x.addAttribute("display-name", sp.displayName);
+            if (!sp.landmarks.isEmpty()) x.setText(JSONObjectUtils.toJSONString(Map.of("landmarks", sp.landmarks)));
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void restored(MucRoom room, Element state) {
+        if (state.elements("speaker").isEmpty()) return;
+        Stats s = stats(room);
+        s.dominant = state.attributeValue("dominant");
+        for (Element x : state.elements("speaker")) {
+            Speaker sp = new Speaker(x.attributeValue("nick"));
+            sp.displayName = x.attributeValue("display-name");
+            sp.total = Long.parseLong(x.attributeValue("total"));
+            sp.since = Long.parseLong(x.attributeValue("since"));
+            sp.left = Boolean.parseBoolean(x.attributeValue("left"));
+            if (!x.getTextTrim().isEmpty()) {
+                try {
+                    Object l = JSONObjectUtils.parse(x.getTextTrim()).get("landmarks");
+                    if (l instanceof List<?> list) for (Object o : list) if (o instanceof Map<?, ?> m) sp.landmarks.add((Map<String, Object>) m);
+                } catch (java.text.ParseException e) {
+                    throw new IllegalArgumentException("speaker stats of " + room.jid() + ": " + e.getMessage(), e);
+                }
+            }
+            s.speakers.put(x.attributeValue("key"), sp);
+        }
+    }
+
     @Override
     public void joined(MucRoom room, RoomOccupant occupant) {
         if (room.serviceAdmin(occupant.realJid())) return;
