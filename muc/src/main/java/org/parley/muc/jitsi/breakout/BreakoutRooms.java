@@ -234,6 +234,13 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
         return null;
     }
 
+    /**
+     * After a hand-over the occupants are indexed again, so their requests find their meeting; the meeting's list of
+     * breakout rooms is not handed over yet (issue 18).
+     */
+    @Override
+    public void restored(MucRoom room, Element state) { index.restored(room); }
+
     @Override
     public void joined(MucRoom room, RoomOccupant o) {
         index.joined(room, o);
