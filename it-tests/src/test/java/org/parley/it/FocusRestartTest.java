@@ -48,19 +48,8 @@ class FocusRestartTest {
 
     /** Connects (retrying while the new process gets ready) an SFU stream carrying {@code logic}, waits for its first health check. */
     private ComponentSfu sfu(ChildParley child, String domain, double stress, SfuLogic logic, boolean silent) throws Exception {
-        ComponentSfu sfu = null;
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (sfu == null) {
-            try {
-                sfu = ComponentSfu.connect(child.componentPort(), domain, ChildParley.SFU_SECRET, stress, logic, silent);
-            } catch (Exception e) {
-                if (System.currentTimeMillis() > deadline) throw e;
-                Thread.sleep(100);
-            }
-        }
+        ComponentSfu sfu = ComponentSfu.connectRetrying(child.componentPort(), domain, ChildParley.SFU_SECRET, stress, logic, silent);
         closing.add(sfu);
-        ComponentSfu s = sfu;
-        await().atMost(Duration.ofSeconds(10)).until(() -> s.received.stream().anyMatch(x -> x.contains("healthcheck")));
         return sfu;
     }
 

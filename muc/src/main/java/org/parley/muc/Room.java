@@ -34,7 +34,7 @@ final class Room {
     private static final Logger roomLog = LoggerFactory.getLogger("org.parley.muc.RoomLog");
     private static final int[] SELF = {110};
     private static final String RESERVED_NICK_NODE = "x-roomuser-item";
-    private static final long REJOIN_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    static final long REJOIN_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
 
     final MucDomain service;
     final String name;

@@ -81,6 +81,8 @@ final class RoomHandover {
                     required(Affiliation.parse(e.attributeValue("affiliation")), "affiliation"),
                     payload == null || payload.elements().isEmpty() ? null : payload.elements().get(0).createCopy());
             o.identity = TokenXml.read(e);
+            // Its first join here gets the room's full state (the focus rejoins its rooms after a restart).
+            o.lastRejoin = System.nanoTime() - Room.REJOIN_INTERVAL_NANOS - 1;
             room.restoreOccupant(o);
         }
         for (Element h : r.elements("history")) {

@@ -223,6 +223,32 @@ public final class Conference {
         changed();
     }
 
+    /**
+     * A participant the room already held when the restored focus joined it, with the client session its record
+     * names: the node handed the room and the client's session over to this process (issue 18), so the client's
+     * Jingle session and its endpoint on the bridge go on untouched. A participant that joins later, or another
+     * client, is a ghost come back with a new session instead. True when adopted.
+     */
+    private boolean adopt(Participant q) {
+        ParticipantRecord g = ghosts.get(q.nick);
+        if (state != State.JOINING || g == null || g.sid() == null || g.realJid() == null || q.realJid == null
+                || !g.realJid().equals(q.realJid.toString()) || !SessionState.ACTIVE.name().equals(g.sessionState())) {
+            return false;
+        }
+        ColibriSession cs = null;
+        for (ColibriSession s : sessions.values()) if (s.bridge.jid().toString().equals(g.bridge()) && s.endpoints.contains(q.nick)) cs = s;
+        if (cs == null) return false;
+        ghosts.remove(q.nick);
+        q.bridgeSession = cs;
+        q.sid = g.sid();
+        q.bridgeSessionId = g.bridgeSessionId();
+        q.state = SessionState.ACTIVE;
+        if (g.features() != null && !g.features().isEmpty()) q.features = new java.util.HashSet<>(g.features());
+        if (g.sources() != null && !g.sources().isEmpty()) sources.add(q.nick, g.sources());
+        log.info("{}: {} kept its session {} across the hand-over", roomName, q.nick, q.sid);
+        return true;
+    }
+
     /** Forgets a ghost; expires its endpoint (and the bridge conference, when nothing else is left there). */
     private void dropGhost(String nick, boolean removeEmptySession) {
         ParticipantRecord g = ghosts.remove(nick);
@@ -463,7 +489,7 @@ public final class Conference {
         Member member = Member.of(q);
         if (joined) {
             log.debug("{}: {} joined ({})", roomName, nick, q.realJid);
-            if (ghosts.containsKey(nick)) {
+            if (ghosts.containsKey(nick) && !adopt(q)) {
                 // Back after the restart with a new client session: its old endpoint goes, a new one comes in the
                 // same bridge conference.
                 log.info("{}: {} is back", roomName, nick);

@@ -51,6 +51,28 @@ public final class ComponentSfu implements AutoCloseable {
      * as a bridge does when its XMPP connection (here: the server) goes away and comes back. {@code silent}: do not
      * report stats when greeted.
      */
+    /**
+     * As {@link #connect(int, String, String, double, SfuLogic, boolean)}, retrying for up to 10 s while the server
+     * (a restarted child process) does not accept yet, then waiting for its first health check.
+     */
+    public static ComponentSfu connectRetrying(int port, String domain, String secret, double stress, SfuLogic logic,
+                                               boolean silent) throws Exception {
+        ComponentSfu sfu = null;
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (sfu == null) {
+            try {
+                sfu = connect(port, domain, secret, stress, logic, silent);
+            } catch (Exception e) {
+                if (System.currentTimeMillis() > deadline) throw e;
+                Thread.sleep(100);
+            }
+        }
+        ComponentSfu s = sfu;
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> s.received.stream().anyMatch(x -> x.contains("healthcheck")));
+        return sfu;
+    }
+
     public static ComponentSfu connect(int port, String domain, String secret, double stress, SfuLogic logic, boolean silent)
             throws Exception {
         Socket s = new Socket(InetAddress.getLoopbackAddress(), port);

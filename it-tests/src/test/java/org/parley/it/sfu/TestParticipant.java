@@ -77,8 +77,21 @@ public final class TestParticipant implements AutoCloseable {
     /** As above, asking {@code focusDomain} for the conference (a guest domain's clients ask focus.<main domain>). */
     public static TestParticipant connect(Clients clients, String room, String nick, boolean json, String focusDomain)
             throws Exception {
+        return prepare(clients.connect(clients.anonymousConfig().build()), room, nick, json, focusDomain);
+    }
+
+    /**
+     * Logs in as {@code user} (password {@link Clients#PASSWORD}) with stream management and resumption (Smack's
+     * defaults): after its connection drops, {@code connection.connect()} and {@code login()} resume the stream.
+     */
+    public static TestParticipant connectAs(Clients clients, String user, String room, String nick) throws Exception {
+        return prepare(clients.connect(clients.config().setUsernameAndPassword(user, Clients.PASSWORD).setResource(nick).build()),
+                room, nick, true, "focus." + clients.domain());
+    }
+
+    private static TestParticipant prepare(XMPPTCPConnection c, String room, String nick, boolean json, String focusDomain)
+            throws Exception {
         RawIq.register();
-        XMPPTCPConnection c = clients.connect(clients.anonymousConfig().build());
         c.login();
         var caps = org.jivesoftware.smackx.caps.EntityCapsManager.getInstanceFor(c);
         caps.enableEntityCaps();
@@ -357,6 +370,9 @@ public final class TestParticipant implements AutoCloseable {
     }
 
     /** Whether the room's last presence of {@code nick} shows {@code role}. */
+    /** The room's presences this participant got, oldest first. */
+    public List<Presence> roomPresences() { return List.copyOf(roomPresences); }
+
     public boolean seesRole(String nick, String role) {
         return seesItem(nick, "role", role);
     }
