@@ -357,4 +357,75 @@ class RestartHandoverTest {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> d.sid() != null && logic.endpoints(room).size() == 4);
         FocusTest.everyoneSeesEveryone(all);
     }
+
+    /**
+     * The lobby and breakout rooms are as they were after a hand-over restart: the moderator admits the user who
+     * knocked before the restart (the meeting announces who, from what it knew of the lobby), and the breakout room
+     * added before is still in the meeting's list.
+     */
+    @Test
+    void theLobbyAndTheBreakoutRoomsOutliveASigtermRestart() throws Exception {
+        ChildParley child = ChildParley.create("handover-lobby").extraConfig("""
+                parley.handover.enabled = true
+                parley.muc.services = [
+                  { domain = "conference.localhost", admins = ["%s"] }
+                  { domain = "lobby.localhost", room-creators = [] }
+                  { domain = "breakout.localhost", room-creators = [] }
+                ]
+                parley.muc.jitsi {
+                  lobby { enabled = true, muc-domains = ["conference.localhost"], lobby-domain = "lobby.localhost" }
+                  breakout-rooms { enabled = true, muc-domains = ["conference.localhost"], breakout-domain = "breakout.localhost" }
+                }
+                """.formatted(ParleyServer.FOCUS_JID));
+        closing.add(child);
+        child.start();
+        Clients clients = child.clients();
+        closing.add(clients);
+        clients.register("eva");
+        clients.register("dia");
+        String room = "retro@conference.localhost";
+        String lobby = "retro@lobby.localhost";
+
+        RawClient eva = connect(child);
+        String evaId = enterResumable(eva, "eva", room, "Eva");
+        eva.send("<iq type='set' id='lock' to='" + room + "'><query xmlns='http://jabber.org/protocol/muc#owner'>"
+                + "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>"
+                + "<field var='muc#roomconfig_membersonly'><value>1</value></field></x></query></iq>");
+        eva.await("id='lock'");
+        eva.send("<message to='breakout.localhost'><breakout_rooms type='features/breakout-rooms/add' subject='Room One'/></message>");
+        eva.await("Room One");
+
+        RawClient dia = connect(child);
+        dia.login("dia", Clients.PASSWORD, "r");
+        dia.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+        String enabled = dia.await("/>");
+        int at = enabled.indexOf("id='") + 4;
+        String diaId = enabled.substring(at, enabled.indexOf('\'', at));
+        dia.send("<presence to='" + room + "/Dia'><x xmlns='http://jabber.org/protocol/muc'/>"
+                + "<nick xmlns='http://jabber.org/protocol/nick'>Dia</nick></presence>");
+        assertThat(dia.await("</presence>")).contains("registration-required").contains(lobby);
+        dia.send("<presence to='" + lobby + "/Dia'><x xmlns='http://jabber.org/protocol/muc'/>"
+                + "<nick xmlns='http://jabber.org/protocol/nick'>Dia</nick></presence>");
+        dia.await("code='110'");
+
+        child.terminate();
+        child.start();
+        RawClient eva2 = resume(child, "eva", evaId);
+        RawClient dia2 = resume(child, "dia", diaId);
+        eva2.drain(500);
+        dia2.drain(500);
+
+        // Admitting, as lib-jitsi-meet's Lobby.approveAccess does: an invitation through the meeting.
+        eva2.send("<message to='" + room + "'><x xmlns='http://jabber.org/protocol/muc#user'><invite to='dia@localhost/r'/></x></message>");
+        assertThat(dia2.await("</message>")).contains("<invite").contains("from='" + room + "'");
+        String notice = eva2.await("LOBBY-ACCESS-GRANTED");
+        assertThat(notice + eva2.await("</message>")).contains("Dia");
+        dia2.send("<presence to='" + room + "/Dia'><x xmlns='http://jabber.org/protocol/muc'/>"
+                + "<nick xmlns='http://jabber.org/protocol/nick'>Dia</nick></presence>");
+        assertThat(dia2.await("code='110'")).contains("from='" + room + "/Eva'");
+
+        eva2.send("<message to='breakout.localhost'><breakout_rooms type='features/breakout-rooms/add' subject='Room Two'/></message>");
+        String list = eva2.await("Room Two");
+        assertThat(list.substring(list.lastIndexOf("<message"))).contains("Room One");
+    }
 }

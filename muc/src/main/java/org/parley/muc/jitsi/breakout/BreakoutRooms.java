@@ -234,12 +234,43 @@ public final class BreakoutRooms implements RoomModule, ServiceModule {
         return null;
     }
 
-    /**
-     * After a hand-over the occupants are indexed again, so their requests find their meeting; the meeting's list of
-     * breakout rooms is not handed over yet (issue 18).
-     */
+    /** A main room's breakout rooms: their names and who was in each. */
     @Override
-    public void restored(MucRoom room, Element state) { index.restored(room); }
+    public void handOver(MucRoom room, Element state) {
+        MainRoomState st = isBreakout(room) ? null : room.state(this);
+        if (st == null) return;
+        Element e = state.addElement("breakout-rooms").addAttribute("counter", Integer.toString(st.counter));
+        for (var b : st.rooms.entrySet()) {
+            Element r = e.addElement("room").addAttribute("jid", b.getKey());
+            if (b.getValue().name != null) r.addAttribute("name", b.getValue().name);
+            for (Participant p : b.getValue().participants.values()) {
+                Element x = r.addElement("participant").addAttribute("occupant", p.occupantJid()).addAttribute("jid", p.jid())
+                        .addAttribute("role", p.role());
+                if (p.displayName() != null) x.addAttribute("name", p.displayName());
+            }
+        }
+    }
+
+    /** The occupants are indexed again; a main room takes back its breakout rooms (and links them to itself). */
+    @Override
+    public void restored(MucRoom room, Element state) {
+        index.restored(room);
+        Element e = state.element("breakout-rooms");
+        if (e == null || isBreakout(room)) return;
+        MainRoomState st = room.state(this, MainRoomState::new);
+        st.counter = Integer.parseInt(e.attributeValue("counter", "0"));
+        for (Element r : e.elements("room")) {
+            MainRoomState.Breakout b = new MainRoomState.Breakout(r.attributeValue("name"));
+            Map<String, Participant> ps = new LinkedHashMap<>();
+            for (Element x : r.elements("participant")) {
+                ps.put(x.attributeValue("occupant"), new Participant(x.attributeValue("occupant"), x.attributeValue("jid"),
+                        x.attributeValue("role"), x.attributeValue("name")));
+            }
+            b.participants = ps;
+            st.rooms.put(r.attributeValue("jid"), b);
+            links.put(new JID(r.attributeValue("jid")), new Link(room.jid(), room.meetingId(), b.name));
+        }
+    }
 
     @Override
     public void joined(MucRoom room, RoomOccupant o) {

@@ -126,6 +126,33 @@ public final class Lobby implements RoomModule {
         return json;
     }
 
+    /** A meeting with its lobby on: the moderators it follows and who waits (the lobby room goes on its own). */
+    @Override
+    public void handOver(MucRoom room, Element state) {
+        Link link = linkOf(room);
+        if (link == null) return;
+        Element lobby = state.addElement("lobby");
+        for (String m : link.moderators()) lobby.addElement("moderator").addAttribute("jid", m);
+        for (var w : link.waiting().entrySet()) {
+            Element e = lobby.addElement("waiting").addAttribute("jid", w.getKey().toString())
+                    .addAttribute("occupant", w.getValue().occupantJid().toString());
+            if (w.getValue().displayName() != null) e.addAttribute("name", w.getValue().displayName());
+        }
+    }
+
+    /** The meeting's lobby as it was; its lobby room (on the lobby service) was restored with its occupants. */
+    @Override
+    public void restored(MucRoom room, Element state) {
+        Element lobby = state.element("lobby");
+        if (lobby == null) return;
+        Link link = new Link(room.jid(), lobbyOf(room));
+        for (Element m : lobby.elements("moderator")) link.moderators().add(m.attributeValue("jid"));
+        for (Element w : lobby.elements("waiting")) {
+            link.waiting().put(new JID(w.attributeValue("jid")), new Waiting(new JID(w.attributeValue("occupant")), w.attributeValue("name")));
+        }
+        links.put(link.lobby(), link);
+    }
+
     private boolean attach(MucRoom meeting) {
         Link link = new Link(meeting.jid(), lobbyOf(meeting));
         for (RoomOccupant o : meeting.occupants()) {
