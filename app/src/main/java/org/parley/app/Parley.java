@@ -57,25 +57,42 @@ public final class Parley implements AutoCloseable {
     }
 
     public static Parley start(ServerConfig config) throws ConfigException, InterruptedException {
-        HostCertificates certs = HostCertificates.load(config);
-        if (!certs.problems().isEmpty()) {
-            certs.close();
-            throw new ConfigException(certs.problems());
-        }
+        // The database (H2's start, Flyway's check) and the certificates (PEM files, the TLS engine) take about a second
+        // each: side by side, the ports open that much sooner after a restart, when every client is waiting.
+        CompletableFuture<JdbcStorage> opening = new CompletableFuture<>();
+        Thread opener = new Thread(() -> {
+            try {
+                opening.complete(JdbcStorage.open(config.storage()));
+            } catch (Throwable t) {
+                opening.completeExceptionally(t);
+            }
+        }, "storage-open");
+        opener.start();
+        HostCertificates certs;
         HandoverSettings handover;
         try {
+            certs = HostCertificates.load(config);
+        } catch (RuntimeException e) {
+            closeWhenOpen(opening);
+            throw e;
+        }
+        try {
+            if (!certs.problems().isEmpty()) throw new ConfigException(certs.problems());
             handover = HandoverSettings.read(config.source());
         } catch (ConfigException e) {
             certs.close();
+            closeWhenOpen(opening);
             throw e;
         }
         var tls = certs.sniMapping();
         log.info("TLS for clients: {}", certs.openSsl() ? "BoringSSL (netty-tcnative)" : "BouncyCastle JSSE");
         JdbcStorage storage;
         try {
-            storage = JdbcStorage.open(config.storage());
-        } catch (RuntimeException e) {
+            storage = opening.join();
+        } catch (java.util.concurrent.CompletionException e) {
             certs.close();
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            if (e.getCause() instanceof Error err) throw err;
             throw e;
         }
         log.info("storage: {}", storage.dataSourceDescription());
@@ -120,6 +137,15 @@ public final class Parley implements AutoCloseable {
             storage.close();
             certs.close();
             throw e;
+        }
+    }
+
+    /** Start-up failed before the storage was needed: it is closed once its opening ends, however that ends. */
+    private static void closeWhenOpen(CompletableFuture<JdbcStorage> opening) {
+        try {
+            opening.join().close();
+        } catch (RuntimeException ignored) {
+            // it did not open: nothing to close
         }
     }
 
