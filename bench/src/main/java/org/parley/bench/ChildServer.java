@@ -34,6 +34,8 @@ final class ChildServer implements AutoCloseable {
     private final int httpPort;
     private volatile Process process;
     private volatile boolean closed;
+    /** HOCON appended to the config (a scenario's own settings). */
+    private volatile String extra = "";
 
     private ChildServer(Path jar, String heap, Path dir, int[] ports) {
         this.jar = jar;
@@ -111,6 +113,16 @@ final class ChildServer implements AutoCloseable {
 
     int directTlsPort() { return directTlsPort; }
 
+    /** Adds {@code hocon} after the bench config at the next {@link #start}. */
+    void extraConfig(String hocon) { this.extra = hocon; }
+
+    /** SIGTERM; waits up to {@code timeoutMs} for the process to exit; true when it did. */
+    boolean terminate(long timeoutMs) throws InterruptedException {
+        Process p = process;
+        p.destroy();
+        return p.waitFor(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
     int httpPort() { return httpPort; }
 
     long pid() { return process.pid(); }
@@ -148,7 +160,7 @@ final class ChildServer implements AutoCloseable {
                   focus.rest { bind = "127.0.0.1", port = 0 }
                 """ + BENCH_LIMITS + """
                 }
-                """).formatted(dir.resolve("state").toString().replace("\\", "\\\\"), c2sPort, directTlsPort, httpPort);
+                """ + extra).formatted(dir.resolve("state").toString().replace("\\", "\\\\"), c2sPort, directTlsPort, httpPort);
     }
 
     /** The command line; valid before {@link #start}. */

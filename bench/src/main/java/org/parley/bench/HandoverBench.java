@@ -1,0 +1,248 @@
+package org.parley.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A restart nobody should notice (issue 18), measured: {@code app/target/parley.jar} as a child with
+ * {@code parley.handover.enabled}; guests connect as lib-jitsi-meet does (WebSocket, ANONYMOUS, XEP-0198 with
+ * resumption) and enter their meetings; the server gets SIGTERM and is started again on the same data; every guest
+ * reconnects to {@code /xmpp-websocket?previd=} with lib-jitsi-meet's back-off, logs in and resumes. Reports the time from SIGTERM to the
+ * old process's exit, to the new one's port, and to each guest's {@code <resumed/>} (distribution), and how many
+ * failed to resume.
+ *
+ * <pre>
+ *   java -cp bench/target/benchmarks.jar org.parley.bench.HandoverBench [--sessions 500] [--rooms 50] [--jar app/target/parley.jar]
+ * </pre>
+ */
+public final class HandoverBench {
+    private static final Pattern RESUME_ID = Pattern.compile("<enabled[^>]* id='([^']+)'");
+
+    private HandoverBench() {}
+
+    public static void main(String[] args) throws Exception {
+        int sessions = 500;
+        int rooms = 50;
+        Path jar = Path.of("app", "target", "parley.jar");
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--sessions" -> sessions = Integer.parseInt(args[i + 1]);
+                case "--rooms" -> rooms = Integer.parseInt(args[i + 1]);
+                case "--jar" -> jar = Path.of(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        int n = sessions;
+        int r = rooms;
+        System.exit(ChildServer.run(jar, "1g", 2, "handover-bench", (server, loops) -> measure(server, n, r)));
+    }
+
+    private static int measure(ChildServer server, int sessions, int rooms) throws Exception {
+        server.extraConfig("parley.handover.enabled = true\n");
+        if (!server.start(server.httpPort(), 60_000)) {
+            server.printLogTail(40);
+            return 1;
+        }
+        URI ws = URI.create("ws://127.0.0.1:" + server.httpPort() + "/xmpp-websocket");
+        // Every guest waits on its own thread (as every browser waits on its own), apart from the client's I/O threads.
+        ExecutorService pool = Executors.newCachedThreadPool();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).build();
+        List<Guest> guests = new ArrayList<>();
+        long t0 = System.nanoTime();
+        List<CompletableFuture<Void>> joining = new ArrayList<>();
+        for (int i = 0; i < sessions; i++) {
+            Guest g = new Guest("meeting" + (i % rooms) + "@conference.localhost", "guest" + i);
+            guests.add(g);
+            joining.add(CompletableFuture.runAsync(() -> g.join(http, ws), pool));
+            if (i % 50 == 49) CompletableFuture.allOf(joining.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        }
+        CompletableFuture.allOf(joining.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        System.out.printf("%d guests in %d meetings in %d ms%n", sessions, rooms, ms(System.nanoTime() - t0));
+
+        long sigterm = System.nanoTime();
+        if (!server.terminate(60_000)) {
+            System.out.println("FAILED: the server did not exit within 60 s of SIGTERM");
+            return 1;
+        }
+        long exited = System.nanoTime();
+        // As lib-jitsi-meet's ResumeTask: retry until the port takes the connection.
+        List<CompletableFuture<Long>> resuming = new ArrayList<>();
+        for (Guest g : guests) resuming.add(CompletableFuture.supplyAsync(() -> g.resume(http, ws, sigterm), pool));
+        if (!server.start(server.httpPort(), 60_000)) {
+            server.printLogTail(40);
+            return 1;
+        }
+        long portOpen = System.nanoTime();
+        List<Long> times = new ArrayList<>();
+        int failed = 0;
+        for (CompletableFuture<Long> f : resuming) {
+            Long t = f.get(120, TimeUnit.SECONDS);
+            if (t == null) failed++;
+            else times.add(t);
+        }
+        Collections.sort(times);
+        System.out.printf("SIGTERM -> old process exited: %d ms; -> new process's port open: %d ms%n",
+                ms(exited - sigterm), ms(portOpen - sigterm));
+        if (!times.isEmpty()) {
+            System.out.printf("SIGTERM -> <resumed/> for %d of %d guests: p50 %d ms, p90 %d ms, p99 %d ms, max %d ms%n",
+                    times.size(), sessions, ms(at(times, 0.5)), ms(at(times, 0.9)), ms(at(times, 0.99)),
+                    ms(times.get(times.size() - 1)));
+        }
+        if (failed > 0) System.out.printf("FAILED: %d guests could not resume%n", failed);
+        server.printProblems(10);
+        if (System.getenv("HANDOVER_LOG") != null) server.printLogTail(60);
+        pool.shutdownNow();
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static long at(List<Long> sorted, double q) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.floor(q * sorted.size())));
+    }
+
+    private static long ms(long nanos) { return nanos / 1_000_000; }
+
+    /** One guest: its WebSocket, what it received, and its resumption id. */
+    private static final class Guest implements WebSocket.Listener {
+        private final String room;
+        private final String nick;
+        private final StringBuilder received = new StringBuilder();
+        private final StringBuilder partial = new StringBuilder();
+        private WebSocket socket;
+        private String resumeId;
+        /** Stanzas handled since stream management was enabled (XEP-0198's h), as lib-jitsi-meet counts them. */
+        private long handled;
+        private boolean counting;
+
+        Guest(String room, String nick) {
+            this.room = room;
+            this.nick = nick;
+        }
+
+        void join(HttpClient http, URI ws) {
+            try {
+                socket = http.newWebSocketBuilder().subprotocols("xmpp").buildAsync(ws, this).get(20, TimeUnit.SECONDS);
+                login();
+                send("<iq xmlns='jabber:client' type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
+                await("id='b'");
+                send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+                Matcher m = RESUME_ID.matcher(await("<enabled"));
+                if (!m.find()) throw new IllegalStateException("no resumption id");
+                resumeId = m.group(1);
+                synchronized (this) {
+                    counting = true;
+                }
+                send("<presence xmlns='jabber:client' to='" + room + "/" + nick + "'><x xmlns='http://jabber.org/protocol/muc'/>"
+                        + "<nick xmlns='http://jabber.org/protocol/nick'>" + nick + "</nick></presence>");
+                await("code='110'");
+            } catch (Exception e) {
+                throw new IllegalStateException(nick + " could not join: " + e, e);
+            }
+        }
+
+        /**
+         * Reconnects and resumes; the time from {@code since}, or null. Retries while the port is closed with
+         * lib-jitsi-meet's back-off (ResumeTask: a random delay between 500 ms and 1.5^n s before the n-th try).
+         */
+        Long resume(HttpClient http, URI ws, long since) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            int attempt = 0;
+            while (System.nanoTime() < deadline) {
+                attempt++;
+                long most = (long) (Math.pow(1.5, attempt) * 1000);
+                sleep(500 + java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.max(1, most - 500)));
+                synchronized (this) {
+                    received.setLength(0);
+                }
+                try {
+                    socket = http.newWebSocketBuilder().subprotocols("xmpp")
+                            .buildAsync(URI.create(ws + "?previd=" + resumeId), this).get(5, TimeUnit.SECONDS);
+                } catch (Exception portClosed) {
+                    continue;
+                }
+                try {
+                    long h;
+                    synchronized (this) {
+                        counting = false;
+                        h = handled;
+                    }
+                    login();
+                    send("<resume xmlns='urn:xmpp:sm:3' previd='" + resumeId + "' h='" + h + "'/>");
+                    String answer = await("xmlns='urn:xmpp:sm:3'");
+                    return answer.contains("<resumed") ? System.nanoTime() - since : null;
+                } catch (Exception e) {
+                    return null;
+                }
+            }
+            return null;
+        }
+
+        private void login() throws Exception {
+            send("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>");
+            await("</stream:features>");
+            send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>");
+            await("<success");
+            send("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>");
+            await("</stream:features>");
+        }
+
+        private void send(String xml) throws Exception {
+            socket.sendText(xml, true).get(20, TimeUnit.SECONDS);
+        }
+
+        /** Waits for a message containing {@code fragment}; returns everything received up to and including it. */
+        private synchronized String await(String fragment) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            int at;
+            while ((at = received.indexOf(fragment)) < 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) throw new IllegalStateException(nick + ": no " + fragment + " in " + received);
+                wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+            int end = received.indexOf(">", at);
+            String upTo = received.substring(0, end < 0 ? received.length() : end + 1);
+            received.delete(0, upTo.length());
+            return upTo;
+        }
+
+        /** Every message is one element (RFC 7395); stanzas are counted, the server's {@code <r/>} answered. */
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            String ack = null;
+            synchronized (this) {
+                partial.append(data);
+                if (last) {
+                    String message = partial.toString();
+                    partial.setLength(0);
+                    received.append(message);
+                    if (counting && (message.startsWith("<message") || message.startsWith("<presence") || message.startsWith("<iq"))) handled++;
+                    if (counting && message.startsWith("<r ")) ack = "<a xmlns='urn:xmpp:sm:3' h='" + handled + "'/>";
+                    notifyAll();
+                }
+            }
+            if (ack != null) webSocket.sendText(ack, true);
+            webSocket.request(1);
+            return null;
+        }
+
+        private static void sleep(long millis) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
