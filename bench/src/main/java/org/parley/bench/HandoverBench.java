@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  *   java -cp bench/target/benchmarks.jar org.parley.bench.HandoverBench [--sessions 500] [--rooms 50] [--jar app/target/parley.jar]
+ *   (HANDOVER_LOG=1 prints the end of the server log, with the hand-over's own times)
  * </pre>
  */
 public final class HandoverBench {
