@@ -351,13 +351,15 @@ public final class MucDomain implements Component {
      * Puts a handed-over room in place (replacing a stored persistent room of that name, which it is newer than) and
      * gives its modules their state, on the room's thread. Completes once done.
      */
-    CompletableFuture<Void> restore(RoomHandover.Restored restored) {
+    CompletableFuture<Void> restore(RoomHandover.Restored restored, java.util.function.Predicate<JID> present) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Room room = restored.room();
         inRoom(room.name, existing -> {
             try {
                 rooms.put(room.name, room);
                 hooks().restored(room, restored.modules());
+                // No ghost stays behind: one whose session is not here left as the old process stopped.
+                for (Occupant o : List.copyOf(room.occupants())) if (!present.test(o.realJid)) room.removeGone(o, outbox(room));
                 done.complete(null);
             } catch (RuntimeException e) {
                 done.completeExceptionally(e);

@@ -196,7 +196,7 @@ public final class MucService implements AutoCloseable {
             MucDomain d = domains.get(jid.getDomain());
             try {
                 if (d == null) throw new IllegalArgumentException("no MUC service " + jid.getDomain() + " here any more");
-                restoring.add(d.restore(RoomHandover.decode(d, r.format(), r.body())));
+                restoring.add(d.restore(RoomHandover.decode(d, r.format(), r.body()), this::present));
             } catch (RuntimeException e) {
                 unreadable++;
                 log.warn("hand-over: room {} not restored: {}", r.key(), e.getMessage());
@@ -208,6 +208,16 @@ public final class MucService implements AutoCloseable {
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         }
         return restoring.size();
+    }
+
+    /**
+     * Whether an occupant's real JID is still somewhere after a hand-over: a session of this server that was restored
+     * (or a service of it, such as the focus), or an address elsewhere (federation), which this node cannot know of.
+     */
+    private boolean present(org.xmpp.packet.JID real) {
+        if (server.host(real.getDomain()) == null) return true;
+        if (server.services().ownsAddress(real.toBareJID())) return true;
+        return server.sessions().get(real) != null;
     }
 
     /** The lane (room thread) of a room name; the same name always gets the same lane. */

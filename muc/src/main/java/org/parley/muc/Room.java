@@ -1232,6 +1232,14 @@ final class Room {
         return RoomStore.snapshot(this, affiliations, subject, subjectNick);
     }
 
+    /**
+     * An occupant of a handed-over room whose session did not come with it (it ended as the node stopped, its leave
+     * still on the way): it leaves now, and the others are told, as they would have been.
+     */
+    void removeGone(Occupant o, Outbox out) {
+        if (byJid.get(o.realJid) == o) remove(o, Change.leave(o, null), null, out);
+    }
+
     /** Puts an occupant of a handed-over room back, as it was; no one is told (nothing changed for anyone). */
     void restoreOccupant(Occupant o) {
         byNick.put(o.nick, o);

@@ -309,7 +309,7 @@ class RoomModuleTest {
         Harness next = new Harness(ServiceSettings.open(RoomTest.DOMAIN));
         Counter after = new Counter();
         next.domain.addModule(after);
-        next.domain.restore(RoomHandover.decode(next.domain, RoomHandover.FORMAT, form)).join();
+        next.domain.restore(RoomHandover.decode(next.domain, RoomHandover.FORMAT, form), jid -> true).join();
         assertThat(after.restored).containsExactly(ROOM + " joins=2 occupants=2");
         Room back = next.domain.room("room");
         assertThat(back.meetingId).isEqualTo(room.meetingId);
@@ -323,6 +323,14 @@ class RoomModuleTest {
         next.join(CAROL, ROOM, "carol");
         assertThat(next.take(CAROL)).anyMatch(m -> m.contains("<body>kept</body>") && m.contains("urn:xmpp:delay"));
         assertThatThrownBy(() -> RoomHandover.decode(next.domain, RoomHandover.FORMAT + 1, form)).hasMessageContaining("newer");
+
+        // An occupant whose session did not come along (it ended as the node stopped) leaves, and the others hear it.
+        Harness third = new Harness(ServiceSettings.open(RoomTest.DOMAIN));
+        third.domain.restore(RoomHandover.decode(third.domain, RoomHandover.FORMAT, form),
+                jid -> !jid.toString().equals(BOB)).join();
+        assertThat(third.domain.room("room").occupants()).extracting(o -> o.nick).containsExactly("alice");
+        assertThat(third.take(ALICE)).singleElement().satisfies(m -> assertThat(m).contains("from='" + ROOM + "/bob'")
+                .contains("type='unavailable'"));
     }
 
     @Test
