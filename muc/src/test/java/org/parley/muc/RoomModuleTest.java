@@ -333,6 +333,32 @@ class RoomModuleTest {
                 .contains("type='unavailable'"));
     }
 
+    /**
+     * The form a build of 2026-12 wrote (format 1), kept as it was: every later build must read it, so that a node
+     * upgraded during a hand-over restart restores the rooms an older one wrote.
+     */
+    @Test
+    void theFirstRoomFormatIsStillRead() throws Exception {
+        String stored;
+        try (var in = RoomModuleTest.class.getResourceAsStream("/handover/room-format-1.xml")) {
+            stored = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        }
+        List<String> restored = new ArrayList<>();
+        h.domain.addModule(new RoomModule() {
+            @Override public void restored(MucRoom room, Element state) { restored.add(room.jid() + " " + state.getName()); }
+        });
+        h.domain.restore(RoomHandover.decode(h.domain, 1, stored), jid -> true).join();
+        Room room = h.domain.room("room");
+        assertThat(room.meetingId).isEqualTo("d3380b9f-1b37-4b61-a48b-179b1250df46");
+        assertThat(room.created).isEqualTo(java.time.Instant.parse("2026-01-01T10:00:00Z"));
+        assertThat(room.occupants()).extracting(o -> o.nick + " " + o.role.xml() + " " + o.affiliation.xml())
+                .containsExactly("alice moderator owner", "bob participant none");
+        assertThat(restored).containsExactly(ROOM + " module");
+        h.join(CAROL, ROOM, "carol");
+        assertThat(h.take(CAROL)).anyMatch(m -> m.contains("<body>kept</body>"))
+                .anyMatch(m -> m.contains("from='" + ROOM + "/alice'"));
+    }
+
     @Test
     void withoutModulesNothingChanges() {
         h.join(ALICE, ROOM, "alice");

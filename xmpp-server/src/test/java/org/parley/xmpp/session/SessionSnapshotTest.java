@@ -73,4 +73,32 @@ class SessionSnapshotTest {
         assertThatThrownBy(() -> SessionSnapshot.decode(1, "<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><session>&e;</session>"))
                 .hasMessageContaining("unreadable stored XML");
     }
+
+    /**
+     * The form a build of 2026-12 wrote (format 1), kept as it was: every later build must read it, so that a node
+     * upgraded during a hand-over restart restores what the older one wrote.
+     */
+    @Test
+    void theFirstFormatIsStillRead() throws Exception {
+        String stored;
+        try (var in = SessionSnapshotTest.class.getResourceAsStream("/handover/session-format-1.xml")) {
+            stored = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        }
+        SessionSnapshot s = SessionSnapshot.decode(1, stored);
+        assertThat(s.jid()).isEqualTo(new JID("guest-1@meet.example.org/web"));
+        assertThat(s.anonymous()).isTrue();
+        assertThat(s.resumeId()).isEqualTo("Kz9x1fQ8mW2bYc7dVe4uTs0r");
+        assertThat(s.resumeTimeoutMillis()).isEqualTo(300_000);
+        assertThat(s.expiresAt()).isEqualTo(1_796_000_000_000L);
+        assertThat(s.handledIn()).isEqualTo(12);
+        assertThat(s.ackedOut()).isEqualTo(40);
+        assertThat(s.unacked()).hasSize(2);
+        assertThat(new Message(s.unacked().get(0)).getBody()).isEqualTo("hello & welcome");
+        assertThat(s.unacked().get(1).attributeValue("from")).isEqualTo("room@conference.meet.example.org/bob");
+        assertThat(s.presence().getStatus()).isEqualTo("in a meeting");
+        assertThat(s.directed()).containsExactly(new JID("room@conference.meet.example.org/guest"));
+        assertThat(s.rosterRequested()).isFalse();
+        assertThat(s.token().room()).isEqualTo("room");
+        assertThat(s.token().moderator()).isTrue();
+    }
 }
