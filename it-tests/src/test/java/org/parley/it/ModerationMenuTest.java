@@ -128,6 +128,8 @@ class ModerationMenuTest {
         assertThat(kick(b, room, "cccc0033", "b-kick2")).contains("type='result'");
         String kicked = c.await("its kick", s -> presenceOf(s, room, "cccc0033") && s.contains("type='unavailable'"));
         assertThat(kicked).contains("code='307'").contains("code='110'").contains("<reason>You have been kicked.</reason>");
+        // Smack's listeners run apart from the one that saw the presence: wait for the parsed one too.
+        await().atMost(Duration.ofSeconds(5)).until(() -> !actors.isEmpty());
         assertThat(actors).containsExactly("bbbb0032");
         String seen = a.await("c kicked", s -> presenceOf(s, room, "cccc0033") && s.contains("type='unavailable'"));
         assertThat(seen).contains("code='307'").doesNotContain("code='110'");
