@@ -122,9 +122,13 @@ public final class Parley implements AutoCloseable {
                 admin.api().add(new GracefulShutdown(focus.focus() == null ? null : focus.focus().conferences(),
                         admin.config().shutdownTimeout(), stopRequested::complete));
             }
-            xmpp.openListeners(tls, certs.materials());
+            xmpp.openListeners(tls);
             rest = JicofoRest.start(config, focus.focus());
             http = HttpTransports.start(xmpp, tls, new RoomSizeEndpoint(muc, config.hosts().get(0).domain()));
+            // Last: loading the trust anchors and building the s2s TLS contexts takes a good half second, which the
+            // clients waiting after a restart need more than a federated peer, which retries anyway.
+            xmpp.startFederation(certs.materials());
+            xmpp.loops().reportUnusedInherited();
             if (admin != null) admin.api().ready(true, null);
             return new Parley(certs, storage, xmpp, muc, focus, http, admin, rest, stopRequested, handover);
         } catch (ConfigException | InterruptedException | RuntimeException e) {

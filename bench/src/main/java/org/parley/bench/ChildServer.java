@@ -36,6 +36,10 @@ final class ChildServer implements AutoCloseable {
     private volatile boolean closed;
     /** HOCON appended to the config (a scenario's own settings). */
     private volatile String extra = "";
+    /** The stand-in for systemd holding the listening sockets ({@link #holdSockets}), or null. */
+    private volatile Process holder;
+    /** Where {@link #holder} hands the sockets out, or null. */
+    private volatile Path sockets;
 
     private ChildServer(Path jar, String heap, Path dir, int[] ports) {
         this.jar = jar;
@@ -116,6 +120,33 @@ final class ChildServer implements AutoCloseable {
     /** Adds {@code hocon} after the bench config at the next {@link #start}. */
     void extraConfig(String hocon) { this.extra = hocon; }
 
+    /**
+     * From now on the listening sockets are held across restarts by a stand-in for systemd socket activation
+     * ({@code socket-holder.py}, on Python 3), as a {@code parley.socket} unit holds them: a client connecting while
+     * the server restarts waits in the backlog instead of being refused. Call before the first {@link #start}.
+     */
+    void holdSockets() throws IOException {
+        Path script = dir.resolve("socket-holder.py");
+        try (var in = ChildServer.class.getResourceAsStream("socket-holder.py")) {
+            Files.copy(in, script);
+        }
+        Path unix = dir.resolve("sockets");
+        Process p = new ProcessBuilder(python(), script.toString(), "hold", unix.toString(), "127.0.0.1:" + c2sPort,
+                "127.0.0.1:" + directTlsPort, "127.0.0.1:" + httpPort)
+                .redirectError(dir.resolve("socket-holder.log").toFile()).start();
+        String first = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        if (!"ready".equals(first)) {
+            p.destroyForcibly();
+            throw new IOException("socket-holder.py did not start: " + Files.readString(dir.resolve("socket-holder.log")));
+        }
+        holder = p;
+        sockets = unix;
+    }
+
+    private static String python() {
+        return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    }
+
     /** SIGTERM; waits up to {@code timeoutMs} for the process to exit; true when it did. */
     boolean terminate(long timeoutMs) throws InterruptedException {
         Process p = process;
@@ -166,13 +197,22 @@ final class ChildServer implements AutoCloseable {
     /** The command line; valid before {@link #start}. */
     List<String> command() {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return List.of(java, "-Xmx" + heap, "-XX:+UseG1GC", "-jar", jar.toAbsolutePath().toString(), "run",
-                "--config", dir.resolve("parley.conf").toString());
+        List<String> server = new java.util.ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseG1GC"));
+        // e.g. -XX:StartFlightRecording=filename=/tmp/server.jfr to profile the server (each start overwrites it)
+        String options = System.getenv("PARLEY_SERVER_JVM_OPTIONS");
+        if (options != null && !options.isBlank()) server.addAll(List.of(options.trim().split("\\s+")));
+        server.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "run", "--config", dir.resolve("parley.conf").toString()));
+        if (sockets == null) return server;
+        List<String> activated = new java.util.ArrayList<>(List.of(python(), dir.resolve("socket-holder.py").toString(),
+                "exec", sockets.toString(), "--"));
+        activated.addAll(server);
+        return activated;
     }
 
     /**
-     * Writes the config, starts the process and waits until {@code port} accepts connections; false (with the
-     * process left for {@link #close}) when it does not within {@code timeoutMs}.
+     * Writes the config, starts the process and waits until {@code port} accepts connections (with held sockets,
+     * which accept all along: until the server says its last listener is up); false (with the process left for
+     * {@link #close}) when it does not within {@code timeoutMs}.
      */
     boolean start(int port, long timeoutMs) throws IOException, InterruptedException {
         Files.writeString(dir.resolve("parley.conf"), config());
@@ -181,7 +221,7 @@ final class ChildServer implements AutoCloseable {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (System.currentTimeMillis() < deadline) {
             if (!process.isAlive()) return false;
-            if (accepts(port)) return true;
+            if (sockets == null ? accepts(port) : logged("listening for HTTP on")) return true;
             Thread.sleep(200);
         }
         return false;
@@ -231,6 +271,8 @@ final class ChildServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        Process h = holder;
+        if (h != null) h.destroy();
         deleteTree(dir);
     }
 
@@ -242,6 +284,10 @@ final class ChildServer implements AutoCloseable {
             Thread.sleep(200);
         }
         return false;
+    }
+
+    private boolean logged(String fragment) throws IOException {
+        return Files.exists(log) && Files.readString(log, StandardCharsets.UTF_8).contains(fragment);
     }
 
     private static boolean accepts(int port) {

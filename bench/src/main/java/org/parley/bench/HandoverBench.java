@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  *   java -cp bench/target/benchmarks.jar org.parley.bench.HandoverBench [--sessions 500] [--rooms 50] [--jar app/target/parley.jar]
+ *       [--systemd-sockets]   (the listening sockets held across the restart, as a parley.socket unit holds them)
  *   (HANDOVER_LOG=1 prints the end of the server log, with the hand-over's own times)
  * </pre>
  */
@@ -38,7 +39,14 @@ public final class HandoverBench {
         int sessions = 500;
         int rooms = 50;
         Path jar = Path.of("app", "target", "parley.jar");
-        for (int i = 0; i + 1 < args.length; i += 2) {
+        boolean held = false;
+        for (int i = 0; i < args.length; i += 2) {
+            if (args[i].equals("--systemd-sockets")) {
+                held = true;
+                i--;
+                continue;
+            }
+            if (i + 1 >= args.length) throw new IllegalArgumentException("option " + args[i] + " needs a value");
             switch (args[i]) {
                 case "--sessions" -> sessions = Integer.parseInt(args[i + 1]);
                 case "--rooms" -> rooms = Integer.parseInt(args[i + 1]);
@@ -48,11 +56,13 @@ public final class HandoverBench {
         }
         int n = sessions;
         int r = rooms;
-        System.exit(ChildServer.run(jar, "1g", 2, "handover-bench", (server, loops) -> measure(server, n, r)));
+        boolean holdSockets = held;
+        System.exit(ChildServer.run(jar, "1g", 2, "handover-bench", (server, loops) -> measure(server, n, r, holdSockets)));
     }
 
-    private static int measure(ChildServer server, int sessions, int rooms) throws Exception {
+    private static int measure(ChildServer server, int sessions, int rooms, boolean holdSockets) throws Exception {
         server.extraConfig("parley.handover.enabled = true\n");
+        if (holdSockets) server.holdSockets();
         if (!server.start(server.httpPort(), 60_000)) {
             server.printLogTail(40);
             return 1;
@@ -95,8 +105,9 @@ public final class HandoverBench {
             else times.add(t);
         }
         Collections.sort(times);
-        System.out.printf("SIGTERM -> old process exited: %d ms; -> new process's port open: %d ms%n",
-                ms(exited - sigterm), ms(portOpen - sigterm));
+        System.out.printf("SIGTERM -> old process exited: %d ms; -> new process's %s: %d ms%n",
+                ms(exited - sigterm), holdSockets ? "listeners up (the held sockets never closed)" : "port open",
+                ms(portOpen - sigterm));
         if (!times.isEmpty()) {
             System.out.printf("SIGTERM -> <resumed/> for %d of %d guests: p50 %d ms, p90 %d ms, p99 %d ms, max %d ms%n",
                     times.size(), sessions, ms(at(times, 0.5)), ms(at(times, 0.9)), ms(at(times, 0.99)),
@@ -169,7 +180,7 @@ public final class HandoverBench {
                 }
                 try {
                     socket = http.newWebSocketBuilder().subprotocols("xmpp")
-                            .buildAsync(URI.create(ws + "?previd=" + resumeId), this).get(5, TimeUnit.SECONDS);
+                            .buildAsync(URI.create(ws + "?previd=" + resumeId), this).get(20, TimeUnit.SECONDS);
                 } catch (Exception portClosed) {
                     continue;
                 }

@@ -31,7 +31,6 @@ final class HttpListener implements AutoCloseable {
         long keepAliveNanos = config.keepAliveTimeout().toNanos();
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops.acceptors(), loops.workers())
-                .channel(loops.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -48,7 +47,7 @@ final class HttpListener implements AutoCloseable {
                         p.addLast("router", new HttpRouter(http, tls, listener.secure()));
                     }
                 });
-        Channel ch = b.bind(new InetSocketAddress(listener.bind(), listener.port())).sync().channel();
+        Channel ch = loops.bind(b, new InetSocketAddress(listener.bind(), listener.port())).sync().channel();
         log.info("listening for HTTP on {} ({}{}): WebSocket {}, BOSH {}", ch.localAddress(), tls ? "TLS" : "plain",
                 !tls && listener.secure() ? ", behind a TLS proxy" : "",
                 config.websocket().enabled() ? config.websocket().path() : "off",

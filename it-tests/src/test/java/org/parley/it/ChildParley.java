@@ -46,6 +46,9 @@ public final class ChildParley implements AutoCloseable {
     private int starts;
     private int adminPort = -1;
     private volatile String extraConfig = "";
+    /** Where the stand-in for systemd ({@link #holdSockets}) hands the listening sockets out, or null. */
+    private volatile Path sockets;
+    private volatile Path holderScript;
 
     private ChildParley(Path dir, int[] ports, String jdbcUrl, String nodeId) {
         this.dir = dir;
@@ -170,12 +173,40 @@ public final class ChildParley implements AutoCloseable {
                 + extraConfig;
     }
 
-    /** Starts the process and waits until its c2s and component ports (and admin port) accept connections. */
+    /**
+     * From now on the c2s, direct TLS and component sockets are held across restarts by a stand-in for systemd socket
+     * activation (bench's {@code socket-holder.py}, on Python 3), as Parley's {@code parley.socket} unit holds them:
+     * they accept connections all along, and each process takes them over. Call before the first {@link #start}.
+     */
+    public ChildParley holdSockets() throws IOException {
+        Path script = Path.of("..", "bench", "src", "main", "resources", "org", "parley", "bench", "socket-holder.py").toAbsolutePath();
+        Path unix = dir.resolve("sockets");
+        Process p = new ProcessBuilder(python(), script.toString(), "hold", unix.toString(), "127.0.0.1:" + c2sPort,
+                "127.0.0.1:" + directTlsPort, "127.0.0.1:" + componentPort)
+                .redirectError(dir.resolve("socket-holder.log").toFile()).start();
+        processes.add(p);
+        String first = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        if (!"ready".equals(first)) throw new IOException("socket-holder.py did not start: " + Files.readString(dir.resolve("socket-holder.log")));
+        sockets = unix;
+        holderScript = script;
+        return this;
+    }
+
+    private static String python() {
+        return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    }
+
+    /**
+     * Starts the process and waits until its c2s and component ports (and admin port) accept connections; with held
+     * sockets, which accept all along, until the process says it serves.
+     */
     public void start() throws Exception {
         launch();
         Path log = dir.resolve("server-" + starts + ".log");
         long deadline = System.currentTimeMillis() + 60_000;
-        while (!(listening(c2sPort) && listening(componentPort) && (adminPort < 0 || listening(adminPort)))) {
+        while (!(sockets == null
+                ? listening(c2sPort) && listening(componentPort) && (adminPort < 0 || listening(adminPort))
+                : Files.exists(log) && Files.readString(log, StandardCharsets.UTF_8).contains("Parley serving"))) {
             if (!process.isAlive()) throw new IllegalStateException("child server exited with " + process.exitValue() + ":\n" + tail(log));
             if (System.currentTimeMillis() > deadline) throw new IllegalStateException("child server did not start:\n" + tail(log));
             Thread.sleep(50);
@@ -192,8 +223,11 @@ public final class ChildParley implements AutoCloseable {
         TestServers.requireNoDefaultPorts(org.parley.xmpp.config.ConfigLoader.load(dir.resolve("parley.conf")).source());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path log = dir.resolve("server-" + (++starts) + ".log");
-        process = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                "org.parley.app.Main", "run", "--config", dir.resolve("parley.conf").toString())
+        List<String> argv = new ArrayList<>();
+        if (sockets != null) argv.addAll(List.of(python(), holderScript.toString(), "exec", sockets.toString(), "--"));
+        argv.addAll(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                "org.parley.app.Main", "run", "--config", dir.resolve("parley.conf").toString()));
+        process = new ProcessBuilder(argv)
                 .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         processes.add(process);
     }

@@ -68,7 +68,16 @@ class DebianPackageTest {
                 .anyMatch(l -> l.matches("-rwxr-xr-x root/root \\d+ \\S+ \\S+ \\./usr/bin/parley"))
                 .anyMatch(l -> l.matches("-rw-r----- root/root \\d+ \\S+ \\S+ \\./etc/parley/parley\\.conf"))
                 .anyMatch(l -> l.matches("-rw-r--r-- root/root \\d+ \\S+ \\S+ \\./etc/default/parley"))
-                .anyMatch(l -> l.matches("-rw-r--r-- root/root \\d+ \\S+ \\S+ \\./lib/systemd/system/parley\\.service"));
+                .anyMatch(l -> l.matches("-rw-r--r-- root/root \\d+ \\S+ \\S+ \\./lib/systemd/system/parley\\.service"))
+                .anyMatch(l -> l.matches("-rw-r--r-- root/root \\d+ \\S+ \\S+ \\./lib/systemd/system/parley\\.socket"));
+    }
+
+    @Test
+    void theOptionalSocketUnitHoldsTheDefaultClientPortsNonBlockingForTheService() throws Exception {
+        String unit = Files.readString(unpacked().resolve("lib/systemd/system/parley.socket"));
+        // Parley refuses a blocking socket (its acceptor would hang on the last accept), so NonBlocking must be set.
+        assertThat(unit.lines().toList()).contains("ListenStream=0.0.0.0:5222", "ListenStream=0.0.0.0:5280",
+                "NonBlocking=true", "Service=parley.service", "WantedBy=sockets.target");
     }
 
     @Test
@@ -104,6 +113,7 @@ class DebianPackageTest {
                 "mkdir -p /var/lib/parley",
                 "chown parley:parley /var/lib/parley",
                 "chmod 0750 /var/lib/parley",
+                "deb-systemd-helper update-state parley.socket",
                 "deb-systemd-helper debian-installed parley.service",
                 "deb-systemd-helper update-state parley.service");
         assertThat(calls).noneMatch(c -> c.startsWith("deb-systemd-helper enable") || c.startsWith("deb-systemd-invoke")
@@ -123,7 +133,8 @@ class DebianPackageTest {
     void postrmDeletesTheDataOnlyOnPurge() throws Exception {
         assertThat(maintainerScript(false, "postrm", "remove")).noneMatch(c -> c.startsWith("rm"))
                 .contains("deb-systemd-helper mask parley.service");
-        assertThat(maintainerScript(false, "postrm", "purge")).contains("rm -rf /var/lib/parley", "deb-systemd-helper purge parley.service")
+        assertThat(maintainerScript(false, "postrm", "purge")).contains("rm -rf /var/lib/parley", "deb-systemd-helper purge parley.service",
+                "deb-systemd-helper purge parley.socket")
                 .noneMatch(c -> c.startsWith("rm") && c.contains("/etc"));
         assertThat(maintainerScript(false, "prerm", "upgrade", "1.0")).isEmpty();
     }

@@ -73,7 +73,7 @@ final class RoomHandover {
         room.locked = Boolean.parseBoolean(r.attributeValue("locked"));
         room.tokenRoom = Boolean.parseBoolean(r.attributeValue("token-room"));
         for (Element e : r.elements("occupant")) {
-            JID real = new JID(e.attributeValue("real-jid"));
+            JID real = org.parley.xmpp.jid.JidPrep.canonical(e.attributeValue("real-jid"));
             String nick = e.attributeValue("nick");
             Element payload = e.element("payload");
             Occupant o = new Occupant(real, nick, new JID(room.jid.getNode(), room.jid.getDomain(), nick, true),

@@ -27,7 +27,6 @@ public final class ComponentListener implements AutoCloseable {
         var counter = new org.parley.xmpp.metrics.ConnectionCounter(server.metrics(), org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.COMPONENT);
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops.acceptors(), loops.workers())
-                .channel(loops.serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<>() {
@@ -38,7 +37,7 @@ public final class ComponentListener implements AutoCloseable {
                         ch.pipeline().addLast("component", new ComponentConnection(server, server.components()));
                     }
                 });
-        Channel ch = b.bind(new InetSocketAddress(config.bind(), config.port())).sync().channel();
+        Channel ch = loops.bind(b, new InetSocketAddress(config.bind(), config.port())).sync().channel();
         log.info("listening for components on {}", ch.localAddress());
         return new ComponentListener(ch);
     }

@@ -35,7 +35,6 @@ public final class C2sListener implements AutoCloseable {
                 directTls ? org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.TLS : org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.TCP);
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops.acceptors(), loops.workers())
-                .channel(loops.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -54,7 +53,7 @@ public final class C2sListener implements AutoCloseable {
                         p.addLast("xmpp", new TcpClientConnection(server, tls, directTls, limiter));
                     }
                 });
-        Channel ch = b.bind(new InetSocketAddress(config.bind(), config.port())).sync().channel();
+        Channel ch = loops.bind(b, new InetSocketAddress(config.bind(), config.port())).sync().channel();
         log.info("listening for clients on {} ({})", ch.localAddress(), directTls ? "direct TLS" : "STARTTLS");
         return new C2sListener(ch, directTls);
     }

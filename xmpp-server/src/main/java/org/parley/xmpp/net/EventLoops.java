@@ -1,5 +1,7 @@
 package org.parley.xmpp.net;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -8,6 +10,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,14 +21,18 @@ public final class EventLoops implements AutoCloseable {
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final boolean epoll;
+    private final InheritedSockets inherited;
 
     public EventLoops(int workerThreads) {
         epoll = Epoll.isAvailable();
         if (epoll) {
+            inherited = InheritedSockets.fromEnvironment(System.getenv(), ProcessHandle.current().pid());
+            if (inherited.size() > 0) log.info("{} listening socket(s) handed over by systemd", inherited.size());
             acceptors = new EpollEventLoopGroup(1, new DefaultThreadFactory("parley-accept"));
             workers = new EpollEventLoopGroup(workerThreads, new DefaultThreadFactory("parley-io"));
         } else {
             log.warn("native epoll unavailable ({}); using NIO", Epoll.unavailabilityCause() == null ? "not Linux" : Epoll.unavailabilityCause().getMessage());
+            inherited = InheritedSockets.none();
             acceptors = new NioEventLoopGroup(1, new DefaultThreadFactory("parley-accept"));
             workers = new NioEventLoopGroup(workerThreads, new DefaultThreadFactory("parley-io"));
         }
@@ -35,8 +42,25 @@ public final class EventLoops implements AutoCloseable {
     public EventLoopGroup workers() { return workers; }
     public boolean epoll() { return epoll; }
 
-    public Class<? extends ServerChannel> serverChannel() {
+    private Class<? extends ServerChannel> serverChannel() {
         return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /**
+     * Binds {@code b}'s server channel to {@code address}, or takes the socket systemd holds on that address
+     * ({@link InheritedSockets}) so that the port stays open across restarts. {@code b} has no channel type yet:
+     * this picks it.
+     */
+    public ChannelFuture bind(ServerBootstrap b, InetSocketAddress address) {
+        io.netty.channel.ServerChannel held = inherited.take(address);
+        if (held == null) return b.channel(serverChannel()).bind(address);
+        log.debug("listener on {} takes the socket systemd holds", address);
+        return b.channelFactory(() -> held).register();
+    }
+
+    /** Says which sockets systemd handed over that no listener took (a unit and a configuration that disagree). */
+    public void reportUnusedInherited() {
+        inherited.reportUnused();
     }
 
     @Override

@@ -28,7 +28,6 @@ final class S2sListener implements AutoCloseable {
         var counter = new org.parley.xmpp.metrics.ConnectionCounter(s2s.server().metrics(), org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.S2S);
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops.acceptors(), loops.workers())
-                .channel(loops.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 256)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -41,7 +40,7 @@ final class S2sListener implements AutoCloseable {
                         ch.pipeline().addLast("s2s-in", new InboundStream(s2s));
                     }
                 });
-        Channel ch = b.bind(new InetSocketAddress(config.bind(), config.port())).sync().channel();
+        Channel ch = loops.bind(b, new InetSocketAddress(config.bind(), config.port())).sync().channel();
         log.info("listening for servers on {}", ch.localAddress());
         return new S2sListener(ch);
     }

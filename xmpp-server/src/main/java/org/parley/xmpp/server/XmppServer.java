@@ -41,11 +41,10 @@ public final class XmppServer implements AutoCloseable {
     }
 
     /**
-     * Binds the configured client and component listeners and starts federation, which presents {@code certificates}
-     * (each host's, by domain) on server-to-server links. On failure the listeners opened so far stay for
+     * Binds the configured client and component listeners. On failure the listeners opened so far stay for
      * {@link #close()}.
      */
-    public void openListeners(Mapping<String, SslContext> tls, Map<String, TlsMaterial> certificates) throws InterruptedException {
+    public void openListeners(Mapping<String, SslContext> tls) throws InterruptedException {
         var limits = context.config().limits();
         ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnectionsPerAddress(), limits.newConnectionsPerSecond(),
                 limits.newConnectionBurst(), context.metrics(), org.parley.xmpp.metrics.ServerMetrics.Limit.CONNECTIONS_PER_ADDRESS);
@@ -57,9 +56,16 @@ public final class XmppServer implements AutoCloseable {
         }
         var components = context.components().config().listener();
         if (components.enabled()) componentListener = ComponentListener.bind(components, loops, context);
-        context.s2s().start(loops, certificates);
         log.info("Parley serving {} with {} transport", context.config().hosts().stream().map(h -> h.domain()).toList(),
                 loops.epoll() ? "epoll" : "NIO");
+    }
+
+    /**
+     * Starts federation, which presents {@code certificates} (each host's, by domain) on server-to-server links, and
+     * binds its listener.
+     */
+    public void startFederation(Map<String, TlsMaterial> certificates) throws InterruptedException {
+        context.s2s().start(loops, certificates);
     }
 
     public ServerContext context() { return context; }

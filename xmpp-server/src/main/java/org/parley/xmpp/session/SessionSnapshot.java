@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.dom4j.DocumentHelper;
 import org.dom4j.Element;
+import org.parley.xmpp.jid.JidPrep;
 import org.parley.xmpp.token.TokenIdentity;
 import org.xmpp.packet.JID;
 import org.xmpp.packet.Presence;
@@ -48,12 +49,12 @@ public record SessionSnapshot(JID jid, boolean anonymous, String resumeId, long 
             throw new IllegalArgumentException("session hand-over format " + format + " is newer than this build reads (" + FORMAT + ")");
         }
         Element s = org.parley.xmpp.xml.StoredXml.parse(body);
-        JID jid = new JID(s.attributeValue("jid"));
+        JID jid = JidPrep.canonical(s.attributeValue("jid"));
         Presence presence = null;
         Element p = s.element("presence-state");
         if (p != null && p.element("presence") != null) presence = new Presence(p.element("presence").createCopy(), true);
         List<JID> directed = new ArrayList<>();
-        for (Element d : s.elements("directed")) directed.add(new JID(d.attributeValue("jid")));
+        for (Element d : s.elements("directed")) directed.add(JidPrep.canonical(d.attributeValue("jid")));
         TokenIdentity token = org.parley.xmpp.token.TokenXml.read(s);
         List<Element> unacked = new ArrayList<>();
         Element queue = s.element("unacked");

@@ -37,6 +37,20 @@ class JidPrepTest {
     }
 
     @Test
+    void aCanonicalJidIsTakenApartAsTinderWouldPrepareIt() {
+        for (String j : new String[] {"alice@localhost/parley-0a1b", "localhost", "conference.localhost/focus",
+                "room@conference.localhost", "bob@localhost/with/slash and space", "\u00e9l\u00e8ve@\u00e9cole.example/t\u00e9l"}) {
+            JID prepared = new JID(j);
+            // What the hand-over state holds: a prepared JID's string form.
+            JID canonical = JidPrep.canonical(prepared.toString());
+            assertThat(canonical).as(j).isEqualTo(prepared);
+            assertThat(canonical.getNode()).isEqualTo(prepared.getNode());
+            assertThat(canonical.getDomain()).isEqualTo(prepared.getDomain());
+            assertThat(canonical.getResource()).isEqualTo(prepared.getResource());
+        }
+    }
+
+    @Test
     void everyAsciiCharacterAgreesWithLibidn() {
         for (char c = 0; c < 0x80; c++) {
             for (String s : new String[] {String.valueOf(c), "a" + c + "B", c + "Zz"}) {

@@ -1,0 +1,87 @@
+package org.parley.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Listening sockets handed over by systemd socket activation ({@code LISTEN_FDS}), held across restarts by a stand-in
+ * for systemd: a client connecting while no process runs is not refused, and is served by the next process the moment
+ * it starts; with hand-over on, a client that lost its stream to a SIGTERM reconnects at once and resumes, with no
+ * back-off spent on refused connections.
+ */
+@ExtendWith(ParleyServer.class)
+class SocketActivationTest {
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            try {
+                closing.get(i).close();
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+
+    private static SSLContext tls(ChildParley child) throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {child.trustManager()}, null);
+        return ctx;
+    }
+
+    @Test
+    void aClientThatConnectsBeforeTheProcessRunsIsServedOnceItDoes() throws Exception {
+        ChildParley child = ChildParley.create("activated-node").holdSockets();
+        closing.add(child);
+        // Nothing runs yet: the connection waits in the held socket's backlog instead of being refused.
+        RawClient early = RawClient.plain(child.c2sPort());
+        closing.add(early);
+
+        child.start();
+        assertThat(child.log()).anyMatch(l -> l.contains("3 listening socket(s) handed over by systemd"))
+                .noneMatch(l -> l.contains("matches no configured listener"));
+        early.startTls(tls(child)).loginAnonymously("early");
+        early.send("<iq type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq>");
+        assertThat(early.await("id='p'") + early.await(">")).contains("type='result'");
+    }
+
+    @Test
+    void aStreamCutByASigtermRestartResumesOnAConnectionMadeWhileNoProcessRan() throws Exception {
+        ChildParley child = ChildParley.create("activated-handover").extraConfig("parley.handover.enabled = true\n")
+                .holdSockets();
+        closing.add(child);
+        child.start();
+        Clients clients = child.clients();
+        closing.add(clients);
+        clients.register("alice");
+
+        RawClient alice = RawClient.plain(child.c2sPort());
+        closing.add(alice);
+        alice.startTls(tls(child)).login("alice", Clients.PASSWORD, "tab");
+        alice.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+        String enabled = alice.await("/>");
+        int at = enabled.indexOf("id='") + 4;
+        String id = enabled.substring(at, enabled.indexOf('\'', at));
+
+        assertThat(child.terminate()).isEqualTo(143);
+        assertThat(alice.closedByServer()).isTrue();
+        // Between the two processes: accepted by the kernel, not refused.
+        RawClient back = RawClient.plain(child.c2sPort());
+        closing.add(back);
+
+        child.start();
+        back.startTls(tls(child)).authenticate("alice", Clients.PASSWORD);
+        back.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='0'/>");
+        assertThat(back.await("/>")).contains("<resumed").contains("previd='" + id + "'");
+        back.send("<iq type='get' id='p2'><ping xmlns='urn:xmpp:ping'/></iq>");
+        assertThat(back.await("id='p2'") + back.await(">")).contains("type='result'").contains("to='alice@localhost/tab'");
+    }
+}
