@@ -32,6 +32,8 @@ public final class Main {
                                   write a configuration (and copy the accounts) from Prosody + Jicofo
               container           docker-jitsi-meet: write the configuration and accounts from its environment
                                   variables (XMPP_DOMAIN, JVB_AUTH_PASSWORD, ...), then run
+              training-run        start and stop a throw-away server on free loopback ports (what
+                                  archive-classes runs to make the class archive a restart starts from)
               help                this text
             """;
 
@@ -67,6 +69,7 @@ public final class Main {
                 case "check" -> check(configFile, out);
                 case "adduser", "passwd", "deluser" -> account(command, args, load(configFile, out), out);
                 case "import-jitsi" -> new ImportJitsi(out).run(args);
+                case "training-run" -> TrainingRun.run(out);
                 case "container" -> {
                     ServerConfig config = Container.prepare(System.getenv(), out);
                     yield config == null ? 1 : serve(config);

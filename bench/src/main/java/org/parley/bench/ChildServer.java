@@ -40,6 +40,8 @@ final class ChildServer implements AutoCloseable {
     private volatile Process holder;
     /** Where {@link #holder} hands the sockets out, or null. */
     private volatile Path sockets;
+    /** The AppCDS archive the server starts from ({@link #archiveClasses}), or null. */
+    private volatile Path classArchive;
 
     private ChildServer(Path jar, String heap, Path dir, int[] ports) {
         this.jar = jar;
@@ -143,6 +145,23 @@ final class ChildServer implements AutoCloseable {
         sockets = unix;
     }
 
+    /**
+     * Makes the class archive the Debian package makes at install ({@code parley archive-classes}: a training run
+     * under {@code -XX:ArchiveClassesAtExit}), and starts the server from it from now on.
+     */
+    void archiveClasses() throws IOException, InterruptedException {
+        Path archive = dir.resolve("parley.jsa");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-XX:ArchiveClassesAtExit=" + archive, "-Xlog:cds*=off", "-jar",
+                jar.toAbsolutePath().toString(), "training-run").redirectErrorStream(true)
+                .redirectOutput(dir.resolve("training-run.log").toFile()).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0 || !Files.isRegularFile(archive)) {
+            p.destroyForcibly();
+            throw new IOException("the training run made no class archive: " + Files.readString(dir.resolve("training-run.log")));
+        }
+        classArchive = archive;
+    }
+
     private static String python() {
         return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
     }
@@ -199,6 +218,7 @@ final class ChildServer implements AutoCloseable {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> server = new java.util.ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseG1GC"));
         // e.g. -XX:StartFlightRecording=filename=/tmp/server.jfr to profile the server (each start overwrites it)
+        if (classArchive != null) server.addAll(List.of("-XX:SharedArchiveFile=" + classArchive, "-Xshare:auto", "-Xlog:cds*=off"));
         String options = System.getenv("PARLEY_SERVER_JVM_OPTIONS");
         if (options != null && !options.isBlank()) server.addAll(List.of(options.trim().split("\\s+")));
         server.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "run", "--config", dir.resolve("parley.conf").toString()));

@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
  * <pre>
  *   java -cp bench/target/benchmarks.jar org.parley.bench.HandoverBench [--sessions 500] [--rooms 50] [--jar app/target/parley.jar]
  *       [--systemd-sockets]   (the listening sockets held across the restart, as a parley.socket unit holds them)
+ *       [--class-archive]     (the server starts from an AppCDS archive, as the Debian package's launcher does)
  *   (HANDOVER_LOG=1 prints the end of the server log, with the hand-over's own times)
  * </pre>
  */
@@ -40,9 +41,11 @@ public final class HandoverBench {
         int rooms = 50;
         Path jar = Path.of("app", "target", "parley.jar");
         boolean held = false;
+        boolean archive = false;
         for (int i = 0; i < args.length; i += 2) {
-            if (args[i].equals("--systemd-sockets")) {
-                held = true;
+            if (args[i].equals("--systemd-sockets") || args[i].equals("--class-archive")) {
+                if (args[i].equals("--systemd-sockets")) held = true;
+                else archive = true;
                 i--;
                 continue;
             }
@@ -57,12 +60,16 @@ public final class HandoverBench {
         int n = sessions;
         int r = rooms;
         boolean holdSockets = held;
-        System.exit(ChildServer.run(jar, "1g", 2, "handover-bench", (server, loops) -> measure(server, n, r, holdSockets)));
+        boolean classArchive = archive;
+        System.exit(ChildServer.run(jar, "1g", 2, "handover-bench",
+                (server, loops) -> measure(server, n, r, holdSockets, classArchive)));
     }
 
-    private static int measure(ChildServer server, int sessions, int rooms, boolean holdSockets) throws Exception {
+    private static int measure(ChildServer server, int sessions, int rooms, boolean holdSockets, boolean classArchive)
+            throws Exception {
         server.extraConfig("parley.handover.enabled = true\n");
         if (holdSockets) server.holdSockets();
+        if (classArchive) server.archiveClasses();
         if (!server.start(server.httpPort(), 60_000)) {
             server.printLogTail(40);
             return 1;

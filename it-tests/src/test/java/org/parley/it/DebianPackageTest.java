@@ -115,9 +115,12 @@ class DebianPackageTest {
                 "chmod 0750 /var/lib/parley",
                 "deb-systemd-helper update-state parley.socket",
                 "deb-systemd-helper debian-installed parley.service",
-                "deb-systemd-helper update-state parley.service");
+                "deb-systemd-helper update-state parley.service",
+                // The class archive, remade by this jar for the next start.
+                "rm -f /var/lib/parley/parley.jsa",
+                "parley archive-classes");
         assertThat(calls).noneMatch(c -> c.startsWith("deb-systemd-helper enable") || c.startsWith("deb-systemd-invoke")
-                || c.startsWith("systemctl start") || c.startsWith("rm"));
+                || c.startsWith("systemctl start") || c.startsWith("rm") && !c.equals("rm -f /var/lib/parley/parley.jsa"));
     }
 
     @Test
@@ -125,8 +128,25 @@ class DebianPackageTest {
         assertThat(maintainerScript(true, "postinst", "configure", "0.1.0~20260101000000"))
                 .containsSubsequence("deb-systemd-helper debian-installed parley.service",
                         "deb-systemd-helper --quiet was-enabled parley.service", "deb-systemd-helper enable parley.service",
-                        "deb-systemd-helper update-state parley.service")
+                        "deb-systemd-helper update-state parley.service", "rm -f /var/lib/parley/parley.jsa",
+                        "parley archive-classes")
                 .noneMatch(c -> c.startsWith("adduser"));
+    }
+
+    @Test
+    void theLauncherMakesAClassArchiveThatTheNextStartMaps() throws Exception {
+        Path archive = work.resolve("parley.jsa");
+        Map<String, String> env = Map.of("PARLEY_HOME", unpacked().resolve("usr/share/parley").toString(),
+                "PARLEY_CLASS_ARCHIVE", archive.toString(), "PARLEY_USER", "",
+                "JAVA_HOME", System.getProperty("java.home"));
+        String made = run(List.of("sh", unpacked().resolve("usr/bin/parley").toString(), "archive-classes"), env, 0);
+        assertThat(made).contains("training run done").doesNotContain("[warning]").doesNotContain("WARN");
+        assertThat(archive).isNotEmptyFile();
+        // -Xshare:on makes the JVM refuse to start unless it maps the archive: exit 0 proves the archive is used.
+        Map<String, String> strict = new java.util.HashMap<>(env);
+        strict.put("PARLEY_JAVA_OPTS", "-Xshare:on");
+        String help = run(List.of("sh", unpacked().resolve("usr/bin/parley").toString(), "help"), strict, 0);
+        assertThat(help).startsWith("usage: parley").doesNotContain("warning");
     }
 
     @Test
@@ -245,7 +265,7 @@ class DebianPackageTest {
         Path fakes = Files.createTempDirectory(work, "fakes");
         Path calls = fakes.resolve("calls.log");
         for (String command : List.of("getent", "adduser", "mkdir", "chown", "chmod", "rm", "dpkg-statoverride",
-                "deb-systemd-helper", "deb-systemd-invoke", "systemctl")) {
+                "deb-systemd-helper", "deb-systemd-invoke", "systemctl", "parley")) {
             Path fake = fakes.resolve(command);
             String answer = switch (command) {
                 case "getent" -> installed ? "exit 0\n" : "exit 2\n";
