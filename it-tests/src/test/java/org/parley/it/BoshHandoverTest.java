@@ -57,6 +57,11 @@ class BoshHandoverTest {
     }
 
     private RawClient tcp(ChildParley child) throws Exception {
+        return tcp(child, closing);
+    }
+
+    /** A TCP client of {@code child} after STARTTLS, closed with {@code closing}. */
+    static RawClient tcp(ChildParley child, List<AutoCloseable> closing) throws Exception {
         RawClient c = RawClient.plain(child.c2sPort());
         closing.add(c);
         SSLContext ctx = SSLContext.getInstance("TLS");
@@ -65,8 +70,9 @@ class BoshHandoverTest {
         return c;
     }
 
-    private RawClient resume(ChildParley child, String user, String id) throws Exception {
-        RawClient c = tcp(child);
+    /** {@code user} resumes session {@code id} with h='0': everything since it enabled stream management comes again. */
+    static RawClient resume(ChildParley child, String user, String id, List<AutoCloseable> closing) throws Exception {
+        RawClient c = tcp(child, closing);
         c.authenticate(user, Clients.PASSWORD);
         c.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='0'/>");
         assertThat(c.await("/>")).contains("<resumed");
@@ -126,7 +132,7 @@ class BoshHandoverTest {
         return raw;
     }
 
-    private static int count(String text, String fragment) {
+    static int count(String text, String fragment) {
         int n = 0;
         for (int i = text.indexOf(fragment); i >= 0; i = text.indexOf(fragment, i + 1)) n++;
         return n;
@@ -174,7 +180,7 @@ class BoshHandoverTest {
         start(child, http);
         assertThat(child.log()).anyMatch(l -> l.contains("hand-over: 1 BOSH sessions taken up again"));
         // h='0': the observer gets again everything since it enabled; no presence of the guest but its first join.
-        RawClient obs2 = resume(child, "obs", obsId);
+        RawClient obs2 = resume(child, "obs", obsId, closing);
         String replayed = obs2.drain(500);
         obs2.send("<message to='" + room + "' type='groupchat' id='m2'><body>after the restart</body></message>");
 
@@ -254,7 +260,7 @@ class BoshHandoverTest {
         // On with the next rids: the message arrives once in all, before what is sent now.
         guest.next("").get(10, TimeUnit.SECONDS); // BoshRaw's own count: n, answered again as it was
         guest.next("").get(10, TimeUnit.SECONDS); // n+1, likewise
-        RawClient obs2 = resume(child, "obs", obsId);
+        RawClient obs2 = resume(child, "obs", obsId, closing);
         obs2.send("<message to='" + room + "' type='groupchat' id='m2'><body>after the restart</body></message>");
         String all = lost + again + pollUntil(guest, "<body>after the restart</body>");
         assertThat(count(all, "<body>around the restart</body>")).as(all).isEqualTo(1);
