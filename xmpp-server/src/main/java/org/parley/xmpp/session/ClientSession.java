@@ -649,7 +649,10 @@ public final class ClientSession {
                                                                               EventExecutor loop) {
         VirtualHost h = server.host(s.jid().getDomain());
         if (h == null) return java.util.concurrent.CompletableFuture.completedFuture(null);
-        ClientSession session = new ClientSession(server, new DetachedTransport(loop, s.transport() != null));
+        // A transport coming back takes what was sent meanwhile; as many stanzas as a detached session keeps unacknowledged.
+        DetachedTransport waiting = new DetachedTransport(loop, s.transport() == null ? 0 : server.config().limits().maxUnackedStanzas());
+        ClientSession session = new ClientSession(server, waiting);
+        waiting.onOverflow(() -> session.fail(StreamErrorCondition.RESOURCE_CONSTRAINT, "Too many stanzas waiting for the client"));
         return server.roster().attach(s.jid(), !s.anonymous()).thenApplyAsync(roster -> {
             session.restored(h, s);
             return session;

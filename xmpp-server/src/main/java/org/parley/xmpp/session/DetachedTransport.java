@@ -16,10 +16,20 @@ final class DetachedTransport implements Transport {
     private final EventExecutor executor;
     /** What the session wrote meanwhile, or null when stream management alone keeps it. */
     private StringBuilder kept;
+    private final int keepAtMost;
+    private int keptElements;
+    private Runnable overflow = () -> { };
 
-    DetachedTransport(EventExecutor executor, boolean keep) {
+    /** @param keepAtMost how many elements to keep for a transport that comes back; 0 to keep none */
+    DetachedTransport(EventExecutor executor, int keepAtMost) {
         this.executor = executor;
-        this.kept = keep ? new StringBuilder() : null;
+        this.keepAtMost = keepAtMost;
+        this.kept = keepAtMost > 0 ? new StringBuilder() : null;
+    }
+
+    /** Runs (once) when more than {@code keepAtMost} elements wait: the session cannot keep them and ends. */
+    void onOverflow(Runnable r) {
+        overflow = r;
     }
 
     /** What the session wrote since it was restored; nothing more is kept afterwards. */
@@ -31,7 +41,13 @@ final class DetachedTransport implements Transport {
 
     @Override public void openStream(String from, String id, String lang) { }
     @Override public void send(String xml) {
-        if (kept != null) kept.append(xml);
+        if (kept == null) return;
+        if (++keptElements > keepAtMost) {
+            kept = null;
+            overflow.run();
+            return;
+        }
+        kept.append(xml);
     }
     @Override public String defaultNamespace() { return ""; }
     @Override public void attach(ClientSession session) { }
