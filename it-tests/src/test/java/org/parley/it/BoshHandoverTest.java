@@ -42,10 +42,14 @@ class BoshHandoverTest {
     }
 
     private ChildParley child(String node, int http) throws Exception {
+        return child(node, http, "");
+    }
+
+    private ChildParley child(String node, int http, String more) throws Exception {
         ChildParley child = ChildParley.create(node).extraConfig("""
                 parley.handover.enabled = true
                 parley.http.listeners.plain { enabled = true, bind = "127.0.0.1", port = %d, secure = true }
-                """.formatted(http));
+                """.formatted(http) + more);
         closing.add(child);
         return child;
     }
@@ -265,5 +269,33 @@ class BoshHandoverTest {
         String all = lost + again + pollUntil(guest, "<body>after the restart</body>");
         assertThat(count(all, "<body>around the restart</body>")).as(all).isEqualTo(1);
         assertThat(all.indexOf("around the restart")).isLessThan(all.indexOf("after the restart"));
+    }
+
+    /**
+     * A BOSH guest handed over that never comes back ends as any idle BOSH session does: after its inactivity period
+     * on the new process it leaves its room, and the others are told; no ghost occupant stays.
+     */
+    @Test
+    void aHandedOverBoshGuestThatNeverComesBackLeavesItsRoom() throws Exception {
+        int http = ChildParley.freePorts(1)[0];
+        ChildParley child = child("handover-bosh-gone", http, "parley.http.bosh.inactivity = 5s\n");
+        start(child, http);
+        Clients clients = child.clients();
+        closing.add(clients);
+        clients.register("obs");
+        String room = "bosh-gone@conference.localhost";
+        RawClient obs = tcp(child);
+        String obsId = RestartHandoverTest.enterResumable(obs, "obs", room, "Obs");
+        BoshRaw guest = guestInRoom(http, room, "Guest");
+        obs.await("from='" + room + "/Guest'");
+
+        child.terminate();
+        start(child, http);
+        RawClient obs2 = resume(child, "obs", obsId, closing);
+        // Its join comes again in the replay; then, once its inactivity is over, its leave, once.
+        String left = obs2.await("type='unavailable'");
+        assertThat(left.substring(left.lastIndexOf("<presence"))).contains("from='" + room + "/Guest'");
+        assertThat(count(obs2.drain(1000), "type='unavailable'")).isZero();
+        assertThat(post(guest, guest.rid() + 1, "")).contains("condition='item-not-found'");
     }
 }
