@@ -227,9 +227,15 @@ public final class Parley implements AutoCloseable {
         closed = true;
         if (admin != null) admin.api().ready(false, "stopping");
         try {
-            http.close();
+            // With a hand-over the BOSH sessions go to the next process with the others: HTTP only stops serving
+            // here, and closes (telling any session left over) once the hand-over is written.
+            if (handover.enabled()) http.prepareHandover();
+            else http.close();
             if (rest != null) rest.close();
-            if (handover.enabled()) handOver();
+            if (handover.enabled()) {
+                handOver();
+                http.close();
+            }
         } finally {
             try {
                 focus.close(handedOver);

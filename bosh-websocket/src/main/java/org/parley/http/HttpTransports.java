@@ -43,6 +43,8 @@ public final class HttpTransports implements AutoCloseable {
         HttpTransports http = new HttpTransports(config, xmpp);
         for (HttpEndpoint e : endpoints) for (String path : e.paths()) http.endpoints.put(path, e);
         try {
+            // Before the listeners open: a client of a handed-over session may ask the moment they do.
+            if (config.bosh().enabled()) http.bosh.restoreHandedOver(java.time.Duration.ofSeconds(30));
             if (config.plain().enabled()) http.listeners.add(HttpListener.bind(config.plain(), false, http, xmpp.loops(), tls));
             if (config.tls().enabled()) http.listeners.add(HttpListener.bind(config.tls(), true, http, xmpp.loops(), tls));
         } catch (InterruptedException | RuntimeException e) {
@@ -78,6 +80,17 @@ public final class HttpTransports implements AutoCloseable {
 
     /** Live BOSH sessions, for monitoring and tests. */
     public int boshSessions() { return bosh.size(); }
+
+    /**
+     * The node is about to hand over to its next process: the listeners close and requests on connections still
+     * open go unanswered (their clients send them again, to the next process); the BOSH sessions themselves are cut
+     * and written by the hand-over. {@link #close} follows it.
+     */
+    public void prepareHandover() {
+        for (HttpListener l : listeners) l.close();
+        listeners.clear();
+        bosh.prepareHandover();
+    }
 
     @Override
     public void close() {

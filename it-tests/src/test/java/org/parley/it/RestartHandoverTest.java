@@ -191,7 +191,7 @@ class RestartHandoverTest {
     }
 
     /** Logs in, enables resumption and enters {@code room} as {@code nick}; returns the resumption id. */
-    private static String enterResumable(RawClient c, String user, String room, String nick) throws Exception {
+    static String enterResumable(RawClient c, String user, String room, String nick) throws Exception {
         c.login(user, Clients.PASSWORD, "r");
         c.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
         String enabled = c.await("/>");

@@ -48,6 +48,8 @@ public final class BoshSession implements Transport {
     private final int hold;
     private final int requests;
     private final long waitSeconds;
+    /** The inactivity period this session was created with (section 7.1); a pause lengthens it for a while. */
+    private final long baseInactivityMillis;
 
     private ClientSession session;
     /** Highest rid whose payloads went to the session; every lower one did too. */
@@ -74,6 +76,11 @@ public final class BoshSession implements Transport {
     private ScheduledFuture<?> inactivityTimer;
     private long pausedUntilNanos;
     private ScheduledFuture<?> resumeTimer;
+    /**
+     * The node hands over to its next process: requests are no longer served here (their connection just closes and
+     * the client sends them again, to the next process), and what the session is sent waits in {@link #queued}.
+     */
+    private boolean handingOver;
 
     private record Pending(BoshBody body, BoshExchange exchange) {}
 
@@ -84,23 +91,54 @@ public final class BoshSession implements Transport {
 
     BoshSession(BoshSessions registry, ServerContext server, HttpConfig.Bosh config, String sid, EventLoop loop,
                 BoshBody creation, BoshExchange exchange) {
+        this(registry, server, config, sid, loop, exchange.client(), exchange.secure(), exchange.token(), creation.to(),
+                creation.lang(), version(creation.ver()), creation.rid(),
+                Math.max(0, Math.min(creation.number("wait", config.maxWait().toSeconds()), config.maxWait().toSeconds())),
+                (int) Math.max(0, Math.min(creation.number("hold", 1), config.maxHold())), config.inactivity().toMillis());
+    }
+
+    private BoshSession(BoshSessions registry, ServerContext server, HttpConfig.Bosh config, String sid, EventLoop loop,
+                        InetSocketAddress client, boolean secure, String authToken, String to, String lang, String ver,
+                        long creationRid, long waitSeconds, int hold, long inactivityMillis) {
         this.registry = registry;
         this.server = server;
         this.config = config;
         this.sid = sid;
         this.loop = loop;
-        this.client = exchange.client();
-        this.secure = exchange.secure();
-        this.authToken = exchange.token();
-        this.to = creation.to();
-        this.lang = creation.lang();
-        this.ver = version(creation.ver());
-        this.creationRid = creation.rid();
-        long maxWait = config.maxWait().toSeconds();
-        this.waitSeconds = Math.max(0, Math.min(creation.number("wait", maxWait), maxWait));
-        this.hold = (int) Math.max(0, Math.min(creation.number("hold", 1), config.maxHold()));
+        this.client = client;
+        this.secure = secure;
+        this.authToken = authToken;
+        this.to = to;
+        this.lang = lang;
+        this.ver = ver;
+        this.creationRid = creationRid;
+        this.waitSeconds = waitSeconds;
+        this.hold = hold;
         this.requests = hold + 1;
-        this.inactivityMillis = config.inactivity().toMillis();
+        this.baseInactivityMillis = inactivityMillis;
+        this.inactivityMillis = inactivityMillis;
+    }
+
+    /**
+     * On {@code loop} (the restored session's executor): the session the previous process handed over as {@code state},
+     * taking up {@code session} again. Its client goes on with the same sid and the next rid; a rid it asks for again
+     * gets the kept answer; its inactivity period starts now.
+     */
+    static BoshSession restored(BoshSessions registry, ServerContext server, HttpConfig.Bosh config, EventLoop loop,
+                                BoshState state, ClientSession session) {
+        BoshSession b = new BoshSession(registry, server, config, state.sid(), loop, state.client(), state.secure(), null,
+                state.to(), state.lang(), VERSION, -1, state.waitSeconds(), state.hold(), state.inactivityMillis());
+        b.creationPending = false;
+        b.lastRid = state.lastRid();
+        b.answers.putAll(state.answers());
+        b.abandoned.addAll(state.abandoned());
+        b.queued.append(state.queued());
+        b.session = session;
+        // What reached the session between its restore and now comes after what the previous process had queued.
+        String meanwhile = session.adopt(b);
+        if (!meanwhile.isEmpty()) b.send(meanwhile);
+        b.idleCheck();
+        return b;
     }
 
     /** The lower of our BOSH version and the client's (section 7.2). */
@@ -132,6 +170,11 @@ public final class BoshSession implements Transport {
 
     /** Any later request of this session. */
     void onRequest(BoshBody body, BoshExchange exchange) {
+        if (handingOver) {
+            // Not applied here: the client sends it again (strophe.js does, with the same rid) to the next process.
+            exchange.abort();
+            return;
+        }
         if (finished) {
             exchange.respond(terminateBody("item-not-found", ""));
             return;
@@ -239,7 +282,7 @@ public final class BoshSession implements Transport {
             inactivityMillis = Math.max(pause * 1000, 1000);
             while (!held.isEmpty()) answer(held.get(0), false);
         } else {
-            inactivityMillis = config.inactivity().toMillis();
+            inactivityMillis = baseInactivityMillis;
         }
         if (body.restart()) {
             session.onStreamOpen(body.to() != null ? body.to() : to, "1.0", body.lang() != null ? body.lang() : lang,
@@ -293,6 +336,10 @@ public final class BoshSession implements Transport {
     }
 
     private void answer(BoshExchange exchange, boolean withPayloads) {
+        answer(exchange, withPayloads, false);
+    }
+
+    private void answer(BoshExchange exchange, boolean withPayloads, boolean thenClose) {
         held.remove(exchange);
         if (exchange.waitTimer != null) exchange.waitTimer.cancel(false);
         String payload = "";
@@ -307,7 +354,8 @@ public final class BoshSession implements Transport {
             oldest.next();
             oldest.remove();
         }
-        exchange.respond(xml);
+        if (thenClose) exchange.respondAndClose(io.netty.handler.codec.http.HttpResponseStatus.OK, xml);
+        else exchange.respond(xml);
         idleCheck();
     }
 
@@ -385,7 +433,7 @@ public final class BoshSession implements Transport {
     }
 
     private void idleCheck() {
-        if (finished || !held.isEmpty() || !waiting.isEmpty()) return;
+        if (finished || handingOver || !held.isEmpty() || !waiting.isEmpty()) return;
         cancelInactivity();
         inactivityTimer = loop.schedule(this::inactive, inactivityMillis, TimeUnit.MILLISECONDS);
     }
@@ -420,13 +468,60 @@ public final class BoshSession implements Transport {
         registry.remove(this);
     }
 
-    /** Server shutdown: tell the client, whatever state the session is in. */
+    /**
+     * Server shutdown: tell the client, whatever state the session is in; a session handed over to the next process
+     * says nothing (its client goes on there). One whose hand-over did not happen is told after all.
+     */
     void shutdown() {
         if (!loop.inEventLoop()) {
             loop.execute(this::shutdown);
             return;
         }
+        if (handingOver && ended) return;
+        handingOver = false;
         if (!ended) terminate("system-shutdown", "", null);
+    }
+
+    // ---- hand-over to the next process ----
+
+    @Override public boolean carriesSessionOver() { return !ended; }
+
+    /**
+     * The node hands over: every request held gets its ordinary answer now (with what is queued) and its connection
+     * closes; requests not applied yet are dropped unanswered, as are those still to come. The client sees nothing
+     * wrong and sends its next rid, which reaches the next process. Nothing is said to the {@link ClientSession}.
+     */
+    @Override
+    public void drop() {
+        if (!loop.inEventLoop()) {
+            loop.execute(this::drop);
+            return;
+        }
+        if (ended || handingOver) return;
+        handingOver = true;
+        cancelInactivity();
+        if (resumeTimer != null) {
+            resumeTimer.cancel(false);
+            resumeTimer = null;
+        }
+        for (Pending p : waiting.values()) p.exchange().abort();
+        waiting.clear();
+        while (!held.isEmpty()) answer(held.get(0), true, true);
+    }
+
+    @Override
+    public HandOverState handOverState() {
+        if (ended) return null;
+        drop();
+        BoshState state = new BoshState(sid, client, secure, to, lang, waitSeconds, hold, baseInactivityMillis, lastRid,
+                new LinkedHashMap<>(answers), List.copyOf(abandoned), queued.toString());
+        // Done here, without a word to the client or the session; it stays registered so that its requests still
+        // arriving are dropped (and sent again to the next process) rather than answered item-not-found.
+        ended = true;
+        queued.setLength(0);
+        answers.clear();
+        abandoned.clear();
+        return new HandOverState(state.toElement(), inactivityMillis);
     }
 
     // ---- Transport ----

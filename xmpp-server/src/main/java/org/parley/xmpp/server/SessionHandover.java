@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Client sessions across a restart: the stopping process cuts every connection as a network failure would and
- * writes each resumable session (XEP-0198) to the database in one pass; the next process restores them, before it
- * accepts a connection, as sessions waiting for their clients to resume. Nothing of it runs on the normal path.
+ * writes each resumable session (XEP-0198), and each session whose transport carries it over (BOSH), to the database
+ * in one pass; the next process restores them, before it accepts a connection, as sessions waiting for their clients
+ * to resume (or, for BOSH, for its BOSH listener to take them up). Nothing of it runs on the normal path.
  */
 final class SessionHandover {
     static final String KIND = "session";
@@ -54,7 +55,7 @@ final class SessionHandover {
         for (CompletableFuture<SessionSnapshot> f : pending) {
             try {
                 SessionSnapshot s = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-                if (s != null) records.add(new HandoverRecord(s.resumeId(), SessionSnapshot.FORMAT, s.encode()));
+                if (s != null) records.add(new HandoverRecord(s.key(), SessionSnapshot.FORMAT, s.encode()));
             } catch (java.util.concurrent.ExecutionException e) {
                 log.warn("hand-over: a session could not be written", e.getCause());
             }

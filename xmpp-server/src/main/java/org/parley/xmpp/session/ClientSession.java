@@ -62,6 +62,9 @@ public final class ClientSession {
     private volatile org.parley.xmpp.token.TokenIdentity token;
     private volatile boolean rosterRequested;
     private Set<JID> directedPresences;
+    /** The state of the transport that carried this restored session over, until a transport takes it up. */
+    private Element carriedTransport;
+    private ScheduledFuture<?> carriedExpiry;
     /** When the connection was accepted (epoch millis), for the admin API. */
     private final long since = System.currentTimeMillis();
 
@@ -550,6 +553,8 @@ public final class ClientSession {
         Transport previous = transport;
         previous.attach(null);
         if (!detached) previous.close();
+        // A restored BOSH session resumed by XEP-0198 on another connection: its BOSH state is no use any more.
+        forgetCarriedTransport();
         transport = t;
         detached = false;
         sm.reattached();
@@ -595,13 +600,14 @@ public final class ClientSession {
 
     /**
      * The node is handing over to its next process: a resumable session loses its connection as in a network
-     * failure (no stream error, no closing element; it detaches and keeps what it is sent), any other session ends
+     * failure (no stream error, no closing element; it detaches and keeps what it is sent), a session whose transport
+     * carries it over (BOSH) stops being served by it without a word of it to the client, any other session ends
      * as at shutdown, with {@code system-shutdown}. Safe from any thread.
      */
     public void cutForHandover() {
         executor.execute(() -> {
             if (state == State.CLOSED) return;
-            if (state == State.BOUND && sm.resumable()) {
+            if (state == State.BOUND && (sm.resumable() || (!detached && transport.carriesSessionOver()))) {
                 if (!detached) transport.drop();
             } else {
                 fail(StreamErrorCondition.SYSTEM_SHUTDOWN, "Server shutting down");
@@ -615,13 +621,17 @@ public final class ClientSession {
      * any other session.
      */
     public SessionSnapshot handOver(long now) {
-        if (state != State.BOUND || !sm.resumable()) return null;
-        long timeout = sm.resumeTimeout().toMillis();
-        SessionSnapshot s = new SessionSnapshot(jid, anonymous, sm.resumeId(), timeout, now + timeout, sm.handledIn(),
-                sm.ackedOut(), sm.unacknowledgedElements(), presence,
-                directedPresences == null ? List.of() : List.copyOf(directedPresences), rosterRequested, token);
-        state = State.CLOSED;
+        if (state != State.BOUND || !(sm.resumable() || (!detached && transport.carriesSessionOver()))) return null;
         if (!detached) transport.drop();
+        Transport.HandOverState carried = detached ? null : transport.handOverState();
+        if (carried == null && !sm.resumable()) return null;
+        long resumeTimeout = sm.resumable() ? sm.resumeTimeout().toMillis() : 0;
+        long timeout = Math.max(resumeTimeout, carried == null ? 0 : carried.waitMillis());
+        SessionSnapshot s = new SessionSnapshot(jid, anonymous, sm.resumeId(), resumeTimeout, now + timeout, sm.handledIn(),
+                sm.ackedOut(), sm.enabled() ? sm.unacknowledgedElements() : List.of(), presence,
+                directedPresences == null ? List.of() : List.copyOf(directedPresences), rosterRequested, token,
+                sm.enabled(), carried == null ? null : carried.state());
+        state = State.CLOSED;
         detached = false;
         if (negotiationTimer != null) negotiationTimer.cancel(false);
         sm.ended(server.resumable());
@@ -639,7 +649,10 @@ public final class ClientSession {
                                                                               EventExecutor loop) {
         VirtualHost h = server.host(s.jid().getDomain());
         if (h == null) return java.util.concurrent.CompletableFuture.completedFuture(null);
-        ClientSession session = new ClientSession(server, new DetachedTransport(loop));
+        // A transport coming back takes what was sent meanwhile; as many stanzas as a detached session keeps unacknowledged.
+        DetachedTransport waiting = new DetachedTransport(loop, s.transport() == null ? 0 : server.config().limits().maxUnackedStanzas());
+        ClientSession session = new ClientSession(server, waiting);
+        waiting.onOverflow(() -> session.fail(StreamErrorCondition.RESOURCE_CONSTRAINT, "Too many stanzas waiting for the client"));
         return server.roster().attach(s.jid(), !s.anonymous()).thenApplyAsync(roster -> {
             session.restored(h, s);
             return session;
@@ -657,17 +670,59 @@ public final class ClientSession {
         rosterRequested = s.rosterRequested();
         if (!s.directed().isEmpty()) directedPresences().addAll(s.directed());
         state = State.BOUND;
-        detached = true;
+        // A session whose transport comes back is not detached: what it is sent waits in the transport, as it would
+        // in a BOSH session between two requests, and no stream management queue stands in for it.
+        detached = s.transport() == null;
         if (negotiationTimer != null) negotiationTimer.cancel(false);
         ClientSession replaced = server.sessions().bind(this);
         if (replaced != null) replaced.replaced();
         sm.restore(s, server.resumable());
-        sm.detachedUntil(s.expiresAt(), () -> {
-            if (detached) {
-                log.debug("{} (restored) did not resume in time", jid);
+        if (s.transport() == null) {
+            sm.detachedUntil(s.expiresAt(), () -> {
+                if (detached) {
+                    log.debug("{} (restored) did not resume in time", jid);
+                    end();
+                }
+            });
+            return;
+        }
+        carriedTransport = s.transport();
+        // Only if no transport takes it up (its listener is off in this process): the transport's own idle timeout
+        // governs from then on.
+        carriedExpiry = executor.schedule(() -> {
+            if (carriedTransport != null) {
+                log.debug("{} (restored) was not taken up by a {} transport in time", jid, carriedTransport.getName());
                 end();
             }
-        });
+        }, Math.max(0, s.expiresAt() - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * For a session restored with its transport's own state ({@link Transport#handOverState}): that state, while no
+     * transport of this process has taken the session up; else null. On the session's executor.
+     */
+    public Element carriedTransport() {
+        return carriedTransport;
+    }
+
+    /**
+     * {@code t}, rebuilt from {@link #carriedTransport()}, carries this restored session from now on. Returns what the
+     * session was sent since it was restored, serialized for a transport without a default namespace, for {@code t}
+     * to send before anything newer. On the session's executor.
+     */
+    public String adopt(Transport t) {
+        if (carriedTransport == null || state != State.BOUND) throw new IllegalStateException(this + " waits for no transport");
+        forgetCarriedTransport();
+        String kept = ((DetachedTransport) transport).takeKept();
+        transport = t;
+        log.debug("{} taken up again over {}", jid, t.kind());
+        return kept;
+    }
+
+    private void forgetCarriedTransport() {
+        carriedTransport = null;
+        if (carriedExpiry != null) carriedExpiry.cancel(false);
+        carriedExpiry = null;
     }
 
     private void end() {
@@ -676,6 +731,7 @@ public final class ClientSession {
         state = State.CLOSED;
         detached = false;
         if (negotiationTimer != null) negotiationTimer.cancel(false);
+        forgetCarriedTransport();
         sm.ended(server.resumable());
         if (wasBound) {
             server.sessions().unbind(this);

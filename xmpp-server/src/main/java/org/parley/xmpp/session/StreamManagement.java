@@ -214,15 +214,19 @@ final class StreamManagement {
         return out;
     }
 
-    /** A session restored from a hand-over: enabled with resumption, its counters and queue as they were. */
+    /**
+     * A session restored from a hand-over: enabled (with resumption when it had it), its counters and queue as they
+     * were. Nothing when the client never enabled stream management.
+     */
     void restore(SessionSnapshot s, ResumableSessions registry) {
+        if (!s.streamManagement()) return;
         enabled = true;
         resumeId = s.resumeId();
         resumeTimeout = Duration.ofMillis(s.resumeTimeoutMillis());
         handledIn = s.handledIn() & MASK;
         ackedOut = s.ackedOut() & MASK;
         unacked.addAll(s.unacked());
-        registry.put(resumeId, session);
+        if (resumeId != null) registry.put(resumeId, session);
     }
 
     /** The connection is gone (a restored session): wait for a resumption until {@code deadline}, then {@code expire}. */

@@ -53,6 +53,27 @@ public interface Transport {
      */
     default void drop() { close(); }
 
+    /**
+     * Whether this transport brings its session back itself after a hand-over restart, with no XEP-0198 resumption
+     * (BOSH: its client goes on with the same sid and the next rid). Its {@link #drop()} then stops serving the client
+     * without telling it anything is wrong, and {@link #handOverState} says what the next process needs.
+     */
+    default boolean carriesSessionOver() { return false; }
+
+    /**
+     * On the executor, after {@link #drop()}, as the session becomes a {@link SessionSnapshot}: this transport's own
+     * state, which the next process's transport of the same kind reads to take the session up again, and how long the
+     * session may wait for its client there. The transport is done afterwards: it ends without a word to the client
+     * and without touching the session. Null when it does not {@link #carriesSessionOver carry its session over}.
+     */
+    default HandOverState handOverState() { return null; }
+
+    /**
+     * @param state an element named for the transport kind ({@code <bosh/>}), read back by that transport only
+     * @param waitMillis how long the restored session waits for its client before it ends
+     */
+    record HandOverState(org.dom4j.Element state, long waitMillis) {}
+
     /** True when the connection is already encrypted (direct TLS, after STARTTLS, or HTTPS). */
     boolean secure();
 

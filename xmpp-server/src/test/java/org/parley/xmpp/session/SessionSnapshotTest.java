@@ -101,4 +101,46 @@ class SessionSnapshotTest {
         assertThat(s.token().room()).isEqualTo("room");
         assertThat(s.token().moderator()).isTrue();
     }
+
+    /** A BOSH session (no stream management) carries its transport's state; it reads back as written. */
+    @Test
+    void aSessionItsTransportCarriesOverKeepsThatState() throws Exception {
+        Element bosh = DocumentHelper.parseText("<bosh sid='s1' rid='7'><queued>&lt;message/&gt;</queued></bosh>").getRootElement();
+        SessionSnapshot s = new SessionSnapshot(new JID("guest@example.org/web"), true, null, 0, 60_000L, 0, 0, List.of(),
+                null, List.of(new JID("room@conference.example.org/guest")), false, null, false, bosh);
+        assertThat(s.key()).isEqualTo("jid:guest@example.org/web");
+        SessionSnapshot back = SessionSnapshot.decode(SessionSnapshot.FORMAT, s.encode());
+        assertThat(back.resumeId()).isNull();
+        assertThat(back.streamManagement()).isFalse();
+        assertThat(back.transport().getName()).isEqualTo("bosh");
+        assertThat(back.transport().attributeValue("sid")).isEqualTo("s1");
+        assertThat(back.transport().elementText("queued")).isEqualTo("<message/>");
+        assertThat(back.directed()).containsExactly(new JID("room@conference.example.org/guest"));
+        // Neither resumable nor carried over: not a session a hand-over writes, and not read as one.
+        String neither = s.encode().replaceAll("<transport>.*</transport>", "");
+        assertThatThrownBy(() -> SessionSnapshot.decode(SessionSnapshot.FORMAT, neither))
+                .hasMessageContaining("neither resumable nor carried over");
+    }
+
+    /** Format 2 as this build writes it for a BOSH session, kept as written: later builds must read it. */
+    @Test
+    void theSecondFormatIsStillRead() throws Exception {
+        String stored;
+        try (var in = SessionSnapshotTest.class.getResourceAsStream("/handover/session-format-2.xml")) {
+            stored = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        }
+        SessionSnapshot s = SessionSnapshot.decode(2, stored);
+        assertThat(s.jid()).isEqualTo(new JID("5f1c9e20@meet.example.org/parley-0a1b2c3d4e5f"));
+        assertThat(s.resumeId()).isNull();
+        assertThat(s.streamManagement()).isFalse();
+        assertThat(s.expiresAt()).isEqualTo(1_796_000_060_000L);
+        assertThat(s.presence().getElement().element("nick").getText()).isEqualTo("Guest");
+        assertThat(s.directed()).containsExactly(new JID("room@conference.meet.example.org/Guest"));
+        Element bosh = s.transport();
+        assertThat(bosh.getName()).isEqualTo("bosh");
+        assertThat(bosh.attributeValue("sid")).isEqualTo("9f86d081884c7d659a2feaa0c55ad015");
+        assertThat(bosh.elements("answer")).hasSize(2);
+        assertThat(bosh.elements("answer").get(1).getText()).contains("<body>hi &amp; bye</body>");
+        assertThat(bosh.elementText("queued")).startsWith("<presence xmlns='jabber:client'");
+    }
 }
