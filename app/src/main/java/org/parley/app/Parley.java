@@ -115,6 +115,7 @@ public final class Parley implements AutoCloseable {
             muc = MucService.start(xmpp.context());
             restoreRooms(muc, handover);
             focus = FocusService.start(xmpp.context());
+            removeAbsentOccupants(muc, handover);
             // The admin API is whole before any client port opens: whoever sees a port open finds every route.
             if (admin != null) {
                 admin.api().add(new RoomsSection(muc));
@@ -167,6 +168,17 @@ public final class Parley implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             log.warn("hand-over: the rooms of the previous process could not be restored", e);
+        }
+    }
+
+    /** After the focus registered its address (it is an occupant of its rooms): who did not come along leaves. */
+    private static void removeAbsentOccupants(MucService muc, HandoverSettings handover) {
+        try {
+            muc.removeAbsentOccupants(handover.timeout());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("hand-over: the occupants whose sessions did not come along could not be removed", e);
         }
     }
 

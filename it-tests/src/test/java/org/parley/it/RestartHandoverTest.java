@@ -274,7 +274,23 @@ class RestartHandoverTest {
      */
     @Test
     void aConferenceGoesOnAcrossASigtermRestart() throws Exception {
-        ChildParley child = ChildParley.create("handover-focus").extraConfig("parley.handover.enabled = true\n");
+        conferenceAcrossASigtermRestart("handover-focus", "");
+    }
+
+    /**
+     * The same where the focus lives as an address of a virtual host ({@code focus@auth.localhost} beside the accounts
+     * of auth.localhost, Jitsi Meet's stock layout), which the next process registers only after it restored the
+     * rooms: the focus is no ghost of its rooms, nobody sees it leave and come back (lib-jitsi-meet's room code
+     * throws on a focus leaving and drops its presence handler).
+     */
+    @Test
+    void theFocusOfTheStockLayoutStaysInItsRoomsAcrossASigtermRestart() throws Exception {
+        conferenceAcrossASigtermRestart("handover-focus-host",
+                "parley.hosts = [ { domain = \"localhost\", anonymous = true, registration = true }, { domain = \"auth.localhost\" } ]\n");
+    }
+
+    private void conferenceAcrossASigtermRestart(String node, String extraConfig) throws Exception {
+        ChildParley child = ChildParley.create(node).extraConfig("parley.handover.enabled = true\n" + extraConfig);
         closing.add(child);
         child.start();
         SfuLogic logic = new SfuLogic("handover");

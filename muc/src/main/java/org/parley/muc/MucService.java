@@ -38,6 +38,10 @@ public final class MucService implements AutoCloseable {
     private final Map<String, MucDomain> domains = new LinkedHashMap<>();
     private final List<String> components = new ArrayList<>();
     private volatile boolean closed;
+    /** The rooms {@link #restoreHandedOver} put in place, whose occupants {@link #removeAbsentOccupants} checks. */
+    private final List<HandedOver> handedOverRooms = new ArrayList<>();
+
+    private record HandedOver(MucDomain domain, String name) {}
 
     private MucService(ServerContext server, int threads) {
         this.server = server;
@@ -182,8 +186,8 @@ public final class MucService implements AutoCloseable {
 
     /**
      * Restores the rooms the previous process of {@code node} handed over, with their occupants, before any client
-     * can reach them; call after {@link #start} (the modules are in place) and before the focus starts. Returns how
-     * many rooms were restored.
+     * can reach them; call after {@link #start} (the modules are in place) and before the focus starts, then
+     * {@link #removeAbsentOccupants} once the services are registered. Returns how many rooms were restored.
      */
     public int restoreHandedOver(String node, java.time.Duration timeout) throws Exception {
         long started = System.nanoTime();
@@ -196,7 +200,10 @@ public final class MucService implements AutoCloseable {
             MucDomain d = domains.get(jid.getDomain());
             try {
                 if (d == null) throw new IllegalArgumentException("no MUC service " + jid.getDomain() + " here any more");
-                restoring.add(d.restore(RoomHandover.decode(d, r.format(), r.body()), this::present));
+                // Who is gone is asked later: the focus, an occupant of its rooms, is not registered yet.
+                RoomHandover.Restored restored = RoomHandover.decode(d, r.format(), r.body());
+                restoring.add(d.restore(restored, real -> true));
+                handedOverRooms.add(new HandedOver(d, restored.room().name));
             } catch (RuntimeException e) {
                 unreadable++;
                 log.warn("hand-over: room {} not restored: {}", r.key(), e.getMessage());
@@ -208,6 +215,19 @@ public final class MucService implements AutoCloseable {
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         }
         return restoring.size();
+    }
+
+    /**
+     * Lets every occupant of the rooms {@link #restoreHandedOver} restored leave whose session did not come along (it
+     * had no resumption and ended as the old process stopped), and tells the others: no ghost stays. Call once the
+     * sessions are restored and the services (the focus, which lives as {@code focus@auth.<domain>} in its rooms)
+     * are registered, before any port opens.
+     */
+    public void removeAbsentOccupants(java.time.Duration timeout) throws Exception {
+        List<CompletableFuture<Void>> checks = new ArrayList<>();
+        for (HandedOver room : handedOverRooms) checks.add(room.domain().removeGone(room.name(), this::present));
+        handedOverRooms.clear();
+        CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
