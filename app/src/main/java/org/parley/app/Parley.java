@@ -1,6 +1,7 @@
 package org.parley.app;
 
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.parley.focus.FocusConfig;
 import org.parley.focus.FocusService;
@@ -113,9 +114,8 @@ public final class Parley implements AutoCloseable {
             admin = AdminListener.start(xmpp);
             if (admin != null) admin.api().ready(false, "starting");
             muc = MucService.start(xmpp.context());
-            restoreRooms(muc, handover);
+            restoreRooms(muc, handover, FocusService.address(xmpp.context()));
             focus = FocusService.start(xmpp.context());
-            removeAbsentOccupants(muc, handover);
             // The admin API is whole before any client port opens: whoever sees a port open finds every route.
             if (admin != null) {
                 admin.api().add(new RoomsSection(muc));
@@ -161,24 +161,14 @@ public final class Parley implements AutoCloseable {
         }
     }
 
-    private static void restoreRooms(MucService muc, HandoverSettings handover) {
+    /** {@code focus}: the focus's address (or null), an occupant of its rooms that registers only after them. */
+    private static void restoreRooms(MucService muc, HandoverSettings handover, String focus) {
         try {
-            muc.restoreHandedOver(handover.nodeId(), handover.timeout());
+            muc.restoreHandedOver(handover.nodeId(), handover.timeout(), focus == null ? Set.of() : Set.of(focus));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             log.warn("hand-over: the rooms of the previous process could not be restored", e);
-        }
-    }
-
-    /** After the focus registered its address (it is an occupant of its rooms): who did not come along leaves. */
-    private static void removeAbsentOccupants(MucService muc, HandoverSettings handover) {
-        try {
-            muc.removeAbsentOccupants(handover.timeout());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            log.warn("hand-over: the occupants whose sessions did not come along could not be removed", e);
         }
     }
 

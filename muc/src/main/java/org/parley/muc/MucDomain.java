@@ -358,35 +358,14 @@ public final class MucDomain implements Component {
             try {
                 rooms.put(room.name, room);
                 hooks().restored(room, restored.modules());
-                removeGone(room, present);
+                // No ghost stays behind: one whose session is not here left as the old process stopped.
+                for (Occupant o : List.copyOf(room.occupants())) if (!present.test(o.realJid)) room.removeGone(o, outbox(room));
                 done.complete(null);
             } catch (RuntimeException e) {
                 done.completeExceptionally(e);
             }
         });
         return done;
-    }
-
-    /**
-     * Lets every occupant of room {@code name} leave whose real JID is not {@code present}, on the room's thread; the
-     * others are told. Completes once done (at once when there is no such room).
-     */
-    CompletableFuture<Void> removeGone(String name, java.util.function.Predicate<JID> present) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        inRoom(name, room -> {
-            try {
-                if (room != null) removeGone(room, present);
-                done.complete(null);
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
-            }
-        });
-        return done;
-    }
-
-    /** No ghost stays behind: one whose session is not here left as the old process stopped. */
-    private void removeGone(Room room, java.util.function.Predicate<JID> present) {
-        for (Occupant o : List.copyOf(room.occupants())) if (!present.test(o.realJid)) room.removeGone(o, outbox(room));
     }
 
     /** {@link #inRoom}, creating the room empty first when it is missing. */

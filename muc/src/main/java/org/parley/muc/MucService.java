@@ -38,10 +38,6 @@ public final class MucService implements AutoCloseable {
     private final Map<String, MucDomain> domains = new LinkedHashMap<>();
     private final List<String> components = new ArrayList<>();
     private volatile boolean closed;
-    /** The rooms {@link #restoreHandedOver} put in place, whose occupants {@link #removeAbsentOccupants} checks. */
-    private final List<HandedOver> handedOverRooms = new ArrayList<>();
-
-    private record HandedOver(MucDomain domain, String name) {}
 
     private MucService(ServerContext server, int threads) {
         this.server = server;
@@ -186,10 +182,11 @@ public final class MucService implements AutoCloseable {
 
     /**
      * Restores the rooms the previous process of {@code node} handed over, with their occupants, before any client
-     * can reach them; call after {@link #start} (the modules are in place) and before the focus starts, then
-     * {@link #removeAbsentOccupants} once the services are registered. Returns how many rooms were restored.
+     * can reach them; call after {@link #start} (the modules are in place) and before the focus starts.
+     * {@code services} are the addresses (bare JIDs or domains) of services not registered yet that are occupants
+     * all the same (the focus): they stay. Returns how many rooms were restored.
      */
-    public int restoreHandedOver(String node, java.time.Duration timeout) throws Exception {
+    public int restoreHandedOver(String node, java.time.Duration timeout, java.util.Set<String> services) throws Exception {
         long started = System.nanoTime();
         List<org.parley.storage.HandoverRecord> records = server.storage().handover().take(node, RoomHandover.KIND)
                 .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -200,10 +197,8 @@ public final class MucService implements AutoCloseable {
             MucDomain d = domains.get(jid.getDomain());
             try {
                 if (d == null) throw new IllegalArgumentException("no MUC service " + jid.getDomain() + " here any more");
-                // Who is gone is asked later: the focus, an occupant of its rooms, is not registered yet.
-                RoomHandover.Restored restored = RoomHandover.decode(d, r.format(), r.body());
-                restoring.add(d.restore(restored, real -> true));
-                handedOverRooms.add(new HandedOver(d, restored.room().name));
+                restoring.add(d.restore(RoomHandover.decode(d, r.format(), r.body()),
+                        real -> services.contains(real.toBareJID()) || services.contains(real.getDomain()) || present(real)));
             } catch (RuntimeException e) {
                 unreadable++;
                 log.warn("hand-over: room {} not restored: {}", r.key(), e.getMessage());
@@ -215,19 +210,6 @@ public final class MucService implements AutoCloseable {
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         }
         return restoring.size();
-    }
-
-    /**
-     * Lets every occupant of the rooms {@link #restoreHandedOver} restored leave whose session did not come along (it
-     * had no resumption and ended as the old process stopped), and tells the others: no ghost stays. Call once the
-     * sessions are restored and the services (the focus, which lives as {@code focus@auth.<domain>} in its rooms)
-     * are registered, before any port opens.
-     */
-    public void removeAbsentOccupants(java.time.Duration timeout) throws Exception {
-        List<CompletableFuture<Void>> checks = new ArrayList<>();
-        for (HandedOver room : handedOverRooms) checks.add(room.domain().removeGone(room.name(), this::present));
-        handedOverRooms.clear();
-        CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
