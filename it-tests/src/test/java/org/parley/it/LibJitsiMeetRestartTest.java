@@ -129,9 +129,21 @@ class LibJitsiMeetRestartTest {
         // Alice says something as the node stops: whether the old process read it or not, everyone gets it once.
         Participant alice = all.get(0);
         alice.eval("meet.conference.sendTextMessage('said as the node stopped')");
+        Participant bob = all.get(1);
         long sigterm = System.nanoTime();
         try {
+            // Bob speaks while the node stops: the old process reads it, or lib-jitsi-meet sends it again after its
+            // <resume/> (it was not acknowledged), or it is refused ("Not connected") when the socket is already gone.
+            var speaking = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return bob.eval("(() => { try { meet.conference.sendTextMessage('said as SIGTERM came'); return true; }"
+                            + " catch (e) { return false; } })()");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
             assertThat(child.terminate()).isEqualTo(143);
+            boolean bobSpoke = Boolean.TRUE.equals(speaking.get(30, java.util.concurrent.TimeUnit.SECONDS));
             assertThat(child.log()).anyMatch(l -> l.contains("hand-over: 3 resumable sessions written"));
             child.start();
             await().atMost(Duration.ofSeconds(10)).until(() -> ChildParley.listening(http));
@@ -156,12 +168,15 @@ class LibJitsiMeetRestartTest {
             }
             for (Participant p : all) {
                 p.waitFor("meet.count('MESSAGE_RECEIVED', 'said by the first one back') > 0"
-                        + " && meet.count('MESSAGE_RECEIVED', 'said as the node stopped') > 0");
+                        + " && meet.count('MESSAGE_RECEIVED', 'said as the node stopped') > 0"
+                        + (bobSpoke ? " && meet.count('MESSAGE_RECEIVED', 'said as SIGTERM came') > 0" : ""));
             }
             // Whatever the restart would set off (a re-join, a re-invite, a re-allocation) has had time to show.
             Thread.sleep(2000);
-            System.out.printf("lib-jitsi-meet across a hand-over restart: SIGTERM to ports open %d ms, to each page resumed %s ms%n",
-                    (portsOpen - sigterm) / 1_000_000, resumedAt);
+            System.out.printf("lib-jitsi-meet across a hand-over restart: SIGTERM to ports open %d ms, to each page resumed %s ms;"
+                    + " Bob's message as SIGTERM came %s%n", (portsOpen - sigterm) / 1_000_000, resumedAt,
+                    bobSpoke ? "sent, and sent again after the resume: " + bob.eval("meet.stanzas('OUT', 'said as SIGTERM came') > 1")
+                            : "refused by lib-jitsi-meet (not connected)");
 
             for (Participant p : all) {
                 String report = p.report();
@@ -188,6 +203,7 @@ class LibJitsiMeetRestartTest {
                 // Each message reached everyone once (lib-jitsi-meet reports one's own message too, from the room).
                 assertThat(p.eval("meet.count('MESSAGE_RECEIVED', 'said as the node stopped')")).as(p.name).isEqualTo(1L);
                 assertThat(p.eval("meet.count('MESSAGE_RECEIVED', 'said by the first one back')")).as(p.name).isEqualTo(1L);
+                assertThat(p.eval("meet.count('MESSAGE_RECEIVED', 'said as SIGTERM came')")).as(p.name).isEqualTo(bobSpoke ? 1L : 0L);
             }
             // On the SFU: the same conference and endpoints; nothing created, expired or allocated after the restart.
             List<ConferenceModify> since = logic.requests.subList(colibri, logic.requests.size());
