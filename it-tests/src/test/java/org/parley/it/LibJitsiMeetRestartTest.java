@@ -42,7 +42,11 @@ class LibJitsiMeetRestartTest {
         }
     }
 
-    /** The stock layout (as {@link StockLayout}) on a child process with hand-over, its SFU the component sfu1. */
+    /**
+     * The stock layout (as {@link StockLayout}) on a child process with hand-over. Its SFU is the component sfu1 rather
+     * than a bridge in the brewery: it connects again by itself after the restart. localhost stays a host: ChildParley
+     * trusts its certificate.
+     */
     private static ChildParley child(int http) throws Exception {
         return ChildParley.create("ljm-restart").extraConfig("""
                 parley.jitsi-meet.domain = "%1$s"
