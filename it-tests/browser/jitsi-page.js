@@ -28,6 +28,14 @@
     followMoves: true, // a breakout move makes this page leave and join the room it is sent to, as the web app does
   };
   window.addEventListener('error', (e) => meet.errors.push('page error: ' + e.message));
+  // Strophe catches what a stanza handler throws, logs it and drops the handler: from then on the page silently
+  // ignores that kind of stanza (a room's presence, say). That is an error of the page too.
+  const warn = console.warn.bind(console);
+  console.warn = (...a) => {
+    const text = a.map(String).join(' ');
+    if (text.includes('Removing Strophe handlers')) meet.errors.push('strophe: ' + text);
+    warn(...a);
+  };
   window.addEventListener('unhandledrejection', (e) => meet.errors.push('unhandled rejection: ' + describe(e.reason)));
 
   function describe(v, depth = 0) {
@@ -69,6 +77,14 @@
       strophe.rawInput = (d) => keep(stamp() + ' IN  ' + d);
       strophe.rawOutput = (d) => keep(stamp() + ' OUT ' + d);
       for (const [name, value] of Object.entries(CONN)) c.addEventListener(value, (...a) => record('connection.' + name, a));
+      // Strophe's own connection states, including those lib-jitsi-meet keeps from its listeners while it resumes a
+      // dropped WebSocket (XEP-0198): 'xmpp.DISCONNECTED', 'xmpp.CONNFAIL', 'xmpp.CONNECTED', ...
+      const statusName = Object.fromEntries(Object.entries(c.xmpp.connection.constructor.Status).map(([k, v]) => [v, k]));
+      const changeStatus = strophe._changeConnectStatus.bind(strophe);
+      strophe._changeConnectStatus = (status, condition, ...rest) => {
+        record('xmpp.' + statusName[status], condition ? [condition] : []);
+        return changeStatus(status, condition, ...rest);
+      };
       c.addEventListener(CONN.CONNECTION_ESTABLISHED, () => resolve(c.xmpp.connection.jid));
       c.addEventListener(CONN.CONNECTION_FAILED, (e, msg) => reject(new Error('connection failed: ' + e + ' ' + (msg || ''))));
       c.connect();
@@ -199,6 +215,11 @@
   meet.stanzas = function (way, ...parts) {
     const unescaped = (l) => l.replace(/&quot;/g, '"').replace(/&apos;/g, "'");
     return meet.traffic.filter((l) => l.includes(' ' + way.padEnd(3) + ' ') && parts.every((p) => unescaped(l).includes(p))).length;
+  };
+
+  /** How many conference events of that type were recorded with, for each given value, an argument matching it. */
+  meet.count = function (type, ...values) {
+    return meet.events.filter((e) => e.type === type && values.every((v) => e.args.some((a) => matches(a, v)))).length;
   };
 
   meet.leave = async function () {

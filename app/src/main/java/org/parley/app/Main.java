@@ -102,13 +102,29 @@ public final class Main {
 
     /** Runs until SIGTERM/SIGINT, or until a graceful shutdown asks to stop; either way the normal close, exit code 0. */
     private static int serve(ServerConfig config) throws Exception {
-        Parley parley = Parley.start(config);
+        // The hook is in place before any port opens: clients are connected the moment one does, and a SIGTERM then
+        // (systemd restarting a node that is still starting) must close them as any other, with their hand-over.
+        CompletableFuture<Parley> starting = new CompletableFuture<>();
         CompletableFuture<String> stopped = new CompletableFuture<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping");
-            parley.close();
+            Parley started;
+            try {
+                started = starting.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                return; // the start failed and closed what it had opened
+            }
+            started.close();
             stopped.complete("signal");
         }, "shutdown"));
+        Parley parley;
+        try {
+            parley = Parley.start(config);
+        } catch (Exception | Error e) {
+            starting.completeExceptionally(e);
+            throw e;
+        }
+        starting.complete(parley);
         parley.stopRequested().thenAccept(stopped::complete);
         String why = stopped.get();
         if (!"signal".equals(why)) log.info("stopping: graceful shutdown done ({})", why);

@@ -1,6 +1,7 @@
 package org.parley.app;
 
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.parley.focus.FocusConfig;
 import org.parley.focus.FocusService;
@@ -113,7 +114,7 @@ public final class Parley implements AutoCloseable {
             admin = AdminListener.start(xmpp);
             if (admin != null) admin.api().ready(false, "starting");
             muc = MucService.start(xmpp.context());
-            restoreRooms(muc, handover);
+            restoreRooms(muc, handover, FocusService.address(xmpp.context()));
             focus = FocusService.start(xmpp.context());
             // The admin API is whole before any client port opens: whoever sees a port open finds every route.
             if (admin != null) {
@@ -164,9 +165,10 @@ public final class Parley implements AutoCloseable {
         }
     }
 
-    private static void restoreRooms(MucService muc, HandoverSettings handover) {
+    /** {@code focus}: the focus's address (or null), an occupant of its rooms that registers only after them. */
+    private static void restoreRooms(MucService muc, HandoverSettings handover, String focus) {
         try {
-            muc.restoreHandedOver(handover.nodeId(), handover.timeout());
+            muc.restoreHandedOver(handover.nodeId(), handover.timeout(), focus == null ? Set.of() : Set.of(focus));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {

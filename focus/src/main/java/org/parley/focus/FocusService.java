@@ -83,6 +83,18 @@ public final class FocusService implements AutoCloseable {
         return start(server, sink, null, null);
     }
 
+    /**
+     * The address the focus will own once started: its bare JID when it lives on a virtual host (the stock layout's
+     * {@code focus@auth.<domain>}), else its domain; null when the focus is off. What the MUC must know before the
+     * focus starts, so as not to take the focus for a gone occupant of the rooms it restores after a hand-over.
+     */
+    public static String address(ServerContext server) throws ConfigException {
+        FocusConfig config = FocusConfig.read(server.config().source(), server.config().hosts());
+        if (!config.enabled()) return null;
+        String focusDomain = config.focusJid().getDomain();
+        return server.isLocalDomain(focusDomain) ? config.focusJid().toBareJID() : focusDomain;
+    }
+
     private static FocusService start(ServerContext server, FocusStateSink sink, FocusStateWriter writer,
                                       PersistenceSettings ps) throws ConfigException {
         FocusConfig config = FocusConfig.read(server.config().source(), server.config().hosts());

@@ -57,12 +57,13 @@ final class JitsiBrowser implements AutoCloseable {
             pages.close();
             throw e;
         }
-        b.waiting.put(0L, new CompletableFuture<>());
+        CompletableFuture<Map<String, Object>> ready = new CompletableFuture<>();
+        b.waiting.put(0L, ready);
         b.node.onExit().thenRun(() -> b.ended.complete(null));
         BrowserSetup.pump(b.node.getInputStream(), b::answer, "jitsi-drive.mjs stdout");
         BrowserSetup.pump(b.node.getErrorStream(), l -> System.out.println("[jitsi-drive.mjs] " + l), "jitsi-drive.mjs stderr");
         try {
-            b.result(0L, "chromium start", Duration.ofSeconds(30));
+            b.result(ready, "chromium start", Duration.ofSeconds(30));
         } catch (Exception | AssertionError e) {
             b.close();
             throw e;
@@ -89,22 +90,23 @@ final class JitsiBrowser implements AutoCloseable {
         Map<String, Object> cmd = new LinkedHashMap<>();
         cmd.put("id", id);
         cmd.putAll(command);
-        waiting.put(id, new CompletableFuture<>());
+        // Kept here: the answer may come (and leave the map) before this thread waits for it.
+        CompletableFuture<Map<String, Object>> answer = new CompletableFuture<>();
+        waiting.put(id, answer);
         synchronized (stdin) {
             stdin.write((Json.write(cmd) + "\n").getBytes(StandardCharsets.UTF_8));
             stdin.flush();
         }
         long start = System.nanoTime();
         try {
-            return result(id, Json.write(command), timeout);
+            return result(answer, Json.write(command), timeout);
         } finally {
             System.out.printf("[jitsi] %s %s %s: %d ms%n", command.get("page"), command.get("op"),
                     command.getOrDefault("fn", command.getOrDefault("expr", "")), (System.nanoTime() - start) / 1_000_000);
         }
     }
 
-    private Object result(long id, String what, Duration timeout) throws Exception {
-        CompletableFuture<Map<String, Object>> f = waiting.get(id);
+    private Object result(CompletableFuture<Map<String, Object>> f, String what, Duration timeout) throws Exception {
         Map<String, Object> reply;
         try {
             reply = CompletableFuture.anyOf(f, ended).get(timeout.toMillis(), TimeUnit.MILLISECONDS) instanceof Map<?, ?> m

@@ -138,6 +138,30 @@ class RestartHandoverTest {
     }
 
     /**
+     * SIGTERM the moment the client port opens, while the node still starts its other listeners: the node stops as
+     * any other time, with its hand-over (clients connect as soon as a port accepts; a restart may come then). The
+     * shutdown hook used to be registered only once the start was over, and such a SIGTERM ended the process at once.
+     */
+    @Test
+    void aSigtermWhileTheNodeStillStartsHandsOverAllTheSame() throws Exception {
+        int http = ChildParley.freePorts(1)[0];
+        ChildParley child = ChildParley.create("handover-starting").extraConfig("""
+                parley.handover.enabled = true
+                parley.http.listeners.plain { enabled = true, bind = "127.0.0.1", port = %d, secure = true }
+                """.formatted(http));
+        closing.add(child);
+        child.launch();
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!ChildParley.listening(child.c2sPort())) {
+            assertThat(System.currentTimeMillis()).as("the c2s port opens").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+        assertThat(child.terminate()).isEqualTo(143);
+        assertThat(child.log()).anyMatch(l -> l.contains("stopping"))
+                .anyMatch(l -> l.contains("resumable sessions written for node handover-starting"));
+    }
+
+    /**
      * lib-jitsi-meet's path: an anonymous guest over WebSocket with stream management, its connection dropped by the
      * hand-over with no close frame (code 1006, as when its network goes), resuming on the new process through
      * {@code /xmpp-websocket?previd=}; what was sent to it meanwhile arrives once.
@@ -274,7 +298,23 @@ class RestartHandoverTest {
      */
     @Test
     void aConferenceGoesOnAcrossASigtermRestart() throws Exception {
-        ChildParley child = ChildParley.create("handover-focus").extraConfig("parley.handover.enabled = true\n");
+        conferenceAcrossASigtermRestart("handover-focus", "");
+    }
+
+    /**
+     * The same where the focus lives as an address of a virtual host ({@code focus@auth.localhost} beside the accounts
+     * of auth.localhost, Jitsi Meet's stock layout), which the next process registers only after it restored the
+     * rooms: the focus is no ghost of its rooms, nobody sees it leave and come back (lib-jitsi-meet's room code
+     * throws on a focus leaving and drops its presence handler).
+     */
+    @Test
+    void theFocusOfTheStockLayoutStaysInItsRoomsAcrossASigtermRestart() throws Exception {
+        conferenceAcrossASigtermRestart("handover-focus-host",
+                "parley.hosts = [ { domain = \"localhost\", anonymous = true, registration = true }, { domain = \"auth.localhost\" } ]\n");
+    }
+
+    private void conferenceAcrossASigtermRestart(String node, String extraConfig) throws Exception {
+        ChildParley child = ChildParley.create(node).extraConfig("parley.handover.enabled = true\n" + extraConfig);
         closing.add(child);
         child.start();
         SfuLogic logic = new SfuLogic("handover");

@@ -182,10 +182,11 @@ public final class MucService implements AutoCloseable {
 
     /**
      * Restores the rooms the previous process of {@code node} handed over, with their occupants, before any client
-     * can reach them; call after {@link #start} (the modules are in place) and before the focus starts. Returns how
-     * many rooms were restored.
+     * can reach them; call after {@link #start} (the modules are in place) and before the focus starts.
+     * {@code services} are the addresses (bare JIDs or domains) of services not registered yet that are occupants
+     * all the same (the focus): they stay. Returns how many rooms were restored.
      */
-    public int restoreHandedOver(String node, java.time.Duration timeout) throws Exception {
+    public int restoreHandedOver(String node, java.time.Duration timeout, java.util.Set<String> services) throws Exception {
         long started = System.nanoTime();
         List<org.parley.storage.HandoverRecord> records = server.storage().handover().take(node, RoomHandover.KIND)
                 .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -196,7 +197,8 @@ public final class MucService implements AutoCloseable {
             MucDomain d = domains.get(jid.getDomain());
             try {
                 if (d == null) throw new IllegalArgumentException("no MUC service " + jid.getDomain() + " here any more");
-                restoring.add(d.restore(RoomHandover.decode(d, r.format(), r.body()), this::present));
+                restoring.add(d.restore(RoomHandover.decode(d, r.format(), r.body()),
+                        real -> services.contains(real.toBareJID()) || services.contains(real.getDomain()) || present(real)));
             } catch (RuntimeException e) {
                 unreadable++;
                 log.warn("hand-over: room {} not restored: {}", r.key(), e.getMessage());

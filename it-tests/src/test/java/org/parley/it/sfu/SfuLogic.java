@@ -112,6 +112,11 @@ public final class SfuLogic {
     /** Meeting ids of conferences that existed here at some point. */
     public final Set<String> everCreated = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
     public volatile boolean gracefulShutdown;
+    /**
+     * Offer transports without a candidate. A browser's ICE then waits for one instead of failing (nothing answers
+     * at 127.0.0.1:10000), which lib-jitsi-meet otherwise reports and answers with a restart request after ~15 s.
+     */
+    public volatile boolean withoutCandidates;
 
     public SfuLogic(String name) {
         this.name = name;
@@ -225,7 +230,8 @@ public final class SfuLogic {
         String pwd = String.format("pwd%016x%016x", ThreadLocalRandom.current().nextLong(), ThreadLocalRandom.current().nextLong());
         return new IceUdpTransport(ufrag, pwd, true,
                 List.of(new Fingerprint("sha-256", Setup.ACTPASS, fingerprint(name))),
-                List.of(new Candidate(1, "1", 0, "c" + id, "127.0.0.1", 0, 10000, 2130706431L, "udp", null, null, "host", null)),
+                withoutCandidates ? List.of()
+                        : List.of(new Candidate(1, "1", 0, "c" + id, "127.0.0.1", 0, 10000, 2130706431L, "udp", null, null, "host", null)),
                 List.of(new WebSocket("wss://" + name + ".example/colibri-ws/" + conf.meetingId + "/" + id)), null, List.of());
     }
 
