@@ -107,6 +107,8 @@ public final class Conference {
     private int probesPending;
     private ScheduledFuture<?> graceTimer;
     private volatile int participantCount;
+    /** Elements modules put in the focus's presence, by name and namespace (a new one replaces the old). */
+    private final Map<org.dom4j.QName, Element> moduleExtensions = new LinkedHashMap<>();
     /** The features plugged into this conference, called in this order. */
     private final List<ConferenceModule> modules = new ArrayList<>();
 
@@ -441,6 +443,7 @@ public final class Conference {
         props.addElement("property").addAttribute("key", "support-terminate-restart").addAttribute("value", "true");
         props.addElement("property").addAttribute("key", "bridge-count").addAttribute("value", Integer.toString(sessions.size()));
         if (noBridge) p.addChildElement("bridgeNotAvailable", Stanzas.JITMEET);
+        for (Element e : moduleExtensions.values()) p.getElement().add(e.createCopy());
         ctx.iq().send(p);
     }
 
@@ -1407,6 +1410,12 @@ public final class Conference {
     void sendAsFocus(IQ iq) {
         iq.setFrom(self);
         ctx.iq().send(iq);
+    }
+
+    /** A module's element for the focus's presence (replacing one of the same name); sent at once while in the room. */
+    void focusPresenceExtension(Element e) {
+        moduleExtensions.put(e.getQName(), e.createCopy());
+        if (state != State.JOINING && state != State.ENDED) sendFocusPresence(false);
     }
 
     void notifyOccupant(IQ request) {
