@@ -22,6 +22,7 @@ import org.parley.focus.source.ConferenceSources;
 import org.parley.focus.source.EndpointSources;
 import org.parley.focus.source.SourceException;
 import org.parley.focus.state.ConferenceRecord;
+import org.parley.focus.state.StateCodec;
 import org.parley.focus.state.FocusStateSink;
 import org.parley.focus.state.ParticipantRecord;
 import org.parley.focus.xmpp.IqClient.Outcome;
@@ -208,6 +209,14 @@ public final class Conference {
             ghosts.put(p.endpointId(), p);
         }
         probed = sessions.isEmpty();
+        if (rec.modules() != null) {
+            try {
+                Element state = org.dom4j.DocumentHelper.parseText(rec.modules()).getRootElement();
+                for (ConferenceModule m : modules) m.restored(state);
+            } catch (org.dom4j.DocumentException e) {
+                log.warn("{}: the modules' stored state is unreadable, not restored: {}", roomName, e.getMessage());
+            }
+        }
         log.info("{}: restored (meeting id {}, {} bridges, {} participants to rejoin)", roomName, meetingId, sessions.size(), ghosts.size());
         graceTimer = exec.schedule(this::graceOver, graceMillis, TimeUnit.MILLISECONDS);
     }
@@ -1427,6 +1436,12 @@ public final class Conference {
 
     // ------------------------------------------------------------------ state for persistence
 
+    void modulesChanged() {
+        if (state != State.ENDED) changed();
+    }
+
+    boolean isHandedOver() { return handedOver; }
+
     private void changed() {
         FocusStateSink sink = ctx.sink();
         if (sink != FocusStateSink.NONE) sink.conferenceChanged(record());
@@ -1447,7 +1462,17 @@ public final class Conference {
                     p.features == null ? List.of() : List.copyOf(p.features)));
         }
         for (ParticipantRecord g : ghosts.values()) if (!participants.containsKey(g.endpointId())) ps.add(g);
-        return new ConferenceRecord(roomName, meetingId, state.name(), bs, ps);
+        Element moduleState = null;
+        for (ConferenceModule m : modules) {
+            Element e = m.persistentState();
+            if (e == null) continue;
+            if (moduleState == null) {
+                moduleState = org.dom4j.DocumentHelper.createElement(
+                        org.dom4j.QName.get(StateCodec.MODULES, StateCodec.MODULES_NS));
+            }
+            moduleState.add(e.createCopy());
+        }
+        return new ConferenceRecord(roomName, meetingId, state.name(), bs, ps, moduleState == null ? null : moduleState.asXML());
     }
 
     /** For tests and metrics: participants by nick with their session state. */

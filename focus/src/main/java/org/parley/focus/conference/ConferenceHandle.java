@@ -49,6 +49,19 @@ public final class ConferenceHandle {
         conference.focusPresenceExtension(element);
     }
 
+    /** The module's {@link ConferenceModule#persistentState} changed: the conference is written again. */
+    public void stateChanged() {
+        conference.modulesChanged();
+    }
+
+    /**
+     * Whether the conference ended here only because another node or the next process of this one took it over (then
+     * what it runs, such as a recording, goes on there): meaningful in {@link ConferenceModule#ended}.
+     */
+    public boolean handedOver() {
+        return conference.isHandedOver();
+    }
+
     /** Answers an IQ the module took (result or error); sent from the focus's JID, as Jingle answers are. */
     public void answer(IQ answer) {
         conference.sendAsFocus(answer);

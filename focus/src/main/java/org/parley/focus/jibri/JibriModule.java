@@ -34,6 +34,8 @@ public final class JibriModule implements ConferenceModule {
     private static final Logger log = LoggerFactory.getLogger(JibriModule.class);
     static final String RECORDING_STATUS = "jibri-recording-status";
     static final String SIP_CALL_STATE = "jibri-sip-call-state";
+    private static final String STATE = "jibri";
+    private static final String STATE_NS = "urn:parley:focus:jibri:1";
 
     private final ConferenceHandle conference;
     private final Jibris jibris;
@@ -155,6 +157,7 @@ public final class JibriModule implements ConferenceModule {
         }
         JID jid = j.jid();
         s.jibri = jid;
+        s.running = false;
         s.tried.add(jid);
         log.info("{}: {} asked of Jibri {}", conference.room(), s, jid);
         IQ start = new IQ(IQ.Type.set);
@@ -163,7 +166,7 @@ public final class JibriModule implements ConferenceModule {
         long timeout = jibris.settings().pendingTimeout().toMillis();
         if (s.pendingTimer != null) s.pendingTimer.cancel(false);
         s.pendingTimer = conference.executor().schedule(() -> onActor(() -> {
-            if (!s.ended && jid.equals(s.jibri) && !"on".equals(s.status)) {
+            if (!s.ended && jid.equals(s.jibri) && !s.running) {
                 sendStop(s, jid);
                 failed(s, "still pending after " + jibris.settings().pendingTimeout(), true);
             }
@@ -193,7 +196,9 @@ public final class JibriModule implements ConferenceModule {
         }
         if ("pending".equals(answer.status())) {
             accepted(s);
-            publish(s, "pending", null);
+            // A session moved to another Jibri stays on for the room meanwhile (as with Jicofo).
+            if (s.status == null || "pending".equals(s.status)) publish(s, "pending", null);
+            else conference.stateChanged();
         } else if ("on".equals(answer.status())) {
             accepted(s);
             on(s);
@@ -203,6 +208,86 @@ public final class JibriModule implements ConferenceModule {
             failed(s, "Jibri failed to start (" + answer.failureReason() + ")", answer.retry());
         } else {
             failed(s, "unexpected answer to the start request (status " + answer.status() + ")", true);
+        }
+    }
+
+    // ------------------------------------------------------------------ restarts
+
+    /**
+     * The sessions a Jibri has taken, for a restart of the focus: the next process takes them up with the same Jibri
+     * rather than starting them again.
+     */
+    @Override
+    public Element persistentState() {
+        List<JibriSession> all = new ArrayList<>();
+        if (recording != null) all.add(recording);
+        all.addAll(sipCalls.values());
+        Element state = null;
+        for (JibriSession s : all) {
+            if (s.ended || s.clientRequest != null) continue;
+            if (state == null) state = DocumentHelper.createElement(QName.get(STATE, STATE_NS));
+            Element e = state.addElement(QName.get("session", STATE_NS));
+            e.addAttribute("kind", s.kind.name());
+            e.addAttribute("id", s.sessionId);
+            e.addAttribute("initiator", s.initiator.toString());
+            e.addAttribute("retries", Integer.toString(s.retries));
+            e.addAttribute("status", s.status);
+            e.addAttribute("running", Boolean.toString(s.running));
+            if (s.jibri != null) e.addAttribute("jibri", s.jibri.toString());
+            e.addAttribute("stream-id", s.streamId);
+            e.addAttribute("broadcast-id", s.youTubeBroadcastId);
+            e.addAttribute("sip-address", s.sipAddress);
+            e.addAttribute("display-name", s.displayName);
+            e.addAttribute("app-data", s.appData);
+            for (JID t : s.tried) e.addElement(QName.get("tried", STATE_NS)).addAttribute("jibri", t.toString());
+        }
+        return state;
+    }
+
+    /**
+     * Takes up the sessions of before the restart with the Jibris that have them: their status updates reach the
+     * session again, and the room sees the status again. A Jibri not back in its brewery within the pending timeout
+     * counts as failed (the session moves on, as when a Jibri leaves).
+     */
+    @Override
+    public void restored(Element state) {
+        Element mine = state.element(QName.get(STATE, STATE_NS));
+        if (mine == null) return;
+        for (Element e : mine.elements(QName.get("session", STATE_NS))) {
+            JibriSession s;
+            try {
+                s = new JibriSession(JibriSession.Kind.valueOf(e.attributeValue("kind")), e.attributeValue("id"),
+                        new JID(e.attributeValue("initiator")), e.attributeValue("stream-id"),
+                        e.attributeValue("broadcast-id"), e.attributeValue("sip-address"), e.attributeValue("display-name"),
+                        e.attributeValue("app-data"));
+                s.retries = Integer.parseInt(e.attributeValue("retries", "0"));
+                for (Element t : e.elements(QName.get("tried", STATE_NS))) s.tried.add(new JID(t.attributeValue("jibri")));
+                if (e.attributeValue("jibri") != null) s.jibri = new JID(e.attributeValue("jibri"));
+            } catch (IllegalArgumentException | NullPointerException bad) {
+                log.warn("{}: a stored Jibri session is unreadable, dropped: {}", conference.room(), bad.getMessage());
+                continue;
+            }
+            if (s.sip() ? s.sipAddress == null || sipCalls.containsKey(s.sipAddress) : recording != null) continue;
+            s.owner = owner(s);
+            if (s.sip()) sipCalls.put(s.sipAddress, s);
+            else recording = s;
+            String status = e.attributeValue("status", "pending");
+            s.status = status;
+            s.running = "on".equals(status) && s.jibri != null && "true".equals(e.attributeValue("running", "true"));
+            if (s.jibri != null) jibris.adopt(s.jibri, s.owner);
+            // In the focus's presence when it rejoins the room, so everyone sees the recording still on.
+            conference.focusPresenceExtension(statusElement(s, status, null));
+            log.info("{}: {} taken up after the restart (Jibri {}, {})", conference.room(), s, s.jibri, status);
+            JID expected = s.jibri;
+            s.pendingTimer = conference.executor().schedule(() -> onActor(() -> {
+                if (s.ended || s.jibri != expected) return;
+                if (expected == null || !jibris.present(expected)) {
+                    failed(s, expected == null ? "between Jibris at the restart" : "Jibri not back after the restart", true);
+                } else if (!s.running) {
+                    sendStop(s, expected);
+                    failed(s, "still pending after the restart", true);
+                }
+            }), jibris.settings().pendingTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -237,8 +322,10 @@ public final class JibriModule implements ConferenceModule {
     }
 
     private void on(JibriSession s) {
+        s.running = true;
         if (s.pendingTimer != null) s.pendingTimer.cancel(false);
         if (!"on".equals(s.status)) publish(s, "on", null);
+        else conference.stateChanged();
     }
 
     /** The Jibri working on {@code s} failed it: another one takes over, or the session ends as failed. */
@@ -315,9 +402,14 @@ public final class JibriModule implements ConferenceModule {
         jibris.send(stop);
     }
 
-    /** The session's status in the focus's presence, as Jicofo publishes it. */
+    /** The session's status in the focus's presence, as Jicofo publishes it (and stored: see {@link #persistentState}). */
     private void publish(JibriSession s, String status, String failureReason) {
         s.status = status;
+        conference.focusPresenceExtension(statusElement(s, status, failureReason));
+        conference.stateChanged();
+    }
+
+    private static Element statusElement(JibriSession s, String status, String failureReason) {
         Element e;
         if (s.sip()) {
             e = DocumentHelper.createElement(QName.get(SIP_CALL_STATE, JibriIq.NS));
@@ -332,16 +424,20 @@ public final class JibriModule implements ConferenceModule {
         }
         e.addAttribute("session_id", s.sessionId);
         if (failureReason != null) e.addAttribute("failure_reason", failureReason);
-        conference.focusPresenceExtension(e);
+        return e;
     }
 
-    /** The conference ended: every Jibri at work is told to stop. */
+    /**
+     * The conference ended: every Jibri at work is told to stop, unless the conference goes on elsewhere (taken over,
+     * or handed to the next process), which resumes the sessions from the stored state.
+     */
     @Override
     public void ended() {
         List<JibriSession> all = new ArrayList<>(sipCalls.values());
         if (recording != null) all.add(recording);
+        boolean goesOn = conference.handedOver();
         for (JibriSession s : all) {
-            if (s.jibri != null) {
+            if (s.jibri != null && !goesOn) {
                 sendStop(s, s.jibri);
                 jibris.release(s.jibri, s.owner);
                 s.jibri = null;

@@ -32,6 +32,8 @@ final class JibriSession {
     final String appData;
     /** The Jibri working on it now, or null between attempts. */
     JID jibri;
+    /** The current Jibri said it is on (the room may see "on" from an earlier Jibri while a new one starts). */
+    boolean running;
     /** Jibris that failed it (not asked again). */
     final Set<JID> tried = new LinkedHashSet<>();
     int retries;

@@ -120,15 +120,13 @@ public final class Jibris implements AutoCloseable {
     }
 
     /**
-     * Takes a Jibri back into a session after a restart of the focus (it is in the session already, so its busy
-     * status does not matter); false when it is not (or no longer) in the brewery.
+     * Takes a Jibri back into a session after a restart of the focus: it is at work on the session already, so neither
+     * its busy status nor whether it is back in the brewery yet matters; its status updates go to {@code owner}.
      */
-    public synchronized boolean reengage(JID jid, Owner owner) {
-        Jibri j = jibris.get(jid);
-        if (j == null || j.engaged() && owners.get(jid) != owner) return false;
-        jibris.put(jid, j.engaged(true));
+    public synchronized void adopt(JID jid, Owner owner) {
         owners.put(jid, owner);
-        return true;
+        Jibri j = jibris.get(jid);
+        if (j != null) jibris.put(jid, j.engaged(true));
     }
 
     /** The session is done with the Jibri. */
@@ -175,7 +173,7 @@ public final class Jibris implements AutoCloseable {
 
     private synchronized void seen(JID occupant, boolean sip, Presence p) {
         Jibri was = jibris.get(occupant);
-        Jibri now = Jibri.fromPresence(occupant, sip, p, was != null && was.engaged(), System.currentTimeMillis());
+        Jibri now = Jibri.fromPresence(occupant, sip, p, owners.containsKey(occupant), System.currentTimeMillis());
         jibris.put(occupant, now);
         if (was == null) {
             log.info("{} {} joined ({}, {})", sip ? "SIP Jibri" : "Jibri", occupant, now.busy() ? "busy" : "idle",

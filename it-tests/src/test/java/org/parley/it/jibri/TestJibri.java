@@ -41,7 +41,7 @@ public final class TestJibri implements AutoCloseable {
 
     public final String nick;
     public final String brewery;
-    private final XMPPTCPConnection connection;
+    private volatile XMPPTCPConnection connection;
     public volatile OnStart onStart = OnStart.RUN;
     public final List<JibriIq> starts = new CopyOnWriteArrayList<>();
     public final List<JibriIq> stops = new CopyOnWriteArrayList<>();
@@ -71,17 +71,37 @@ public final class TestJibri implements AutoCloseable {
             }
         }
         String nick = name + "-" + count.incrementAndGet();
-        XMPPTCPConnection c = clients.login(ParleyServer.SFU_USER, nick);
+        return join(clients.login(ParleyServer.SFU_USER, nick), brewery, nick);
+    }
+
+    /** Joins {@code brewery} as {@code nick} on a connection already logged in (Jibri's control-login and control-muc). */
+    public static TestJibri join(XMPPTCPConnection c, String brewery, String nick) throws Exception {
+        ProviderManager.addIQProvider(JibriIq.ELEMENT, JibriIq.NS, new RawIq.Provider());
         TestJibri j = new TestJibri(nick, brewery, c);
+        j.attach(c);
+        return j;
+    }
+
+    /**
+     * Connects again on a new connection (after its server restarted) and joins the brewery with the same nick, as
+     * Jibri's MUC client does, still at work on its session if it had one.
+     */
+    public void reconnect(XMPPTCPConnection c) throws Exception {
+        XMPPTCPConnection old = connection;
+        if (old != null && old.isConnected()) old.instantShutdown();
+        connection = c;
+        attach(c);
+    }
+
+    private void attach(XMPPTCPConnection c) throws Exception {
         c.registerIQRequestHandler(new AbstractIqRequestHandler(JibriIq.ELEMENT, JibriIq.NS, IQ.Type.set,
                 IQRequestHandler.Mode.sync) {
             @Override
             public IQ handleIQRequest(IQ request) {
-                return j.handle((RawIq) request);
+                return handle((RawIq) request);
             }
         });
-        j.presence(true);
-        return j;
+        presence(true);
     }
 
     private IQ handle(RawIq request) {
