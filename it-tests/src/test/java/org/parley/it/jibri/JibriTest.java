@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.dom4j.Element;
 import org.jivesoftware.smack.packet.IQ;
@@ -293,6 +294,50 @@ class JibriTest {
         assertThat(stop.getType()).isEqualTo(IQ.Type.result);
         await().atMost(Duration.ofSeconds(5)).until(() -> sip.stops.size() == 1);
         await().atMost(Duration.ofSeconds(5)).until(() -> "off".equals(focusStatus(mod, "jibri-sip-call-state").attributeValue("state")));
+    }
+
+    private static String admin(String path) throws Exception {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + ParleyServer.get().adminPort() + path));
+        if (path.startsWith("/api/")) request.header("Authorization", "Bearer " + ParleyServer.ADMIN_TOKEN);
+        var response = java.net.http.HttpClient.newHttpClient().send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> adminJibri(String jid) throws Exception {
+        var list = (List<Map<String, Object>>) org.parley.http.admin.Json.parseObject(admin("/api/jibris")).get("jibris");
+        return list.stream().filter(m -> jid.equals(m.get("jid"))).findFirst().orElse(null);
+    }
+
+    private static boolean metric(String line) throws Exception {
+        return admin("/metrics").lines().anyMatch(l -> l.startsWith(line));
+    }
+
+    @Test
+    void jibrisAreShownInTheAdminApiAndTheMetrics() throws Exception {
+        TestJibri idle = jibri("adm-idle");
+        TestJibri sick = jibri("adm-sick");
+        TestJibri sip = jibri("adm-sip", SIP_BREWERY);
+        sick.unhealthy();
+        await().atMost(Duration.ofSeconds(5)).until(() -> "unhealthy".equals(adminJibri(sick.jid()).get("state")));
+        assertThat(adminJibri(idle.jid())).containsEntry("kind", "recording").containsEntry("state", "idle")
+                .containsEntry("inSession", false);
+        assertThat(adminJibri(sip.jid())).containsEntry("kind", "sip").containsEntry("state", "idle");
+        assertThat(metric("parley_focus_jibris{kind=\"recording\",state=\"idle\"} 1.0")).isTrue();
+        assertThat(metric("parley_focus_jibris{kind=\"recording\",state=\"unhealthy\"} 1.0")).isTrue();
+        assertThat(metric("parley_focus_jibris{kind=\"sip\",state=\"idle\"} 1.0")).isTrue();
+        assertThat(admin("/api/summary")).contains(sick.jid());
+
+        // An unhealthy Jibri takes no new work: the recording goes to the healthy one, which then shows busy.
+        String room = room();
+        TestParticipant mod = moderator(room);
+        sessionId(mod.toFocus(start("file", null)));
+        assertThat(sick.starts).isEmpty();
+        assertThat(idle.starts).hasSize(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> "busy".equals(adminJibri(idle.jid()).get("state"))
+                && Boolean.TRUE.equals(adminJibri(idle.jid()).get("inSession")));
+        assertThat(metric("parley_focus_jibris{kind=\"recording\",state=\"busy\"} 1.0")).isTrue();
     }
 
     @Test
