@@ -257,6 +257,24 @@ class JibriTest {
     }
 
     @Test
+    void aJibriTurningUnhealthyMidSessionIsReplaced() throws Exception {
+        TestJibri sick = jibri("sick");
+        String room = room();
+        TestParticipant mod = moderator(room);
+        String sid = sessionId(mod.toFocus(start("stream", "key-1")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> shows(mod, "on", sid));
+        TestJibri healthy = jibri("healthy");
+        sick.unhealthy();
+        await().atMost(Duration.ofSeconds(5)).until(() -> healthy.starts.size() == 1);
+        assertThat(healthy.starts.get(0).sessionId()).isEqualTo(sid);
+        assertThat(healthy.starts.get(0).streamId()).isEqualTo("key-1");
+        // The room saw it on throughout, and the new Jibri is what a stop reaches.
+        assertThat(shows(mod, "on", sid)).isTrue();
+        assertThat(mod.toFocus(STOP).getType()).isEqualTo(IQ.Type.result);
+        await().atMost(Duration.ofSeconds(5)).until(() -> healthy.stops.size() == 1);
+    }
+
+    @Test
     void aJibriStuckInPendingIsReplaced() throws Exception {
         TestJibri stuck = jibri("stuck");
         stuck.onStart = TestJibri.OnStart.STAY_PENDING;
