@@ -124,11 +124,23 @@ public final class JibriModule implements ConferenceModule {
                 onActor(() -> fromJibri(s, request));
             }
 
+            /**
+             * An unhealthy Jibri is replaced at once. One that left its brewery gets {@code request-timeout} to come
+             * back: its recording does not depend on its control connection, which comes back by itself after a
+             * restart of the server (another Jibri would record the meeting twice).
+             */
             @Override
             public void down(String why) {
                 JID jibri = s.jibri;
                 onActor(() -> {
-                    if (!s.ended && jibri != null && jibri.equals(s.jibri)) failed(s, "Jibri " + why, true);
+                    if (s.ended || jibri == null || !jibri.equals(s.jibri)) return;
+                    if (!"left".equals(why)) {
+                        failed(s, "Jibri " + why, true);
+                        return;
+                    }
+                    conference.executor().schedule(() -> onActor(() -> {
+                        if (!s.ended && jibri.equals(s.jibri) && !jibris.present(jibri)) failed(s, "Jibri left", true);
+                    }), jibris.settings().requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 });
             }
         };

@@ -32,7 +32,7 @@ public final class Jibris implements AutoCloseable {
         /** An IQ request from the Jibri (a status update); the owner answers it. */
         void iq(IQ request);
 
-        /** The Jibri left its brewery or reports itself unhealthy. */
+        /** The Jibri left its brewery ({@code "left"}) or reports itself unhealthy ({@code "unhealthy"}). */
         void down(String why);
     }
 
@@ -192,7 +192,8 @@ public final class Jibris implements AutoCloseable {
         Jibri was = jibris.remove(occupant);
         if (was == null) return;
         log.info("{} {} {}", was.sip() ? "SIP Jibri" : "Jibri", occupant, why);
-        Owner owner = owners.remove(occupant);
+        // The session keeps its Jibri until it gives it up: one that comes back at once is still at work on it.
+        Owner owner = owners.get(occupant);
         if (owner != null) owner.down(why);
     }
 

@@ -76,7 +76,18 @@ class JibriRestartTest {
 
     @Test
     void aRecordingInProgressIsTakenUpAfterARestartNotStartedAgain() throws Exception {
-        ChildParley child = ChildParley.create("jibri-restart").extraConfig(config());
+        restartDuringARecording(false);
+    }
+
+    /** A restart with hand-over (SIGTERM): the stopping process must not stop the Jibri either. */
+    @Test
+    void aRecordingGoesOnAcrossARestartWithHandover() throws Exception {
+        restartDuringARecording(true);
+    }
+
+    private void restartDuringARecording(boolean handover) throws Exception {
+        ChildParley child = ChildParley.create(handover ? "jibri-handover" : "jibri-restart")
+                .extraConfig(config() + (handover ? "parley.handover.enabled = true\n" : ""));
         closing.add(child);
         child.start();
         Clients before = child.clients();
@@ -106,19 +117,33 @@ class JibriRestartTest {
             }
         });
 
-        child.kill();
+        if (handover) {
+            child.terminate();
+            assertThat(jibri.stops).isEmpty();
+        } else {
+            child.kill();
+        }
         child.start();
         Clients after = child.clients();
         closing.add(after);
-        // Jibri reconnects and rejoins its brewery, still recording; the participant comes back (lib-jitsi-meet).
+        // Jibri reconnects and rejoins its brewery, still recording; the participant comes back (lib-jitsi-meet). After a
+        // hand-over the moderator's old session waits in the room for its client to resume it: someone else looks.
         jibri.reconnect(after.login(JIBRI_USER, "jibri-a"));
-        TestParticipant back = moderator(after, room);
+        TestParticipant back;
+        if (handover) {
+            back = TestParticipant.connect(after, room, "watch1", true);
+            closing.add(back);
+            back.join();
+        } else {
+            back = moderator(after, room);
+        }
         await().atMost(Duration.ofSeconds(10)).until(() -> shows(back, "on", sid));
         // Past the pending timeout: the focus has kept the session with its Jibri, not started it again.
         Thread.sleep(6000);
         assertThat(jibri.starts).hasSize(1);
         assertThat(jibri.stops).isEmpty();
         assertThat(shows(back, "on", sid)).isTrue();
+        if (handover) return;
 
         // The restarted focus knows the session: the moderator's stop reaches the same Jibri.
         assertThat(back.toFocus("<jibri xmlns='http://jitsi.org/protocol/jibri' action='stop' recording_mode='file'/>")
