@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.dom4j.Element;
 import org.parley.focus.bridge.Bridges;
 import org.parley.focus.conference.ConferenceModule;
+import org.parley.focus.jibri.JibriModule;
+import org.parley.focus.jibri.Jibris;
 import org.parley.focus.conference.Conferences;
 import org.parley.focus.moderation.MuteModule;
 import org.parley.focus.moderation.StartMutedModule;
@@ -55,6 +57,7 @@ public final class Focus implements AutoCloseable {
     private final Actors actors;
     private final ScheduledExecutorService bridgeExec;
     private final Bridges bridges;
+    private final Jibris jibris;
     private final Conferences conferences;
     private final ConferencePolicy policy;
     private final IqClient iq;
@@ -71,22 +74,27 @@ public final class Focus implements AutoCloseable {
         });
         this.iq = new IqClient(focusLink);
         this.bridges = new Bridges(config, iq, bridgeExec, sink);
-        this.conferences = new Conferences(config, iq, requestLink, bridges, sink, actors, modules(config));
+        this.jibris = new Jibris(config, iq, bridgeExec);
+        this.conferences = new Conferences(config, iq, requestLink, bridges, sink, actors, modules(config, jibris));
         bridges.addListener(conferences);
         this.policy = new ConferencePolicy(config);
     }
 
     /** The features every conference gets (each a {@link ConferenceModule}), as configured. */
-    static List<ConferenceModule.Factory> modules(FocusConfig config) {
+    static List<ConferenceModule.Factory> modules(FocusConfig config, Jibris jibris) {
         List<ConferenceModule.Factory> modules = new ArrayList<>();
         if (config.moderation().mute()) modules.add(MuteModule::new);
         if (config.moderation().startMuted()) modules.add(StartMutedModule::new);
+        if (config.jibri().brewery() != null || config.jibri().sipBrewery() != null) modules.add(JibriModule.factory(jibris));
         return modules;
     }
 
     public FocusConfig config() { return config; }
 
     public Bridges bridges() { return bridges; }
+
+    /** The Jibris (recording, streaming, SIP video gateway) the focus knows. */
+    public Jibris jibris() { return jibris; }
 
     public Conferences conferences() { return conferences; }
 
@@ -96,6 +104,7 @@ public final class Focus implements AutoCloseable {
     /** Joins the breweries and starts health checks. */
     public void start() {
         bridges.start();
+        jibris.start();
     }
 
     // ------------------------------------------------------------------ persistence (issue 8)
@@ -352,6 +361,8 @@ public final class Focus implements AutoCloseable {
                 conferences.presence(pr);
             } else if (bridges.handles(from)) {
                 bridges.onPresence(pr);
+            } else if (jibris.handles(from)) {
+                jibris.onPresence(pr);
             }
             return;
         }
@@ -369,6 +380,8 @@ public final class Focus implements AutoCloseable {
                 focusLink.send(IQ.createResultIQ(iq));
             } else if (child != null && iq.getType() == IQ.Type.get && Stanzas.DISCO_INFO.equals(child.getNamespaceURI())) {
                 focusLink.send(discoInfo(iq, "Parley focus"));
+            } else if (jibris.handles(from) && from.getResource() != null) {
+                jibris.onIq(iq);
             } else if (config.mucDomains().contains(from.getDomain()) && from.getResource() != null) {
                 if (!conferences.iq(iq)) {
                     focusLink.send(Stanzas.jingleError(iq, PacketError.Condition.item_not_found, "unknown-session", "No such conference"));
@@ -418,6 +431,7 @@ public final class Focus implements AutoCloseable {
             log.warn("not every conference ended within 5 s");
         }
         bridges.close();
+        jibris.close();
         actors.close();
         bridgeExec.shutdownNow();
         try {

@@ -8,10 +8,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.parley.focus.FocusConfig;
+import org.parley.focus.brewery.Brewery;
 import org.parley.focus.state.BridgeRecord;
 import org.parley.focus.state.FocusStateSink;
 import org.parley.focus.xmpp.IqClient;
-import org.parley.focus.xmpp.Stanzas;
 import org.parley.jingle.focus.ColibriStats;
 import org.parley.jingle.xml.JingleParseException;
 import org.slf4j.Logger;
@@ -37,14 +37,11 @@ public final class Bridges implements AutoCloseable {
     private final IqClient iq;
     private final ScheduledExecutorService exec;
     private final JID self;
-    private final Set<String> breweryRooms = ConcurrentHashMap.newKeySet();
+    /** The brewery rooms by bare JID. */
+    private final Map<String, Brewery> breweries = new java.util.LinkedHashMap<>();
     private final Set<String> componentDomains = ConcurrentHashMap.newKeySet();
     private final Map<JID, Bridge> bridges = new ConcurrentHashMap<>();
     private final List<BridgeListener> listeners = new CopyOnWriteArrayList<>();
-    /** Breweries we are in (our own presence came back). */
-    private final Set<String> joined = ConcurrentHashMap.newKeySet();
-    /** Breweries that refused the focus (warned about once). */
-    private final Set<String> refusedBreweries = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     /** Bridges the operator drained, by JID: the flag outlives the bridge leaving and joining again. */
     private final Set<JID> adminDrained = ConcurrentHashMap.newKeySet();
@@ -63,7 +60,20 @@ public final class Bridges implements AutoCloseable {
         this.exec = exec;
         this.sink = sink;
         this.self = config.occupantRealJid();
-        for (JID b : config.bridges().breweries()) breweryRooms.add(b.toBareJID());
+        for (JID b : config.bridges().breweries()) {
+            breweries.putIfAbsent(b.toBareJID(), new Brewery(b, self, config.nickname(), iq::send, exec,
+                    config.bridges().healthInterval(), new Brewery.Listener() {
+                        @Override
+                        public void presence(JID occupant, Presence p) {
+                            memberPresence(p, true);
+                        }
+
+                        @Override
+                        public void left(JID occupant) {
+                            memberLeft(occupant);
+                        }
+                    }));
+        }
         componentDomains.addAll(config.bridges().components());
     }
 
@@ -73,8 +83,8 @@ public final class Bridges implements AutoCloseable {
 
     /** Joins the breweries, greets the component SFUs and starts the health checks. */
     public void start() {
+        for (Brewery b : breweries.values()) b.start();
         exec.execute(() -> {
-            for (String room : breweryRooms) joinBrewery(room);
             for (String domain : componentDomains) greet(domain);
         });
         long interval = config.bridges().healthInterval().toMillis();
@@ -110,7 +120,7 @@ public final class Bridges implements AutoCloseable {
 
     /** Whether a presence from {@code from} is about bridges (a brewery occupant or a component SFU). */
     public boolean handles(JID from) {
-        return from != null && (breweryRooms.contains(from.toBareJID()) || componentDomains.contains(from.getDomain()));
+        return from != null && (breweries.containsKey(from.toBareJID()) || componentDomains.contains(from.getDomain()));
     }
 
     /** Every known bridge, failed ones included (selection skips those). */
@@ -124,11 +134,15 @@ public final class Bridges implements AutoCloseable {
 
     /** Brewery rooms the focus has joined. */
     public Set<String> joinedBreweries() {
-        return Set.copyOf(joined);
+        Set<String> in = new java.util.HashSet<>();
+        for (Brewery b : breweries.values()) if (b.joined()) in.add(b.room().toBareJID());
+        return Set.copyOf(in);
     }
 
     public void onPresence(Presence p) {
-        run(() -> presence(p));
+        Brewery brewery = p.getFrom() == null ? null : breweries.get(p.getFrom().toBareJID());
+        if (brewery != null) brewery.onPresence(p);
+        else run(() -> memberPresence(p, false));
     }
 
     /**
@@ -191,27 +205,17 @@ public final class Bridges implements AutoCloseable {
         }
     }
 
-    private void presence(Presence p) {
+    /** A brewery member's available presence, or any presence of a component SFU. */
+    private void memberPresence(Presence p, boolean brewery) {
         JID from = p.getFrom();
         if (closed || from == null) return;
-        boolean brewery = breweryRooms.contains(from.toBareJID());
-        if (brewery && config.nickname().equals(from.getResource())) {
-            ownBreweryPresence(p, from.toBareJID());
-            return;
-        }
         if (p.getType() == Presence.Type.error) {
             // A configured component SFU that is not connected bounces the focus's greeting; it is greeted again later.
-            if (!brewery) log.debug("component SFU {} not reachable: {}", from, p.getError() == null ? "error" : p.getError().getCondition());
+            log.debug("component SFU {} not reachable: {}", from, p.getError() == null ? "error" : p.getError().getCondition());
             return;
         }
         if (p.getType() == Presence.Type.unavailable) {
-            Bridge gone = bridges.remove(from);
-            if (gone != null) {
-                gone.fail("left");
-                log.info("bridge {} left", from);
-                if (sink != FocusStateSink.NONE) sink.bridgeRemoved(from.toString());
-                for (BridgeListener l : listeners) l.bridgeDown(gone, "left");
-            }
+            memberLeft(from);
             return;
         }
         if (p.getType() != null) return;
@@ -240,6 +244,17 @@ public final class Bridges implements AutoCloseable {
         changed(b);
     }
 
+    private void memberLeft(JID from) {
+        if (closed) return;
+        Bridge gone = bridges.remove(from);
+        if (gone != null) {
+            gone.fail("left");
+            log.info("bridge {} left", from);
+            if (sink != FocusStateSink.NONE) sink.bridgeRemoved(from.toString());
+            for (BridgeListener l : listeners) l.bridgeDown(gone, "left");
+        }
+    }
+
     /** Reports a bridge's state to the sink (issue 8: load balancing resumes from the last known stats). */
     private void changed(Bridge b) {
         if (sink == FocusStateSink.NONE) return;
@@ -257,36 +272,6 @@ public final class Bridges implements AutoCloseable {
         s.shuttingDown();
         s.drain();
         s.healthy();
-    }
-
-    private void ownBreweryPresence(Presence p, String room) {
-        if (p.getType() == Presence.Type.error) {
-            String why = p.getError() == null ? "error" : p.getError().getCondition().toXMPP();
-            if (refusedBreweries.add(room)) {
-                log.warn("could not join brewery {} ({}): is {} in the brewery service's allowed-jids? Retrying every {}",
-                        room, why, config.focusJid(), config.bridges().healthInterval());
-            } else {
-                log.debug("could not join brewery {} ({})", room, why);
-            }
-            joined.remove(room);
-        } else if (p.getType() == Presence.Type.unavailable) {
-            log.warn("left brewery {}; rejoining", room);
-            joined.remove(room);
-            exec.schedule(() -> joinBrewery(room), 1, TimeUnit.SECONDS);
-        } else if (joined.add(room)) {
-            refusedBreweries.remove(room);
-            log.info("focus joined brewery {}", room);
-        }
-    }
-
-    private void joinBrewery(String room) {
-        if (closed) return;
-        Presence join = new Presence();
-        join.setFrom(self);
-        JID to = new JID(room);
-        join.setTo(new JID(to.getNode(), to.getDomain(), config.nickname()));
-        join.addChildElement("x", Stanzas.MUC);
-        iq.send(join);
     }
 
     private void greet(String domain) {
@@ -308,7 +293,6 @@ public final class Bridges implements AutoCloseable {
 
     private void checkAll() {
         if (closed) return;
-        for (String room : breweryRooms) if (!joined.contains(room)) joinBrewery(room);
         for (String domain : componentDomains) {
             boolean known = false;
             for (Bridge b : bridges.values()) if (b.kind() == Bridge.Kind.COMPONENT && b.fresh() && b.jid().getDomain().equals(domain)) known = true;
@@ -350,13 +334,6 @@ public final class Bridges implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (String room : joined) {
-            Presence leave = new Presence(Presence.Type.unavailable);
-            leave.setFrom(self);
-            JID to = new JID(room);
-            leave.setTo(new JID(to.getNode(), to.getDomain(), config.nickname()));
-            iq.send(leave);
-        }
-        joined.clear();
+        for (Brewery b : breweries.values()) b.close();
     }
 }
