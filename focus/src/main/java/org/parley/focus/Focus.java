@@ -14,6 +14,8 @@ import org.dom4j.Element;
 import org.parley.focus.bridge.Bridges;
 import org.parley.focus.conference.ConferenceModule;
 import org.parley.focus.conference.Conferences;
+import org.parley.focus.jigasi.JigasiModule;
+import org.parley.focus.jigasi.Jigasis;
 import org.parley.focus.moderation.MuteModule;
 import org.parley.focus.moderation.StartMutedModule;
 import org.parley.focus.conference.Requester;
@@ -58,6 +60,7 @@ public final class Focus implements AutoCloseable {
     private final Conferences conferences;
     private final ConferencePolicy policy;
     private final IqClient iq;
+    private final Jigasis jigasis;
 
     public Focus(FocusConfig config, XmppLink focusLink, XmppLink requestLink, FocusStateSink sink) {
         this.config = config;
@@ -71,7 +74,16 @@ public final class Focus implements AutoCloseable {
         });
         this.iq = new IqClient(focusLink);
         this.bridges = new Bridges(config, iq, bridgeExec, sink);
-        this.conferences = new Conferences(config, iq, requestLink, bridges, sink, actors, modules(config));
+        this.jigasis = new Jigasis(config.jigasi(), config.occupantRealJid(), config.nickname(), iq::send, bridgeExec,
+                config.bridges().healthInterval());
+        List<ConferenceModule.Factory> modules = modules(config);
+        if (config.jigasi().enabled()) modules.add(c -> new JigasiModule(c, jigasis));
+        this.conferences = new Conferences(config, iq, requestLink, bridges, sink, actors, modules);
+        if (config.jigasi().enabled()) {
+            conferences.replyProperties().add(() -> List.of(
+                    new ConferenceIq.Property("sipGatewayEnabled", Boolean.toString(jigasis.sipAvailable())),
+                    new ConferenceIq.Property("transcriptionEnabled", Boolean.toString(jigasis.transcriptionAvailable()))));
+        }
         bridges.addListener(conferences);
         this.policy = new ConferencePolicy(config);
     }
@@ -90,12 +102,16 @@ public final class Focus implements AutoCloseable {
 
     public Conferences conferences() { return conferences; }
 
+    /** The Jigasis from the Jigasi breweries (none when {@code parley.focus.jigasi.breweries} is empty). */
+    public Jigasis jigasis() { return jigasis; }
+
     /** The focus's IQ requests in flight (for tests and metrics). */
     public int pendingRequests() { return iq.pendingCount(); }
 
     /** Joins the breweries and starts health checks. */
     public void start() {
         bridges.start();
+        jigasis.start();
     }
 
     // ------------------------------------------------------------------ persistence (issue 8)
@@ -352,6 +368,8 @@ public final class Focus implements AutoCloseable {
                 conferences.presence(pr);
             } else if (bridges.handles(from)) {
                 bridges.onPresence(pr);
+            } else if (jigasis.handles(from)) {
+                jigasis.onPresence(pr);
             }
             return;
         }
@@ -418,6 +436,7 @@ public final class Focus implements AutoCloseable {
             log.warn("not every conference ended within 5 s");
         }
         bridges.close();
+        jigasis.close();
         actors.close();
         bridgeExec.shutdownNow();
         try {

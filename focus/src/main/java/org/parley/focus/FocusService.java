@@ -104,6 +104,7 @@ public final class FocusService implements AutoCloseable {
         Endpoint identity = new Endpoint("Focus user", "The focus in rooms, Jingle and COLIBRI2 (" + config.focusJid() + ")");
         Focus focus = new Focus(config, identity.link(services), requests.link(services), sink);
         focus.conferences().latency().bind(server.metrics().registry());
+        if (config.jigasi().enabled()) focus.jigasis().bind(server.metrics().registry());
         requests.target = focus::onRequestDomain;
         identity.target = focus::onFocusJid;
         String focusAddress = onHost ? config.focusJid().toBareJID() : focusDomain;
@@ -121,8 +122,9 @@ public final class FocusService implements AutoCloseable {
         }
         focus.start();
         focus.startRestored();
-        log.info("focus on {} as {}, rooms on {}, breweries {}, component SFUs {}", config.domain(),
-                config.occupantRealJid(), config.mucDomains(), config.bridges().breweries(), config.bridges().components());
+        log.info("focus on {} as {}, rooms on {}, breweries {}, component SFUs {}, Jigasi breweries {}", config.domain(),
+                config.occupantRealJid(), config.mucDomains(), config.bridges().breweries(), config.bridges().components(),
+                config.jigasi().breweries());
         return service;
     }
 
