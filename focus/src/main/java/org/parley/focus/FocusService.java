@@ -104,7 +104,6 @@ public final class FocusService implements AutoCloseable {
         Endpoint identity = new Endpoint("Focus user", "The focus in rooms, Jingle and COLIBRI2 (" + config.focusJid() + ")");
         Focus focus = new Focus(config, identity.link(services), requests.link(services), sink);
         focus.conferences().latency().bind(server.metrics().registry());
-        if (config.jigasi().enabled()) focus.jigasis().bind(server.metrics().registry());
         requests.target = focus::onRequestDomain;
         identity.target = focus::onFocusJid;
         String focusAddress = onHost ? config.focusJid().toBareJID() : focusDomain;

@@ -40,7 +40,9 @@ class JigasiTest {
             parley.focus.jigasi { breweries = ["%s"], dial-timeout = 2s }
             # Jigasi's transcriber account (jigasi@auth.D here) is hidden, as Jicofo trusts only its trusted domains.
             parley.focus.hidden-domains = ["%s"]
-            """.formatted(JIGASI_BREWERY, StockLayout.AUTH));
+            parley.admin { enabled = true, bind = "127.0.0.1", port = 0, token = "%s" }
+            """.formatted(JIGASI_BREWERY, StockLayout.AUTH, JigasiTest.ADMIN_TOKEN));
+    static final String ADMIN_TOKEN = "jigasi-admin-token-0123456789";
 
     private static final AtomicInteger resources = new AtomicInteger();
 
@@ -298,6 +300,47 @@ class JigasiTest {
         reply = p.requestConference();
         assertThat(reply.property("sipGatewayEnabled")).isEqualTo("false");
         assertThat(reply.property("transcriptionEnabled")).isEqualTo("false");
+    }
+
+    private static String admin(String path) throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + STOCK.parley().adminPort() + path))
+                .header("Authorization", "Bearer " + ADMIN_TOKEN).GET().build();
+        var response = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(path).isEqualTo(200);
+        return response.body();
+    }
+
+    /** One sample of /metrics (no labels). */
+    private static double metric(String name) throws Exception {
+        var m = java.util.regex.Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(admin("/metrics"));
+        assertThat(m.find()).as(name).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void theAdminApiTheMetricsAndTheDashboardShowTheJigasis() throws Exception {
+        TestJigasi sip = jigasi("adm-sip", true, false, "eu-west", 2);
+        TestJigasi tr = jigasi("adm-tr", false, true, null, 0);
+        String api = admin("/api/jigasis");
+        assertThat(api).contains("\"count\":2").contains("\"sipAvailable\":true").contains("\"transcriptionAvailable\":true")
+                .contains("\"breweries\":[\"" + JIGASI_BREWERY.toLowerCase() + "\"]")
+                .contains("\"jid\":\"" + JIGASI_BREWERY.toLowerCase() + "/" + sip.nick + "\"")
+                .contains("\"region\":\"eu-west\"").contains("\"participants\":2");
+        assertThat(admin("/api/summary")).contains("\"jigasis\":[").contains(tr.nick);
+        assertThat(metric("parley_focus_jigasi_instances")).isEqualTo(2);
+        assertThat(metric("parley_focus_jigasi_sip")).isEqualTo(1);
+        assertThat(metric("parley_focus_jigasi_transcribers")).isEqualTo(1);
+        double accepted = metric("parley_focus_jigasi_dial_accepted_total");
+
+        sip.gracefulShutdown(true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin("/api/jigasis").contains("\"state\":\"shutting-down\""));
+        assertThat(metric("parley_focus_jigasi_sip_graceful_shutdown")).isEqualTo(1);
+        TestParticipant mod = moderator(room(), "amod2");
+        assertError(dial(mod, "+999"), StanzaError.Condition.service_unavailable);
+        assertThat(metric("parley_focus_jigasi_dial_accepted_total")).isEqualTo(accepted + 1);
+        assertThat(metric("parley_focus_jigasi_dial_no_instance_total")).isGreaterThanOrEqualTo(1);
+        assertThat(admin("/api/jigasis")).contains("\"noInstance\":");
     }
 
     @Test
