@@ -209,6 +209,11 @@ public final class TestJigasi implements AutoCloseable {
         return this;
     }
 
+    /** Its brewery connection (a test resumes it after a restart). */
+    public XMPPTCPConnection connection() {
+        return connection;
+    }
+
     /** Its occupant JID in the brewery. */
     public String jid() {
         return brewery + "/" + nick;
