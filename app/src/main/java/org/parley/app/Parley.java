@@ -119,6 +119,7 @@ public final class Parley implements AutoCloseable {
             if (admin != null) {
                 admin.api().add(new RoomsSection(muc));
                 if (focus.focus() != null) admin.api().add(new FocusSection(focus.focus(), xmpp.context().metrics()));
+                if (focus.focus() != null) admin.api().add(new JibriSection(focus.focus().jibris(), xmpp.context().metrics()));
                 if (focus.focus() != null && focus.focus().config().jigasi().enabled()) {
                     admin.api().add(new JigasisSection(focus.focus().jigasis(), xmpp.context().metrics()));
                 }

@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.dom4j.Element;
 import org.parley.focus.bridge.Bridges;
 import org.parley.focus.conference.ConferenceModule;
+import org.parley.focus.jibri.JibriModule;
+import org.parley.focus.jibri.Jibris;
 import org.parley.focus.conference.Conferences;
 import org.parley.focus.jigasi.JigasiModule;
 import org.parley.focus.jigasi.Jigasis;
@@ -57,6 +59,7 @@ public final class Focus implements AutoCloseable {
     private final Actors actors;
     private final ScheduledExecutorService bridgeExec;
     private final Bridges bridges;
+    private final Jibris jibris;
     private final Conferences conferences;
     private final ConferencePolicy policy;
     private final IqClient iq;
@@ -74,9 +77,10 @@ public final class Focus implements AutoCloseable {
         });
         this.iq = new IqClient(focusLink);
         this.bridges = new Bridges(config, iq, bridgeExec, sink);
+        this.jibris = new Jibris(config, iq, bridgeExec);
         this.jigasis = new Jigasis(config.jigasi(), config.occupantRealJid(), config.nickname(), iq::send, bridgeExec,
                 config.bridges().healthInterval());
-        List<ConferenceModule.Factory> modules = modules(config);
+        List<ConferenceModule.Factory> modules = modules(config, jibris);
         if (config.jigasi().enabled()) modules.add(c -> new JigasiModule(c, jigasis));
         this.conferences = new Conferences(config, iq, requestLink, bridges, sink, actors, modules);
         if (config.jigasi().enabled()) {
@@ -89,16 +93,20 @@ public final class Focus implements AutoCloseable {
     }
 
     /** The features every conference gets (each a {@link ConferenceModule}), as configured. */
-    static List<ConferenceModule.Factory> modules(FocusConfig config) {
+    static List<ConferenceModule.Factory> modules(FocusConfig config, Jibris jibris) {
         List<ConferenceModule.Factory> modules = new ArrayList<>();
         if (config.moderation().mute()) modules.add(MuteModule::new);
         if (config.moderation().startMuted()) modules.add(StartMutedModule::new);
+        if (config.jibri().brewery() != null || config.jibri().sipBrewery() != null) modules.add(JibriModule.factory(jibris));
         return modules;
     }
 
     public FocusConfig config() { return config; }
 
     public Bridges bridges() { return bridges; }
+
+    /** The Jibris (recording, streaming, SIP video gateway) the focus knows. */
+    public Jibris jibris() { return jibris; }
 
     public Conferences conferences() { return conferences; }
 
@@ -111,6 +119,7 @@ public final class Focus implements AutoCloseable {
     /** Joins the breweries and starts health checks. */
     public void start() {
         bridges.start();
+        jibris.start();
         jigasis.start();
     }
 
@@ -368,6 +377,8 @@ public final class Focus implements AutoCloseable {
                 conferences.presence(pr);
             } else if (bridges.handles(from)) {
                 bridges.onPresence(pr);
+            } else if (jibris.handles(from)) {
+                jibris.onPresence(pr);
             } else if (jigasis.handles(from)) {
                 jigasis.onPresence(pr);
             }
@@ -387,6 +398,8 @@ public final class Focus implements AutoCloseable {
                 focusLink.send(IQ.createResultIQ(iq));
             } else if (child != null && iq.getType() == IQ.Type.get && Stanzas.DISCO_INFO.equals(child.getNamespaceURI())) {
                 focusLink.send(discoInfo(iq, "Parley focus"));
+            } else if (jibris.handles(from) && from.getResource() != null) {
+                jibris.onIq(iq);
             } else if (config.mucDomains().contains(from.getDomain()) && from.getResource() != null) {
                 if (!conferences.iq(iq)) {
                     focusLink.send(Stanzas.jingleError(iq, PacketError.Condition.item_not_found, "unknown-session", "No such conference"));
@@ -436,6 +449,7 @@ public final class Focus implements AutoCloseable {
             log.warn("not every conference ended within 5 s");
         }
         bridges.close();
+        jibris.close();
         jigasis.close();
         actors.close();
         bridgeExec.shutdownNow();

@@ -49,6 +49,7 @@ public record FocusConfig(
         int maxGroupsPerParticipant,
         Codecs codecs,
         Moderation moderation,
+        JibriSettings jibri,
         org.parley.focus.jigasi.JigasiSettings jigasi) {
 
     /** Who may start a conference. */
@@ -68,6 +69,12 @@ public record FocusConfig(
         /** Whether audio/video moderation messages are taken from a component. */
         public boolean avModeration() { return !avModerationComponent.isEmpty(); }
     }
+
+    /**
+     * Jibri (recording, live streaming, SIP video gateway): the brewery rooms where they announce themselves (null =
+     * none), how long a session may stay pending, how often it moves to another Jibri, how long a Jibri has to answer.
+     */
+    public record JibriSettings(JID brewery, JID sipBrewery, Duration pendingTimeout, int retries, Duration requestTimeout) {}
 
     public record RestartLimits(Duration minInterval, Duration interval, int maxRequests) {}
 
@@ -192,10 +199,16 @@ public record FocusConfig(
                 get(problems, p + "moderation.start-muted", () -> f.getBoolean("moderation.start-muted"), true),
                 avModerationComponent(problems, p + "moderation.av-moderation-component",
                         get(problems, p + "moderation.av-moderation-component", () -> f.getString("moderation.av-moderation-component"), ""), host));
+        JibriSettings jibri = new JibriSettings(
+                roomOrNone(problems, p + "jibri.brewery", get(problems, p + "jibri.brewery", () -> f.getString("jibri.brewery"), ""), host),
+                roomOrNone(problems, p + "jibri.sip-brewery", get(problems, p + "jibri.sip-brewery", () -> f.getString("jibri.sip-brewery"), ""), host),
+                duration(problems, f, p, "jibri.pending-timeout"),
+                nonNegative(problems, p + "jibri.retries", () -> f.getInt("jibri.retries")),
+                duration(problems, f, p, "jibri.request-timeout"));
         return new FocusConfig(enabled, threads, domain, focusJid, nickname, Set.copyOf(mucDomains), policy,
                 Set.copyOf(hidden), minParticipants, single, startTimeout, joinTimeout, bridges, colibriTimeout,
                 colibriRetries, jingleTimeout, jingleRetries, inviteRetries, discoTimeout, restart, maxSources, maxGroups,
-                codecs, moderation, org.parley.focus.jigasi.JigasiSettings.read(f, host, problems));
+                codecs, moderation, jibri, org.parley.focus.jigasi.JigasiSettings.read(f, host, problems));
     }
 
     private static Policy policy(Config f, String p, List<VirtualHost> hosts, List<ConfigProblem> problems) {
@@ -304,6 +317,17 @@ public record FocusConfig(
     /** The component's domain, or "" (off). */
     private static String avModerationComponent(List<ConfigProblem> problems, String key, String raw, String host) {
         return raw.isBlank() ? "" : domain(problems, key, raw, host);
+    }
+
+    /** A brewery room's JID, or null for "" (none). */
+    private static JID roomOrNone(List<ConfigProblem> problems, String key, String raw, String host) {
+        if (raw.isBlank()) return null;
+        JID j = jid(problems, key, raw, host);
+        if (j != null && (j.getNode() == null || j.getResource() != null)) {
+            problems.add(new ConfigProblem(key, "not a room JID: '" + raw + "'"));
+            return null;
+        }
+        return j;
     }
 
     private static JID jid(List<ConfigProblem> problems, String key, String raw, String host) {

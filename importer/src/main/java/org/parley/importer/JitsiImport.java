@@ -642,6 +642,31 @@ public final class JitsiImport {
             "bridge.stress-threshold", "bridge.selection-strategy", "bridge.health-checks.interval",
             "bridge.health-checks.enabled");
 
+    private static final Set<String> JIBRI_KEYS = Set.of("jibri.brewery-jid", "jibri-sip.brewery-jid",
+            "jibri.pending-timeout", "jibri.num-retries");
+
+    /**
+     * Jicofo's Jibri settings. Without a brewery Jicofo records nothing, so neither does the imported focus (Parley's
+     * own default brewery is for new installs).
+     */
+    private void jibri(Hocon jibri) {
+        String brewery = jicofo.string("jibri.brewery-jid");
+        jibri.put("brewery", brewery == null ? "" : brewery);
+        String sip = jicofo.string("jibri-sip.brewery-jid");
+        if (sip != null) jibri.put("sip-brewery", sip);
+        var j = jicofo.settings();
+        if (j.hasPath("jibri.pending-timeout")) jibri.put("pending-timeout", j.getDuration("jibri.pending-timeout").toMillis() + "ms");
+        if (j.hasPath("jibri.num-retries")) {
+            int retries = j.getInt("jibri.num-retries");
+            if (retries >= 0) {
+                jibri.put("retries", (long) retries);
+            } else {
+                notes.add(new Note(jicofo.file() + ":" + jicofo.line("jibri.num-retries"), "jibri.num-retries " + retries
+                        + " (without end): Parley keeps its bounded default", false));
+            }
+        }
+    }
+
     /** Jicofo's bridge selection, as far as Parley's selector has the same knobs. */
     private void bridges(Hocon bridges, String where) {
         var j = jicofo.settings();
@@ -763,6 +788,7 @@ public final class JitsiImport {
         if (jigasiBrewery != null) focus.object("jigasi").put("breweries", List.of(jigasiBrewery));
         Boolean moderatorChecks = jicofo.bool("conference.enable-moderator-checks");
         if (moderatorChecks != null) focus.object("jigasi").put("moderators-only", moderatorChecks);
+        jibri(focus.object("jibri"));
         Boolean autoOwner = jicofo.bool("conference.enable-auto-owner");
         if (autoOwner != null) focus.object("policy").put("auto-owner", autoOwner);
         Boolean authEnabled = jicofo.bool("authentication.enabled");
@@ -785,11 +811,12 @@ public final class JitsiImport {
                 "conference.enable-moderator-checks");
         Set<String> mapped = new LinkedHashSet<>(handled);
         mapped.addAll(BRIDGE_KEYS);
+        mapped.addAll(JIBRI_KEYS);
         for (var e : jicofo.settings().entrySet()) {
             String path = e.getKey();
             if (mapped.contains(path) || path.startsWith("codec.")) continue;
             int line = Math.max(0, e.getValue().origin().lineNumber());
-            String message = path.startsWith("jibri") ? "Jibri (" + path + "): the focus does not use recorders yet"
+            String message = path.startsWith("jibri") ? "Jibri (" + path + ") has no Parley equivalent"
                     : path + " has no Parley equivalent";
             notes.add(new Note(where + ":" + line, message, true));
         }
@@ -800,8 +827,8 @@ public final class JitsiImport {
         List<String> trusted = jicofo.settings().hasPath("xmpp.trusted-domains")
                 ? jicofo.settings().getStringList("xmpp.trusted-domains") : List.of();
         if (!trusted.isEmpty()) {
-            notes.add(new Note(where + ":" + jicofo.line("xmpp.trusted-domains"), "xmpp.trusted-domains " + trusted
-                    + " (Jibri's recorder domain): the focus does not use recorders yet", true));
+            // Jicofo trusts Jibri's (and the transcriber's) domain; Parley's focus makes its occupants hidden.
+            focus.put("hidden-domains", trusted, "jicofo.conf: xmpp.trusted-domains (Jibri's recorder domain).");
         }
         bridges(focus.object("bridges"), where);
         codecs(focus, where);

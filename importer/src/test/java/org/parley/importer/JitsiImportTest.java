@@ -163,6 +163,31 @@ class JitsiImportTest {
     }
 
     @Test
+    void jicofosJibriSettingsAreCarriedOver(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("jicofo.conf");
+        java.nio.file.Files.writeString(conf, """
+                jicofo {
+                  xmpp.client { xmpp-domain = meet.example.test, domain = auth.meet.example.test, username = focus }
+                  xmpp.trusted-domains = [ "recorder.meet.example.test" ]
+                  jibri { brewery-jid = "JibriBrewery@internal.auth.meet.example.test", pending-timeout = 60 seconds, num-retries = 2 }
+                  jibri-sip.brewery-jid = "JibriSipBrewery@internal.auth.meet.example.test"
+                }
+                """);
+        ProsodyConfig prosody = ProsodyConfigReader.read(ProsodyConfigReaderTest.fixture("prosody/prosody.cfg.lua"), k -> null);
+        JitsiImport.Result r = JitsiImport.convert(prosody, null, JicofoConfig.read(conf), "/var/lib/parley");
+        Config c = ConfigFactory.parseString(r.config()).getConfig("parley.focus");
+        assertThat(c.getString("jibri.brewery")).isEqualTo("JibriBrewery@internal.auth.meet.example.test");
+        assertThat(c.getString("jibri.sip-brewery")).isEqualTo("JibriSipBrewery@internal.auth.meet.example.test");
+        assertThat(c.getDuration("jibri.pending-timeout")).hasSeconds(60);
+        assertThat(c.getInt("jibri.retries")).isEqualTo(2);
+        assertThat(c.getStringList("hidden-domains")).containsExactly("recorder.meet.example.test");
+        assertThat(r.notes()).noneMatch(n -> n.message().contains("jibri"));
+        // Without a brewery Jicofo records nothing: neither does the imported focus.
+        Config stock = ConfigFactory.parseString(stock().config()).getConfig("parley.focus");
+        assertThat(stock.getString("jibri.brewery")).isEmpty();
+    }
+
+    @Test
     void withoutASelectionStrategyJicofoKeepsAConferenceOnOneBridge(@TempDir Path dir) throws Exception {
         ProsodyConfig prosody = ProsodyConfigReader.read(ProsodyConfigReaderTest.fixture("prosody/prosody.cfg.lua"), k -> null);
         JitsiImport.Result r = JitsiImport.convert(prosody, null, JicofoConfig.read(ProsodyConfigReaderTest.fixture("jicofo/jicofo.conf")),

@@ -133,6 +133,10 @@ public final class ParleyServer implements BeforeAllCallback, ExtensionContext.S
                     jingle.timeout = 5s
                     # MuteTest plays Jitsi's avmoderation component on the component domain.
                     moderation.av-moderation-component = "component.localhost"
+                    # JibriTest's SIP Jibris (the recording ones use the default brewery, jibribrewery@internal.{host}).
+                    jibri.sip-brewery = "jibrisipbrewery@internal.{host}"
+                    jibri.pending-timeout = 3s
+                    jibri.request-timeout = 2s
                   }
                 }
                 """.formatted(dataDir.resolve("state"), postgres.getJdbcUrl("postgres", "postgres"), BRIDGE_USER, FOCUS_USER,

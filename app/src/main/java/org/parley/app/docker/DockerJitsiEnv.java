@@ -160,6 +160,9 @@ public final class DockerJitsiEnv {
         Hocon focus = parley.object("focus");
         focus.put("domain", "focus." + domain).put("jid", focusJid).put("muc-domains", conferenceDomains);
         focus.object("bridges").put("breweries", List.of(get("JVB_BREWERY_MUC", "jvbbrewery") + "@" + internalMuc));
+        // Jicofo's jibri and jibri-sip breweries exist only with ENABLE_RECORDING, as in docker-jitsi-meet's jicofo.conf.
+        focus.object("jibri").put("brewery", recording ? get("JIBRI_BREWERY_MUC", "jibribrewery") + "@" + internalMuc : "")
+                .put("sip-brewery", recording ? get("JIBRI_SIP_BREWERY_MUC", "jibrisipbrewery") + "@" + internalMuc : "");
         focus.object("rest").put("bind", bind).put("port", port("PARLEY_REST_PORT", 8888));
         if (hidden) focus.put("hidden-domains", List.of(hiddenDomain));
         // jicofo.conf's jigasi.brewery-jid, set by docker-jitsi-meet when Jigasi dials out or transcribes.
@@ -292,7 +295,6 @@ public final class DockerJitsiEnv {
 
     /** docker-jitsi-meet settings that change behaviour and that Parley does not have. */
     private void unsupported() {
-        if (flag("ENABLE_RECORDING", false)) note("ENABLE_RECORDING", "Jibri's accounts and hidden domain are served, but the focus does not start recordings yet");
         if (flag("ENABLE_VISITORS", false)) note("ENABLE_VISITORS", "visitors are not supported");
         if (flag("ENABLE_JVB_XMPP_SERVER", false)) note("ENABLE_JVB_XMPP_SERVER", "a separate XMPP server for the bridges is not supported: they join " + get("XMPP_INTERNAL_MUC_DOMAIN", "internal-muc.meet.jitsi"));
         if (!get("PROSODY_MODE", "client").equals("client")) errors.add("PROSODY_MODE=" + get("PROSODY_MODE", "") + ": only client is supported");

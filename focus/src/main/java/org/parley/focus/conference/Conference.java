@@ -22,6 +22,7 @@ import org.parley.focus.source.ConferenceSources;
 import org.parley.focus.source.EndpointSources;
 import org.parley.focus.source.SourceException;
 import org.parley.focus.state.ConferenceRecord;
+import org.parley.focus.state.StateCodec;
 import org.parley.focus.state.FocusStateSink;
 import org.parley.focus.state.ParticipantRecord;
 import org.parley.focus.xmpp.IqClient.Outcome;
@@ -107,6 +108,8 @@ public final class Conference {
     private int probesPending;
     private ScheduledFuture<?> graceTimer;
     private volatile int participantCount;
+    /** Elements modules put in the focus's presence, by name and namespace (a new one replaces the old). */
+    private final Map<org.dom4j.QName, Element> moduleExtensions = new LinkedHashMap<>();
     /** The features plugged into this conference, called in this order. */
     private final List<ConferenceModule> modules = new ArrayList<>();
 
@@ -206,6 +209,14 @@ public final class Conference {
             ghosts.put(p.endpointId(), p);
         }
         probed = sessions.isEmpty();
+        if (rec.modules() != null) {
+            try {
+                Element state = org.dom4j.DocumentHelper.parseText(rec.modules()).getRootElement();
+                for (ConferenceModule m : modules) m.restored(state);
+            } catch (org.dom4j.DocumentException e) {
+                log.warn("{}: the modules' stored state is unreadable, not restored: {}", roomName, e.getMessage());
+            }
+        }
         log.info("{}: restored (meeting id {}, {} bridges, {} participants to rejoin)", roomName, meetingId, sessions.size(), ghosts.size());
         graceTimer = exec.schedule(this::graceOver, graceMillis, TimeUnit.MILLISECONDS);
     }
@@ -441,6 +452,7 @@ public final class Conference {
         props.addElement("property").addAttribute("key", "support-terminate-restart").addAttribute("value", "true");
         props.addElement("property").addAttribute("key", "bridge-count").addAttribute("value", Integer.toString(sessions.size()));
         if (noBridge) p.addChildElement("bridgeNotAvailable", Stanzas.JITMEET);
+        for (Element e : moduleExtensions.values()) p.getElement().add(e.createCopy());
         ctx.iq().send(p);
     }
 
@@ -1416,6 +1428,12 @@ public final class Conference {
         });
     }
 
+    /** A module's element for the focus's presence (replacing one of the same name); sent at once while in the room. */
+    void focusPresenceExtension(Element e) {
+        moduleExtensions.put(e.getQName(), e.createCopy());
+        if (state != State.JOINING && state != State.ENDED) sendFocusPresence(false);
+    }
+
     void notifyOccupant(IQ request) {
         request.setFrom(self);
         ctx.iq().request(request, config.jingleTimeout(), 0, exec, outcome -> {
@@ -1424,6 +1442,12 @@ public final class Conference {
     }
 
     // ------------------------------------------------------------------ state for persistence
+
+    void modulesChanged() {
+        if (state != State.ENDED) changed();
+    }
+
+    boolean isHandedOver() { return handedOver; }
 
     private void changed() {
         FocusStateSink sink = ctx.sink();
@@ -1445,7 +1469,17 @@ public final class Conference {
                     p.features == null ? List.of() : List.copyOf(p.features)));
         }
         for (ParticipantRecord g : ghosts.values()) if (!participants.containsKey(g.endpointId())) ps.add(g);
-        return new ConferenceRecord(roomName, meetingId, state.name(), bs, ps);
+        Element moduleState = null;
+        for (ConferenceModule m : modules) {
+            Element e = m.persistentState();
+            if (e == null) continue;
+            if (moduleState == null) {
+                moduleState = org.dom4j.DocumentHelper.createElement(
+                        org.dom4j.QName.get(StateCodec.MODULES, StateCodec.MODULES_NS));
+            }
+            moduleState.add(e.createCopy());
+        }
+        return new ConferenceRecord(roomName, meetingId, state.name(), bs, ps, moduleState == null ? null : moduleState.asXML());
     }
 
     /** For tests and metrics: participants by nick with their session state. */

@@ -36,6 +36,32 @@ public final class ConferenceHandle {
         return out;
     }
 
+    /** The conference's actor: a module's timers and answers run there (never block it). */
+    public java.util.concurrent.ScheduledExecutorService executor() {
+        return conference.executor();
+    }
+
+    /**
+     * Puts {@code element} into the focus's presence in the room, replacing an element of the same name and namespace
+     * (Jicofo's presence extensions, such as the recording status); the room sees it at once.
+     */
+    public void focusPresenceExtension(org.dom4j.Element element) {
+        conference.focusPresenceExtension(element);
+    }
+
+    /** The module's {@link ConferenceModule#persistentState} changed: the conference is written again. */
+    public void stateChanged() {
+        conference.modulesChanged();
+    }
+
+    /**
+     * Whether the conference ended here only because another node or the next process of this one took it over (then
+     * what it runs, such as a recording, goes on there): meaningful in {@link ConferenceModule#ended}.
+     */
+    public boolean handedOver() {
+        return conference.isHandedOver();
+    }
+
     /** Answers an IQ the module took (result or error); sent from the focus's JID, as Jingle answers are. */
     public void answer(IQ answer) {
         conference.sendAsFocus(answer);

@@ -63,4 +63,17 @@ public interface ConferenceModule {
 
     /** A {@code session-initiate} for {@code member} is about to be sent: the module returns the one to send. */
     default Jingle offering(Member member, Jingle sessionInitiate) { return sessionInitiate; }
+
+    /**
+     * What must outlive a restart of the focus (persisted with the conference, issue 8): one element of the module's
+     * own name and namespace, or null when there is nothing. Written after each step that changed the conference, and
+     * after {@link ConferenceHandle#stateChanged}.
+     */
+    default org.dom4j.Element persistentState() { return null; }
+
+    /**
+     * The conference is being restored after a restart (before the focus rejoins its room): {@code state} holds what
+     * the modules returned from {@link #persistentState}, each module finds its own element there.
+     */
+    default void restored(org.dom4j.Element state) { }
 }

@@ -21,6 +21,9 @@ import org.parley.storage.StoredParticipant;
  */
 public final class StateCodec {
     private static final String NS = "urn:parley:focus-state:1";
+    /** The element holding the conference modules' state (see {@link ConferenceRecord#modules}). */
+    public static final String MODULES = "modules";
+    public static final String MODULES_NS = "urn:parley:focus-state:modules:1";
 
     private StateCodec() {}
 
@@ -65,6 +68,8 @@ public final class StateCodec {
             for (String e : s.endpoints()) b.addElement("endpoint", NS).addAttribute("id", e);
             if (s.feedback() != null && !s.feedback().isEmpty()) s.feedback().toColibri("jvb").appendTo(b);
         }
+        // The modules' state rides in the same opaque text (older builds read only the <bridge> elements).
+        if (c.modules() != null) root.add(parse(c.modules()).createCopy());
         return new StoredConference(c.room(), c.meetingId(), c.state(), root.asXML(), List.of());
     }
 
@@ -81,8 +86,11 @@ public final class StateCodec {
 
     public static ConferenceRecord fromStored(StoredConference c) {
         List<ConferenceRecord.BridgeSessionRecord> sessions = new ArrayList<>();
+        String modules = null;
         if (c.bridges() != null && !c.bridges().isBlank()) {
             Element root = parse(c.bridges());
+            Element m = root.element(org.dom4j.QName.get(MODULES, MODULES_NS));
+            if (m != null) modules = m.asXML();
             for (Element b : root.elements("bridge")) {
                 List<String> relays = new ArrayList<>();
                 for (Element r : b.elements("relay")) relays.add(r.attributeValue("id"));
@@ -102,7 +110,7 @@ public final class StateCodec {
                     p.bridge(), p.sid(), d == null ? null : d.attributeValue("bridge-session"), p.sessionState(),
                     d == null ? EndpointSources.EMPTY : sources(d), features));
         }
-        return new ConferenceRecord(c.room(), c.meetingId(), c.state(), sessions, ps);
+        return new ConferenceRecord(c.room(), c.meetingId(), c.state(), sessions, ps, modules);
     }
 
     private static EndpointSources sources(Element parent) {
