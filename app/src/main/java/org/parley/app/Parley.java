@@ -121,6 +121,9 @@ public final class Parley implements AutoCloseable {
                 admin.api().add(new RoomsSection(muc));
                 if (focus.focus() != null) admin.api().add(new FocusSection(focus.focus(), xmpp.context().metrics()));
                 if (focus.focus() != null) admin.api().add(new JibriSection(focus.focus().jibris(), xmpp.context().metrics()));
+                if (focus.focus() != null && focus.focus().config().jigasi().enabled()) {
+                    admin.api().add(new JigasisSection(focus.focus().jigasis(), xmpp.context().metrics()));
+                }
                 admin.api().add(new GracefulShutdown(focus.focus() == null ? null : focus.focus().conferences(),
                         admin.config().shutdownTimeout(), stopRequested::complete));
             }

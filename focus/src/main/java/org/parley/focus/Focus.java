@@ -16,6 +16,8 @@ import org.parley.focus.conference.ConferenceModule;
 import org.parley.focus.jibri.JibriModule;
 import org.parley.focus.jibri.Jibris;
 import org.parley.focus.conference.Conferences;
+import org.parley.focus.jigasi.JigasiModule;
+import org.parley.focus.jigasi.Jigasis;
 import org.parley.focus.moderation.MuteModule;
 import org.parley.focus.moderation.StartMutedModule;
 import org.parley.focus.conference.Requester;
@@ -61,6 +63,7 @@ public final class Focus implements AutoCloseable {
     private final Conferences conferences;
     private final ConferencePolicy policy;
     private final IqClient iq;
+    private final Jigasis jigasis;
 
     public Focus(FocusConfig config, XmppLink focusLink, XmppLink requestLink, FocusStateSink sink) {
         this.config = config;
@@ -75,7 +78,16 @@ public final class Focus implements AutoCloseable {
         this.iq = new IqClient(focusLink);
         this.bridges = new Bridges(config, iq, bridgeExec, sink);
         this.jibris = new Jibris(config, iq, bridgeExec);
-        this.conferences = new Conferences(config, iq, requestLink, bridges, sink, actors, modules(config, jibris));
+        this.jigasis = new Jigasis(config.jigasi(), config.occupantRealJid(), config.nickname(), iq::send, bridgeExec,
+                config.bridges().healthInterval());
+        List<ConferenceModule.Factory> modules = modules(config, jibris);
+        if (config.jigasi().enabled()) modules.add(c -> new JigasiModule(c, jigasis));
+        this.conferences = new Conferences(config, iq, requestLink, bridges, sink, actors, modules);
+        if (config.jigasi().enabled()) {
+            conferences.replyProperties().add(() -> List.of(
+                    new ConferenceIq.Property("sipGatewayEnabled", Boolean.toString(jigasis.sipAvailable())),
+                    new ConferenceIq.Property("transcriptionEnabled", Boolean.toString(jigasis.transcriptionAvailable()))));
+        }
         bridges.addListener(conferences);
         this.policy = new ConferencePolicy(config);
     }
@@ -98,6 +110,9 @@ public final class Focus implements AutoCloseable {
 
     public Conferences conferences() { return conferences; }
 
+    /** The Jigasis from the Jigasi breweries (none when {@code parley.focus.jigasi.breweries} is empty). */
+    public Jigasis jigasis() { return jigasis; }
+
     /** The focus's IQ requests in flight (for tests and metrics). */
     public int pendingRequests() { return iq.pendingCount(); }
 
@@ -105,6 +120,7 @@ public final class Focus implements AutoCloseable {
     public void start() {
         bridges.start();
         jibris.start();
+        jigasis.start();
     }
 
     // ------------------------------------------------------------------ persistence (issue 8)
@@ -363,6 +379,8 @@ public final class Focus implements AutoCloseable {
                 bridges.onPresence(pr);
             } else if (jibris.handles(from)) {
                 jibris.onPresence(pr);
+            } else if (jigasis.handles(from)) {
+                jigasis.onPresence(pr);
             }
             return;
         }
@@ -432,6 +450,7 @@ public final class Focus implements AutoCloseable {
         }
         bridges.close();
         jibris.close();
+        jigasis.close();
         actors.close();
         bridgeExec.shutdownNow();
         try {

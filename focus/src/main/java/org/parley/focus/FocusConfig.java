@@ -49,7 +49,8 @@ public record FocusConfig(
         int maxGroupsPerParticipant,
         Codecs codecs,
         Moderation moderation,
-        JibriSettings jibri) {
+        JibriSettings jibri,
+        org.parley.focus.jigasi.JigasiSettings jigasi) {
 
     /** Who may start a conference. */
     public enum CreatePolicy { ANYONE, AUTHENTICATED, TOKEN, NOBODY }
@@ -207,7 +208,7 @@ public record FocusConfig(
         return new FocusConfig(enabled, threads, domain, focusJid, nickname, Set.copyOf(mucDomains), policy,
                 Set.copyOf(hidden), minParticipants, single, startTimeout, joinTimeout, bridges, colibriTimeout,
                 colibriRetries, jingleTimeout, jingleRetries, inviteRetries, discoTimeout, restart, maxSources, maxGroups,
-                codecs, moderation, jibri);
+                codecs, moderation, jibri, org.parley.focus.jigasi.JigasiSettings.read(f, host, problems));
     }
 
     private static Policy policy(Config f, String p, List<VirtualHost> hosts, List<ConfigProblem> problems) {

@@ -133,8 +133,9 @@ public final class FocusService implements AutoCloseable {
         }
         focus.start();
         focus.startRestored();
-        log.info("focus on {} as {}, rooms on {}, breweries {}, component SFUs {}", config.domain(),
-                config.occupantRealJid(), config.mucDomains(), config.bridges().breweries(), config.bridges().components());
+        log.info("focus on {} as {}, rooms on {}, breweries {}, component SFUs {}, Jigasi breweries {}", config.domain(),
+                config.occupantRealJid(), config.mucDomains(), config.bridges().breweries(), config.bridges().components(),
+                config.jigasi().breweries());
         return service;
     }
 

@@ -784,6 +784,10 @@ public final class JitsiImport {
         if (user != null && userDomain != null) focus.put("jid", user + "@" + userDomain, "jicofo.conf: xmpp.client.username@domain.");
         String brewery = jicofo.string("bridge.brewery-jid");
         if (brewery != null) focus.object("bridges").put("breweries", List.of(brewery));
+        String jigasiBrewery = jicofo.string("jigasi.brewery-jid");
+        if (jigasiBrewery != null) focus.object("jigasi").put("breweries", List.of(jigasiBrewery));
+        Boolean moderatorChecks = jicofo.bool("conference.enable-moderator-checks");
+        if (moderatorChecks != null) focus.object("jigasi").put("moderators-only", moderatorChecks);
         jibri(focus.object("jibri"));
         Boolean autoOwner = jicofo.bool("conference.enable-auto-owner");
         if (autoOwner != null) focus.object("policy").put("auto-owner", autoOwner);
@@ -803,7 +807,8 @@ public final class JitsiImport {
                 "xmpp.client.xmpp-domain", "xmpp.client.password", "xmpp.client.hostname", "xmpp.client.port",
                 "xmpp.client.disable-certificate-verification", "bridge.brewery-jid", "conference.enable-auto-owner",
                 "authentication.enabled", "authentication.type", "authentication.login-url", "xmpp.trusted-domains",
-                "xmpp.client.conference-muc-jid", "rest.port", "rest.host", "rest.enabled");
+                "xmpp.client.conference-muc-jid", "rest.port", "rest.host", "rest.enabled", "jigasi.brewery-jid",
+                "conference.enable-moderator-checks");
         Set<String> mapped = new LinkedHashSet<>(handled);
         mapped.addAll(BRIDGE_KEYS);
         mapped.addAll(JIBRI_KEYS);
@@ -812,7 +817,6 @@ public final class JitsiImport {
             if (mapped.contains(path) || path.startsWith("codec.")) continue;
             int line = Math.max(0, e.getValue().origin().lineNumber());
             String message = path.startsWith("jibri") ? "Jibri (" + path + ") has no Parley equivalent"
-                    : path.startsWith("jigasi") ? "Jigasi (" + path + "): the focus does not use SIP gateways yet"
                     : path + " has no Parley equivalent";
             notes.add(new Note(where + ":" + line, message, true));
         }

@@ -194,4 +194,23 @@ class JitsiImportTest {
                 "/var/lib/parley");
         assertThat(ConfigFactory.parseString(r.config()).getBoolean("parley.focus.bridges.cascade")).isFalse();
     }
+
+    @Test
+    void jicofosJigasiBreweryAndModeratorChecksAreCarriedOver(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("jicofo.conf");
+        java.nio.file.Files.writeString(conf, """
+                jicofo {
+                  xmpp.client { xmpp-domain = meet.example.test, domain = auth.meet.example.test, username = focus }
+                  jigasi { brewery-jid = "JigasiBrewery@internal.auth.meet.example.test", xmpp-connection-name = Client }
+                  conference.enable-moderator-checks = false
+                }
+                """);
+        ProsodyConfig prosody = ProsodyConfigReader.read(ProsodyConfigReaderTest.fixture("prosody/prosody.cfg.lua"), k -> null);
+        JitsiImport.Result r = JitsiImport.convert(prosody, null, JicofoConfig.read(conf), "/var/lib/parley");
+        Config c = ConfigFactory.parseString(r.config()).getConfig("parley.focus");
+        assertThat(c.getStringList("jigasi.breweries")).containsExactly("JigasiBrewery@internal.auth.meet.example.test");
+        assertThat(c.getBoolean("jigasi.moderators-only")).isFalse();
+        assertThat(r.notes()).noneMatch(n -> n.message().contains("brewery-jid") || n.message().contains("enable-moderator-checks"));
+        assertThat(r.notes()).anySatisfy(n -> assertThat(n.message()).startsWith("jigasi.xmpp-connection-name has no Parley equivalent"));
+    }
 }

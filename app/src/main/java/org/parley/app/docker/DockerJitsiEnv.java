@@ -165,6 +165,10 @@ public final class DockerJitsiEnv {
                 .put("sip-brewery", recording ? get("JIBRI_SIP_BREWERY_MUC", "jibrisipbrewery") + "@" + internalMuc : "");
         focus.object("rest").put("bind", bind).put("port", port("PARLEY_REST_PORT", 8888));
         if (hidden) focus.put("hidden-domains", List.of(hiddenDomain));
+        // jicofo.conf's jigasi.brewery-jid, set by docker-jitsi-meet when Jigasi dials out or transcribes.
+        if (isSet("JIGASI_SIP_URI") || transcriptions) {
+            focus.object("jigasi").put("breweries", List.of(get("JIGASI_BREWERY_MUC", "jigasibrewery") + "@" + internalMuc));
+        }
         focusPolicy(focus);
 
         // ---- the web app's meeting features (the Prosody modules docker-jitsi-meet loads by default) ----
@@ -291,7 +295,6 @@ public final class DockerJitsiEnv {
 
     /** docker-jitsi-meet settings that change behaviour and that Parley does not have. */
     private void unsupported() {
-        if (flag("ENABLE_TRANSCRIPTIONS", false) || isSet("JIGASI_SIP_URI")) note(flag("ENABLE_TRANSCRIPTIONS", false) ? "ENABLE_TRANSCRIPTIONS" : "JIGASI_SIP_URI", "the focus does not use Jigasi yet");
         if (flag("ENABLE_VISITORS", false)) note("ENABLE_VISITORS", "visitors are not supported");
         if (flag("ENABLE_JVB_XMPP_SERVER", false)) note("ENABLE_JVB_XMPP_SERVER", "a separate XMPP server for the bridges is not supported: they join " + get("XMPP_INTERNAL_MUC_DOMAIN", "internal-muc.meet.jitsi"));
         if (!get("PROSODY_MODE", "client").equals("client")) errors.add("PROSODY_MODE=" + get("PROSODY_MODE", "") + ": only client is supported");

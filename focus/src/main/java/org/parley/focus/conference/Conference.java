@@ -376,11 +376,11 @@ public final class Conference {
         FocusConfig config = ctx.config();
         IQ reply = IQ.createResultIQ(requester.iq());
         boolean auth = config.policy().create() != FocusConfig.CreatePolicy.ANYONE;
-        List<ConferenceIq.Property> props = List.of(
+        List<ConferenceIq.Property> props = ctx.replyProperties().apply(List.of(
                 new ConferenceIq.Property("authentication", Boolean.toString(auth)),
                 new ConferenceIq.Property("externalAuth", "false"),
                 new ConferenceIq.Property("sipGatewayEnabled", "false"),
-                new ConferenceIq.Property("visitors-supported", "false"));
+                new ConferenceIq.Property("visitors-supported", "false")));
         reply.setChildElement(ConferenceIq.reply(roomName, ready, config.focusJid().toBareJID(), null, props).toElement());
         requester.reply(reply);
     }
@@ -1419,6 +1419,13 @@ public final class Conference {
     void sendAsFocus(IQ iq) {
         iq.setFrom(self);
         ctx.iq().send(iq);
+    }
+
+    void requestAsFocus(IQ request, java.time.Duration timeout, Consumer<IQ> answer) {
+        request.setFrom(self);
+        ctx.iq().request(request, timeout, 0, exec, outcome -> {
+            if (state != State.ENDED) answer.accept(outcome.answer());
+        });
     }
 
     /** A module's element for the focus's presence (replacing one of the same name); sent at once while in the room. */

@@ -16,4 +16,4 @@ import org.parley.focus.xmpp.XmppLink;
 record ConferenceContext(FocusConfig config, IqClient iq, XmppLink requestLink, Bridges bridges,
                          BridgeSelector selector, Offers offers, Capabilities capabilities, FocusStateSink sink,
                          Consumer<Conference> ended, RequestLatency latency,
-                         java.util.List<ConferenceModule.Factory> modules) {}
+                         java.util.List<ConferenceModule.Factory> modules, ReplyProperties replyProperties) {}

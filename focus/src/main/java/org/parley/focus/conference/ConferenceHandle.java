@@ -77,6 +77,15 @@ public final class ConferenceHandle {
     }
 
     /**
+     * Sends an IQ request from the focus's own JID to any address (a worker in a brewery room) and calls
+     * {@code answer} on the conference's actor with the answer (result or error), or with null when none came within
+     * {@code timeout}. Nothing is called once the conference has ended.
+     */
+    public void request(IQ request, java.time.Duration timeout, java.util.function.Consumer<IQ> answer) {
+        conference.requestAsFocus(request, timeout, answer);
+    }
+
+    /**
      * Changes {@code change}'s endpoint on the SFU that holds it (one COLIBRI2 {@code conference-modify}); returns
      * false when the occupant has no endpoint now (a later allocation goes through
      * {@link ConferenceModule#allocating}).

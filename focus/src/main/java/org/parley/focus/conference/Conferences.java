@@ -42,6 +42,7 @@ public final class Conferences implements BridgeListener {
     private final Actors actors;
     private final ConferenceContext ctx;
     private final RequestLatency latency = new RequestLatency();
+    private final ReplyProperties replyProperties = new ReplyProperties();
     private volatile boolean closedToNew;
     private final List<CompletableFuture<Void>> noneLeft = new CopyOnWriteArrayList<>();
 
@@ -50,8 +51,11 @@ public final class Conferences implements BridgeListener {
                        Actors actors, List<ConferenceModule.Factory> modules) {
         this.actors = actors;
         this.ctx = new ConferenceContext(config, iq, requestLink, bridges, new BridgeSelector(config.bridges()),
-                new Offers(config.codecs()), new Capabilities(), sink, this::ended, latency, List.copyOf(modules));
+                new Offers(config.codecs()), new Capabilities(), sink, this::ended, latency, List.copyOf(modules), replyProperties);
     }
+
+    /** What the conference reply says about the focus's services (see {@link ReplyProperties}). */
+    public ReplyProperties replyProperties() { return replyProperties; }
 
     private void ended(Conference c) {
         byRoom.remove(c.room().toBareJID(), c);
