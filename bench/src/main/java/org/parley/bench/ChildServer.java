@@ -36,6 +36,7 @@ final class ChildServer implements AutoCloseable {
     private volatile boolean closed;
     /** HOCON appended to the config (a scenario's own settings). */
     private volatile String extra = "";
+    private final java.util.Map<String, String> environment = new java.util.concurrent.ConcurrentHashMap<>();
 
     private ChildServer(Path jar, String heap, Path dir, int[] ports) {
         this.jar = jar;
@@ -116,6 +117,24 @@ final class ChildServer implements AutoCloseable {
     /** Adds {@code hocon} after the bench config at the next {@link #start}. */
     void extraConfig(String hocon) { this.extra = hocon; }
 
+    /** Sets an environment variable of the server's next {@link #start} (PARLEY_CHECKPOINT_LOG=DEBUG, say). */
+    void environment(String name, String value) { environment.put(name, value); }
+
+    /** As {@code kill -9}: no shutdown hook runs; waits up to {@code timeoutMs} for the process to be gone. */
+    boolean kill(long timeoutMs) throws InterruptedException {
+        Process p = process;
+        p.destroyForcibly();
+        return p.waitFor(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** The lines of the server log (every start's) that contain {@code fragment}. */
+    List<String> logLines(String fragment) throws IOException {
+        if (!Files.exists(log)) return List.of();
+        try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+            return lines.filter(l -> l.contains(fragment)).toList();
+        }
+    }
+
     /** SIGTERM; waits up to {@code timeoutMs} for the process to exit; true when it did. */
     boolean terminate(long timeoutMs) throws InterruptedException {
         Process p = process;
@@ -176,8 +195,10 @@ final class ChildServer implements AutoCloseable {
      */
     boolean start(int port, long timeoutMs) throws IOException, InterruptedException {
         Files.writeString(dir.resolve("parley.conf"), config());
-        process = new ProcessBuilder(command()).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        ProcessBuilder b = new ProcessBuilder(command()).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        b.environment().putAll(environment);
+        process = b.start();
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (System.currentTimeMillis() < deadline) {
             if (!process.isAlive()) return false;
