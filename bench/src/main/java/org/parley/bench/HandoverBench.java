@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * goes on; the next process restores the last checkpoint.
  *
  * <pre>
- *   java -cp bench/target/benchmarks.jar org.parley.bench.HandoverBench [--sessions 500] [--rooms 50] [--kill] [--steady 20] [--jar app/target/parley.jar]
+ *   java -cp bench/target/benchmarks.jar org.parley.bench.HandoverBench [--sessions 500] [--rooms 50] [--kill] [--steady 20] [--timeout 10s] [--jar app/target/parley.jar]
  *   (HANDOVER_LOG=1 prints the end of the server log, with the hand-over's own times)
  * </pre>
  */
@@ -45,6 +45,7 @@ public final class HandoverBench {
         Path jar = Path.of("app", "target", "parley.jar");
         boolean kill = false;
         int steady = 20;
+        String timeout = "10s";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--sessions" -> sessions = Integer.parseInt(args[++i]);
@@ -52,6 +53,7 @@ public final class HandoverBench {
                 case "--jar" -> jar = Path.of(args[++i]);
                 case "--kill" -> kill = true;
                 case "--steady" -> steady = Integer.parseInt(args[++i]);
+                case "--timeout" -> timeout = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -59,13 +61,16 @@ public final class HandoverBench {
         int r = rooms;
         boolean k = kill;
         int s = steady;
-        System.exit(ChildServer.run(jar, "1g", 2, "handover-bench", (server, loops) -> measure(server, n, r, k, s)));
+        String t = timeout;
+        System.exit(ChildServer.run(jar, "1g", 2, "handover-bench", (server, loops) -> measure(server, n, r, k, s, t)));
     }
 
     private static final Pattern CHECKPOINT = Pattern.compile("hand-over checkpoint: (\\d+) rows .* in (\\d+) ms \\((\\d+) ms snapshotting\\)");
 
-    private static int measure(ChildServer server, int sessions, int rooms, boolean kill, int steadySeconds) throws Exception {
-        server.extraConfig("parley.handover.enabled = true\n");
+    private static int measure(ChildServer server, int sessions, int rooms, boolean kill, int steadySeconds, String timeout)
+            throws Exception {
+        // timeout: parley.handover.timeout, how long writing and restoring may take (10s by default; a busier machine needs more).
+        server.extraConfig("parley.handover { enabled = true, timeout = " + timeout + " }\n");
         server.environment("PARLEY_CHECKPOINT_LOG", "DEBUG");
         if (!server.start(server.httpPort(), 60_000)) {
             server.printLogTail(40);
