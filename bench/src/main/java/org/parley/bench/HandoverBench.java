@@ -165,6 +165,13 @@ public final class HandoverBench {
                     ms(times.get(times.size() - 1)));
         }
         if (failed > 0) System.out.printf("FAILED: %d guests could not resume%n", failed);
+        // Where the new process's time went: its start, the restore of sessions and rooms, its ports.
+        for (String l : server.logLines(" - ")) {
+            if ((l.contains("hand-over") && !l.contains("hand-over checkpoint:")) || l.contains("Storage open")
+                    || l.contains("listening for HTTP on") || l.contains("TLS for clients")) {
+                System.out.println("  server: " + l);
+            }
+        }
         server.printProblems(10);
         if (System.getenv("HANDOVER_LOG") != null) server.printLogTail(60);
         pool.shutdownNow();
