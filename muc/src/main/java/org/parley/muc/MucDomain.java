@@ -76,7 +76,10 @@ public final class MucDomain implements Component {
         }
         for (StoredRoom s : stored) {
             try {
-                rooms.put(s.name(), RoomStore.restore(this, s));
+                Room room = RoomStore.restore(this, s);
+                // As stored, and stored already: a checkpoint writes it once something happens in it.
+                room.checkpointDue = false;
+                rooms.put(s.name(), room);
             } catch (RuntimeException e) {
                 log.warn("persistent room {}@{} could not be read and is skipped: {}", s.name(), settings.domain(), e.toString());
             }
