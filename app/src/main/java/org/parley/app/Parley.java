@@ -38,6 +38,8 @@ public final class Parley implements AutoCloseable {
     private final JicofoRest rest;
     private final CompletableFuture<String> stopRequested;
     private final HandoverSettings handover;
+    /** Null when hand-over or its checkpoints are off. */
+    private HandoverCheckpoints checkpoints;
     private boolean closed;
     /** The sessions and rooms went to the next process: the focus leaves its conferences as they are. */
     private boolean handedOver;
@@ -135,7 +137,9 @@ public final class Parley implements AutoCloseable {
             xmpp.startFederation(certs.materials());
             xmpp.loops().reportUnusedInherited();
             if (admin != null) admin.api().ready(true, null);
-            return new Parley(certs, storage, xmpp, muc, focus, http, admin, rest, stopRequested, handover);
+            Parley node = new Parley(certs, storage, xmpp, muc, focus, http, admin, rest, stopRequested, handover);
+            node.checkpoints = HandoverCheckpoints.start(xmpp, muc, storage.handover(), handover);
+            return node;
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             if (admin != null) admin.close();
             if (http != null) http.close();
@@ -238,6 +242,7 @@ public final class Parley implements AutoCloseable {
             if (handover.enabled()) http.prepareHandover();
             else http.close();
             if (rest != null) rest.close();
+            if (checkpoints != null) checkpoints.close();
             if (handover.enabled()) {
                 handOver();
                 http.close();
@@ -276,6 +281,24 @@ public final class Parley implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             log.warn("hand-over failed; the sessions end as at any shutdown", e);
+            forgetCheckpoints();
+        }
+    }
+
+    /**
+     * The sessions end with this process after all: the rows of the last checkpoint must not bring them back in the
+     * next one (as restored sessions nobody resumes, and occupants nobody is behind until they expire).
+     */
+    private void forgetCheckpoints() {
+        try {
+            storage.handover().replace(handover.nodeId(), "session", List.of()).get(handover.timeout().toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+            storage.handover().replace(handover.nodeId(), "room", List.of()).get(handover.timeout().toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("hand-over: the last checkpoint could not be cleared; the next process restores it", e);
         }
     }
 

@@ -42,6 +42,7 @@ final class ChildServer implements AutoCloseable {
     private volatile Path sockets;
     /** The AppCDS archive the server starts from ({@link #archiveClasses}), or null. */
     private volatile Path classArchive;
+    private final java.util.Map<String, String> environment = new java.util.concurrent.ConcurrentHashMap<>();
 
     private ChildServer(Path jar, String heap, Path dir, int[] ports) {
         this.jar = jar;
@@ -166,6 +167,24 @@ final class ChildServer implements AutoCloseable {
         return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
     }
 
+    /** Sets an environment variable of the server's next {@link #start} (PARLEY_CHECKPOINT_LOG=DEBUG, say). */
+    void environment(String name, String value) { environment.put(name, value); }
+
+    /** As {@code kill -9}: no shutdown hook runs; waits up to {@code timeoutMs} for the process to be gone. */
+    boolean kill(long timeoutMs) throws InterruptedException {
+        Process p = process;
+        p.destroyForcibly();
+        return p.waitFor(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** The lines of the server log (every start's) that contain {@code fragment}. */
+    List<String> logLines(String fragment) throws IOException {
+        if (!Files.exists(log)) return List.of();
+        try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+            return lines.filter(l -> l.contains(fragment)).toList();
+        }
+    }
+
     /** SIGTERM; waits up to {@code timeoutMs} for the process to exit; true when it did. */
     boolean terminate(long timeoutMs) throws InterruptedException {
         Process p = process;
@@ -236,13 +255,17 @@ final class ChildServer implements AutoCloseable {
      */
     boolean start(int port, long timeoutMs) throws IOException, InterruptedException {
         Files.writeString(dir.resolve("parley.conf"), config());
-        process = new ProcessBuilder(command()).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        ProcessBuilder b = new ProcessBuilder(command()).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        b.environment().putAll(environment);
+        // The log goes on across restarts: only what this start appends says whether it is up.
+        long from = Files.exists(log) ? Files.size(log) : 0;
+        process = b.start();
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (System.currentTimeMillis() < deadline) {
             if (!process.isAlive()) return false;
-            if (sockets == null ? accepts(port) : logged("listening for HTTP on")) return true;
-            Thread.sleep(200);
+            if (sockets == null ? accepts(port) : logged("listening for HTTP on", from)) return true;
+            Thread.sleep(sockets == null ? 200 : 50);
         }
         return false;
     }
@@ -306,8 +329,12 @@ final class ChildServer implements AutoCloseable {
         return false;
     }
 
-    private boolean logged(String fragment) throws IOException {
-        return Files.exists(log) && Files.readString(log, StandardCharsets.UTF_8).contains(fragment);
+    /** Whether the log holds {@code fragment} after its first {@code from} bytes. */
+    private boolean logged(String fragment, long from) throws IOException {
+        if (!Files.exists(log)) return false;
+        byte[] all = Files.readAllBytes(log);
+        int at = (int) Math.min(from, all.length);
+        return new String(all, at, all.length - at, StandardCharsets.UTF_8).contains(fragment);
     }
 
     private static boolean accepts(int port) {

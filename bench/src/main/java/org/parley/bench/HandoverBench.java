@@ -24,8 +24,13 @@ import java.util.regex.Pattern;
  * old process's exit, to the new one's port, and to each guest's {@code <resumed/>} (distribution), and how many
  * failed to resume.
  *
+ * <p>With {@code --kill}, the server is killed ({@code kill -9}) instead: before that, every guest changes its presence
+ * in its meeting every few seconds for {@code --steady} seconds (so every session and room changes in every
+ * checkpoint interval), the server's checkpoints are logged (rows, time) and summed up, and the kill comes while that
+ * goes on; the next process restores the last checkpoint.
+ *
  * <pre>
- *   java -cp bench/target/benchmarks.jar org.parley.bench.HandoverBench [--sessions 500] [--rooms 50] [--jar app/target/parley.jar]
+ *   java -cp bench/target/benchmarks.jar org.parley.bench.HandoverBench [--sessions 500] [--rooms 50] [--kill] [--steady 20] [--timeout 10s] [--jar app/target/parley.jar]
  *       [--systemd-sockets]   (the listening sockets held across the restart, as a parley.socket unit holds them)
  *       [--class-archive]     (the server starts from an AppCDS archive, as the Debian package's launcher does)
  *   (HANDOVER_LOG=1 prints the end of the server log, with the hand-over's own times)
@@ -40,34 +45,42 @@ public final class HandoverBench {
         int sessions = 500;
         int rooms = 50;
         Path jar = Path.of("app", "target", "parley.jar");
+        boolean kill = false;
+        int steady = 20;
+        String timeout = "10s";
         boolean held = false;
         boolean archive = false;
-        for (int i = 0; i < args.length; i += 2) {
-            if (args[i].equals("--systemd-sockets") || args[i].equals("--class-archive")) {
-                if (args[i].equals("--systemd-sockets")) held = true;
-                else archive = true;
-                i--;
-                continue;
-            }
-            if (i + 1 >= args.length) throw new IllegalArgumentException("option " + args[i] + " needs a value");
+        for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--sessions" -> sessions = Integer.parseInt(args[i + 1]);
-                case "--rooms" -> rooms = Integer.parseInt(args[i + 1]);
-                case "--jar" -> jar = Path.of(args[i + 1]);
+                case "--sessions" -> sessions = Integer.parseInt(args[++i]);
+                case "--rooms" -> rooms = Integer.parseInt(args[++i]);
+                case "--jar" -> jar = Path.of(args[++i]);
+                case "--kill" -> kill = true;
+                case "--steady" -> steady = Integer.parseInt(args[++i]);
+                case "--timeout" -> timeout = args[++i];
+                case "--systemd-sockets" -> held = true;
+                case "--class-archive" -> archive = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         int n = sessions;
         int r = rooms;
+        boolean k = kill;
+        int s = steady;
+        String t = timeout;
         boolean holdSockets = held;
         boolean classArchive = archive;
         System.exit(ChildServer.run(jar, "1g", 2, "handover-bench",
-                (server, loops) -> measure(server, n, r, holdSockets, classArchive)));
+                (server, loops) -> measure(server, n, r, k, s, t, holdSockets, classArchive)));
     }
 
-    private static int measure(ChildServer server, int sessions, int rooms, boolean holdSockets, boolean classArchive)
-            throws Exception {
-        server.extraConfig("parley.handover.enabled = true\n");
+    private static final Pattern CHECKPOINT = Pattern.compile("hand-over checkpoint: (\\d+) rows .* in (\\d+) ms \\((\\d+) ms snapshotting\\)");
+
+    private static int measure(ChildServer server, int sessions, int rooms, boolean kill, int steadySeconds, String timeout,
+                               boolean holdSockets, boolean classArchive) throws Exception {
+        // timeout: parley.handover.timeout, how long writing and restoring may take (10s by default; a busier machine needs more).
+        server.extraConfig("parley.handover { enabled = true, timeout = " + timeout + " }\n");
+        server.environment("PARLEY_CHECKPOINT_LOG", "DEBUG");
         if (holdSockets) server.holdSockets();
         if (classArchive) server.archiveClasses();
         if (!server.start(server.httpPort(), 60_000)) {
@@ -90,8 +103,50 @@ public final class HandoverBench {
         CompletableFuture.allOf(joining.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
         System.out.printf("%d guests in %d meetings in %d ms%n", sessions, rooms, ms(System.nanoTime() - t0));
 
+        java.util.concurrent.ScheduledExecutorService updates = null;
+        if (kill) {
+            // Each guest changes its presence every 5 s (spread evenly): every session gets its meeting's updates in
+            // every checkpoint interval, and every room changes.
+            updates = Executors.newScheduledThreadPool(2);
+            for (int i = 0; i < guests.size(); i++) {
+                Guest g = guests.get(i);
+                updates.scheduleAtFixedRate(g::presenceUpdate, 5000L * i / guests.size(), 5000, TimeUnit.MILLISECONDS);
+            }
+            int before = server.logLines("hand-over checkpoint:").size();
+            Thread.sleep(steadySeconds * 1000L);
+            List<String> lines = server.logLines("hand-over checkpoint:");
+            List<Long> rows = new ArrayList<>();
+            List<Long> took = new ArrayList<>();
+            List<Long> snapshotting = new ArrayList<>();
+            // The first ones after the joins are skipped: the steady state is what is measured.
+            for (String l : lines.subList(Math.min(lines.size(), before + 2), lines.size())) {
+                Matcher m = CHECKPOINT.matcher(l);
+                if (!m.find()) continue;
+                rows.add(Long.parseLong(m.group(1)));
+                took.add(Long.parseLong(m.group(2)));
+                snapshotting.add(Long.parseLong(m.group(3)));
+            }
+            Collections.sort(rows);
+            Collections.sort(took);
+            Collections.sort(snapshotting);
+            if (!took.isEmpty()) {
+                System.out.printf("steady state, each guest's presence every 5 s, %d checkpoints in %d s: rows p50 %d (max %d); "
+                                + "ms p50 %d, p90 %d, max %d (snapshotting p50 %d ms)%n", took.size(), steadySeconds,
+                        at(rows, 0.5), rows.get(rows.size() - 1), at(took, 0.5), at(took, 0.9), took.get(took.size() - 1),
+                        at(snapshotting, 0.5));
+            } else {
+                System.out.println("no checkpoint logged in the steady state (PARLEY_CHECKPOINT_LOG=DEBUG not honoured?)");
+            }
+        }
+
         long sigterm = System.nanoTime();
-        if (!server.terminate(60_000)) {
+        if (kill) {
+            if (!server.kill(60_000)) {
+                System.out.println("FAILED: the server did not die within 60 s of kill -9");
+                return 1;
+            }
+            updates.shutdownNow();
+        } else if (!server.terminate(60_000)) {
             System.out.println("FAILED: the server did not exit within 60 s of SIGTERM");
             return 1;
         }
@@ -112,15 +167,23 @@ public final class HandoverBench {
             else times.add(t);
         }
         Collections.sort(times);
-        System.out.printf("SIGTERM -> old process exited: %d ms; -> new process's %s: %d ms%n",
+        String signal = kill ? "kill -9" : "SIGTERM";
+        System.out.printf("%s -> old process exited: %d ms; -> new process's %s: %d ms%n", signal,
                 ms(exited - sigterm), holdSockets ? "listeners up (the held sockets never closed)" : "port open",
                 ms(portOpen - sigterm));
         if (!times.isEmpty()) {
-            System.out.printf("SIGTERM -> <resumed/> for %d of %d guests: p50 %d ms, p90 %d ms, p99 %d ms, max %d ms%n",
-                    times.size(), sessions, ms(at(times, 0.5)), ms(at(times, 0.9)), ms(at(times, 0.99)),
+            System.out.printf("%s -> <resumed/> for %d of %d guests: p50 %d ms, p90 %d ms, p99 %d ms, max %d ms%n",
+                    signal, times.size(), sessions, ms(at(times, 0.5)), ms(at(times, 0.9)), ms(at(times, 0.99)),
                     ms(times.get(times.size() - 1)));
         }
         if (failed > 0) System.out.printf("FAILED: %d guests could not resume%n", failed);
+        // Where the new process's time went: its start, the restore of sessions and rooms, its ports.
+        for (String l : server.logLines(" - ")) {
+            if ((l.contains("hand-over") && !l.contains("hand-over checkpoint:")) || l.contains("Storage open")
+                    || l.contains("listening for HTTP on") || l.contains("TLS for clients")) {
+                System.out.println("  server: " + l);
+            }
+        }
         server.printProblems(10);
         if (System.getenv("HANDOVER_LOG") != null) server.printLogTail(60);
         pool.shutdownNow();
@@ -144,6 +207,8 @@ public final class HandoverBench {
         /** Stanzas handled since stream management was enabled (XEP-0198's h), as lib-jitsi-meet counts them. */
         private long handled;
         private boolean counting;
+        private final Object sends = new Object();
+        private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
 
         Guest(String room, String nick) {
             this.room = room;
@@ -208,6 +273,21 @@ public final class HandoverBench {
             return null;
         }
 
+        /** A new status in its meeting (as a browser's presence update: audio muted, a new stats id). */
+        void presenceUpdate() {
+            WebSocket s = socket;
+            if (s == null || s.isOutputClosed()) return;
+            sendInTurn(s, "<presence xmlns='jabber:client' to='" + room + "/" + nick + "'><status>"
+                    + System.nanoTime() + "</status></presence>");
+        }
+
+        /** The JDK's WebSocket takes one send at a time: acknowledgements and updates wait for the one before. */
+        private void sendInTurn(WebSocket s, String xml) {
+            synchronized (sends) {
+                lastSend = lastSend.handle((x, e) -> null).thenCompose(x -> s.sendText(xml, true));
+            }
+        }
+
         private void login() throws Exception {
             send("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>");
             await("</stream:features>");
@@ -218,7 +298,12 @@ public final class HandoverBench {
         }
 
         private void send(String xml) throws Exception {
-            socket.sendText(xml, true).get(20, TimeUnit.SECONDS);
+            CompletableFuture<?> sent;
+            synchronized (sends) {
+                sendInTurn(socket, xml);
+                sent = lastSend;
+            }
+            sent.get(20, TimeUnit.SECONDS);
         }
 
         /** Waits for a message containing {@code fragment}; returns everything received up to and including it. */
@@ -251,7 +336,7 @@ public final class HandoverBench {
                     notifyAll();
                 }
             }
-            if (ack != null) webSocket.sendText(ack, true);
+            if (ack != null) sendInTurn(webSocket, ack);
             webSocket.request(1);
             return null;
         }

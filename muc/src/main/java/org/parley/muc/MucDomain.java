@@ -76,7 +76,10 @@ public final class MucDomain implements Component {
         }
         for (StoredRoom s : stored) {
             try {
-                rooms.put(s.name(), RoomStore.restore(this, s));
+                Room room = RoomStore.restore(this, s);
+                // As stored, and stored already: a checkpoint writes it once something happens in it.
+                room.checkpointDue = false;
+                rooms.put(s.name(), room);
             } catch (RuntimeException e) {
                 log.warn("persistent room {}@{} could not be read and is skipped: {}", s.name(), settings.domain(), e.toString());
             }
@@ -150,6 +153,7 @@ public final class MucDomain implements Component {
         }
         Room room = rooms.get(node);
         if (room != null) {
+            room.checkpointDue = true;
             room.handle(p, out);
             return;
         }
@@ -282,6 +286,7 @@ public final class MucDomain implements Component {
         Lane lane = lanes.apply(room.name);
         lane.schedule(() -> {
             try {
+                room.checkpointDue = true;
                 step.accept(lane.outbox());
             } catch (RuntimeException e) {
                 log.warn("{}: a delayed step failed", room.jidString, e);
@@ -317,7 +322,9 @@ public final class MucDomain implements Component {
         try {
             lane.execute(() -> {
                 try {
-                    step.accept(rooms.get(name));
+                    Room room = rooms.get(name);
+                    if (room != null) room.checkpointDue = true;
+                    step.accept(room);
                 } catch (RuntimeException e) {
                     log.warn("{}: a step of a module failed on room {}", settings.domain(), name, e);
                 } finally {
@@ -346,6 +353,39 @@ public final class MucDomain implements Component {
         }
         return out;
     }
+
+    /**
+     * The rooms that changed since their last checkpoint, each snapshotted on its room's thread (null: destroyed
+     * meanwhile); adds them to {@code due} (room by room, in the order of the futures).
+     */
+    List<CompletableFuture<org.parley.storage.HandoverRecord>> checkpoint(List<Room> due) {
+        List<CompletableFuture<org.parley.storage.HandoverRecord>> out = new ArrayList<>();
+        for (Room room : rooms.values()) {
+            if (!room.checkpointDue) continue;
+            CompletableFuture<org.parley.storage.HandoverRecord> f = new CompletableFuture<>();
+            Lane lane = lanes.apply(room.name);
+            try {
+                // Not through inRoom: reading the room is no change to it.
+                lane.execute(() -> {
+                    try {
+                        room.checkpointDue = false;
+                        f.complete(room.destroyed() || rooms.get(room.name) != room ? null
+                                : new org.parley.storage.HandoverRecord(room.jidString, RoomHandover.FORMAT, RoomHandover.encode(room)));
+                    } catch (RuntimeException e) {
+                        f.completeExceptionally(e);
+                    }
+                });
+            } catch (RejectedExecutionException stopping) {
+                continue;
+            }
+            due.add(room);
+            out.add(f);
+        }
+        return out;
+    }
+
+    /** Every room here now. */
+    java.util.Collection<Room> rooms() { return rooms.values(); }
 
     /**
      * Puts a handed-over room in place (replacing a stored persistent room of that name, which it is newer than) and

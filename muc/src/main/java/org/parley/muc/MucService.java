@@ -37,6 +37,7 @@ public final class MucService implements AutoCloseable {
     private final Lane[] lanes;
     private final Map<String, MucDomain> domains = new LinkedHashMap<>();
     private final List<String> components = new ArrayList<>();
+    private final RoomCheckpoint checkpoints = new RoomCheckpoint();
     private volatile boolean closed;
 
     private MucService(ServerContext server, int threads) {
@@ -175,10 +176,22 @@ public final class MucService implements AutoCloseable {
             }
         }
         server.storage().handover().replace(node, RoomHandover.KIND, records).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        checkpoints.handedOver();
         log.info("hand-over: {} rooms written for node {} in {} ms", records.size(), node,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         return records.size();
     }
+
+    /**
+     * The rooms' share of a checkpoint: those that changed since the last one, and the ends of those written before.
+     * Call from one thread, never a room's; blocks up to {@code timeout}.
+     */
+    public org.parley.storage.CheckpointPart checkpoint(java.time.Duration timeout) throws Exception {
+        return checkpoints.collect(domains.values(), timeout);
+    }
+
+    /** How many rooms the checkpoints keep rows of. */
+    public int checkpointedRooms() { return checkpoints.written(); }
 
     /**
      * Restores the rooms the previous process of {@code node} handed over, with their occupants, before any client

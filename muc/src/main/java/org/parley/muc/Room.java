@@ -63,6 +63,11 @@ final class Room {
     private VisibleOutbox visible;
     /** The sender of the stanza this step handles (for modules: who configured, invited, kicked); null otherwise. */
     private JID actor;
+    /**
+     * Something may have changed since the room's last checkpoint (a stanza or a module's step ran on it); set on the
+     * room's thread, read by the checkpoint's. New and restored rooms start with it.
+     */
+    volatile boolean checkpointDue = true;
 
     record AffiliationEntry(Affiliation affiliation, String nick, String reason) {}
 

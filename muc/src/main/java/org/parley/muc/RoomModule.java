@@ -90,7 +90,8 @@ public interface RoomModule {
     /**
      * The node hands over to its next process (issue 18): write this module's state of {@code room} into
      * {@code state}, an element of its own (children and attributes as it likes), for {@link #restored}. The room
-     * is not told; nothing may be sent.
+     * is not told; nothing may be sent. Also called for the periodic checkpoints of a running room (a process started
+     * after a crash restores the last one), so it must change nothing.
      */
     default void handOver(MucRoom room, Element state) { }
 

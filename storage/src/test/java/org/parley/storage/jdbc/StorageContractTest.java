@@ -113,6 +113,29 @@ abstract class StorageContractTest {
         assertThat(await(handover.take("node1", "session"))).isEmpty();
     }
 
+    @Test
+    void aCheckpointUpsertsAndDeletesSingleItemsAndTheFinalHandOverSupersedesIt() throws Exception {
+        var handover = storage.handover();
+        var r = (java.util.function.BiFunction<String, String, org.parley.storage.HandoverRecord>)
+                (key, body) -> new org.parley.storage.HandoverRecord(key, 1, body);
+        await(handover.checkpoint("node1", List.of(
+                org.parley.storage.HandoverChange.upsert("session", r.apply("s1", "one")),
+                org.parley.storage.HandoverChange.upsert("session", r.apply("s2", "two")),
+                org.parley.storage.HandoverChange.upsert("room", r.apply("room1", "room")))));
+        // The next one: s1 changed, s2 ended, a delete of an item never written is harmless, the room did not change.
+        await(handover.checkpoint("node1", List.of(
+                org.parley.storage.HandoverChange.upsert("session", r.apply("s1", "one again")),
+                org.parley.storage.HandoverChange.delete("session", "s2"),
+                org.parley.storage.HandoverChange.delete("session", "never"))));
+        await(handover.checkpoint("node1", List.of()));
+        assertThat(await(handover.take("node1", "session"))).containsExactly(r.apply("s1", "one again"));
+        assertThat(await(handover.take("node1", "room"))).containsExactly(r.apply("room1", "room"));
+
+        await(handover.checkpoint("node1", List.of(org.parley.storage.HandoverChange.upsert("session", r.apply("s3", "three")))));
+        await(handover.replace("node1", "session", List.of(r.apply("s4", "final"))));
+        assertThat(await(handover.take("node1", "session"))).containsExactly(r.apply("s4", "final"));
+    }
+
     // ---- accounts
 
     @Test

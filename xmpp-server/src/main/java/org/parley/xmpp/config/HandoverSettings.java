@@ -9,8 +9,16 @@ import java.util.UUID;
 /**
  * {@code parley.handover}: whether a stopping process hands its clients' sessions to the next one, and the node id
  * that state is kept under (shared with the focus's persistence, so that one id names a node everywhere).
+ *
+ * @param checkpointInterval how often, while hand-over is on, what changed is written for a process started after a
+ *                           crash ({@code kill -9}); zero: never
  */
-public record HandoverSettings(boolean enabled, String nodeId, Duration timeout) {
+public record HandoverSettings(boolean enabled, String nodeId, Duration timeout, Duration checkpointInterval) {
+
+    /** Whether checkpoints run. */
+    public boolean checkpoints() {
+        return enabled && !checkpointInterval.isZero();
+    }
 
     public static HandoverSettings read(Config parley) throws ConfigException {
         Config ref = ConfigFactory.defaultReference(HandoverSettings.class.getClassLoader()).getConfig("parley.handover");
@@ -20,7 +28,12 @@ public record HandoverSettings(boolean enabled, String nodeId, Duration timeout)
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new ConfigException(List.of(new ConfigProblem("parley.handover.timeout", "must be positive")));
             }
-            return new HandoverSettings(c.getBoolean("enabled"), nodeId(parley), timeout);
+            Duration checkpoint = c.getDuration("checkpoint-interval");
+            if (checkpoint.isNegative() || (!checkpoint.isZero() && checkpoint.toMillis() < 100)) {
+                throw new ConfigException(List.of(new ConfigProblem("parley.handover.checkpoint-interval",
+                        "must be 0 (off) or at least 100ms")));
+            }
+            return new HandoverSettings(c.getBoolean("enabled"), nodeId(parley), timeout, checkpoint);
         } catch (com.typesafe.config.ConfigException e) {
             throw new ConfigException(List.of(new ConfigProblem("parley.handover", e.getMessage())));
         }

@@ -90,7 +90,7 @@ final class SessionHandover {
                 }
             }, loop).thenCompose(s -> {
                 if (s == null) return CompletableFuture.completedFuture(null);
-                if (s.expiresAt() <= now) {
+                if (s.expiresAt() <= now && !s.fromCheckpoint()) {
                     expired.incrementAndGet();
                     return CompletableFuture.completedFuture(null);
                 }

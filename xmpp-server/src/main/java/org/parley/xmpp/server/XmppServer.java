@@ -22,11 +22,13 @@ public final class XmppServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(XmppServer.class);
     private final ServerContext context;
     private final EventLoops loops;
+    private final SessionCheckpoint checkpoints;
     private final List<C2sListener> listeners = new ArrayList<>();
     private ComponentListener componentListener;
 
     private XmppServer(ServerContext context, EventLoops loops) {
         this.context = context;
+        this.checkpoints = new SessionCheckpoint(context);
         this.loops = loops;
     }
 
@@ -104,13 +106,26 @@ public final class XmppServer implements AutoCloseable {
     }
 
     /**
+     * The sessions' share of a checkpoint: the resumable sessions that changed since the last one, and the ends of
+     * those written before. Call from one thread, never an event loop; blocks up to {@code timeout}.
+     */
+    public org.parley.storage.CheckpointPart checkpoint(java.time.Duration timeout) throws Exception {
+        return checkpoints.collect(timeout);
+    }
+
+    /** How many sessions the checkpoints keep rows of. */
+    public int checkpointedSessions() { return checkpoints.written(); }
+
+    /**
      * Hands the client sessions over to the next process of {@code node}: closes the client listeners, cuts every
      * connection without a stream error, writes the resumable sessions. Other transports (HTTP) must be stopped from
      * accepting first. Returns how many sessions were written; {@link #close()} follows.
      */
     public int handOver(String node, java.time.Duration timeout) throws Exception {
         for (C2sListener l : listeners) l.close();
-        return SessionHandover.handOver(context, loops.workers(), node, timeout);
+        int n = SessionHandover.handOver(context, loops.workers(), node, timeout);
+        checkpoints.handedOver();
+        return n;
     }
 
     @Override

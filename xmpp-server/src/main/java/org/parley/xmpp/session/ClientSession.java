@@ -67,6 +67,8 @@ public final class ClientSession {
     private ScheduledFuture<?> carriedExpiry;
     /** When the connection was accepted (epoch millis), for the admin API. */
     private final long since = System.currentTimeMillis();
+    /** A resumable session changed since its last checkpoint ({@link #checkpoint}); read by the checkpoint thread. */
+    private volatile boolean checkpointDue;
 
     public ClientSession(ServerContext server, Transport transport) {
         this.server = server;
@@ -360,9 +362,11 @@ public final class ClientSession {
     // ---- stanzas after binding ----
 
     private void stanza(Element e) {
+        changed();
         if (StreamManagement.NS.equals(e.getNamespaceURI())) {
             if ("enable".equals(e.getName())) {
                 sm.enable(e, server.config().limits().resumeTimeout(), server.resumable());
+                changed();
             } else if (!sm.onNonza(e)) {
                 fail(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE, "Unknown element " + e.getQualifiedName());
             }
@@ -456,6 +460,7 @@ public final class ClientSession {
         }
         if (state == State.CLOSED) return;
         if (!sm.track(e, !detached)) return;
+        changed();
         count(e);
         if (!detached) transport.send(XmlWriter.toXml(e, transport.defaultNamespace()));
     }
@@ -472,6 +477,7 @@ public final class ClientSession {
         if (state == State.CLOSED) return;
         String to = jid.toString();
         if (sm.enabled() && !sm.track(new StreamManagement.Addressed(stanza, to), !detached)) return;
+        changed();
         count(stanza.element());
         if (!detached) transport.sendShared(stanza, to);
     }
@@ -558,7 +564,8 @@ public final class ClientSession {
         transport = t;
         detached = false;
         sm.reattached();
-        if (!sm.acknowledge(h)) return;
+        changed();
+        if (!sm.acknowledgeResumption(h)) return;
         sendRaw("<resumed xmlns='" + StreamManagement.NS + "' previd='" + sm.resumeId() + "' h='" + sm.handledIn() + "'/>");
         for (Object pending : sm.unacknowledged()) {
             if (pending instanceof StreamManagement.Addressed a) t.sendShared(a.stanza(), a.to());
@@ -640,6 +647,36 @@ public final class ClientSession {
         return s;
     }
 
+    private SessionSnapshot snapshot(long expiresAt) {
+        return new SessionSnapshot(jid, anonymous, sm.resumeId(), sm.resumeTimeout().toMillis(), expiresAt, sm.handledIn(),
+                sm.ackedOut(), sm.unacknowledgedElements(), presence,
+                directedPresences == null ? List.of() : List.copyOf(directedPresences), rosterRequested, token);
+    }
+
+    // ---- checkpoints, for a process started after a crash ----
+
+    /** Marks a resumable session for the next checkpoint: one volatile write, nothing else on the stanza path. */
+    private void changed() {
+        if (!checkpointDue && sm.resumable()) checkpointDue = true;
+    }
+
+    /** Whether the session changed since its last checkpoint; safe from any thread. */
+    public boolean checkpointDue() { return checkpointDue; }
+
+    /**
+     * On the session's executor: the session as it is now, for a checkpoint (it goes on untouched), or null when it
+     * is not (or no longer) a resumable bound session. Clears the mark; {@link #checkpointAgain} sets it back when
+     * the checkpoint could not be written.
+     */
+    public SessionSnapshot checkpoint() {
+        checkpointDue = false;
+        if (state != State.BOUND || !sm.resumable()) return null;
+        return snapshot(SessionSnapshot.FROM_CHECKPOINT);
+    }
+
+    /** The checkpoint that held this session failed: the next one writes it again. Safe from any thread. */
+    public void checkpointAgain() { checkpointDue = true; }
+
     /**
      * A session of the previous process, as {@link #handOver} left it, waiting on {@code loop} for its client to
      * resume until the snapshot's deadline. Completes once it is registered and its roster is loaded; null when its
@@ -677,8 +714,11 @@ public final class ClientSession {
         ClientSession replaced = server.sessions().bind(this);
         if (replaced != null) replaced.replaced();
         sm.restore(s, server.resumable());
+        checkpointDue = true;
         if (s.transport() == null) {
-            sm.detachedUntil(s.expiresAt(), () -> {
+            // After a crash the client reconnects when it notices: its whole resumption window counts from now.
+            long deadline = s.fromCheckpoint() ? System.currentTimeMillis() + s.resumeTimeoutMillis() : s.expiresAt();
+            sm.detachedUntil(deadline, () -> {
                 if (detached) {
                     log.debug("{} (restored) did not resume in time", jid);
                     end();
@@ -786,15 +826,22 @@ public final class ClientSession {
 
     /** The last available presence this client broadcast, or null when unavailable. */
     public Presence presence() { return presence; }
-    public void presence(Presence p) { presence = p; }
+    public void presence(Presence p) {
+        presence = p;
+        changed();
+    }
     public boolean available() { return presence != null; }
     public int priority() { Presence p = presence; return p == null ? -129 : p.getPriority(); }
 
     public boolean rosterRequested() { return rosterRequested; }
-    public void rosterRequested(boolean r) { rosterRequested = r; }
+    public void rosterRequested(boolean r) {
+        rosterRequested = r;
+        changed();
+    }
 
     /** JIDs this client sent directed presence to; touched only on this session's executor. */
     public Set<JID> directedPresences() {
+        changed();
         if (directedPresences == null) directedPresences = new HashSet<>(4);
         return directedPresences;
     }

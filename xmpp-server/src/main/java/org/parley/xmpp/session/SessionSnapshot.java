@@ -43,6 +43,16 @@ public record SessionSnapshot(JID jid, boolean anonymous, String resumeId, long 
         return resumeId != null ? resumeId : "jid:" + jid;
     }
 
+    /**
+     * {@link #expiresAt} of a snapshot a periodic checkpoint wrote rather than a hand-over: restored after a crash, the
+     * session waits its whole resumption timeout from its restore on, and its client may have got stanzas sent after
+     * the checkpoint (its {@code h} may exceed what the snapshot sent). An older build takes it as expired.
+     */
+    public static final long FROM_CHECKPOINT = -1;
+
+    /** Written by a checkpoint (the node then died), not by a hand-over. */
+    public boolean fromCheckpoint() { return expiresAt == FROM_CHECKPOINT; }
+
     public String encode() {
         // No namespace of our own: a stanza kept without one (as Tinder builds them) must read back without one.
         Element s = DocumentHelper.createElement("session");

@@ -42,6 +42,8 @@ final class StreamManagement {
     private boolean requestPending;
     private int sinceRequest;
     private ScheduledFuture<?> expiry;
+    /** Restored from a checkpoint and not resumed yet ({@link #acknowledgeResumption}). */
+    private boolean fromCheckpoint;
 
     StreamManagement(ClientSession session, int maxUnacked) {
         this.session = session;
@@ -122,6 +124,22 @@ final class StreamManagement {
      * acknowledges more than was sent.
      */
     boolean acknowledge(String hValue) {
+        return acknowledge(hValue, false);
+    }
+
+    /**
+     * The {@code h} of a {@code <resume/>}. A session restored from a checkpoint after a crash does not know what was
+     * sent after the checkpoint, which the client may have got: an {@code h} beyond what it sent (by less than half
+     * the counter's range, the rest being an {@code h} behind) then acknowledges its whole queue and the outbound
+     * count moves to {@code h}, so nothing is re-sent twice. Once only: afterwards the counts agree again.
+     */
+    boolean acknowledgeResumption(String hValue) {
+        boolean beyondAllowed = fromCheckpoint;
+        fromCheckpoint = false;
+        return acknowledge(hValue, beyondAllowed);
+    }
+
+    private boolean acknowledge(String hValue, boolean beyondAllowed) {
         long h;
         try {
             h = Long.parseLong(hValue == null ? "" : hValue.trim()) & MASK;
@@ -130,6 +148,10 @@ final class StreamManagement {
             return false;
         }
         long count = (h - ackedOut) & MASK;
+        if (count > unacked.size() && beyondAllowed && count <= MASK >>> 1) {
+            unacked.clear();
+            count = 0;
+        }
         if (count > unacked.size()) {
             session.fail(StreamErrorCondition.UNDEFINED_CONDITION,
                     "Acknowledged " + count + " stanzas but only " + unacked.size() + " were unacknowledged");
@@ -226,6 +248,7 @@ final class StreamManagement {
         handledIn = s.handledIn() & MASK;
         ackedOut = s.ackedOut() & MASK;
         unacked.addAll(s.unacked());
+        fromCheckpoint = s.fromCheckpoint();
         if (resumeId != null) registry.put(resumeId, session);
     }
 

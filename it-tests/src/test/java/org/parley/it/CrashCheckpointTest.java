@@ -1,0 +1,279 @@
+package org.parley.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.parley.it.sfu.ComponentSfu;
+import org.parley.it.sfu.SfuLogic;
+import org.parley.it.sfu.TestParticipant;
+
+/**
+ * {@code kill -9} with hand-over on (issue 18): the node writes what changed every
+ * {@code parley.handover.checkpoint-interval}, and the process started after the crash restores the last checkpoint.
+ * The clients resume (not {@code item-not-found}), nobody leaves the room, the focus keeps the Jingle sessions, and
+ * what is lost is what happened after the last checkpoint, as docs/operating.md says: a room message sent then is not
+ * in the room's history, the sender's {@code <resumed h>} does not count it (the client sends it again), and the
+ * recipient, who got it before the crash, is not sent it twice by the server.
+ */
+@ExtendWith(ParleyServer.class)
+class CrashCheckpointTest {
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            try {
+                closing.get(i).close();
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+
+    private RawClient connect(ChildParley child) throws Exception {
+        RawClient c = RawClient.plain(child.c2sPort());
+        closing.add(c);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {child.trustManager()}, null);
+        c.startTls(ctx);
+        return c;
+    }
+
+    /** A raw client that counts the stanzas it handled since it enabled stream management (XEP-0198's h). */
+    private static final class Counted {
+        final RawClient c;
+        long handled;
+        String resumeId;
+
+        Counted(RawClient c) {
+            this.c = c;
+        }
+
+        String await(String fragment) throws Exception {
+            return count(c.await(fragment));
+        }
+
+        String drain(long quietMillis) throws Exception {
+            return count(c.drain(quietMillis));
+        }
+
+        private String count(String text) {
+            for (String start : new String[] {"<message ", "<presence ", "<presence>", "<iq "}) {
+                for (int i = text.indexOf(start); i >= 0; i = text.indexOf(start, i + 1)) handled++;
+            }
+            return text;
+        }
+
+        void ackAll() throws Exception {
+            drain(300);
+            c.send("<a xmlns='urn:xmpp:sm:3' h='" + handled + "'/>");
+        }
+
+        /** The server's count of what this client sent (it answers {@code <r/>} in order, so what came before is handled). */
+        long serverHandled() throws Exception {
+            c.send("<r xmlns='urn:xmpp:sm:3'/>");
+            String a = c.await("<a xmlns='urn:xmpp:sm:3' h='");
+            count(a.substring(0, a.lastIndexOf("<a ")));
+            return Long.parseLong(c.await("'").replace("'", ""));
+        }
+    }
+
+    private Counted enterResumable(ChildParley child, String user, String room, String nick) throws Exception {
+        Counted c = new Counted(connect(child));
+        c.c.login(user, Clients.PASSWORD, "r");
+        c.c.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+        String enabled = c.c.await("/>");
+        int at = enabled.indexOf("id='") + 4;
+        c.resumeId = enabled.substring(at, enabled.indexOf('\'', at));
+        c.c.send("<presence to='" + room + "/" + nick + "'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+        c.await("code='110'");
+        return c;
+    }
+
+    /** The body of this node's checkpoint row of {@code kind} and {@code key}, or "". */
+    private static String row(ChildParley child, String kind, String key) throws Exception {
+        try (var conn = child.jdbc(); var st = conn.prepareStatement(
+                "SELECT body FROM handover_state WHERE node = ? AND kind = ? AND item_key = ?")) {
+            st.setString(1, child.nodeId());
+            st.setString(2, kind);
+            st.setString(3, key);
+            try (var rs = st.executeQuery()) {
+                return rs.next() ? rs.getString(1) : "";
+            }
+        }
+    }
+
+    private static int count(String text, String fragment) {
+        int n = 0;
+        for (int i = text.indexOf(fragment); i >= 0; i = text.indexOf(fragment, i + 1)) n++;
+        return n;
+    }
+
+    @Test
+    void afterAKillTheClientsResumeFromTheLastCheckpointAndLoseOnlyWhatCameAfterIt() throws Exception {
+        // A long interval, so that what the test does after one checkpoint surely comes before the next.
+        ChildParley child = ChildParley.create("crash-room").extraConfig("""
+                parley.handover { enabled = true, checkpoint-interval = 3s }
+                """);
+        closing.add(child);
+        child.start();
+        Clients clients = child.clients();
+        closing.add(clients);
+        clients.register("ann");
+        clients.register("cem");
+        clients.register("dia");
+        String room = "crash@conference.localhost";
+
+        Counted ann = enterResumable(child, "ann", room, "Ann");
+        Counted cem = enterResumable(child, "cem", room, "Cem");
+        ann.await("from='" + room + "/Cem'");
+        ann.c.send("<message to='" + room + "' type='groupchat' id='m1'><body>before the checkpoint</body></message>");
+        cem.await("<body>before the checkpoint</body>");
+        ann.await("<body>before the checkpoint</body>");
+        ann.ackAll();
+        cem.ackAll();
+        long annSent = ann.serverHandled();
+        cem.serverHandled();
+        // A checkpoint with all of that: both acknowledgements, and the message in the room's history.
+        Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).pollInterval(java.time.Duration.ofMillis(50)).until(() ->
+                row(child, "session", ann.resumeId).contains("acked-out=\"" + ann.handled + "\"")
+                        && row(child, "session", cem.resumeId).contains("acked-out=\"" + cem.handled + "\"")
+                        && row(child, "room", room).contains("before the checkpoint"));
+
+        // After the checkpoint, before the next: a message both get, and nobody acknowledges. Then the crash.
+        ann.c.send("<message to='" + room + "' type='groupchat' id='m2'><body>after the checkpoint</body></message>");
+        cem.await("<body>after the checkpoint</body>");
+        ann.await("<body>after the checkpoint</body>");
+        child.kill();
+        assertThat(row(child, "room", room)).as("the crash came before the next checkpoint").doesNotContain("after the checkpoint");
+
+        child.start();
+        assertThat(child.log()).anyMatch(l -> l.contains("sessions of node crash-room wait for their clients (0 expired, 0 unreadable)"));
+        assertThat(child.log()).anyMatch(l -> l.contains("rooms of node crash-room restored (0 unreadable)"));
+
+        // Cem got the message sent after the checkpoint: its h is beyond what the restored session knows it sent.
+        RawClient cem2 = connect(child);
+        cem2.authenticate("cem", Clients.PASSWORD);
+        cem2.send("<resume xmlns='urn:xmpp:sm:3' previd='" + cem.resumeId + "' h='" + cem.handled + "'/>");
+        assertThat(cem2.await("/>")).contains("<resumed").contains("previd='" + cem.resumeId + "'");
+        RawClient ann2 = connect(child);
+        ann2.authenticate("ann", Clients.PASSWORD);
+        ann2.send("<resume xmlns='urn:xmpp:sm:3' previd='" + ann.resumeId + "' h='" + ann.handled + "'/>");
+        String annResumed = ann2.await("/>");
+        // The server counts what ann sent up to the checkpoint: her message after it is hers to send again.
+        assertThat(annResumed).contains("<resumed").contains("h='" + annSent + "'");
+        String afterResume = cem2.drain(1000) + ann2.drain(300);
+        assertThat(afterResume).as("nothing acknowledged or received before the crash comes again")
+                .doesNotContain("before the checkpoint").doesNotContain("after the checkpoint");
+        assertThat(afterResume).as("nobody left or joined").doesNotContain("type='unavailable'").doesNotContain("code='110'");
+
+        // The room is the checkpoint's: a newcomer gets both occupants and the history up to the checkpoint.
+        RawClient dia = connect(child);
+        dia.login("dia", Clients.PASSWORD, "r");
+        dia.send("<presence to='" + room + "/Dia'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+        String joined = dia.await("code='110'");
+        assertThat(joined).contains("from='" + room + "/Ann'").contains("from='" + room + "/Cem'");
+        String history = dia.drain(800);
+        assertThat(history).contains("<body>before the checkpoint</body>").doesNotContain("after the checkpoint");
+
+        // As XEP-0198 has it, ann's client sends again what the server did not count: cem gets it a second time.
+        ann2.send("<message to='" + room + "' type='groupchat' id='m2'><body>after the checkpoint</body></message>");
+        assertThat(count(cem2.await("<body>after the checkpoint</body>"), "<body>after the checkpoint</body>")).isEqualTo(1);
+        String rest = cem2.drain(500) + ann2.drain(300);
+        assertThat(rest).doesNotContain("type='unavailable'");
+    }
+
+    /**
+     * Three participants in a conference on a component SFU; a checkpoint; {@code kill -9}. The next process restores
+     * their sessions and the room from the checkpoint, the focus resumes the conference from its own stored state and
+     * keeps each participant's Jingle session: no session-initiate or -terminate, no COLIBRI2 allocation or expire,
+     * nobody leaves.
+     */
+    @Test
+    void aConferenceGoesOnAcrossAKill() throws Exception {
+        ChildParley child = ChildParley.create("crash-focus").extraConfig("parley.handover.enabled = true\n");
+        closing.add(child);
+        child.start();
+        SfuLogic logic = new SfuLogic("crash");
+        closing.add(ComponentSfu.connectRetrying(child.componentPort(), "sfu1.localhost", ChildParley.SFU_SECRET, 0.1, logic, false));
+        Clients clients = child.clients();
+        closing.add(clients);
+        String room = "crash-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "@conference.localhost";
+        List<String> nicks = List.of("cra111", "crb222", "crc333");
+        List<TestParticipant> ps = new ArrayList<>();
+        for (String n : nicks) {
+            clients.register(n);
+            TestParticipant p = TestParticipant.connectAs(clients, n, room, n);
+            closing.add(p);
+            ps.add(p.join());
+        }
+        Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).until(() -> ps.stream().allMatch(p -> p.sid() != null)
+                && logic.byRoom(room) != null && logic.byRoom(room).endpoints.values().stream().filter(e -> e.sources != null).count() == 3);
+        FocusTest.everyoneSeesEveryone(ps);
+        String meetingId = logic.byRoom(room).meetingId;
+        Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+            try (var c = child.jdbc(); var st = c.prepareStatement(
+                    "SELECT count(*) FROM focus_participants WHERE room = ? AND session_state = 'ACTIVE'")) {
+                st.setString(1, room);
+                try (var rs = st.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1) == 3;
+                }
+            }
+        });
+        // Past a checkpoint with everything settled: the room with its four occupants (the focus too), three sessions.
+        Thread.sleep(1500);
+        Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+            String body = row(child, "room", room);
+            return count(body, "<occupant ") == 4;
+        });
+        Thread.sleep(1500);
+        Map<String, String> sids = new HashMap<>();
+        Map<String, Integer> jingles = new HashMap<>();
+        Map<String, Integer> presences = new HashMap<>();
+        for (TestParticipant p : ps) {
+            sids.put(p.nick, p.sid());
+            jingles.put(p.nick, p.received.size());
+            presences.put(p.nick, p.roomPresences().size());
+        }
+        int requests = logic.requests.size();
+
+        long killed = System.nanoTime();
+        child.kill();
+        child.start();
+        closing.add(ComponentSfu.connectRetrying(child.componentPort(), "sfu1.localhost", ChildParley.SFU_SECRET, 0.1, logic, false));
+        for (TestParticipant p : ps) {
+            Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !p.connection.isConnected());
+            p.connection.connect();
+            p.connection.login();
+            assertThat(p.connection.streamWasResumed()).as("%s resumed its stream", p.nick).isTrue();
+        }
+        long resumed = System.nanoTime();
+        Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> child.log().stream().filter(l -> l.contains("kept its session")).count() == 3);
+        Thread.sleep(2000);
+        System.out.printf("kill -9 with a conference: kill to 3 streams resumed %d ms%n", (resumed - killed) / 1_000_000);
+
+        for (TestParticipant p : ps) {
+            assertThat(p.sid()).isEqualTo(sids.get(p.nick));
+            assertThat(p.received.subList(jingles.get(p.nick), p.received.size())).as("Jingle to %s after the crash", p.nick)
+                    .isEmpty();
+            assertThat(p.roomPresences().subList(presences.get(p.nick), p.roomPresences().size()))
+                    .as("presence seen by %s after the crash", p.nick)
+                    .noneMatch(x -> x.getType() == org.jivesoftware.smack.packet.Presence.Type.unavailable);
+        }
+        List<org.parley.jingle.colibri2.ConferenceModify> after = logic.requests.subList(requests, logic.requests.size());
+        assertThat(after).as("COLIBRI2 after the crash")
+                .allMatch(cm -> !cm.create() && !cm.expire() && cm.endpoints().isEmpty() && cm.relays().isEmpty());
+        assertThat(logic.byRoom(room).meetingId).isEqualTo(meetingId);
+        assertThat(logic.endpoints(room)).isEqualTo(java.util.Set.copyOf(nicks));
+    }
+}
