@@ -106,8 +106,9 @@ public final class Main {
         // (systemd restarting a node that is still starting) must close them as any other, with their hand-over.
         CompletableFuture<Parley> starting = new CompletableFuture<>();
         CompletableFuture<String> stopped = new CompletableFuture<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("stopping");
+        java.util.concurrent.atomic.AtomicBoolean said = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable stop = () -> {
+            if (!said.getAndSet(true)) log.info("stopping");
             Parley started;
             try {
                 started = starting.join();
@@ -116,7 +117,14 @@ public final class Main {
             }
             started.close();
             stopped.complete("signal");
-        }, "shutdown"));
+        };
+        // SIGTERM and SIGINT close the node before the JVM begins to exit: once it does, every shutdown hook runs at
+        // once, H2's among them, which would close the embedded database under the hand-over still writing to it.
+        // The exit status stays the JVM's own for the signal (128 + its number), which the systemd unit expects.
+        stopOn("TERM", 143, stop);
+        stopOn("INT", 130, stop);
+        // Any other way out (SIGHUP, an exit from elsewhere) still closes the node.
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "shutdown"));
         Parley parley;
         try {
             parley = Parley.start(config);
@@ -127,9 +135,18 @@ public final class Main {
         starting.complete(parley);
         parley.stopRequested().thenAccept(stopped::complete);
         String why = stopped.get();
-        if (!"signal".equals(why)) log.info("stopping: graceful shutdown done ({})", why);
+        // Stopped by a signal: the JVM exits from there with the signal's status; returning would race it with 0.
+        if ("signal".equals(why)) new java.util.concurrent.CountDownLatch(1).await();
+        log.info("stopping: graceful shutdown done ({})", why);
         parley.close();
         return 0;
+    }
+
+    private static void stopOn(String signal, int status, Runnable stop) {
+        sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> {
+            stop.run();
+            System.exit(status);
+        });
     }
 
     private static int check(Path file, PrintStream out) {

@@ -43,7 +43,12 @@ final class Connector {
                     targets = List.of();
                 }
                 List<Resolver.Target> found = targets;
-                loop.execute(() -> attempt(s2s, loop, remote, found, 0, streams, cancelled, failed, connected));
+                try {
+                    loop.execute(() -> attempt(s2s, loop, remote, found, 0, streams, cancelled, failed, connected));
+                } catch (RejectedExecutionException stopped) {
+                    // The server stopped while the name was being resolved: nobody is left to tell.
+                    log.debug("resolved {} after the server stopped", remote);
+                }
             });
         } catch (RejectedExecutionException e) {
             loop.execute(() -> failed.accept("the server is shutting down"));
