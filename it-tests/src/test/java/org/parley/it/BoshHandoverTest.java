@@ -12,8 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -68,9 +66,7 @@ class BoshHandoverTest {
     static RawClient tcp(ChildParley child, List<AutoCloseable> closing) throws Exception {
         RawClient c = RawClient.plain(child.c2sPort());
         closing.add(c);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {child.trustManager()}, null);
-        c.startTls(ctx);
+        c.startTls(child.sslContext());
         return c;
     }
 

@@ -93,6 +93,13 @@ public final class ChildParley implements AutoCloseable {
 
     public X509TrustManager trustManager() { return trust; }
 
+    /** TLS that trusts the child's self-signed certificate (valid once it has started). */
+    public javax.net.ssl.SSLContext sslContext() throws java.security.GeneralSecurityException {
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, new javax.net.ssl.TrustManager[] {trust}, null);
+        return ctx;
+    }
+
     /** Smack clients for this server. */
     public Clients clients() {
         return new Clients(() -> c2sPort, new X509TrustManager() {

@@ -3,18 +3,11 @@ package org.parley.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.parley.it.sfu.ComponentSfu;
-import org.parley.it.sfu.SfuLogic;
-import org.parley.it.sfu.TestParticipant;
 
 /**
  * {@code kill -9} with hand-over on (issue 18): the node writes what changed every
@@ -42,9 +35,7 @@ class CrashCheckpointTest {
     private RawClient connect(ChildParley child) throws Exception {
         RawClient c = RawClient.plain(child.c2sPort());
         closing.add(c);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {child.trustManager()}, null);
-        c.startTls(ctx);
+        c.startTls(child.sslContext());
         return c;
     }
 
@@ -203,77 +194,25 @@ class CrashCheckpointTest {
         ChildParley child = ChildParley.create("crash-focus").extraConfig("parley.handover.enabled = true\n");
         closing.add(child);
         child.start();
-        SfuLogic logic = new SfuLogic("crash");
-        closing.add(ComponentSfu.connectRetrying(child.componentPort(), "sfu1.localhost", ChildParley.SFU_SECRET, 0.1, logic, false));
-        Clients clients = child.clients();
-        closing.add(clients);
-        String room = "crash-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "@conference.localhost";
-        List<String> nicks = List.of("cra111", "crb222", "crc333");
-        List<TestParticipant> ps = new ArrayList<>();
-        for (String n : nicks) {
-            clients.register(n);
-            TestParticipant p = TestParticipant.connectAs(clients, n, room, n);
-            closing.add(p);
-            ps.add(p.join());
-        }
-        Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).until(() -> ps.stream().allMatch(p -> p.sid() != null)
-                && logic.byRoom(room) != null && logic.byRoom(room).endpoints.values().stream().filter(e -> e.sources != null).count() == 3);
-        FocusTest.everyoneSeesEveryone(ps);
-        String meetingId = logic.byRoom(room).meetingId;
-        Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
-            try (var c = child.jdbc(); var st = c.prepareStatement(
-                    "SELECT count(*) FROM focus_participants WHERE room = ? AND session_state = 'ACTIVE'")) {
-                st.setString(1, room);
-                try (var rs = st.executeQuery()) {
-                    rs.next();
-                    return rs.getInt(1) == 3;
-                }
-            }
-        });
+        ChildConference conference = ChildConference.start(child, "crash", List.of("cra111", "crb222", "crc333"), closing);
         // Past a checkpoint with everything settled: the room with its four occupants (the focus too), three sessions.
         Thread.sleep(1500);
         Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
-            String body = row(child, "room", room);
+            String body = row(child, "room", conference.room);
             return count(body, "<occupant ") == 4;
         });
         Thread.sleep(1500);
-        Map<String, String> sids = new HashMap<>();
-        Map<String, Integer> jingles = new HashMap<>();
-        Map<String, Integer> presences = new HashMap<>();
-        for (TestParticipant p : ps) {
-            sids.put(p.nick, p.sid());
-            jingles.put(p.nick, p.received.size());
-            presences.put(p.nick, p.roomPresences().size());
-        }
-        int requests = logic.requests.size();
+        conference.remember();
 
         long killed = System.nanoTime();
         child.kill();
         child.start();
-        closing.add(ComponentSfu.connectRetrying(child.componentPort(), "sfu1.localhost", ChildParley.SFU_SECRET, 0.1, logic, false));
-        for (TestParticipant p : ps) {
-            Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !p.connection.isConnected());
-            p.connection.connect();
-            p.connection.login();
-            assertThat(p.connection.streamWasResumed()).as("%s resumed its stream", p.nick).isTrue();
-        }
+        conference.resume();
         long resumed = System.nanoTime();
-        Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> child.log().stream().filter(l -> l.contains("kept its session")).count() == 3);
+        Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> child.log().stream().filter(l -> l.contains("kept its session")).count() == 3);
         Thread.sleep(2000);
         System.out.printf("kill -9 with a conference: kill to 3 streams resumed %d ms%n", (resumed - killed) / 1_000_000);
-
-        for (TestParticipant p : ps) {
-            assertThat(p.sid()).isEqualTo(sids.get(p.nick));
-            assertThat(p.received.subList(jingles.get(p.nick), p.received.size())).as("Jingle to %s after the crash", p.nick)
-                    .isEmpty();
-            assertThat(p.roomPresences().subList(presences.get(p.nick), p.roomPresences().size()))
-                    .as("presence seen by %s after the crash", p.nick)
-                    .noneMatch(x -> x.getType() == org.jivesoftware.smack.packet.Presence.Type.unavailable);
-        }
-        List<org.parley.jingle.colibri2.ConferenceModify> after = logic.requests.subList(requests, logic.requests.size());
-        assertThat(after).as("COLIBRI2 after the crash")
-                .allMatch(cm -> !cm.create() && !cm.expire() && cm.endpoints().isEmpty() && cm.relays().isEmpty());
-        assertThat(logic.byRoom(room).meetingId).isEqualTo(meetingId);
-        assertThat(logic.endpoints(room)).isEqualTo(java.util.Set.copyOf(nicks));
+        conference.assertUnchanged("the crash");
     }
 }

@@ -3,19 +3,13 @@ package org.parley.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.MessageBuilder;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.parley.it.sfu.ComponentSfu;
-import org.parley.it.sfu.SfuLogic;
 import org.parley.it.sfu.TestParticipant;
 import org.jxmpp.jid.impl.JidCreate;
 
@@ -40,16 +34,10 @@ class RestartHandoverTest {
         }
     }
 
-    private static SSLContext tls(ChildParley child) throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {child.trustManager()}, null);
-        return ctx;
-    }
-
     private RawClient connect(ChildParley child) throws Exception {
         RawClient c = RawClient.plain(child.c2sPort());
         closing.add(c);
-        c.startTls(tls(child));
+        c.startTls(child.sslContext());
         return c;
     }
 
@@ -349,84 +337,28 @@ class RestartHandoverTest {
         ChildParley child = ChildParley.create(node).extraConfig("parley.handover.enabled = true\n" + extraConfig);
         closing.add(child);
         child.start();
-        SfuLogic logic = new SfuLogic("handover");
-        closing.add(ComponentSfu.connectRetrying(child.componentPort(), "sfu1.localhost", ChildParley.SFU_SECRET, 0.1, logic, false));
-        Clients clients = child.clients();
-        closing.add(clients);
-        String room = "handover-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "@conference.localhost";
-        List<String> nicks = List.of("hoa111", "hob222", "hoc333");
-        List<TestParticipant> ps = new ArrayList<>();
-        for (String n : nicks) {
-            clients.register(n);
-            TestParticipant p = TestParticipant.connectAs(clients, n, room, n);
-            closing.add(p);
-            ps.add(p.join());
-        }
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).until(() -> ps.stream().allMatch(p -> p.sid() != null)
-                && logic.byRoom(room) != null && logic.byRoom(room).endpoints.values().stream().filter(e -> e.sources != null).count() == 3);
-        FocusTest.everyoneSeesEveryone(ps);
-        String meetingId = logic.byRoom(room).meetingId;
-        Map<String, String> sids = new HashMap<>();
-        Map<String, Integer> jingles = new HashMap<>();
-        Map<String, Integer> presences = new HashMap<>();
-        for (TestParticipant p : ps) {
-            sids.put(p.nick, p.sid());
-            jingles.put(p.nick, p.received.size());
-            presences.put(p.nick, p.roomPresences().size());
-        }
-        // The focus writes its state shortly after a change; a hand-over waits for nothing but its own writes.
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
-            try (var c = child.jdbc(); var st = c.prepareStatement(
-                    "SELECT count(*) FROM focus_participants WHERE room = ? AND session_state = 'ACTIVE'")) {
-                st.setString(1, room);
-                try (var rs = st.executeQuery()) {
-                    rs.next();
-                    return rs.getInt(1) == 3;
-                }
-            }
-        });
-        int requests = logic.requests.size();
+        ChildConference conference = ChildConference.start(child, "handover", List.of("hoa111", "hob222", "hoc333"), closing);
+        conference.remember();
 
         long sigterm = System.nanoTime();
         child.terminate();
         child.start();
-        closing.add(ComponentSfu.connectRetrying(child.componentPort(), "sfu1.localhost", ChildParley.SFU_SECRET, 0.1, logic, false));
-        for (TestParticipant p : ps) {
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !p.connection.isConnected());
-            p.connection.connect();
-            p.connection.login();
-            assertThat(p.connection.streamWasResumed()).as("%s resumed its stream", p.nick).isTrue();
-        }
+        conference.resume();
         long resumed = System.nanoTime();
         assertThat(child.log()).anyMatch(l -> l.contains("kept its session"));
         Thread.sleep(2000);
         System.out.printf("hand-over restart with a conference: SIGTERM to 3 streams resumed %d ms%n", (resumed - sigterm) / 1_000_000);
-
-        for (TestParticipant p : ps) {
-            assertThat(p.sid()).isEqualTo(sids.get(p.nick));
-            assertThat(p.received.subList(jingles.get(p.nick), p.received.size())).as("Jingle to %s after the restart", p.nick)
-                    .isEmpty();
-            assertThat(p.roomPresences().subList(presences.get(p.nick), p.roomPresences().size()))
-                    .as("presence seen by %s after the restart", p.nick)
-                    .noneMatch(x -> x.getType() == org.jivesoftware.smack.packet.Presence.Type.unavailable)
-                    .noneMatch(x -> nicks.stream().anyMatch(n -> x.getFrom().toString().endsWith("/" + n)
-                            && x.toXML().toString().contains("code=\"110\"")));
-        }
-        // Only the restore probe (asking whether the conference is still there) may reach the SFU.
-        List<org.parley.jingle.colibri2.ConferenceModify> after = logic.requests.subList(requests, logic.requests.size());
-        assertThat(after).as("COLIBRI2 after the restart")
-                .allMatch(cm -> !cm.create() && !cm.expire() && cm.endpoints().isEmpty() && cm.relays().isEmpty());
-        assertThat(logic.byRoom(room).meetingId).isEqualTo(meetingId);
-        assertThat(logic.endpoints(room)).isEqualTo(java.util.Set.copyOf(nicks));
+        conference.assertUnchanged("the restart");
 
         // Someone new: offered the three's sources, and they get its.
-        clients.register("hod444");
-        TestParticipant d = TestParticipant.connectAs(clients, "hod444", room, "hod444");
+        conference.clients.register("hod444");
+        TestParticipant d = TestParticipant.connectAs(conference.clients, "hod444", conference.room, "hod444");
         closing.add(d);
         d.join();
-        List<TestParticipant> all = new ArrayList<>(ps);
+        List<TestParticipant> all = new ArrayList<>(conference.participants);
         all.add(d);
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> d.sid() != null && logic.endpoints(room).size() == 4);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> d.sid() != null && conference.logic.endpoints(conference.room).size() == 4);
         FocusTest.everyoneSeesEveryone(all);
     }
 

@@ -2,10 +2,6 @@ package org.parley.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
-import java.util.List;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -18,23 +14,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(ParleyServer.class)
 class SocketActivationTest {
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final Closer closing = new Closer();
 
     @AfterEach
-    void close() throws Exception {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            try {
-                closing.get(i).close();
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
-    }
-
-    private static SSLContext tls(ChildParley child) throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {child.trustManager()}, null);
-        return ctx;
+    void close() {
+        closing.closeAll();
     }
 
     @Test
@@ -48,7 +32,7 @@ class SocketActivationTest {
         child.start();
         assertThat(child.log()).anyMatch(l -> l.contains("3 listening socket(s) handed over by systemd"))
                 .noneMatch(l -> l.contains("matches no configured listener"));
-        early.startTls(tls(child)).loginAnonymously("early");
+        early.startTls(child.sslContext()).loginAnonymously("early");
         early.send("<iq type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq>");
         assertThat(early.await("id='p'") + early.await(">")).contains("type='result'");
     }
@@ -65,7 +49,7 @@ class SocketActivationTest {
 
         RawClient alice = RawClient.plain(child.c2sPort());
         closing.add(alice);
-        alice.startTls(tls(child)).login("alice", Clients.PASSWORD, "tab");
+        alice.startTls(child.sslContext()).login("alice", Clients.PASSWORD, "tab");
         alice.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
         String enabled = alice.await("/>");
         int at = enabled.indexOf("id='") + 4;
@@ -78,7 +62,7 @@ class SocketActivationTest {
         closing.add(back);
 
         child.start();
-        back.startTls(tls(child)).authenticate("alice", Clients.PASSWORD);
+        back.startTls(child.sslContext()).authenticate("alice", Clients.PASSWORD);
         back.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='0'/>");
         assertThat(back.await("/>")).contains("<resumed").contains("previd='" + id + "'");
         back.send("<iq type='get' id='p2'><ping xmlns='urn:xmpp:ping'/></iq>");

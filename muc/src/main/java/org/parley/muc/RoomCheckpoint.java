@@ -2,11 +2,8 @@ package org.parley.muc;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.parley.storage.CheckpointLedger;
 import org.parley.storage.CheckpointPart;
 import org.parley.storage.HandoverRecord;
@@ -28,19 +25,8 @@ final class RoomCheckpoint {
             live.addAll(d.rooms());
             pending.addAll(d.checkpoint(due));
         }
-        Runnable again = () -> due.forEach(r -> r.checkpointDue = true);
-        Map<Room, HandoverRecord> snapshots = new IdentityHashMap<>();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try {
-            for (int i = 0; i < due.size(); i++) {
-                long left = Math.max(0, deadline - System.nanoTime());
-                snapshots.put(due.get(i), pending.get(i).get(left, TimeUnit.NANOSECONDS));
-            }
-        } catch (Exception e) {
-            again.run();
-            throw e;
-        }
-        return ledger.part(CheckpointLedger.identitySet(live), snapshots, again);
+        return ledger.part(CheckpointLedger.identitySet(live), due, pending,
+                () -> due.forEach(r -> r.checkpointDue = true), timeout);
     }
 
     /** The final hand-over replaced every row. */

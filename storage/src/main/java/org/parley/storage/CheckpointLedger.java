@@ -1,11 +1,14 @@
 package org.parley.storage;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Which items of one kind the checkpoints wrote, so that each checkpoint writes only what changed and deletes the
@@ -49,6 +52,27 @@ public final class CheckpointLedger<T> {
             for (T t : gone) written.remove(t);
             written.putAll(upserted);
         }, retry);
+    }
+
+    /**
+     * {@link #part} from snapshots still being taken on their items' own threads: {@code pending.get(i)} is
+     * {@code due.get(i)}'s. Waits for them, at most {@code timeout} in all, on the checkpoint's thread; when one fails
+     * or is late, {@code retry} runs and the failure is thrown.
+     */
+    public CheckpointPart part(Set<T> live, List<T> due, List<CompletableFuture<HandoverRecord>> pending, Runnable retry,
+                               Duration timeout) throws Exception {
+        Map<T, HandoverRecord> snapshots = new IdentityHashMap<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            for (int i = 0; i < due.size(); i++) {
+                long left = Math.max(0, deadline - System.nanoTime());
+                snapshots.put(due.get(i), pending.get(i).get(left, TimeUnit.NANOSECONDS));
+            }
+        } catch (Exception e) {
+            retry.run();
+            throw e;
+        }
+        return part(live, snapshots, retry);
     }
 
     /** How many items have a row now. */

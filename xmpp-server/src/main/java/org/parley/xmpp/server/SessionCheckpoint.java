@@ -2,12 +2,9 @@ package org.parley.xmpp.server;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.parley.storage.CheckpointLedger;
 import org.parley.storage.CheckpointPart;
 import org.parley.storage.HandoverRecord;
@@ -50,19 +47,8 @@ final class SessionCheckpoint {
             due.add(s);
             pending.add(f);
         }
-        Runnable again = () -> due.forEach(ClientSession::checkpointAgain);
-        Map<ClientSession, HandoverRecord> snapshots = new IdentityHashMap<>();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try {
-            for (int i = 0; i < due.size(); i++) {
-                long left = Math.max(0, deadline - System.nanoTime());
-                snapshots.put(due.get(i), pending.get(i).get(left, TimeUnit.NANOSECONDS));
-            }
-        } catch (Exception e) {
-            again.run();
-            throw e;
-        }
-        return ledger.part(CheckpointLedger.identitySet(live), snapshots, again);
+        return ledger.part(CheckpointLedger.identitySet(live), due, pending,
+                () -> due.forEach(ClientSession::checkpointAgain), timeout);
     }
 
     /** The final hand-over replaced every row. */
