@@ -130,7 +130,9 @@ public final class TestParticipant implements AutoCloseable {
                 }
             });
         }
-        c.addAsyncStanzaListener((StanzaListener) s -> {
+        // In order: "the last presence of a nick" is what the room says now (an owner grant follows the join within
+        // milliseconds, and async listeners may run the two on different threads in either order).
+        c.addStanzaListener((StanzaListener) s -> {
             Jid from = s.getFrom();
             if (from != null && from.asBareJid().toString().equals(room)) p.roomPresences.add((Presence) s);
         }, StanzaTypeFilter.PRESENCE);
