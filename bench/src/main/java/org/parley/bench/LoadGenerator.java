@@ -14,7 +14,7 @@ import org.parley.bench.load.Target;
  * <pre>
  * java -cp bench/target/benchmarks.jar org.parley.bench.LoadGenerator --starttls-port 5222 --tls-port 5223 \
  *      --ws-port 5280 [--wss-port 5443] [--ws-path /xmpp-websocket] [--host localhost] [--anon-host anon.localhost] \
- *      [--muc-host conference.localhost] [--pid PID] [--scenarios login,idle,muc-fanout,join-storm] [settings]
+ *      [--muc-host conference.localhost] [--pid PID] [--scenarios login,idle,muc-fanout,join-storm,fanout-sweep] [settings]
  * </pre>
  *
  * The login scenario registers its accounts in-band on {@code --host}; the others log in anonymously on
@@ -28,7 +28,7 @@ public final class LoadGenerator {
         String host = "localhost", anon = "anon.localhost", muc = "conference.localhost", wsPath = "/xmpp-websocket";
         int startTls = 0, tls = 0, ws = 0, wss = 0;
         long pid = -1;
-        String scenarios = "login,idle,muc-fanout,join-storm";
+        String scenarios = "login,idle,muc-fanout,join-storm,fanout-sweep";
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];

@@ -1,8 +1,5 @@
 package org.parley.bench.load;
 
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -45,7 +42,7 @@ final class MucFanoutScenario implements Scenario {
                 problem = MucRooms.create(g, c[r * k], rooms[r], "o0");
                 if (problem != null) return result.note("muc-fanout: creating " + rooms[r] + ": " + problem);
             }
-            problem = joinRest(g, c, rooms, k, s.inFlight);
+            problem = MucRooms.joinRest(g, c, rooms, k, s.inFlight);
             if (problem != null) return result.note("muc-fanout: " + problem);
             g.awaitQuiet(500, 30_000);
 
@@ -109,34 +106,6 @@ final class MucFanoutScenario implements Scenario {
         } finally {
             g.closeAll();
         }
-    }
-
-    /** Occupants 1..K-1 of every room join, {@code inFlight} at a time. */
-    private static String joinRest(SessionGroup g, XmppClientHandler[] c, String[] rooms, int k, int inFlight) throws InterruptedException {
-        int total = rooms.length * (k - 1);
-        if (total == 0) return null;
-        CountDownLatch all = new CountDownLatch(total);
-        java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(inFlight);
-        AtomicInteger refused = new AtomicInteger();
-        String[] first = new String[1];
-        g.sink((client, xml) -> {
-            if (MucRooms.isSelfPresence(xml)) {
-                permits.release();
-                all.countDown();
-            } else if (xml.startsWith("<presence") && "error".equals(Xml.attr(xml, "type"))) {
-                if (refused.getAndIncrement() == 0) first[0] = XmppClientHandler.abbreviate(xml);
-                permits.release();
-                all.countDown();
-            }
-        });
-        for (int r = 0; r < rooms.length; r++) {
-            for (int j = 1; j < k; j++) {
-                permits.acquire();
-                c[r * k + j].send(MucRooms.join(rooms[r], "o" + j));
-            }
-        }
-        if (!all.await(120 + total / 20, TimeUnit.SECONDS)) return (all.getCount()) + " of " + total + " joins unanswered after 120 s";
-        return refused.get() == 0 ? null : refused.get() + " joins refused; first: " + first[0];
     }
 
     /** The fan-out traffic: senders, counters, the latency recorder. */

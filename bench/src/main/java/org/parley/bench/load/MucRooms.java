@@ -1,7 +1,9 @@
 package org.parley.bench.load;
 
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Puts the sessions of a {@link SessionGroup} into MUC rooms the same way on every server: the first occupant of
@@ -67,5 +69,36 @@ final class MucRooms {
         creator.send(instantRoom(room));
         if (!configured.await(30, TimeUnit.SECONDS)) return "no answer to the instant-room form of " + room;
         return error[0];
+    }
+
+    /**
+     * Occupants 1..K-1 of every room join (client r*K+j is occupant j of room r, nick "oj"; occupant 0 created it),
+     * {@code inFlight} at a time; null or what went wrong.
+     */
+    static String joinRest(SessionGroup g, XmppClientHandler[] c, String[] rooms, int k, int inFlight) throws InterruptedException {
+        int total = rooms.length * (k - 1);
+        if (total == 0) return null;
+        CountDownLatch all = new CountDownLatch(total);
+        Semaphore permits = new Semaphore(inFlight);
+        AtomicInteger refused = new AtomicInteger();
+        String[] first = new String[1];
+        g.sink((client, xml) -> {
+            if (MucRooms.isSelfPresence(xml)) {
+                permits.release();
+                all.countDown();
+            } else if (xml.startsWith("<presence") && "error".equals(Xml.attr(xml, "type"))) {
+                if (refused.getAndIncrement() == 0) first[0] = XmppClientHandler.abbreviate(xml);
+                permits.release();
+                all.countDown();
+            }
+        });
+        for (int r = 0; r < rooms.length; r++) {
+            for (int j = 1; j < k; j++) {
+                permits.acquire();
+                c[r * k + j].send(MucRooms.join(rooms[r], "o" + j));
+            }
+        }
+        if (!all.await(120 + total / 20, TimeUnit.SECONDS)) return (all.getCount()) + " of " + total + " joins unanswered after 120 s";
+        return refused.get() == 0 ? null : refused.get() + " joins refused; first: " + first[0];
     }
 }

@@ -42,6 +42,15 @@ public final class Settings {
     double resolvedFanoutRate;
     public double fanoutRateSeconds = 8;
 
+    /** fanout-sweep: one room of this many SCRAM users, as tsung's 150. */
+    public int sweepOccupants = 150;
+    public int tsungMessages = 20;
+    /** Deliveries/s (messages/s x occupants), from 1k up past what a 2-core machine carries. */
+    public double[] sweepRates = {1_000, 3_000, 10_000, 30_000, 100_000, 200_000, 300_000};
+    public double sweepWarmupSeconds = 1.5;
+    public double sweepStepSeconds = 4;
+    public int sweepMinDeliveries = 15_000;
+
     public int joiners = 500;
     public int stormRounds = 3;
     public double stormBudgetSeconds = 60;
@@ -70,6 +79,12 @@ public final class Settings {
             case "--fanout-round-seconds" -> fanoutRoundSeconds = Double.parseDouble(v);
             case "--fanout-rate" -> fanoutRate = Double.parseDouble(v);
             case "--fanout-rate-seconds" -> fanoutRateSeconds = Double.parseDouble(v);
+            case "--sweep-occupants" -> sweepOccupants = Integer.parseInt(v);
+            case "--tsung-messages" -> tsungMessages = Integer.parseInt(v);
+            case "--sweep-rates" -> sweepRates = Arrays.stream(v.split(",")).mapToDouble(r -> Double.parseDouble(r.trim().replace("k", "e3"))).toArray();
+            case "--sweep-warmup-seconds" -> sweepWarmupSeconds = Double.parseDouble(v);
+            case "--sweep-step-seconds" -> sweepStepSeconds = Double.parseDouble(v);
+            case "--sweep-min-deliveries" -> sweepMinDeliveries = Integer.parseInt(v);
             case "--joiners" -> joiners = Integer.parseInt(v);
             case "--storm-rounds" -> stormRounds = Integer.parseInt(v);
             case "--storm-budget-seconds" -> stormBudgetSeconds = Double.parseDouble(v);
@@ -104,6 +119,12 @@ public final class Settings {
         m.put("--fanout-round-seconds", "" + fanoutRoundSeconds);
         m.put("--fanout-rate", "" + fanoutRate);
         m.put("--fanout-rate-seconds", "" + fanoutRateSeconds);
+        m.put("--sweep-occupants", "" + sweepOccupants);
+        m.put("--tsung-messages", "" + tsungMessages);
+        m.put("--sweep-rates", String.join(",", Arrays.stream(sweepRates).mapToObj(r -> String.valueOf((long) r)).toList()));
+        m.put("--sweep-warmup-seconds", "" + sweepWarmupSeconds);
+        m.put("--sweep-step-seconds", "" + sweepStepSeconds);
+        m.put("--sweep-min-deliveries", "" + sweepMinDeliveries);
         m.put("--joiners", "" + joiners);
         m.put("--storm-rounds", "" + stormRounds);
         m.put("--storm-budget-seconds", "" + stormBudgetSeconds);
@@ -127,8 +148,9 @@ public final class Settings {
             case "idle" -> new IdleScenario();
             case "muc-fanout" -> new MucFanoutScenario();
             case "join-storm" -> new JoinStormScenario();
+            case "fanout-sweep" -> new FanoutSweepScenario();
             default -> throw new IllegalArgumentException("unknown scenario " + name
-                    + " (login, idle, muc-fanout, join-storm; conference needs the focus, which is not in this tree)");
+                    + " (login, idle, muc-fanout, join-storm, fanout-sweep; conference needs the focus, which is not in this tree)");
         };
     }
 }

@@ -1,6 +1,7 @@
 package org.parley.http.websocket;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -30,6 +31,7 @@ import org.parley.xmpp.router.Stanzas;
 import org.parley.xmpp.sasl.ChannelBindings;
 import org.parley.xmpp.server.ServerContext;
 import org.parley.xmpp.session.ClientSession;
+import org.parley.xmpp.session.SharedStanza;
 import org.parley.xmpp.session.StanzaRateLimiter;
 import org.parley.xmpp.session.Transport;
 import org.parley.xmpp.stream.StreamErrorCondition;
@@ -313,7 +315,15 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
 
     private void write(String xml) {
         if (closing) return;
-        channel.writeAndFlush(new TextWebSocketFrame(xml), channel.voidPromise());
+        // Encoded straight into a pooled (direct) buffer: TextWebSocketFrame(String) would copy it to the heap first.
+        channel.writeAndFlush(new TextWebSocketFrame(ByteBufUtil.writeUtf8(channel.alloc(), xml)), channel.voidPromise());
+    }
+
+    /** A MUC broadcast's shared bytes and this recipient's address, in one buffer: no String per delivery. */
+    @Override
+    public void sendShared(SharedStanza stanza, String to) {
+        if (closing) return;
+        channel.writeAndFlush(new TextWebSocketFrame(stanza.encode(channel.alloc(), to, defaultNamespace())), channel.voidPromise());
     }
 
     @Override

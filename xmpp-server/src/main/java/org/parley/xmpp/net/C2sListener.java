@@ -31,6 +31,7 @@ public final class C2sListener implements AutoCloseable {
     public static C2sListener bind(ListenerConfig config, boolean directTls, EventLoops loops, ServerContext server,
                                    Mapping<String, SslContext> tls, ConnectionLimiter limiter) throws InterruptedException {
         long idleSeconds = server.config().limits().idleTimeout().toSeconds();
+        long keepaliveNanos = TimeUnit.SECONDS.toNanos(Math.max(30, idleSeconds / 2));
         var counter = new org.parley.xmpp.metrics.ConnectionCounter(server.metrics(),
                 directTls ? org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.TLS : org.parley.xmpp.metrics.ServerMetrics.ConnectionKind.TCP);
         ServerBootstrap b = new ServerBootstrap()
@@ -49,8 +50,9 @@ public final class C2sListener implements AutoCloseable {
                             p.addLast("tls-trim", TlsBufferTrimmer.INSTANCE);
                         }
                         p.addLast("flush", new FlushConsolidationHandler(64, true));
-                        p.addLast("idle", new IdleStateHandler(idleSeconds, Math.max(30, idleSeconds / 2), 0, TimeUnit.SECONDS));
-                        p.addLast("xmpp", new TcpClientConnection(server, tls, directTls, limiter));
+                        // Reader idle only: the writer side is WhitespaceKeepalive's, which costs nothing per write.
+                        p.addLast("idle", new IdleStateHandler(idleSeconds, 0, 0, TimeUnit.SECONDS));
+                        p.addLast("xmpp", new TcpClientConnection(server, tls, directTls, limiter, keepaliveNanos));
                     }
                 });
         Channel ch = loops.bind(b, new InetSocketAddress(config.bind(), config.port())).sync().channel();

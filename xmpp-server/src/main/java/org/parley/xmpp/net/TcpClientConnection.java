@@ -65,9 +65,13 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
     private long lastReadNanos;
     private boolean releaseScheduled;
     private final Runnable releaseParser = this::releaseParserIfQuiet;
+    private final long keepaliveNanos;
+    private WhitespaceKeepalive keepalive;
 
-    TcpClientConnection(ServerContext server, Mapping<String, SslContext> tls, boolean directTls, ConnectionLimiter limiter) {
+    TcpClientConnection(ServerContext server, Mapping<String, SslContext> tls, boolean directTls, ConnectionLimiter limiter,
+                        long keepaliveNanos) {
         this.server = server;
+        this.keepaliveNanos = keepaliveNanos;
         this.tls = tls;
         this.directTls = directTls;
         this.limiter = limiter;
@@ -88,6 +92,8 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
         }
         counted = true;
         session = new ClientSession(server, this);
+        keepalive = new WhitespaceKeepalive(channel, keepaliveNanos, () -> secure && !closing);
+        keepalive.start();
         ctx.fireChannelActive();
     }
 
@@ -164,9 +170,6 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
             ClientSession s = session;
             if (idle.state() == IdleState.READER_IDLE && s != null) {
                 s.onStreamError(StreamErrorCondition.CONNECTION_TIMEOUT, "Idle for too long");
-            } else if (idle.state() == IdleState.WRITER_IDLE && !closing && secure) {
-                // A whitespace keepalive finds dead peers that never sent a FIN.
-                channel.writeAndFlush(channel.alloc().buffer(1).writeByte(' '));
             }
         } else {
             ctx.fireUserEventTriggered(evt);
@@ -222,6 +225,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
 
     private void write(String xml) {
         if (closing || backlogExceeded()) return;
+        keepalive.wrote();
         channel.writeAndFlush(ByteBufUtil.writeUtf8(channel.alloc(), xml), channel.voidPromise());
     }
 
@@ -300,13 +304,8 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
     @Override
     public void sendShared(SharedStanza stanza, String to) {
         if (closing || backlogExceeded()) return;
-        SharedStanza.Parts p = stanza.parts(Stanzas.CLIENT_NS);
-        StringBuilder address = new StringBuilder(to.length() + 6).append(" to='");
-        XmlWriter.appendAttribute(address, to);
-        address.append('\'');
-        // The halves are shared by every recipient; only the address is this connection's own.
-        ByteBuf out = io.netty.buffer.Unpooled.wrappedBuffer(p.head(),
-                address.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), p.tail());
+        keepalive.wrote();
+        ByteBuf out = stanza.encode(channel.alloc(), to, Stanzas.CLIENT_NS);
         channel.writeAndFlush(out, channel.voidPromise());
     }
 

@@ -1,5 +1,8 @@
 package org.parley.xmpp.session;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import java.nio.charset.StandardCharsets;
 import org.dom4j.Element;
 import org.parley.xmpp.xml.XmlWriter;
@@ -10,6 +13,7 @@ import org.parley.xmpp.xml.XmlWriter;
  * every event loop may share it. The element must not change after it was handed over.
  */
 public final class SharedStanza {
+    private static final byte[] TO = " to='".getBytes(StandardCharsets.US_ASCII);
     private final Element element;
     private volatile Parts forStream;
     private volatile Parts standalone;
@@ -51,6 +55,20 @@ public final class SharedStanza {
             if (stream) forStream = p; else standalone = p;
         }
         return p;
+    }
+
+    /**
+     * The whole stanza for one recipient, in one buffer from {@code alloc} (direct and pooled on the event loops):
+     * the bytes TLS encrypts or the socket writes without another copy, and no objects beyond the buffer.
+     */
+    public ByteBuf encode(ByteBufAllocator alloc, String to, String defaultNs) {
+        Parts p = parts(defaultNs);
+        String address = XmlWriter.escapeAttribute(to);
+        int length = p.head.length + TO.length + ByteBufUtil.utf8Bytes(address) + 1 + p.tail.length;
+        ByteBuf out = alloc.buffer(length, length);
+        out.writeBytes(p.head).writeBytes(TO);
+        ByteBufUtil.writeUtf8(out, address);
+        return out.writeByte('\'').writeBytes(p.tail);
     }
 
     /** The whole stanza for one recipient as text. */

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Sits right behind the {@link SslHandler} (toward the application): after each flush has gone through the
  * SslHandler, and after each batch of reads, it shrinks the two queues if they are empty. A busy connection pays one
- * small allocation per record, which BC makes many of anyway. Depends on bctls internals (like {@link TlsExporter});
+ * small allocation per record, which BC makes many of anyway. On BoringSSL it removes itself after the handshake. Depends on bctls internals (like {@link TlsExporter});
  * on a mismatch it logs once and does nothing.
  */
 @Sharable
@@ -75,11 +75,20 @@ public final class TlsBufferTrimmer extends ChannelDuplexHandler {
         trim(ctx);
     }
 
+    /**
+     * Once the handshake is done, a connection on another engine (BoringSSL) or with the hook broken has nothing to
+     * trim: the handler leaves its pipeline, so that its flushes and reads no longer look the SslHandler up.
+     */
     private static void trim(ChannelHandlerContext ctx) {
-        if (PROTOCOL == null) return;
+        // A flush further down may have removed it already during this read.
+        if (ctx.isRemoved()) return;
+        if (PROTOCOL == null) {
+            ctx.pipeline().remove(ctx.name());
+            return;
+        }
         SslHandler ssl = ctx.pipeline().get(SslHandler.class);
         if (ssl == null || !ssl.handshakeFuture().isSuccess()) return;
-        trim(ssl.engine());
+        if (!trim(ssl.engine())) ctx.pipeline().remove(ctx.name());
     }
 
     /** Shrinks the engine's drained queues; false when it is no BouncyCastle engine or the hook failed. */

@@ -39,6 +39,24 @@ class SharedStanzaTest {
         assertThat(shared.element().attribute("to")).isNull();
     }
 
+    /** The one-buffer form the TCP and WebSocket transports write is byte for byte the rendered text. */
+    @Test
+    void encodesTheRenderedBytesInOneBuffer() throws Exception {
+        SharedStanza shared = new SharedStanza(parse("<message xmlns='jabber:client' type='groupchat' from='r@conference.localhost/Zoë'>"
+                + "<body>grüße &amp; &lt;tags&gt;</body></message>"));
+        for (String to : new String[] {"o'neil@localhost/phone", "ann@localhost/Zoë \"2\"", "bob@localhost/r"}) {
+            for (String ns : new String[] {"jabber:client", ""}) {
+                io.netty.buffer.ByteBuf b = shared.encode(io.netty.buffer.ByteBufAllocator.DEFAULT, to, ns);
+                try {
+                    assertThat(b.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(shared.render(to, ns));
+                    assertThat(b.writableBytes()).isZero();
+                } finally {
+                    b.release();
+                }
+            }
+        }
+    }
+
     private static String wrap(String stanza) {
         return "<w xmlns='jabber:client'>" + stanza + "</w>";
     }

@@ -272,6 +272,53 @@ class TlsHandshakeTest {
         assertThat(exchange(true)).isZero();
     }
 
+    /**
+     * On BoringSSL there is nothing to trim: the trimmer leaves the pipeline once the handshake is done, also when
+     * the answer is flushed at the end of a read (FlushConsolidationHandler), inside the trimmer's own read-complete.
+     */
+    @Test
+    void trimmerLeavesBoringSslPipelines() throws Exception {
+        assertThat(io.netty.handler.ssl.OpenSsl.isAvailable()).isTrue();
+        SslHandler serverHandler = ServerTlsContexts.forServer(material, TlsProvider.OPENSSL).newHandler(ByteBufAllocator.DEFAULT);
+        SslHandler clientHandler = client("TLSv1.3").newHandler(ByteBufAllocator.DEFAULT, "example.org", 5222);
+        io.netty.channel.ChannelHandler echo = new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                ctx.write(msg);
+            }
+
+            @Override
+            public void channelReadComplete(io.netty.channel.ChannelHandlerContext ctx) {
+                ctx.flush(); // as FlushConsolidationHandler does at the end of a read
+            }
+        };
+        EmbeddedChannel sc = new EmbeddedChannel(serverHandler, TlsBufferTrimmer.INSTANCE, echo);
+        EmbeddedChannel cc = new EmbeddedChannel(clientHandler);
+        try {
+            for (int i = 0; i < 50 && !(serverHandler.handshakeFuture().isDone() && clientHandler.handshakeFuture().isDone()); i++) {
+                ByteBuf b;
+                while ((b = cc.readOutbound()) != null) sc.writeInbound(b);
+                while ((b = sc.readOutbound()) != null) cc.writeInbound(b);
+            }
+            assertThat(serverHandler.handshakeFuture().isSuccess()).isTrue();
+            for (int round = 0; round < 2; round++) {
+                cc.writeOutbound(io.netty.buffer.Unpooled.copiedBuffer("<message/>", StandardCharsets.US_ASCII));
+                ByteBuf b;
+                while ((b = cc.readOutbound()) != null) sc.writeInbound(b);
+                while ((b = sc.readOutbound()) != null) cc.writeInbound(b);
+                ByteBuf echoed = cc.readInbound();
+                assertThat(echoed.toString(StandardCharsets.US_ASCII)).isEqualTo("<message/>");
+                echoed.release();
+            }
+            assertThat(sc.isActive()).isTrue();
+            assertThat(sc.pipeline().get(TlsBufferTrimmer.class)).isNull();
+            sc.checkException();
+        } finally {
+            sc.finishAndReleaseAll();
+            cc.finishAndReleaseAll();
+        }
+    }
+
     @Test
     void sniMappingFallsBack() throws Exception {
         SslContext a = ServerTlsContexts.forServer(CertificateStore.selfSigned(dir, "a.example"), TlsProvider.JDK);
