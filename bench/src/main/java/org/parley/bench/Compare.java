@@ -38,6 +38,9 @@ import org.parley.bench.servers.TestCertificate;
  *      [scenario settings, see --help]
  * </pre>
  *
+ * {@code --scenarios meeting-mix} adds the meeting mix without the focus (MUC and presence only; {@code --mix-*}
+ * settings), which the others can run too.
+ *
  * Exit code 0 when every server started and every scenario produced figures, 1 otherwise, 2 on bad arguments.
  */
 public final class Compare {
@@ -77,7 +80,7 @@ public final class Compare {
         } catch (IllegalArgumentException e) {
             if (!e.getMessage().isEmpty()) System.err.println(e.getMessage());
             System.err.println("usage: java -cp bench/target/benchmarks.jar org.parley.bench.Compare [--servers prosody,ejabberd,parley]"
-                    + " [--scenarios login,idle,muc-fanout,join-storm] [--jar app/target/parley.jar] [--parley-heap 1g] [--work-dir DIR] [--keep]\n"
+                    + " [--scenarios login,idle,muc-fanout,join-storm,meeting-mix] [--jar app/target/parley.jar] [--parley-heap 1g] [--work-dir DIR] [--keep]\n"
                     + "scenario settings (defaults):\n" + settings.usage());
             System.exit(2);
             return;

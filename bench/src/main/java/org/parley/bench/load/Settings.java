@@ -46,6 +46,9 @@ public final class Settings {
     public int stormRounds = 3;
     public double stormBudgetSeconds = 60;
 
+    /** The meeting mix's own settings ({@code --mix-*}). */
+    public final MixSettings mix = new MixSettings();
+
     /** Applies one option; false when the key is not a setting. */
     public boolean apply(String key, String v) {
         switch (key) {
@@ -74,7 +77,7 @@ public final class Settings {
             case "--storm-rounds" -> stormRounds = Integer.parseInt(v);
             case "--storm-budget-seconds" -> stormBudgetSeconds = Double.parseDouble(v);
             default -> {
-                return false;
+                return mix.apply(key, v);
             }
         }
         return true;
@@ -107,6 +110,7 @@ public final class Settings {
         m.put("--joiners", "" + joiners);
         m.put("--storm-rounds", "" + stormRounds);
         m.put("--storm-budget-seconds", "" + stormBudgetSeconds);
+        m.putAll(mix.describe());
         return m;
     }
 
@@ -127,8 +131,9 @@ public final class Settings {
             case "idle" -> new IdleScenario();
             case "muc-fanout" -> new MucFanoutScenario();
             case "join-storm" -> new JoinStormScenario();
+            case "meeting-mix" -> new MeetingMixScenario();
             default -> throw new IllegalArgumentException("unknown scenario " + name
-                    + " (login, idle, muc-fanout, join-storm; conference needs the focus, which is not in this tree)");
+                    + " (login, idle, muc-fanout, join-storm, meeting-mix; conference needs the focus, which is not in this tree)");
         };
     }
 }
