@@ -78,10 +78,28 @@ public final class MeetingMix {
     }
 
     static int run(Settings settings, boolean focus, Path jar, String heap) throws Exception {
-        if (!Files.isRegularFile(jar)) {
-            System.out.println("FAILED: server jar " + jar.toAbsolutePath() + " not found; build it with "
-                    + "`mvn -B -ntp -DskipTests -pl app,bench -am package` or pass --jar");
+        ScenarioResult r;
+        try {
+            r = measure(settings, focus, jar, heap);
+        } catch (IllegalStateException e) {
+            System.out.println("FAILED: " + e.getMessage());
             return 1;
+        }
+        System.out.println();
+        r.metrics().forEach(m -> System.out.println("= " + m));
+        r.notes().forEach(n -> System.out.println("note: " + n));
+        Metric cpu = r.metric("mix.cpu");
+        return cpu == null || Double.isNaN(cpu.value()) ? 1 : 0;
+    }
+
+    /**
+     * Starts the child server (and the test SFU with the focus), runs the scenario, stops them; throws
+     * IllegalStateException when the server or the SFU does not come up.
+     */
+    static ScenarioResult measure(Settings settings, boolean focus, Path jar, String heap) throws Exception {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("server jar " + jar.toAbsolutePath() + " not found; build it with "
+                    + "`mvn -B -ntp -DskipTests -pl app,bench -am package` or pass --jar");
         }
         ChildServer server = ChildServer.create(jar, heap);
         int componentPort = Ports.free(1)[0];
@@ -97,20 +115,13 @@ public final class MeetingMix {
         try {
             System.out.println("server: " + String.join(" ", server.command()));
             if (!server.start(server.httpPort(), 90_000)) {
-                System.out.println("FAILED: the server did not start (" + server.exitDescription() + ")");
                 server.printLogTail(40);
-                return 1;
+                throw new IllegalStateException("the server did not start (" + server.exitDescription() + ")");
             }
             if (focus) {
-                if (!ChildServer.waitForPort(componentPort, 10_000)) {
-                    System.out.println("FAILED: no component port");
-                    return 1;
-                }
+                if (!ChildServer.waitForPort(componentPort, 10_000)) throw new IllegalStateException("no component port");
                 sfu = TestSfu.connect(componentPort, SFU_DOMAIN, SFU_SECRET);
-                if (!sfu.announced.await(20, TimeUnit.SECONDS)) {
-                    System.out.println("FAILED: the focus never greeted the test SFU");
-                    return 1;
-                }
+                if (!sfu.announced.await(20, TimeUnit.SECONDS)) throw new IllegalStateException("the focus never greeted the test SFU");
                 System.out.println("test SFU connected as component " + SFU_DOMAIN);
             }
             System.out.printf("machine: %d cores, load average %s; client: %d event loop thread(s)%n",
@@ -122,13 +133,9 @@ public final class MeetingMix {
             try (Connector connector = new Connector(target, settings.clientThreads)) {
                 r = scenario.run(connector, settings);
             }
-            System.out.println();
-            r.metrics().forEach(m -> System.out.println("= " + m));
-            r.notes().forEach(n -> System.out.println("note: " + n));
             if (sfu != null) System.out.println("test SFU: " + sfu.requests.get() + " COLIBRI2 requests answered");
             server.printProblems(10);
-            Metric capacity = r.metric("mix.capacity");
-            return capacity == null || r.metrics().stream().anyMatch(m -> m.key().equals("mix.cpu") && Double.isNaN(m.value())) ? 1 : 0;
+            return r;
         } finally {
             if (sfu != null) sfu.close();
             server.close();

@@ -49,6 +49,9 @@ final class MixController implements MixParticipant.Run, AutoCloseable {
     private final AtomicInteger inRoom = new AtomicInteger();
     private final AtomicInteger starting = new AtomicInteger();
     private volatile int target;
+    /** Bumped by {@link #target}; a tick that started after it publishes it in {@link #seenVersion}. */
+    private final AtomicInteger targetVersion = new AtomicInteger();
+    private volatile int seenVersion;
     private volatile int queued;
     private volatile int meetingCount;
     private volatile double meanParticipants;
@@ -78,7 +81,10 @@ final class MixController implements MixParticipant.Run, AutoCloseable {
         gone.add(new Object[] {p, replace});
     }
 
-    void target(int participants) { target = participants; }
+    void target(int participants) {
+        target = participants;
+        targetVersion.incrementAndGet();
+    }
 
     int inRoom() { return inRoom.get(); }
 
@@ -88,10 +94,12 @@ final class MixController implements MixParticipant.Run, AutoCloseable {
 
     int meetings() { return meetingCount; }
 
-    /** Whether the step's count is in the meetings: nobody left to start, and 97% of the aim in a room. */
+    /**
+     * Whether the step's count is in the meetings: everyone was started, and no more are still logging in or joining
+     * than the churn keeps on the way (5% of the count, at least 2).
+     */
     boolean reached() {
-        int t = target;
-        return queued == 0 && inRoom.get() >= t * 0.97;
+        return seenVersion == targetVersion.get() && queued == 0 && starting.get() <= Math.max(2, target * 0.05);
     }
 
     /** Starts averaging the count in meetings anew (the steady-state window). */
@@ -118,6 +126,7 @@ final class MixController implements MixParticipant.Run, AutoCloseable {
 
     private void tick() {
         try {
+            int version = targetVersion.get();
             long now = System.nanoTime();
             Object[] g;
             while ((g = gone.poll()) != null) {
@@ -143,6 +152,7 @@ final class MixController implements MixParticipant.Run, AutoCloseable {
                 tokens--;
             }
             queued = arrivals.size();
+            seenVersion = version;
             meetingCount = meetings.size();
             sampledParticipants += inRoom.get();
             samples++;

@@ -32,6 +32,15 @@ final class MixParticipant implements XmppClientHandler.Listener {
     }
 
     private static final String SM_NS = "urn:xmpp:sm:3";
+    private static final String CAPS_NODE = "https://jitsi.org/jitsi-meet";
+    /** What lib-jitsi-meet announces in disco#info (XEP-0115: the presence's ver is the hash of this). */
+    private static final String[] FEATURES = {"http://jabber.org/protocol/caps", "http://jabber.org/protocol/disco#info",
+            "http://jitsi.org/json-encoded-sources", "http://jitsi.org/receive-multiple-video-streams",
+            "http://jitsi.org/source-name", "http://jitsi.org/ssrc-rewriting-1", "http://jitsi.org/tcc", "urn:ietf:rfc:4588",
+            "urn:ietf:rfc:5761", "urn:ietf:rfc:5888", "urn:xmpp:jingle:1", "urn:xmpp:jingle:apps:dtls:0",
+            "urn:xmpp:jingle:apps:rtp:1", "urn:xmpp:jingle:apps:rtp:audio", "urn:xmpp:jingle:apps:rtp:video",
+            "urn:xmpp:jingle:transports:ice-udp:1"};
+    private static final String CAPS_VER = capsVer();
     private static final String[] REGIONS = {"eu-central-1", "us-east-1", "ap-south-1", "eu-west-2"};
     private static final String[] CODECS = {"vp9", "vp8", "av1", "h264"};
 
@@ -64,6 +73,8 @@ final class MixParticipant implements XmppClientHandler.Listener {
     private boolean videoMuted;
     private int ids;
     private ScheduledFuture<?> mute, chat, endpoint, stay;
+    /** The newest presence stamp received from each occupant (by nick), on the event loop. */
+    private java.util.Map<String, Long> lastSeen;
 
     MixParticipant(MixMeeting meeting, String nick, Run run, SplittableRandom rnd, long stayNanos) {
         this.meeting = meeting;
@@ -77,6 +88,28 @@ final class MixParticipant implements XmppClientHandler.Listener {
         this.codec = CODECS[rnd.nextInt(CODECS.length)];
         this.audioMuted = rnd.nextDouble() < 0.5; // many join muted (startAudioMuted, big meetings)
         this.videoMuted = rnd.nextDouble() < 0.3;
+    }
+
+    /** XEP-0115 5.1: SHA-1 over identity and sorted features, base64. */
+    static String capsVer() {
+        StringBuilder sb = new StringBuilder("client/web//jitsi-meet<");
+        String[] sorted = FEATURES.clone();
+        java.util.Arrays.sort(sorted);
+        for (String f : sorted) sb.append(f).append('<');
+        try {
+            return java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-1")
+                    .digest(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String discoInfo(String node) {
+        StringBuilder sb = new StringBuilder("<query xmlns='http://jabber.org/protocol/disco#info'");
+        if (node != null) sb.append(" node='").append(Xml.escape(node)).append('\'');
+        sb.append("><identity category='client' type='web' name='jitsi-meet'/>");
+        for (String f : FEATURES) sb.append("<feature var='").append(f).append("'/>");
+        return sb.append("</query>").toString();
     }
 
     void start(Connector connector) {
@@ -98,7 +131,7 @@ final class MixParticipant implements XmppClientHandler.Listener {
             leaveNow(leaving);
             return;
         }
-        c.send("<enable xmlns='" + SM_NS + "' resume='true'/>");
+        if (settings.streamManagement) c.send("<enable xmlns='" + SM_NS + "' resume='true'/>");
         if (settings.withFocus()) request();
         else join();
     }
@@ -182,7 +215,7 @@ final class MixParticipant implements XmppClientHandler.Listener {
         return "<presence to='" + meeting.room + "/" + nick + "'>"
                 + (join ? "<x xmlns='http://jabber.org/protocol/muc'/>" : "")
                 + "<stats-id>" + nick + "-stats</stats-id>"
-                + "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='https://jitsi.org/jitsi-meet' ver='cvjWXufsg4xT62Ec2mlATkFZ9lk='/>"
+                + "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='" + CAPS_NODE + "' ver='" + CAPS_VER + "'/>"
                 + "<jitsi_participant_region>" + region + "</jitsi_participant_region>"
                 + "<jitsi_participant_codecList>" + codec + ",vp8,h264</jitsi_participant_codecList>"
                 + "<jitsi_participant_codecType>" + codec + "</jitsi_participant_codecType>"
@@ -246,7 +279,12 @@ final class MixParticipant implements XmppClientHandler.Listener {
         }
         if (!"set".equals(type) && !"get".equals(type)) return;
         String from = Xml.attr(xml, "from");
-        send("<iq type='result' id='" + Xml.escape(id == null ? "" : id) + "'" + (from == null ? "" : " to='" + Xml.escape(from) + "'") + "/>");
+        String head = "<iq type='result' id='" + Xml.escape(id == null ? "" : id) + "'" + (from == null ? "" : " to='" + Xml.escape(from) + "'");
+        if ("get".equals(type) && xml.contains("http://jabber.org/protocol/disco#info")) {
+            send(head + ">" + discoInfo(Xml.attrOf(xml, "query", "node")) + "</iq>");
+            return;
+        }
+        send(head + "/>");
         if ("set".equals(type) && "session-initiate".equals(Xml.attrOf(xml, "jingle", "action"))) offer(xml, from);
     }
 
@@ -278,18 +316,32 @@ final class MixParticipant implements XmppClientHandler.Listener {
             return;
         }
         String who = from.substring(room.length() + 1);
+        if (type != null) {
+            if (lastSeen != null) lastSeen.remove(who);
+            return;
+        }
+        if (who.equals(nick) && state == State.IN_ROOM) return;
+        long sent = MixStats.stampOf(xml);
+        // A room sends an occupant's last presence again when its role or affiliation changes (the focus making
+        // someone owner as the owner leaves): the same stamp, maybe a minute old. Only the first arrival is timed.
+        boolean fresh = sent > 0 && sent > seen(who);
+        if (fresh) lastSeen.put(who, sent);
         if (state != State.IN_ROOM) {
             if (MucRooms.isSelfPresence(xml)) {
                 joined(xml.contains("code='201'") || xml.contains("code=\"201\""));
-            } else if (type == null && !who.equals("focus")) {
+            } else if (!who.equals("focus")) {
                 alone = false;
             }
             return;
         }
-        if (type != null || who.equals(nick)) return;
         stats.presencesReceived.increment();
-        long sent = MixStats.stampOf(xml);
-        if (sent > 0) MixStats.record(stats.presence, sent);
+        if (fresh) MixStats.record(stats.presence, sent);
+    }
+
+    private long seen(String who) {
+        if (lastSeen == null) lastSeen = new java.util.HashMap<>();
+        Long t = lastSeen.get(who);
+        return t == null ? 0 : t;
     }
 
     private void joined(boolean created) {

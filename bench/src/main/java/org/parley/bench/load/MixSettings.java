@@ -12,6 +12,8 @@ import java.util.Map;
 public final class MixSettings {
     /** How participants connect: lib-jitsi-meet uses WebSocket (behind the web server's TLS). */
     Transport transport = Transport.WS;
+    /** Whether participants enable XEP-0198 (lib-jitsi-meet does). */
+    public boolean streamManagement = true;
     /** Participant counts of the ramp, in order; it stops at the first step past the capacity criterion. */
     public int[] steps = {250, 500, 1000, 2000, 4000, 8000};
     public double settleSeconds = 10;
@@ -49,6 +51,7 @@ public final class MixSettings {
     public boolean apply(String key, String v) {
         switch (key) {
             case "--mix-transport" -> transport = Transport.parse(v);
+            case "--mix-sm" -> streamManagement = Boolean.parseBoolean(v);
             case "--mix-steps" -> steps = Arrays.stream(v.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
             case "--mix-settle-seconds" -> settleSeconds = Double.parseDouble(v);
             case "--mix-measure-seconds" -> measureSeconds = Double.parseDouble(v);
@@ -78,6 +81,7 @@ public final class MixSettings {
     public Map<String, String> describe() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("--mix-transport", transport.label);
+        m.put("--mix-sm", "" + streamManagement);
         m.put("--mix-steps", String.join(",", Arrays.stream(steps).mapToObj(String::valueOf).toList()));
         m.put("--mix-settle-seconds", "" + settleSeconds);
         m.put("--mix-measure-seconds", "" + measureSeconds);
