@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Keeps the population of the meeting mix at its target: meetings of a drawn size start (their participants
- * arrive at most {@link MixSettings#arrivalsPerSecond} a second, all arrivals sharing that pace), a participant who
+ * arrive at most {@link MixSettings#arrivalsPerSecond} a second and {@link MixSettings#inFlight} at once, all arrivals
+ * sharing that pace), a participant who
  * leaves after its stay is replaced by a newcomer while its meeting goes on, and a meeting that ends sends everyone
  * home; new meetings fill the gap. Draws (sizes, stays, meeting lengths, each participant's own timers) come from
  * random sources seeded with {@link MixSettings#seed}, so runs offer the same mix; timing still varies. All the
@@ -147,7 +148,7 @@ final class MixController implements MixParticipant.Run, AutoCloseable {
             double rate = settings.arrivalsPerSecond;
             tokens = Math.min(tokens + rate * (now - lastTick) / 1e9, Math.max(1, rate * TICK_MS / 1000.0 * 2));
             lastTick = now;
-            while (tokens >= 1 && !arrivals.isEmpty()) {
+            while (tokens >= 1 && !arrivals.isEmpty() && starting.get() < settings.inFlight) {
                 arrive(arrivals.poll(), now);
                 tokens--;
             }

@@ -312,7 +312,7 @@ final class MixParticipant implements XmppClientHandler.Listener {
         String type = Xml.attr(xml, "type");
         if ("error".equals(type)) {
             if (state == State.IN_ROOM) stats.errors.increment();
-            else fail("join refused: " + XmppClientHandler.abbreviate(xml));
+            else fail("join refused: " + XmppClientHandler.abbreviate(xml.substring(Math.max(0, xml.indexOf("<error")))));
             return;
         }
         String who = from.substring(room.length() + 1);

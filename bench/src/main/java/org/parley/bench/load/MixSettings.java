@@ -38,6 +38,11 @@ public final class MixSettings {
     public double meetingSeconds = 300;
     /** New sessions started per second at most (ramp, churn and new meetings together). */
     public double arrivalsPerSecond = 400;
+    /**
+     * Sessions logging in or joining at once at most: the ramp goes as fast as the server takes participants in,
+     * without a storm of its own making (in life a node of thousands sees tens of arrivals a second).
+     */
+    public int inFlight = 50;
     /** Time to reach a step's count before the step counts as failed. */
     public double rampTimeoutSeconds = 120;
     /** The focus's domain for the conference request and Jingle; null: MUC-only (no focus in the loop). */
@@ -70,6 +75,7 @@ public final class MixSettings {
             case "--mix-stay-seconds" -> staySeconds = Double.parseDouble(v);
             case "--mix-meeting-seconds" -> meetingSeconds = Double.parseDouble(v);
             case "--mix-arrivals-per-second" -> arrivalsPerSecond = Double.parseDouble(v);
+            case "--mix-in-flight" -> inFlight = Integer.parseInt(v);
             case "--mix-ramp-timeout-seconds" -> rampTimeoutSeconds = Double.parseDouble(v);
             default -> {
                 return false;
@@ -96,6 +102,7 @@ public final class MixSettings {
         m.put("--mix-stay-seconds", "" + staySeconds);
         m.put("--mix-meeting-seconds", "" + meetingSeconds);
         m.put("--mix-arrivals-per-second", "" + arrivalsPerSecond);
+        m.put("--mix-in-flight", "" + inFlight);
         m.put("--mix-ramp-timeout-seconds", "" + rampTimeoutSeconds);
         return m;
     }
