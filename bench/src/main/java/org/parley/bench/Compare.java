@@ -33,10 +33,13 @@ import org.parley.bench.servers.TestCertificate;
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar org.parley.bench.Compare [--servers prosody,ejabberd,parley]
- *      [--scenarios login,idle,muc-fanout,join-storm,fanout-sweep] [--jar app/target/parley.jar] [--parley-heap 1g]
+ *      [--scenarios login,idle,muc-fanout,join-storm,fanout-sweep,meeting-mix] [--jar app/target/parley.jar] [--parley-heap 1g]
  *      [--work-dir DIR] [--keep]
  *      [scenario settings, see --help]
  * </pre>
+ *
+ * {@code meeting-mix} is the meeting mix without the focus (MUC and presence only; {@code --mix-*} settings), which
+ * the others can run too.
  *
  * Exit code 0 when every server started and every scenario produced figures, 1 otherwise, 2 on bad arguments.
  */
@@ -46,7 +49,7 @@ public final class Compare {
     public static void main(String[] args) throws Exception {
         Settings settings = new Settings();
         List<String> servers = List.of("prosody", "ejabberd", "parley");
-        String scenarioNames = "login,idle,muc-fanout,join-storm,fanout-sweep";
+        String scenarioNames = "login,idle,muc-fanout,join-storm,fanout-sweep,meeting-mix";
         Path jar = Path.of("app", "target", "parley.jar");
         String heap = "1g";
         boolean keep = false;
@@ -77,7 +80,7 @@ public final class Compare {
         } catch (IllegalArgumentException e) {
             if (!e.getMessage().isEmpty()) System.err.println(e.getMessage());
             System.err.println("usage: java -cp bench/target/benchmarks.jar org.parley.bench.Compare [--servers prosody,ejabberd,parley]"
-                    + " [--scenarios login,idle,muc-fanout,join-storm,fanout-sweep] [--jar app/target/parley.jar] [--parley-heap 1g] [--work-dir DIR] [--keep]\n"
+                    + " [--scenarios login,idle,muc-fanout,join-storm,fanout-sweep,meeting-mix] [--jar app/target/parley.jar] [--parley-heap 1g] [--work-dir DIR] [--keep]\n"
                     + "scenario settings (defaults):\n" + settings.usage());
             System.exit(2);
             return;

@@ -81,6 +81,7 @@ final class ComparisonTable {
         return switch (key) {
             case "login.rate" -> goal(">= 2x ejabberd, >= 5x Prosody", ratioAtLeast(key, "ejabberd", 2), ratioAtLeast(key, "Prosody", 5));
             case "login.mean" -> goal("< 10 ms", p.value() < 10);
+            case "mix.capacity" -> goal(">= 2x ejabberd, >= 10x Prosody", ratioAtLeast(key, "ejabberd", 2), ratioAtLeast(key, "Prosody", 10));
             case "fanout.rate" -> goal(">= 2x ejabberd, >= 10x Prosody", ratioAtLeast(key, "ejabberd", 2), ratioAtLeast(key, "Prosody", 10));
             case "fanout.p99", "fanout.fixed.p99" -> goal("<= 1/5 of Prosody's", ratioAtLeast(key, "Prosody", 5));
             case "storm.time" -> goal("< 1000 ms (500 joiners)", p.value() < 1000);

@@ -39,6 +39,7 @@ import org.parley.jingle.xml.JingleParseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xmpp.packet.IQ;
+import org.parley.xmpp.jid.JidPrep;
 import org.xmpp.packet.JID;
 import org.xmpp.packet.Packet;
 import org.xmpp.packet.PacketError;
@@ -303,7 +304,7 @@ public final class Focus implements AutoCloseable {
         }
         JID room;
         try {
-            room = new JID(request.room());
+            room = JidPrep.parse(request.room());
         } catch (IllegalArgumentException e) {
             requester.reply(Stanzas.error(iq, PacketError.Condition.bad_request, "Not a room JID: " + request.room()));
             return;

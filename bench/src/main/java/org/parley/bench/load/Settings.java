@@ -55,6 +55,9 @@ public final class Settings {
     public int stormRounds = 3;
     public double stormBudgetSeconds = 60;
 
+    /** The meeting mix's own settings ({@code --mix-*}). */
+    public final MixSettings mix = new MixSettings();
+
     /** Applies one option; false when the key is not a setting. */
     public boolean apply(String key, String v) {
         switch (key) {
@@ -89,7 +92,7 @@ public final class Settings {
             case "--storm-rounds" -> stormRounds = Integer.parseInt(v);
             case "--storm-budget-seconds" -> stormBudgetSeconds = Double.parseDouble(v);
             default -> {
-                return false;
+                return mix.apply(key, v);
             }
         }
         return true;
@@ -128,6 +131,7 @@ public final class Settings {
         m.put("--joiners", "" + joiners);
         m.put("--storm-rounds", "" + stormRounds);
         m.put("--storm-budget-seconds", "" + stormBudgetSeconds);
+        m.putAll(mix.describe());
         return m;
     }
 
@@ -149,8 +153,9 @@ public final class Settings {
             case "muc-fanout" -> new MucFanoutScenario();
             case "join-storm" -> new JoinStormScenario();
             case "fanout-sweep" -> new FanoutSweepScenario();
+            case "meeting-mix" -> new MeetingMixScenario();
             default -> throw new IllegalArgumentException("unknown scenario " + name
-                    + " (login, idle, muc-fanout, join-storm, fanout-sweep; conference needs the focus, which is not in this tree)");
+                    + " (login, idle, muc-fanout, join-storm, fanout-sweep, meeting-mix; conference needs the focus, which is not in this tree)");
         };
     }
 }

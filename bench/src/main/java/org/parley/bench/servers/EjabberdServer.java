@@ -116,6 +116,7 @@ public final class EjabberdServer extends ChildDaemon {
                       mod_disco: {}
                       mod_ping: {}
                       mod_roster: {}
+                      mod_stream_mgmt: {}
                 access_rules:
                   c2s:
                     allow: all
@@ -126,6 +127,7 @@ public final class EjabberdServer extends ChildDaemon {
                   mod_disco: {}
                   mod_ping: {}
                   mod_roster: {}
+                  mod_stream_mgmt: {}
                   mod_register:
                     access: register
                   mod_muc:
@@ -194,7 +196,7 @@ public final class EjabberdServer extends ChildDaemon {
                 "listen backlog 1024 (as Parley's); shaper: none on every c2s listener, no shaper rules (max_user_sessions unlimited); MUC min_message_interval = "
                         + "min_presence_interval = 0, room/user shapers none, max_users 100000",
                 "auth_password_format: scram, auth_scram_hash: sha256 (SCRAM-SHA-256 with stored keys, 4096 iterations)",
-                "mod_register for all, registration_timeout: infinity");
+                "mod_register for all, registration_timeout: infinity; mod_stream_mgmt (XEP-0198, as Jitsi clients use it)");
     }
 
     @Override

@@ -73,6 +73,8 @@ public final class ParleyServer extends ChildDaemon {
                     idle-timeout = 1h
                   }
                   muc {
+                    # No room-creation rate per address: every bench client comes from 127.0.0.1.
+                    room-creation { per-session-per-minute = 0, per-address-per-minute = 0 }
                     service-defaults.room-defaults.whois = "moderators"
                     # No presence coalescing in big rooms: the others have none by default.
                     service-defaults.big-room-size = 1000000
@@ -110,7 +112,7 @@ public final class ParleyServer extends ChildDaemon {
         return List.of("JVM -Xmx" + heap + " -XX:+UseG1GC, embedded H2 store, log level WARN",
                 "limits: stanzas-per-second = stanza-burst = max-connections-per-address = registrations-per-address ="
                         + " new-connections-per-second = new-connection-burst = 1000000, bytes-per-second = byte-burst = 1GiB,"
-                        + " MUC big-room-size = 1000000 (all off); no admin port",
+                        + " MUC big-room-size = 1000000, MUC room-creation rates 0 (all off); no admin port",
                 "registration on localhost; ANONYMOUS on anon.localhost; MUC conference.localhost, whois = moderators (as the others' default)",
                 "WebSocket on a plain listener marked secure (as behind a TLS proxy) and on HTTPS");
     }

@@ -62,8 +62,12 @@ public final class ProsodyServer extends ChildDaemon {
                 http_default_host = "localhost"
                 consider_websocket_secure = true
                 cross_domain_websocket = true
-                modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "register", "posix", "websocket" }
+                modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "register", "posix", "websocket", "smacks" }
                 modules_disabled = { "s2s" }
+                -- XEP-0198 as Jitsi's Prosody config has it: without these, mod_smacks asks for an ack after every stanza.
+                smacks_max_unacked_stanzas = 5
+                smacks_hibernation_time = 60
+                smacks_max_old_sessions = 1
                 allow_registration = true
                 c2s_require_encryption = true
                 authentication = "internal_hashed"
@@ -110,6 +114,6 @@ public final class ProsodyServer extends ChildDaemon {
                 "no mod_limits (no c2s rate limit); registration: allow_registration = true, no throttle configured",
                 "password_hash = \"SHA-256\", default_iteration_count = 4096 (as Parley and ejabberd)",
                 "MUC: muc_room_locking = false, muc_room_cache_size = 100000, muc_tombstones = false",
-                "WebSocket on plain HTTP with consider_websocket_secure = true");
+                "WebSocket on plain HTTP with consider_websocket_secure = true; mod_smacks with Jitsi's settings (smacks_max_unacked_stanzas = 5, smacks_hibernation_time = 60, smacks_max_old_sessions = 1)");
     }
 }

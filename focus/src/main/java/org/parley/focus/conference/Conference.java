@@ -47,6 +47,7 @@ import org.parley.jingle.xml.OpaqueElement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xmpp.packet.IQ;
+import org.parley.xmpp.jid.JidPrep;
 import org.xmpp.packet.JID;
 import org.xmpp.packet.Packet;
 import org.xmpp.packet.PacketError;
@@ -478,7 +479,7 @@ public final class Conference {
         JID realJid = null;
         if (item != null && item.attributeValue("jid") != null) {
             try {
-                realJid = new JID(item.attributeValue("jid"));
+                realJid = JidPrep.parse(item.attributeValue("jid"));
             } catch (IllegalArgumentException ignored) {
                 // an occupant whose real JID we cannot read is still an occupant
             }

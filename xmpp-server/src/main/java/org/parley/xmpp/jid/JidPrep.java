@@ -95,6 +95,25 @@ public final class JidPrep {
     }
 
     /**
+     * Parses and prepares an address as Tinder's {@code new JID(String)} does, with the fast path for an ASCII localpart
+     * and resource; the domain goes through Tinder's cached preparation (there are few distinct domains, while
+     * anonymous localparts and resources are new at every login and miss Tinder's caches). The focus reads the real
+     * JID of every occupant presence it gets: through Tinder that was a fifth of the server's CPU in the meeting mix.
+     *
+     * @throws IllegalArgumentException when it is not an address
+     */
+    public static JID parse(String jid) {
+        int slash = jid.indexOf('/');
+        int domainEnd = slash < 0 ? jid.length() : slash;
+        int at = jid.indexOf('@');
+        if (at > domainEnd) at = -1;
+        String domain = jid.substring(at + 1, domainEnd);
+        if (domain.isEmpty()) throw new IllegalArgumentException("empty domain");
+        return jid(at < 0 ? null : jid.substring(0, at), new JID(null, domain, null).getDomain(),
+                slash < 0 ? null : jid.substring(slash + 1));
+    }
+
+    /**
      * Why {@code jid} is not an XMPP address by RFC 7622, or null when it is one. Tinder parses stanza addresses
      * without preparing them, so this is the check a server must make on every address a peer sends. Printable
      * ASCII (nearly every address) is checked by scanning, without allocating; anything else goes through libidn.

@@ -135,4 +135,23 @@ class JidPrepTest {
             assertThat(JidPrep.whyMalformed(bad)).as(bad).isNotNull();
         }
     }
+
+    @Test
+    void parseAgreesWithTinder() {
+        for (String s : new String[] {"Alice@Example.COM/Res ource", "a1b2c3@localhost/x-Y_z", "room@conference.localhost",
+                "localhost", "localhost/res", "focus.localhost", "x@y/a/b@c", "ümlaut@exämple.org/Réssource"}) {
+            JID tinder = new JID(s);
+            JID ours = JidPrep.parse(s);
+            assertThat(ours).as(s).isEqualTo(tinder);
+            assertThat(ours.toString()).as(s).isEqualTo(tinder.toString());
+        }
+    }
+
+    @Test
+    void parseRefusesWhatTinderRefuses() {
+        for (String s : new String[] {"@example.org", "a@", "example.org/", "a@b@c", "guest\u00a0x@example.org/r", "a b@example.org", "a@example.org/"}) {
+            assertThatThrownBy(() -> new JID(s)).as("tinder " + s).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> JidPrep.parse(s)).as(s).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
 }
