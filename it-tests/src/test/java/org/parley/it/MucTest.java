@@ -15,6 +15,8 @@ import org.jivesoftware.smack.XMPPException.XMPPErrorException;
 import org.jivesoftware.smack.filter.AndFilter;
 import org.jivesoftware.smack.filter.FromMatchesFilter;
 import org.jivesoftware.smack.filter.StanzaTypeFilter;
+import org.jivesoftware.smack.iqrequest.AbstractIqRequestHandler;
+import org.jivesoftware.smack.iqrequest.IQRequestHandler;
 import org.jivesoftware.smack.packet.IQ;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.Presence;
@@ -532,6 +534,32 @@ class MucTest {
         created(focus, room, "focus");
         joined(alice, room, "alice");
         // Alice's client answers version queries (Smack's VersionManager is off by default; use ping, answered by Smack).
+        IQ reply = focus.createStanzaCollectorAndSend(new Ping(JidCreate.entityFullFrom(room + "/alice"))).nextResultOrThrow(5000);
+        assertThat(reply.getType()).isEqualTo(IQ.Type.result);
+        assertThat(reply.getFrom().toString()).isEqualTo(room + "/alice");
+    }
+
+    @Test
+    void anAnswerFromAnOccupantThatHasJustLeftStillReachesTheRequester() throws Exception {
+        XMPPTCPConnection focus = clients.newUser("focus", "focus");
+        XMPPTCPConnection alice = clients.newUser("alice", "a");
+        EntityBareJid room = newRoom("iqleft");
+        created(focus, room, "focus");
+        joined(alice, room, "alice");
+        // Alice leaves, then answers (as a client that closes, or the server bouncing what reached a closed session):
+        // the room must not drop the answer, or the requester (a focus sending session-initiate) waits out its timeout.
+        alice.registerIQRequestHandler(new AbstractIqRequestHandler(Ping.ELEMENT, Ping.NAMESPACE, IQ.Type.get, IQRequestHandler.Mode.sync) {
+            @Override
+            public IQ handleIQRequest(IQ request) {
+                try {
+                    alice.sendStanza(alice.getStanzaFactory().buildPresenceStanza().ofType(Presence.Type.unavailable)
+                            .to(JidCreate.entityFullFrom(room + "/alice")).build());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                return IQ.createResultIQ(request);
+            }
+        });
         IQ reply = focus.createStanzaCollectorAndSend(new Ping(JidCreate.entityFullFrom(room + "/alice"))).nextResultOrThrow(5000);
         assertThat(reply.getType()).isEqualTo(IQ.Type.result);
         assertThat(reply.getFrom().toString()).isEqualTo(room + "/alice");

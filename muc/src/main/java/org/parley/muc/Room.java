@@ -1139,7 +1139,7 @@ final class Room {
             copy.setFrom(sender.occupantJid);
             boolean vcard = child != null && "vcard-temp".equals(child.getNamespaceURI());
             copy.setTo(vcard ? target.realJid.asBareJID() : target.realJid);
-            copy.setID(sealId(iq.getID() == null ? "" : iq.getID(), sender.realJid, target.realJid));
+            copy.setID(sealId(iq.getID() == null ? "" : iq.getID(), target.nick, sender.realJid, target.realJid));
             out.packet(copy);
             return;
         }
@@ -1149,30 +1149,37 @@ final class Room {
             for (Occupant o : byNick.values()) if (o.bareJid.equals(iq.getFrom().toBareJID())) responder = o;
         }
         Occupant requester = target;
-        if (responder == null || requester == null || iq.getID() == null) return;
-        String original = unsealId(iq.getID(), requester.realJid, responder.realJid);
+        if (requester == null || iq.getID() == null || iq.getFrom() == null) return;
+        // A target that left after the request (or whose session closed, so the server bounced it) still answers
+        // from the occupant JID the request went to: the requester (a focus sending session-initiate, say) learns
+        // now instead of at its timeout. The sealed id proves the answer comes from the JID the request was sent to.
+        Unsealed original = unsealId(iq.getID(), requester.realJid, responder == null ? iq.getFrom() : responder.realJid);
         if (original == null) return;
         IQ copy = iq.createCopy();
-        copy.setFrom(responder.occupantJid);
+        copy.setFrom(responder != null ? responder.occupantJid : new JID(name, service.domain(), original.nick(), true));
         copy.setTo(requester.realJid);
-        copy.setID(original);
+        copy.setID(original.id());
         out.packet(copy);
     }
 
-    private String sealId(String id, JID requester, JID target) {
-        String target0 = target.toString();
-        return Secrets.encode(id.getBytes(StandardCharsets.UTF_8)) + "." + Secrets.mac(secret, 9, "iq", id, requester.toString(), target0);
+    /** The requester's id and the nick it sent to, out of a proxied IQ's sealed id. */
+    private record Unsealed(String id, String nick) {}
+
+    private String sealId(String id, String nick, JID requester, JID target) {
+        return Secrets.encode(id.getBytes(StandardCharsets.UTF_8)) + "." + Secrets.encode(nick.getBytes(StandardCharsets.UTF_8))
+                + "." + Secrets.mac(secret, 9, "iq", id, nick, requester.toString(), target.toString());
     }
 
-    private String unsealId(String sealed, JID requester, JID responder) {
-        int dot = sealed.lastIndexOf('.');
-        if (dot < 0) return null;
-        byte[] raw = Secrets.decode(sealed.substring(0, dot));
-        if (raw == null) return null;
-        String id = new String(raw, StandardCharsets.UTF_8);
-        String mac = sealed.substring(dot + 1);
-        if (mac.equals(Secrets.mac(secret, 9, "iq", id, requester.toString(), responder.toString()))) return id;
-        return null;
+    private Unsealed unsealId(String sealed, JID requester, JID responder) {
+        String[] parts = sealed.split("\\.", -1);
+        if (parts.length != 3) return null;
+        byte[] rawId = Secrets.decode(parts[0]);
+        byte[] rawNick = Secrets.decode(parts[1]);
+        if (rawId == null || rawNick == null || rawNick.length == 0) return null;
+        String id = new String(rawId, StandardCharsets.UTF_8);
+        String nick = new String(rawNick, StandardCharsets.UTF_8);
+        if (!parts[2].equals(Secrets.mac(secret, 9, "iq", id, nick, requester.toString(), responder.toString()))) return null;
+        return new Unsealed(id, nick);
     }
 
     // ---- affiliations ----
