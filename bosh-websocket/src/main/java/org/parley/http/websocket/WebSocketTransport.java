@@ -1,6 +1,7 @@
 package org.parley.http.websocket;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -26,10 +27,12 @@ import org.dom4j.Element;
 import org.parley.http.FrameParser;
 import org.parley.xmpp.metrics.ServerMetrics;
 import org.parley.xmpp.net.ConnectionLimiter;
+import org.parley.xmpp.net.ParserReleaseTimer;
 import org.parley.xmpp.router.Stanzas;
 import org.parley.xmpp.sasl.ChannelBindings;
 import org.parley.xmpp.server.ServerContext;
 import org.parley.xmpp.session.ClientSession;
+import org.parley.xmpp.session.SharedStanza;
 import org.parley.xmpp.session.StanzaRateLimiter;
 import org.parley.xmpp.session.Transport;
 import org.parley.xmpp.stream.StreamErrorCondition;
@@ -60,6 +63,8 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     private final String seeOtherUri;
     private final int maxMessageBytes;
     private final FrameParser parser;
+    /** An idle WebSocket keeps no parser: between messages it holds nothing a new one could not rebuild. */
+    private final ParserReleaseTimer parserRelease;
     /** The upgrade request's {@code ?token=} (Jitsi token auth), or null. */
     private final String authToken;
     /** The upgrade request's {@code ?previd=} (lib-jitsi-meet resuming), or null. */
@@ -88,6 +93,7 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
         this.seeOtherUri = seeOtherUri == null || seeOtherUri.isEmpty() ? null : seeOtherUri;
         this.maxMessageBytes = xml.maxStanzaBytes();
         this.parser = new FrameParser(xml);
+        this.parserRelease = new ParserReleaseTimer(parser::release);
         var limits = server.config().limits();
         this.bytes = new StanzaRateLimiter(limits.bytesPerSecond(), limits.byteBurst(), limits.throttleDisconnectAfter().toNanos());
     }
@@ -129,6 +135,12 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
         } finally {
             frame.release();
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!closing) parserRelease.read(ctx);
+        ctx.fireChannelReadComplete();
     }
 
     /** bytes-per-second: pause reading while over it; a client that stays over it is disconnected. */
@@ -311,9 +323,22 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
         write(xml);
     }
 
+    /**
+     * One message per stanza, as RFC 7395 has it. A MUC broadcast reaches here once per occupant: the serialized
+     * halves are shared, and rendering a String per recipient and copying it into a fresh unpooled buffer was most of
+     * a 1,000-occupant join storm's server CPU.
+     */
+    @Override
+    public void sendShared(SharedStanza stanza, String to) {
+        if (closing) return;
+        channel.writeAndFlush(new TextWebSocketFrame(stanza.wire(to, defaultNamespace())), channel.voidPromise());
+    }
+
     private void write(String xml) {
         if (closing) return;
-        channel.writeAndFlush(new TextWebSocketFrame(xml), channel.voidPromise());
+        // The pooled allocator: Unpooled.copiedBuffer (what TextWebSocketFrame(String) does) counts every buffer in
+        // LongAdders that all event loops update.
+        channel.writeAndFlush(new TextWebSocketFrame(ByteBufUtil.writeUtf8(channel.alloc(), xml)), channel.voidPromise());
     }
 
     @Override

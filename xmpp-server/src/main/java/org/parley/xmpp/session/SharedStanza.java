@@ -53,6 +53,18 @@ public final class SharedStanza {
         return p;
     }
 
+    /**
+     * The whole stanza for one recipient as bytes: the shared halves wrapped around this recipient's own address,
+     * nothing else copied.
+     */
+    public io.netty.buffer.ByteBuf wire(String to, String defaultNs) {
+        Parts p = parts(defaultNs);
+        StringBuilder address = new StringBuilder(to.length() + 6).append(" to='");
+        XmlWriter.appendAttribute(address, to);
+        address.append('\'');
+        return io.netty.buffer.Unpooled.wrappedBuffer(p.head, address.toString().getBytes(StandardCharsets.UTF_8), p.tail);
+    }
+
     /** The whole stanza for one recipient as text. */
     public String render(String to, String defaultNs) {
         Parts p = parts(defaultNs);
