@@ -49,6 +49,9 @@ abstract class LoginHandler extends ChannelInboundHandlerAdapter {
 
     abstract String presence();
 
+    /** What ends the stream: {@code </stream:stream>}, or RFC 7395's {@code <close/>}. */
+    abstract String closeStream();
+
     /** The message for {@code xml} as this transport writes it. */
     abstract Object frame(ChannelHandlerContext ctx, String xml);
 
@@ -142,7 +145,12 @@ abstract class LoginHandler extends ChannelInboundHandlerAdapter {
         next(ctx, Step.READY, presence());
         text = null;
         timeout.cancel(false);
-        batch.ready(ctx.channel());
+        batch.ready();
+        if (batch.closeWhenReady) {
+            // Closed as a client that logs out does: a connection cut under XEP-0198 resumption would leave the
+            // session waiting on the server for its client to come back.
+            ctx.writeAndFlush(frame(ctx, closeStream())).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        }
     }
 
     /**
@@ -209,6 +217,8 @@ abstract class LoginHandler extends ChannelInboundHandlerAdapter {
 
         @Override String presence() { return "<presence/>"; }
 
+        @Override String closeStream() { return "</stream:stream>"; }
+
         @Override
         Object frame(ChannelHandlerContext ctx, String xml) {
             return ByteBufUtil.writeUtf8(ctx.alloc(), xml);
@@ -253,6 +263,8 @@ abstract class LoginHandler extends ChannelInboundHandlerAdapter {
         }
 
         @Override String presence() { return "<presence xmlns='jabber:client'/>"; }
+
+        @Override String closeStream() { return "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>"; }
 
         @Override
         Object frame(ChannelHandlerContext ctx, String xml) {

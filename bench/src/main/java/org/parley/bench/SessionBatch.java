@@ -12,8 +12,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * A set of client sessions opened together, at most {@code inFlight} negotiating at once; or, with
- * {@code closeWhenReady}, a closed loop of logins that closes each session the moment it is ready and goes on until
- * {@link #stop}.
+ * {@code closeWhenReady}, a closed loop of logins whose handlers close each session (stream close, then the
+ * connection) the moment it is ready, going on until {@link #stop}.
  */
 final class SessionBatch {
     final int size;
@@ -43,12 +43,6 @@ final class SessionBatch {
         ready.incrementAndGet();
         permits.release();
         finished.countDown();
-    }
-
-    /** A session of the batch is ready on {@code channel}: closed at once in a login loop. */
-    void ready(io.netty.channel.Channel channel) {
-        if (closeWhenReady) channel.close();
-        ready();
     }
 
     /** A session of the batch failed before it was ready: counted once, by its handler. */
