@@ -21,23 +21,34 @@ public final class HeapHistogram {
     public long totalBytes = -1;
 
     public static HeapHistogram take(long pid) throws IOException, InterruptedException {
+        String out = jcmd(pid, "GC.class_histogram");
+        HeapHistogram h = parse(out);
+        if (h.totalBytes < 0) {
+            throw new IOException("jcmd " + pid + " GC.class_histogram: no total in " + out.substring(0, Math.min(out.length(), 500)));
+        }
+        return h;
+    }
+
+    /** The output of {@code jcmd <pid> <command>}; throws if it fails or takes over 120 s. */
+    static String jcmd(long pid, String... command) throws IOException, InterruptedException {
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
         if (!Files.isExecutable(Path.of(jcmd))) jcmd = "jcmd";
-        Process p = new ProcessBuilder(jcmd, Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(jcmd, Long.toString(pid)));
+        cmd.addAll(java.util.List.of(command));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out;
         try (InputStream in = p.getInputStream()) {
             out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new IOException("jcmd GC.class_histogram timed out");
+            throw new IOException("jcmd " + String.join(" ", command) + " timed out");
         }
-        HeapHistogram h = parse(out);
-        if (p.exitValue() != 0 || h.totalBytes < 0) {
-            throw new IOException("jcmd " + pid + " GC.class_histogram failed (exit " + p.exitValue() + "): "
+        if (p.exitValue() != 0) {
+            throw new IOException("jcmd " + pid + " " + String.join(" ", command) + " failed (exit " + p.exitValue() + "): "
                     + out.substring(0, Math.min(out.length(), 500)));
         }
-        return h;
+        return out;
     }
 
     /**

@@ -27,7 +27,11 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
-/** The Netty client of {@link IdleSessions}: one channel per session, a {@link LoginHandler} on each. */
+/**
+ * The Netty client of {@link IdleSessions}: one channel per session, a {@link LoginHandler} on each. Connections
+ * take their local address in turn from {@code sources} (127.0.0.2, 127.0.0.3, …): one source address has only the
+ * ephemeral port range (about 28,000 ports by default) towards the server's one address and port.
+ */
 final class IdleClient {
     enum Transport { TLS, WEBSOCKET }
 
@@ -37,9 +41,26 @@ final class IdleClient {
     private final Bootstrap bootstrap;
     private final SslContext ssl;
     private final URI webSocketUri;
+    private final List<InetAddress> sources;
+    private final boolean streamManagement;
+    private final java.util.concurrent.atomic.AtomicInteger nextSource = new java.util.concurrent.atomic.AtomicInteger();
 
     IdleClient(Transport transport, EventLoopGroup loop, int port) throws SSLException {
+        this(transport, loop, port, List.of(), false);
+    }
+
+    /**
+     * @param sources local addresses to bind, in turn (empty: the kernel's choice, 127.0.0.1)
+     * @param streamManagement XEP-0198 enable after bind, and answer the server's ack requests (WebSocket only)
+     */
+    IdleClient(Transport transport, EventLoopGroup loop, int port, List<InetAddress> sources, boolean streamManagement)
+            throws SSLException {
+        if (streamManagement && transport != Transport.WEBSOCKET) {
+            throw new IllegalArgumentException("XEP-0198 is implemented for the WebSocket client only");
+        }
         this.transport = transport;
+        this.sources = List.copyOf(sources);
+        this.streamManagement = streamManagement;
         this.ssl = transport == Transport.TLS
                 ? SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
                         .trustManager(InsecureTrustManagerFactory.INSTANCE).protocols("TLSv1.3").build()
@@ -54,11 +75,21 @@ final class IdleClient {
 
     /** Starts n sessions, at most {@code inFlight} negotiating at once; returns without waiting. */
     SessionBatch open(int n, int inFlight) {
-        SessionBatch b = new SessionBatch(n, inFlight);
+        return start(new SessionBatch(n, inFlight));
+    }
+
+    /** Logs in sessions and closes each once ready, {@code inFlight} at a time, until the batch is stopped. */
+    SessionBatch loginLoop(int inFlight) {
+        return start(new SessionBatch(Integer.MAX_VALUE, inFlight, true));
+    }
+
+    private SessionBatch start(SessionBatch b) {
+        int n = b.size;
         Thread opener = new Thread(() -> {
             try {
-                for (int i = 0; i < n; i++) {
+                for (int i = 0; i < n && !b.stop; i++) {
                     b.permits.acquire();
+                    if (b.stop) return;
                     if (bootstrap.config().group().isShuttingDown()) return; // interrupted run, cleanup under way
                     connect(b);
                 }
@@ -72,8 +103,13 @@ final class IdleClient {
     }
 
     private void connect(SessionBatch b) {
-        LoginHandler login = transport == Transport.TLS ? new LoginHandler.Tls(b) : new LoginHandler.WebSocket(b);
-        ChannelFuture f = bootstrap.clone().handler(new ChannelInitializer<>() {
+        LoginHandler login = transport == Transport.TLS ? new LoginHandler.Tls(b)
+                : new LoginHandler.WebSocket(b, streamManagement);
+        Bootstrap boot = bootstrap.clone();
+        if (!sources.isEmpty()) {
+            boot.localAddress(new InetSocketAddress(sources.get(Math.floorMod(nextSource.getAndIncrement(), sources.size())), 0));
+        }
+        ChannelFuture f = boot.handler(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
                 if (transport == Transport.TLS) {

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One client session's negotiation once its transport is up: stream open, SASL ANONYMOUS, stream restart,
- * resource bind, initial presence; then it sits idle, dropping whatever arrives. The transport decides how the
+ * resource bind, optionally XEP-0198 enable (with resumption, as lib-jitsi-meet asks), initial presence; then it
+ * sits idle, dropping whatever arrives except the server's XEP-0198 ack requests, which it answers. The transport decides how the
  * stream opens and how an element travels: {@link Tls} (XEP-0368 direct TLS, one XML stream over TLS) or
  * {@link WebSocket} (RFC 7395, one element per text message).
  */
@@ -23,15 +24,22 @@ abstract class LoginHandler extends ChannelInboundHandlerAdapter {
     private static final String AUTH = "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>";
     private static final String SASL_RESPONSE = "<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>";
 
-    private enum Step { CONNECTING, FEATURES, SASL, FEATURES_AFTER_AUTH, BIND, READY, DONE }
+    static final String SM_NS = "urn:xmpp:sm:3";
+    private static final String SM_ENABLE = "<enable xmlns='" + SM_NS + "' resume='true'/>";
+
+    private enum Step { CONNECTING, FEATURES, SASL, FEATURES_AFTER_AUTH, BIND, SM_ENABLE, READY, DONE }
 
     private final SessionBatch batch;
+    private final boolean streamManagement;
+    /** XEP-0198: stanzas received since {@code <enabled/>}, the h of our answers to {@code <r/>}. */
+    private long handled;
     private Step step = Step.CONNECTING;
     private StringBuilder text = new StringBuilder(512);
     private io.netty.util.concurrent.ScheduledFuture<?> timeout;
 
-    LoginHandler(SessionBatch batch) {
+    LoginHandler(SessionBatch batch, boolean streamManagement) {
         this.batch = batch;
+        this.streamManagement = streamManagement;
     }
 
     /** The stream header, sent first and again after SASL success. */
@@ -40,6 +48,9 @@ abstract class LoginHandler extends ChannelInboundHandlerAdapter {
     abstract String bind();
 
     abstract String presence();
+
+    /** What ends the stream: {@code </stream:stream>}, or RFC 7395's {@code <close/>}. */
+    abstract String closeStream();
 
     /** The message for {@code xml} as this transport writes it. */
     abstract Object frame(ChannelHandlerContext ctx, String xml);
@@ -74,12 +85,16 @@ abstract class LoginHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         String in;
         try {
-            if (step == Step.READY || step == Step.DONE) return; // idle: drop keepalives and presence echoes
+            if (step == Step.DONE || (step == Step.READY && !streamManagement)) return; // idle: drop whatever comes
             in = text(msg);
         } finally {
             ReferenceCountUtil.release(msg);
         }
         if (in == null) return;
+        if (step == Step.READY) {
+            idleStreamManagement(ctx, in);
+            return;
+        }
         text.append(in);
         if (text.indexOf("<stream:error") >= 0 || streamClosed(text)) {
             failed("stream error at step " + step + ": " + abbreviate(text));
@@ -110,13 +125,44 @@ abstract class LoginHandler extends ChannelInboundHandlerAdapter {
                         ctx.close();
                         return;
                     }
-                    next(ctx, Step.READY, presence());
-                    text = null;
-                    timeout.cancel(false);
-                    batch.ready();
+                    if (streamManagement) next(ctx, Step.SM_ENABLE, SM_ENABLE);
+                    else ready(ctx);
+                }
+            }
+            case SM_ENABLE -> {
+                if (text.indexOf("<enabled") >= 0) {
+                    ready(ctx);
+                } else if (text.indexOf("<failed") >= 0) {
+                    failed("XEP-0198 enable: " + abbreviate(text));
+                    ctx.close();
                 }
             }
             default -> { }
+        }
+    }
+
+    private void ready(ChannelHandlerContext ctx) {
+        next(ctx, Step.READY, presence());
+        text = null;
+        timeout.cancel(false);
+        batch.ready();
+        if (batch.closeWhenReady) {
+            // Closed as a client that logs out does: a connection cut under XEP-0198 resumption would leave the
+            // session waiting on the server for its client to come back.
+            ctx.writeAndFlush(frame(ctx, closeStream())).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /**
+     * Idle with XEP-0198 on: counts the stanzas that arrive and answers the server's {@code <r/>} with that count,
+     * so its queue of unacknowledged stanzas stays as short as a real client keeps it. One element per message
+     * (WebSocket framing).
+     */
+    private void idleStreamManagement(ChannelHandlerContext ctx, String element) {
+        if (element.startsWith("<r ") || element.startsWith("<r/")) {
+            send(ctx, "<a xmlns='" + SM_NS + "' h='" + handled + "'/>");
+        } else if (element.startsWith("<presence") || element.startsWith("<message") || element.startsWith("<iq")) {
+            handled = (handled + 1) & 0xFFFFFFFFL;
         }
     }
 
@@ -162,7 +208,7 @@ abstract class LoginHandler extends ChannelInboundHandlerAdapter {
                 + "xmlns:stream='http://etherx.jabber.org/streams' to='" + HOST + "' version='1.0'>";
 
         Tls(SessionBatch batch) {
-            super(batch);
+            super(batch, false);
         }
 
         @Override String open() { return STREAM_HEADER; }
@@ -170,6 +216,8 @@ abstract class LoginHandler extends ChannelInboundHandlerAdapter {
         @Override String bind() { return "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>"; }
 
         @Override String presence() { return "<presence/>"; }
+
+        @Override String closeStream() { return "</stream:stream>"; }
 
         @Override
         Object frame(ChannelHandlerContext ctx, String xml) {
@@ -203,8 +251,8 @@ abstract class LoginHandler extends ChannelInboundHandlerAdapter {
     static final class WebSocket extends LoginHandler {
         private static final String OPEN = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='" + HOST + "' version='1.0'/>";
 
-        WebSocket(SessionBatch batch) {
-            super(batch);
+        WebSocket(SessionBatch batch, boolean streamManagement) {
+            super(batch, streamManagement);
         }
 
         @Override String open() { return OPEN; }
@@ -215,6 +263,8 @@ abstract class LoginHandler extends ChannelInboundHandlerAdapter {
         }
 
         @Override String presence() { return "<presence xmlns='jabber:client'/>"; }
+
+        @Override String closeStream() { return "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>"; }
 
         @Override
         Object frame(ChannelHandlerContext ctx, String xml) {

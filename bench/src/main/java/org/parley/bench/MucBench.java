@@ -14,6 +14,12 @@ import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -24,6 +30,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,12 +50,17 @@ import org.parley.bench.servers.Ports;
 
 /**
  * MUC load: starts {@code app/target/parley.jar} as a child process on free loopback ports (fresh embedded H2 data
- * dir, limits raised), and drives it from lightweight Netty clients in this JVM over direct TLS (XEP-0368, ANONYMOUS,
- * bind). Two measurements, each after a smaller warm-up run of the same kind:
+ * dir, limits raised), and drives it from lightweight Netty clients in this JVM over direct TLS (XEP-0368) or, with
+ * {@code --transport websocket}, RFC 7395 WebSocket on {@code ws://} to the plain HTTP listener marked secure (as
+ * Jitsi deployments run it, behind a TLS-terminating proxy); ANONYMOUS, bind. Two measurements, each after a
+ * smaller warm-up run of the same kind:
  * <ul>
  * <li><b>Join storm</b>: N clients (500), all bound, send their join presence (a Jitsi-sized one, ~600 bytes of
  * extensions) at once; measured until every client has received the presence of every occupant, itself included
- * (N x N presences). Reports the time, presences delivered per second, and the server's CPU time.</li>
+ * (N x N presences). Reports the time, presences delivered per second, and the server's CPU time. With
+ * {@code --presence-changes C} (0), once the room is full one occupant changes its presence C times, {@code
+ * --change-spacing-ms} (100) apart, each stamped with its send time; every occupant records when each arrives:
+ * p50/p99/max over all N x C receptions.</li>
  * <li><b>Fan-out</b>: M occupants (100) in one room; one sends groupchat messages, each as soon as its previous one
  * comes back reflected (a window of 1, or {@code --window W}); every occupant timestamps arrival. Reports delivered
  * stanzas per second and p50/p99/max latency from send to arrival.</li>
@@ -61,7 +73,7 @@ import org.parley.bench.servers.Ports;
  * java -Xmx2g -cp bench/target/benchmarks.jar org.parley.bench.MucBench
  * </pre>
  *
- * Options: {@code --joiners N} (500), {@code --occupants M} (100), {@code --messages K} (20000), {@code --window W}
+ * Options: {@code --transport tls|websocket} (tls), {@code --joiners N} (500), {@code --occupants M} (100), {@code --messages K} (20000), {@code --window W}
  * (1), {@code --jar FILE}, {@code --server-heap SIZE} (1g), {@code --server-java-opts "..."} (e.g. a JFR recording),
  * {@code --client-threads T} (2).
  */
@@ -84,6 +96,9 @@ public final class MucBench {
         String serverOpts = "";
         int rounds = 3;
         String only = "both";
+        boolean ws = false;
+        int changes = 0;
+        int spacing = 100;
         for (int i = 0; i + 1 < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -97,6 +112,13 @@ public final class MucBench {
                 case "--server-java-opts" -> serverOpts = v;
                 case "--rounds" -> rounds = Integer.parseInt(v);
                 case "--only" -> only = v;
+                case "--transport" -> ws = switch (v) {
+                    case "websocket", "ws" -> true;
+                    case "tls" -> false;
+                    default -> throw new IllegalArgumentException("--transport: tls or websocket, not " + v);
+                };
+                case "--presence-changes" -> changes = Integer.parseInt(v);
+                case "--change-spacing-ms" -> spacing = Integer.parseInt(v);
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     System.exit(2);
@@ -104,8 +126,8 @@ public final class MucBench {
             }
         }
         int code;
-        try (Server server = Server.start(jar, heap, serverOpts)) {
-            code = new MucBench.Run(server, threads).execute(joiners, occupants, messages, window, rounds, only);
+        try (Server server = Server.start(jar, heap, serverOpts, ws)) {
+            code = new MucBench.Run(server, threads, ws, changes, spacing).execute(joiners, occupants, messages, window, rounds, only);
         } catch (Exception e) {
             System.out.println("FAILED: " + e);
             e.printStackTrace(System.out);
@@ -123,18 +145,28 @@ public final class MucBench {
         private final Bootstrap bootstrap;
         private final SslContext ssl;
         private final int threads;
+        private final boolean ws;
+        private final URI webSocketUri;
+        private final int changes;
+        private final int spacingMs;
 
-        Run(Server server, int threads) throws Exception {
+        Run(Server server, int threads, boolean ws, int changes, int spacingMs) throws Exception {
             this.server = server;
             this.threads = threads;
+            this.ws = ws;
+            this.changes = changes;
+            this.spacingMs = spacingMs;
+            this.webSocketUri = URI.create("ws://127.0.0.1:" + server.httpPort + "/xmpp-websocket");
             boolean epoll = Epoll.isAvailable();
             loop = epoll ? new EpollEventLoopGroup(threads, new DefaultThreadFactory("client"))
                     : new NioEventLoopGroup(threads, new DefaultThreadFactory("client"));
-            ssl = SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
+            // BoringSSL when netty-tcnative loads: the JDK's SSLEngine costs the client more CPU than the server
+            // spends, on the same two cores.
+            ssl = SslContextBuilder.forClient().sslProvider(io.netty.handler.ssl.OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
                     .trustManager(InsecureTrustManagerFactory.INSTANCE).protocols("TLSv1.3").build();
             bootstrap = new Bootstrap().group(loop).channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                     .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
-                    .remoteAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port));
+                    .remoteAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), ws ? server.httpPort : server.port));
         }
 
         int execute(int joiners, int occupants, int messages, int window, int rounds, String only) throws Exception {
@@ -149,6 +181,14 @@ public final class MucBench {
                     joins.sort(Comparator.comparingDouble(JoinResult::seconds));
                     JoinResult best = joins.get(0);
                     JoinResult median = joins.get(joins.size() / 2);
+                    if (changes > 0) {
+                        List<JoinResult> byP99 = new ArrayList<>(joins);
+                        byP99.sort(Comparator.comparingDouble(JoinResult::changeP99));
+                        JoinResult m = byP99.get(byP99.size() / 2);
+                        System.out.printf("SUMMARY presence change to %d occupants, %d changes %d ms apart: p50 %.2f ms,"
+                                + " p99 %.2f ms, max %.2f ms (median round by p99)%n",
+                                joiners, changes, spacingMs, m.changeP50, m.changeP99, m.changeMax);
+                    }
                     System.out.printf("SUMMARY join storm, %d clients, %d rounds: full occupant lists after %.2f s median (%.2f s best),"
                             + " %,.0f presences/s median (%,.0f best); %,.0f presences per server CPU second median%n",
                             joiners, rounds, median.seconds, best.seconds, median.rate, best.rate, median.perServerCpu());
@@ -171,7 +211,8 @@ public final class MucBench {
             }
         }
 
-        record JoinResult(double seconds, double rate, double serverCpu, long delivered) {
+        record JoinResult(double seconds, double rate, double serverCpu, long delivered, double changeP50,
+                          double changeP99, double changeMax) {
             double perServerCpu() { return delivered / Math.max(serverCpu, 1e-9); }
         }
 
@@ -221,9 +262,53 @@ public final class MucBench {
                     + " (%,.0f presences per server CPU second), client CPU %.2f s, load %s%n",
                     label, n, n, seconds, completions[n / 2] / 1e9, delivered, rate, cpu, delivered / Math.max(cpu, 1e-9),
                     clientCpu, loadAverage());
+            double[] change = changes > 0 && !label.equals("warm-up") ? presenceChanges(room, clients) : new double[3];
             close(clients);
             Thread.sleep(1000);
-            return new JoinResult(seconds, rate, cpu, delivered);
+            return new JoinResult(seconds, rate, cpu, delivered, change[0], change[1], change[2]);
+        }
+
+        /**
+         * Occupants of the full room change their presence {@link #changes} times, each stamped with its send time
+         * and {@link #spacingMs} apart; returns p50, p99 and max (ms) over every occupant's receptions. Each change
+         * comes from another occupant, as people mute and unmute: one occupant's own updates in a big room are held
+         * to the room's presence rate ({@code muc.presence-updates-per-second}, 2), which would measure the hold.
+         */
+        double[] presenceChanges(String room, List<Client> clients) throws Exception {
+            int n = clients.size();
+            CountDownLatch all = new CountDownLatch(n);
+            for (Client c : clients) c.expectMessages(changes, all);
+            double cpu0 = server.cpuSeconds();
+            for (int i = 0; i < changes; i++) {
+                int who = (int) ((i * 7919L) % n); // distinct for changes < n when n is not a multiple of 7919
+                clients.get(who).changePresence(room, "p" + who, i % 2 == 0);
+                Thread.sleep(spacingMs);
+            }
+            if (!all.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("presence changes: " + all.getCount() + " of " + n + " occupants missed some");
+            }
+            double cpu = server.cpuSeconds() - cpu0;
+            long[] latencies = collect(clients, (long) changes * n);
+            int k = latencies.length;
+            double[] r = {latencies[k / 2] / 1e6, latencies[Math.min(k - 1, (int) (k * 0.99))] / 1e6, latencies[k - 1] / 1e6};
+            System.out.printf("           presence change to %d occupants, %d changes %d ms apart: p50 %.2f ms, p99 %.2f ms,"
+                    + " max %.2f ms; server CPU %.2f s (%.1f us per delivery)%n",
+                    n, changes, spacingMs, r[0], r[1], r[2], cpu, cpu * 1e6 / k);
+            return r;
+        }
+
+        /** Every client's recorded latencies, sorted. */
+        private static long[] collect(List<Client> clients, long expected) {
+            long[] latencies = new long[(int) expected];
+            int k = 0;
+            for (Client c : clients) {
+                int take = Math.min(c.latencyCount, latencies.length - k);
+                System.arraycopy(c.latencies, 0, latencies, k, take);
+                k += take;
+            }
+            long[] sorted = Arrays.copyOf(latencies, k);
+            Arrays.sort(sorted);
+            return sorted;
         }
 
         FanOutResult fanOut(String label, int m, int messages, int window) throws Exception {
@@ -280,6 +365,14 @@ public final class MucBench {
                 bootstrap.clone().handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        c.ws = ws;
+                        if (ws) {
+                            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(8192),
+                                    new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
+                                            .webSocketUri(webSocketUri).subprotocol("xmpp").handshakeTimeoutMillis(30_000)
+                                            .maxFramePayloadLength(1 << 20).build()), c);
+                            return;
+                        }
                         SSLEngine engine = ssl.newEngine(ch.alloc(), HOST, server.port);
                         SSLParameters p = engine.getSSLParameters();
                         p.setServerNames(List.of(new SNIHostName(HOST)));
@@ -306,9 +399,13 @@ public final class MucBench {
         private static final byte[] PRESENCE = "<presence".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] MESSAGE = "<message".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] BODY = "<body>".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] STATUS = "<status>".getBytes(StandardCharsets.US_ASCII);
+        private static final String WS_OPEN = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='" + HOST + "' version='1.0'/>";
 
         final CompletableFuture<Void> ready = new CompletableFuture<>();
         volatile Channel channel;
+        /** RFC 7395 framing: one element per text frame, {@code <open/>} for the stream header. */
+        boolean ws;
         private int state;
         private final StringBuilder negotiation = new StringBuilder();
         final AtomicInteger presences = new AtomicInteger();
@@ -317,6 +414,8 @@ public final class MucBench {
         private int presenceMatch;
         private int messageMatch;
         private int bodyMatch;
+        private int statusMatch;
+        private byte[] scratch = new byte[16 * 1024];
         private boolean inBody;
         private long bodyValue;
         private int expectPresences;
@@ -350,9 +449,22 @@ public final class MucBench {
         }
 
         void join(String room, String nick) {
-            channel.writeAndFlush(ByteBufUtil.writeUtf8(channel.alloc(), "<presence to='" + room + "/" + nick + "'>"
+            channel.writeAndFlush(frame(channel.alloc(), "<presence xmlns='jabber:client' to='" + room + "/" + nick + "'>"
                     + "<x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='0'/></x>" + jitsiPresence(nick) + "</presence>"),
                     channel.voidPromise());
+        }
+
+        /** lib-jitsi-meet sends its whole presence again on every change (here: audio muted or not), with the send time. */
+        void changePresence(String room, String nick, boolean audioMuted) {
+            String p = jitsiPresence(nick).replace("<audiomuted xmlns='http://jitsi.org/jitmeet/audio'>true",
+                    "<audiomuted xmlns='http://jitsi.org/jitmeet/audio'>" + audioMuted);
+            channel.writeAndFlush(frame(channel.alloc(), "<presence xmlns='jabber:client' to='" + room + "/" + nick + "'>"
+                    + "<status>" + System.nanoTime() + "</status>" + p + "</presence>"), channel.voidPromise());
+        }
+
+        private Object frame(io.netty.buffer.ByteBufAllocator alloc, String xml) {
+            ByteBuf b = ByteBufUtil.writeUtf8(alloc, xml);
+            return ws ? new TextWebSocketFrame(b) : b;
         }
 
         /** What lib-jitsi-meet puts into its MUC presence, give or take. */
@@ -381,7 +493,7 @@ public final class MucBench {
 
         private void sendNext() {
             sent++;
-            channel.write(ByteBufUtil.writeUtf8(channel.alloc(), "<message to='" + room + "' type='groupchat'><body>"
+            channel.write(frame(channel.alloc(), "<message xmlns='jabber:client' to='" + room + "' type='groupchat'><body>"
                     + System.nanoTime() + "</body></message>"), channel.voidPromise());
         }
 
@@ -396,17 +508,25 @@ public final class MucBench {
             if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent e) {
                 if (e.isSuccess()) write(ctx, HEADER);
                 else ready.completeExceptionally(e.cause());
+            } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                write(ctx, WS_OPEN);
+            } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+                ready.completeExceptionally(new IllegalStateException("WebSocket handshake timed out"));
             }
             ctx.fireUserEventTriggered(evt);
         }
 
-        private static void write(ChannelHandlerContext ctx, String s) {
-            ctx.writeAndFlush(ByteBufUtil.writeUtf8(ctx.alloc(), s), ctx.voidPromise());
+        private void write(ChannelHandlerContext ctx, String s) {
+            ctx.writeAndFlush(frame(ctx.alloc(), s), ctx.voidPromise());
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ByteBuf buf = (ByteBuf) msg;
+            if (msg instanceof WebSocketFrame f && !(f instanceof TextWebSocketFrame)) {
+                f.release(); // pongs, close: nothing of the stream's
+                return;
+            }
+            ByteBuf buf = msg instanceof WebSocketFrame f ? f.content() : (ByteBuf) msg;
             try {
                 if (state < 4) {
                     negotiation.append(buf.toString(StandardCharsets.UTF_8));
@@ -433,7 +553,7 @@ public final class MucBench {
                     if (s.contains("<success")) {
                         negotiation.setLength(0);
                         state = 2;
-                        write(ctx, HEADER);
+                        write(ctx, ws ? WS_OPEN : HEADER);
                     } else if (s.contains("<failure")) {
                         ready.completeExceptionally(new IllegalStateException("SASL failed: " + s));
                     }
@@ -442,13 +562,14 @@ public final class MucBench {
                     if (s.contains("</stream:features>")) {
                         negotiation.setLength(0);
                         state = 3;
-                        write(ctx, "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
+                        write(ctx, "<iq xmlns='jabber:client' type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
                     }
                 }
                 case 3 -> {
                     if (s.contains("</iq>") || s.contains("</jid>")) {
                         negotiation.setLength(0);
                         state = 4;
+                        if (ws) rawFrames(ctx);
                         ready.complete(null);
                     }
                 }
@@ -456,11 +577,32 @@ public final class MucBench {
             }
         }
 
+        /**
+         * From here on the server's frames are scanned as raw bytes, without decoding them: a server frame is a
+         * header of 2 to 10 bytes (unmasked) and the stanza, and the scan looks for {@code <presence}, {@code <body>}
+         * and {@code <status>} only, which no header can fake. Netty's frame decoder, one object per stanza, cost
+         * the client more CPU than the server spent sending a million presences. The encoder stays for what the
+         * client sends (masked frames). Nothing arrives between the bind result and the join this client sends next.
+         */
+        private static void rawFrames(ChannelHandlerContext ctx) {
+            var p = ctx.pipeline();
+            p.remove(io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder.class);
+            for (var name : p.names()) {
+                if (p.get(name) instanceof io.netty.handler.codec.http.websocketx.Utf8FrameValidator) p.remove(name);
+            }
+            p.remove(WebSocketClientProtocolHandler.class);
+        }
+
         /** Counts {@code <presence} and {@code <message} openings and reads the nanoTime body of messages. */
         private void scan(ByteBuf buf) {
             int messagesBefore = messagesSeen;
-            for (int i = buf.readerIndex(), end = buf.writerIndex(); i < end; i++) {
-                byte b = buf.getByte(i);
+            // One bulk copy, then a plain array loop: ByteBuf.getByte checks bounds and reference count per byte.
+            int end = buf.readableBytes();
+            if (scratch.length < end) scratch = new byte[Math.max(end, 2 * scratch.length)];
+            buf.getBytes(buf.readerIndex(), scratch, 0, end);
+            byte[] bytes = scratch;
+            for (int i = 0; i < end; i++) {
+                byte b = bytes[i];
                 if (inBody) {
                     if (b >= '0' && b <= '9') {
                         bodyValue = bodyValue * 10 + (b - '0');
@@ -482,8 +624,10 @@ public final class MucBench {
                 messageMatch = step(MESSAGE, messageMatch, b);
                 if (messageMatch == MESSAGE.length) messageMatch = 0;
                 bodyMatch = step(BODY, bodyMatch, b);
-                if (bodyMatch == BODY.length) {
+                statusMatch = step(STATUS, statusMatch, b);
+                if (bodyMatch == BODY.length || statusMatch == STATUS.length) {
                     bodyMatch = 0;
+                    statusMatch = 0;
                     if (messageLatch != null) {
                         inBody = true;
                         bodyValue = 0;
@@ -524,25 +668,27 @@ public final class MucBench {
     private static final class Server implements AutoCloseable {
         final Process process;
         final int port;
+        final int httpPort;
         final Path dir;
         final Path log;
         final String heap;
 
-        private Server(Process process, int port, Path dir, Path log, String heap) {
+        private Server(Process process, int port, int httpPort, Path dir, Path log, String heap) {
             this.process = process;
             this.port = port;
+            this.httpPort = httpPort;
             this.dir = dir;
             this.log = log;
             this.heap = heap;
         }
 
-        static Server start(Path jar, String heap, String opts) throws Exception {
+        static Server start(Path jar, String heap, String opts, boolean ws) throws Exception {
             if (!Files.isRegularFile(jar)) {
                 throw new IllegalStateException("server jar " + jar.toAbsolutePath() + " not found; build it with"
                         + " `mvn -B -ntp -DskipTests -pl app,bench -am package` or pass --jar");
             }
             Path dir = Files.createTempDirectory("parley-muc-bench");
-            int[] ports = Ports.free(2);
+            int[] ports = Ports.free(3);
             Path conf = dir.resolve("parley.conf");
             Files.writeString(conf, ("""
                     parley {
@@ -551,23 +697,28 @@ public final class MucBench {
                         c2s { bind = "127.0.0.1", port = %d }
                         c2s-direct-tls { bind = "127.0.0.1", port = %d }
                       }
+                      # secure: as behind a TLS-terminating proxy, as Jitsi deployments run it
+                      http.listeners {
+                        plain { enabled = true, bind = "127.0.0.1", port = %d, secure = true }
+                        tls { enabled = false }
+                      }
                       admin.enabled = false
                       focus.rest { bind = "127.0.0.1", port = 0 }
                     """ + ChildServer.BENCH_LIMITS + """
                     }
-                    """).formatted(dir.resolve("state").toString().replace("\\", "\\\\"), ports[0], ports[1]));
+                    """).formatted(dir.resolve("state").toString().replace("\\", "\\\\"), ports[0], ports[1], ports[2]));
             Path log = dir.resolve("server.log");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseG1GC"));
             for (String o : opts.trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
             cmd.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "run", "--config", conf.toString()));
             Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            Server s = new Server(p, ports[1], dir, log, heap);
+            Server s = new Server(p, ports[1], ports[2], dir, log, heap);
             Runtime.getRuntime().addShutdownHook(new Thread(s::close));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < deadline) {
                 if (!p.isAlive()) break;
-                try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), ports[1])) {
+                try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), ports[ws ? 2 : 1])) {
                     return s;
                 } catch (IOException notYet) {
                     Thread.sleep(200);
@@ -579,7 +730,7 @@ public final class MucBench {
         }
 
         String describe() {
-            return "heap " + heap + ", direct TLS on 127.0.0.1:" + port;
+            return "heap " + heap + ", direct TLS on 127.0.0.1:" + port + ", ws://127.0.0.1:" + httpPort + "/xmpp-websocket";
         }
 
         /** User plus system CPU time of the server process so far, from /proc (0 where there is none). */

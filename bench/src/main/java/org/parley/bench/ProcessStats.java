@@ -55,6 +55,30 @@ public final class ProcessStats {
         return new Fds(total, sockets, anon, pipes, files);
     }
 
+    /** This process's soft limit of open files ({@code ulimit -n}), which a child inherits; -1 where unknown. */
+    public static long openFilesLimit() {
+        return openFiles(3);
+    }
+
+    /** This process's hard limit of open files ({@code ulimit -Hn}); -1 where unknown. */
+    public static long openFilesHardLimit() {
+        return openFiles(4);
+    }
+
+    private static long openFiles(int column) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (l.startsWith("Max open files")) {
+                    String v = l.trim().split("\\s+")[column];
+                    return v.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(v);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return -1;
+    }
+
     /** User plus system CPU time of the whole process so far. */
     public static Duration cpu(long pid) {
         return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).orElse(Duration.ZERO);

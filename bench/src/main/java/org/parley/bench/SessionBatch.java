@@ -10,9 +10,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
-/** A set of client sessions opened together, at most {@code inFlight} negotiating at once. */
+/**
+ * A set of client sessions opened together, at most {@code inFlight} negotiating at once; or, with
+ * {@code closeWhenReady}, a closed loop of logins whose handlers close each session (stream close, then the
+ * connection) the moment it is ready, going on until {@link #stop}.
+ */
 final class SessionBatch {
     final int size;
+    final boolean closeWhenReady;
+    /** Set to end a closed loop: the opener starts no more sessions. */
+    volatile boolean stop;
     final Semaphore permits;
     final CountDownLatch finished;
     final AtomicInteger ready = new AtomicInteger();
@@ -21,6 +28,11 @@ final class SessionBatch {
     final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
     SessionBatch(int n, int inFlight) {
+        this(n, inFlight, false);
+    }
+
+    SessionBatch(int n, int inFlight, boolean closeWhenReady) {
+        this.closeWhenReady = closeWhenReady;
         size = n;
         permits = new Semaphore(inFlight);
         finished = new CountDownLatch(n);

@@ -59,6 +59,14 @@ public final class FrameParser implements XmlStreamListener {
         throw new XmlStreamException(StreamErrorCondition.NOT_WELL_FORMED, "more than one XML element in one message");
     }
 
+    /**
+     * Drops the parser between units (see {@link XmlFramer#release()}), for a connection gone quiet: the next unit
+     * gets a new one.
+     */
+    public void release() {
+        framer.release();
+    }
+
     /** The element's {@code xml:lang}, or null. */
     public static String xmlLang(Element e) {
         for (int i = 0, n = e.attributeCount(); i < n; i++) {

@@ -34,6 +34,21 @@ class FrameParserTest {
     }
 
     @Test
+    void aReleasedParserIsRebuiltForTheNextUnit() throws Exception {
+        assertThat(parse("<message xmlns='jabber:client'><body>one</body></message>").elementText("body")).isEqualTo("one");
+        parser.release();
+        // Nothing of the previous unit leaks into the next, and the fragments root is replayed to the new parser.
+        Element e = parse("<message xmlns='jabber:client'><body>two</body></message>");
+        assertThat(e.getNamespaceURI()).isEqualTo("jabber:client");
+        assertThat(e.elementText("body")).isEqualTo("two");
+        parser.release();
+        parser.release(); // already dropped: nothing to do
+        refused("<a xmlns='x'/><b xmlns='x'/>", StreamErrorCondition.NOT_WELL_FORMED);
+        parser.release();
+        assertThat(parse("<ok xmlns='x'/>").getName()).isEqualTo("ok");
+    }
+
+    @Test
     void whitespaceOnlyIsNothing() throws Exception {
         assertThat(parse("  \n")).isNull();
         assertThat(parse("")).isNull();

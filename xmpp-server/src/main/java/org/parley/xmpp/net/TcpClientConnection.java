@@ -43,8 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 final class TcpClientConnection extends ChannelInboundHandlerAdapter implements Transport, XmlStreamListener {
     private static final Logger log = LoggerFactory.getLogger(TcpClientConnection.class);
-    /** Input silence after which the XML parser is dropped (see {@link XmlFramer#release()}). */
-    private static final long PARSER_IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final ServerContext server;
     private final Mapping<String, SslContext> tls;
@@ -62,9 +60,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
     private boolean overflowed;
     private Runnable onSecured;
     private ChannelBindings bindings = ChannelBindings.NONE;
-    private long lastReadNanos;
-    private boolean releaseScheduled;
-    private final Runnable releaseParser = this::releaseParserIfQuiet;
+    private final ParserReleaseTimer parserRelease;
     private final long keepaliveNanos;
     private WhitespaceKeepalive keepalive;
 
@@ -77,6 +73,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
         this.limiter = limiter;
         var limits = server.config().limits();
         this.framer = new XmlFramer(XmlFramer.Mode.STREAM, limits.xml(), this);
+        this.parserRelease = new ParserReleaseTimer(framer::release);
         this.bytes = new StanzaRateLimiter(limits.bytesPerSecond(), limits.byteBurst(), limits.throttleDisconnectAfter().toNanos());
     }
 
@@ -131,23 +128,8 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        lastReadNanos = System.nanoTime();
-        if (!releaseScheduled && !closing) {
-            releaseScheduled = true;
-            ctx.executor().schedule(releaseParser, PARSER_IDLE_NANOS, TimeUnit.NANOSECONDS);
-        }
+        if (!closing) parserRelease.read(ctx);
         ctx.fireChannelReadComplete();
-    }
-
-    /** One timer per connection while it reads; a connection that went quiet keeps no parser and no timer. */
-    private void releaseParserIfQuiet() {
-        long quiet = System.nanoTime() - lastReadNanos;
-        if (quiet < PARSER_IDLE_NANOS && channel.isActive()) {
-            channel.eventLoop().schedule(releaseParser, PARSER_IDLE_NANOS - quiet, TimeUnit.NANOSECONDS);
-            return;
-        }
-        releaseScheduled = false;
-        framer.release();
     }
 
     @Override

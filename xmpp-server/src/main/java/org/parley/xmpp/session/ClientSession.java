@@ -57,6 +57,8 @@ public final class ClientSession {
     private volatile String username;
     private volatile boolean anonymous;
     private volatile JID jid;
+    /** {@link #jid} as text, kept with it: Tinder's JID.toString() builds a new string each call, per delivery. */
+    private volatile String jidText;
     private volatile Presence presence;
     /** The verified JWT this session logged in with (token hosts), or null. */
     private volatile org.parley.xmpp.token.TokenIdentity token;
@@ -321,6 +323,7 @@ public final class ClientSession {
 
     private void completeBind(IQ iq, JID full) {
         jid = full;
+        jidText = full.toString();
         ClientSession replaced = server.sessions().bind(this);
         if (replaced != null) {
             log.info("{} bound again; replacing the older session", full);
@@ -475,7 +478,7 @@ public final class ClientSession {
             return;
         }
         if (state == State.CLOSED) return;
-        String to = jid.toString();
+        String to = jidText;
         if (sm.enabled() && !sm.track(new StreamManagement.Addressed(stanza, to), !detached)) return;
         changed();
         count(stanza.element());
@@ -703,6 +706,7 @@ public final class ClientSession {
         authenticated = true;
         token = s.token();
         jid = s.jid();
+        jidText = jid.toString();
         presence = s.presence();
         rosterRequested = s.rosterRequested();
         if (!s.directed().isEmpty()) directedPresences().addAll(s.directed());

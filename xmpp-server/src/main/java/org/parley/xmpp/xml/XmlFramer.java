@@ -765,6 +765,9 @@ public final class XmlFramer {
             + " protocol='' rel-addr='' rel-port='' priority=''/><fingerprint setup='' hash=''/><rtcp-mux/>"
             + "<source/><ssrc-group semantics=''/><ssrc-info owner=''/><bundle/><group semantics=''/>"
             + "<rtt/><user-agent/><device/><fast/><bind2/><authenticate/><initial-response/>"
+            // RFC 7395 framing, and the end marker FrameParser feeds after every WebSocket message and BOSH body.
+            + "<open/><close see-other-uri=''/><end/><body rid='' sid='' wait='' hold='' ack='' xmpp:restart=''"
+            + " xmlns:xmpp='urn:xmpp:xbosh'/>"
             // Stanzas and what clients commonly put in them. A name missing here costs each connection that uses it
             // a private copy of the parser's name table (about 2 KiB).
             + "<iq type='' id='' to='' from='' xml:lang=''/><message/><presence/><query ver='' queryid=''/>"

@@ -33,6 +33,20 @@ class SharedStanzaTest {
     }
 
     @Test
+    void encodedBytesAreTheRenderedTextForAnyDefaultNamespace() throws Exception {
+        SharedStanza shared = new SharedStanza(parse("<presence xmlns='jabber:client' from='r@c/Zoë'><nick>Zoë &amp; co</nick></presence>"));
+        for (String ns : new String[] {"jabber:client", ""}) {
+            io.netty.buffer.ByteBuf wire = shared.encode(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, "o'neil@localhost/ü", ns);
+            try {
+                assertThat(wire.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(shared.render("o'neil@localhost/ü", ns));
+            } finally {
+                wire.release();
+            }
+        }
+        assertThat(shared.render("a@b/c", "")).startsWith("<presence to='a@b/c' xmlns='jabber:client'");
+    }
+
+    @Test
     void emptyElementsAndAnExistingToAreHandled() throws Exception {
         SharedStanza shared = new SharedStanza(parse("<presence xmlns='jabber:client' to='old@localhost'/>"));
         assertThat(shared.render("new@localhost", "jabber:client")).isEqualTo("<presence to='new@localhost'/>");
