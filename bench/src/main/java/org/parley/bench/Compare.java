@@ -159,8 +159,11 @@ public final class Compare {
                 target.pid(), target.startTlsPort(), target.tlsPort(), target.wsPort(), target.wssPort());
         List<ScenarioResult> results = new ArrayList<>();
         try (Connector connector = new Connector(target, settings.clientThreads)) {
+            boolean first = true;
             for (Scenario scenario : Settings.scenarios(scenarioNames)) {
                 System.out.println("-- " + scenario.name() + " (load average " + ProcessStats.loadAverage() + ")");
+                settings.mix.freshServer = first;
+                first = false;
                 ScenarioResult r;
                 try {
                     r = scenario.run(connector, settings);

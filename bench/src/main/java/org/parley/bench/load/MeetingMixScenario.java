@@ -75,7 +75,7 @@ final class MeetingMixScenario implements Scenario {
                 steps.add(step);
                 System.out.println("    " + step.describe());
                 if (s.withFocus()) System.out.println("    conference request -> ready: " + request);
-                if (rss0 >= 0 && rss >= 0) {
+                if (s.freshServer && rss0 >= 0 && rss >= 0) {
                     System.out.printf(Locale.ROOT, "    per participant: RSS %.1f KiB%s%n", (rss - rss0) / participants,
                             heap < 0 ? "" : String.format(Locale.ROOT, ", live heap %.1f KiB", (heap - heap0) / 1024.0 / participants));
                 }
@@ -120,7 +120,7 @@ final class MeetingMixScenario implements Scenario {
             result.add(Metric.of("mix.initiate.p99", "  join -> session-initiate p99 at that step", "ms", false, at.initiate().p99()));
         }
         result.add(Metric.of("mix.message.p99", "  chat/endpoint message p99 at that step", "ms", false, at.message().p99()));
-        if (rss0 >= 0 && at.rssKib() >= 0) {
+        if (s.freshServer && rss0 >= 0 && at.rssKib() >= 0) {
             result.add(Metric.of("mix.rss", "  resident memory per participant", "KiB", false, (at.rssKib() - rss0) / at.participants()));
         }
         if (heap0 >= 0 && at.heapBytes() >= 0) {

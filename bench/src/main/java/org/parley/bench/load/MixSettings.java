@@ -14,6 +14,11 @@ public final class MixSettings {
     Transport transport = Transport.WS;
     /** Whether participants enable XEP-0198 (lib-jitsi-meet does). */
     public boolean streamManagement = true;
+    /**
+     * Whether the server process ran nothing before the mix: only then is its resident growth the participants'
+     * (Prosody and the JVM keep what earlier scenarios took, so after them the growth can be zero or negative).
+     */
+    public boolean freshServer = true;
     /** Participant counts of the ramp, in order; it stops at the first step past the capacity criterion. */
     // From 100: Prosody bends between 250 and 500 in this mix, and a capacity of 0 gives no ratio.
     public int[] steps = {100, 250, 500, 1000, 2000, 4000, 8000};
