@@ -151,16 +151,9 @@ final class MucFanoutScenario implements Scenario {
 
         @Override
         public void stanza(XmppClientHandler client, String xml) {
-            if (!xml.startsWith("<message")) return;
-            int at = xml.indexOf("<body>t");
-            if (at < 0) return;
+            long sent = Xml.bodyStamp(xml);
+            if (sent < 0) return;
             long now = System.nanoTime();
-            long sent = 0;
-            for (int i = at + 7; i < xml.length(); i++) {
-                char ch = xml.charAt(i);
-                if (ch < '0' || ch > '9') break;
-                sent = sent * 10 + (ch - '0');
-            }
             delivered.increment();
             latency.recordValue(Math.max(1, (now - sent) / 1000));
             int index = (Integer) client.attachment;

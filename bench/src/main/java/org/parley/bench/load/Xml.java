@@ -8,6 +8,23 @@ package org.parley.bench.load;
 final class Xml {
     private Xml() {}
 
+    /**
+     * The send time a fan-out scenario stamped into a groupchat message's body ({@code <body>t<nanoTime>...}), or -1
+     * when {@code el} is no such message.
+     */
+    static long bodyStamp(String el) {
+        if (!el.startsWith("<message")) return -1;
+        int at = el.indexOf("<body>t");
+        if (at < 0) return -1;
+        long sent = 0;
+        for (int i = at + 7; i < el.length(); i++) {
+            char ch = el.charAt(i);
+            if (ch < '0' || ch > '9') break;
+            sent = sent * 10 + (ch - '0');
+        }
+        return sent;
+    }
+
     /** The root element's qualified name. */
     static String name(String el) {
         int end = 1;
