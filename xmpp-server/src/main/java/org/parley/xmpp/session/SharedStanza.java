@@ -64,10 +64,12 @@ public final class SharedStanza {
     public ByteBuf encode(ByteBufAllocator alloc, String to, String defaultNs) {
         Parts p = parts(defaultNs);
         String address = XmlWriter.escapeAttribute(to);
-        int length = p.head.length + TO.length + ByteBufUtil.utf8Bytes(address) + 1 + p.tail.length;
+        int addressBytes = ByteBufUtil.utf8Bytes(address);
+        int length = p.head.length + TO.length + addressBytes + 1 + p.tail.length;
         ByteBuf out = alloc.buffer(length, length);
         out.writeBytes(p.head).writeBytes(TO);
-        ByteBufUtil.writeUtf8(out, address);
+        // Exactly the address's bytes: writeUtf8 would reserve three bytes per char and overrun the exact capacity.
+        ByteBufUtil.reserveAndWriteUtf8(out, address, addressBytes);
         return out.writeByte('\'').writeBytes(p.tail);
     }
 

@@ -58,7 +58,10 @@ class SharedStanzaTest {
     void encodesTheRenderedBytesInOneBuffer() throws Exception {
         SharedStanza shared = new SharedStanza(parse("<message xmlns='jabber:client' type='groupchat' from='r@conference.localhost/Zoë'>"
                 + "<body>grüße &amp; &lt;tags&gt;</body></message>"));
-        for (String to : new String[] {"o'neil@localhost/phone", "ann@localhost/Zoë \"2\"", "bob@localhost/r"}) {
+        // The address longer than a third of the rest too (a JID of the stock layout's anonymous users, with a long
+        // resource): the buffer is exactly the stanza's size, and nothing may reserve more than the address needs.
+        String longTo = java.util.UUID.randomUUID() + "@meet.localhost/" + "r".repeat(180);
+        for (String to : new String[] {"o'neil@localhost/phone", "ann@localhost/Zoë \"2\"", "bob@localhost/r", longTo}) {
             for (String ns : new String[] {"jabber:client", ""}) {
                 io.netty.buffer.ByteBuf b = shared.encode(io.netty.buffer.ByteBufAllocator.DEFAULT, to, ns);
                 try {
