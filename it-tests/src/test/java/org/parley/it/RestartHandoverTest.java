@@ -311,6 +311,71 @@ class RestartHandoverTest {
     }
 
     /**
+     * A stream whose resumption state is gone after a restart: Ann asked for a 5 s resumption window and does not
+     * come back across two SIGTERM restarts in a row, which Cem's session (the default window) outlives. When Ann's
+     * window runs out she leaves the room once, as a client that lost its network; her late resume gets item-not-found, and she binds and enters again under the same nick with no ghost
+     * of her old session: one Ann in the room, and Cem sees her leave once and join once.
+     */
+    @Test
+    void aStreamWhoseResumptionRanOutAfterARestartGetsItemNotFoundAndRejoinsWithoutAGhost() throws Exception {
+        ChildParley child = ChildParley.create("handover-expiry").extraConfig("parley.handover.enabled = true\n");
+        closing.add(child);
+        child.start();
+        Clients clients = child.clients();
+        closing.add(clients);
+        clients.register("ann");
+        clients.register("cem");
+        String room = "triage@conference.localhost";
+
+        RawClient ann = connect(child);
+        ann.login("ann", Clients.PASSWORD, "r");
+        ann.send("<enable xmlns='urn:xmpp:sm:3' resume='true' max='5'/>");
+        String enabled = ann.await("/>");
+        assertThat(enabled).contains("max='5'");
+        int at = enabled.indexOf("id='") + 4;
+        String annId = enabled.substring(at, enabled.indexOf('\'', at));
+        ann.send("<presence to='" + room + "/Ann'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+        ann.await("code='110'");
+        RawClient cem = connect(child);
+        String cemId = enterResumable(cem, "cem", room, "Cem");
+
+        child.terminate();
+        child.start();
+        assertThat(child.log()).anyMatch(l -> l.contains("hand-over: 1 rooms of node handover-expiry restored (0 unreadable)"));
+        child.terminate();
+        child.start();
+        RawClient cem2 = resume(child, "cem", cemId);
+        // Cem's resume asks for everything since his enable again (h='0'): the text up to Ann's leave is that replay.
+        String upToTheLeave = cem2.await("type='unavailable'");
+        assertThat(count(upToTheLeave, "type='unavailable'")).isEqualTo(1);
+        assertThat(upToTheLeave.substring(upToTheLeave.lastIndexOf("<presence"))).contains("from='" + room + "/Ann'");
+
+        RawClient late = connect(child);
+        late.authenticate("ann", Clients.PASSWORD);
+        late.send("<resume xmlns='urn:xmpp:sm:3' previd='" + annId + "' h='1'/>");
+        assertThat(late.await("</failed>")).contains("item-not-found");
+        late.send("<iq type='set' id='bind2'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>r</resource></bind></iq>");
+        assertThat(late.await("</iq>")).contains("ann@localhost/r");
+        late.send("<presence to='" + room + "/Ann'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+        String entered = late.await("code='110'");
+        assertThat(count(entered, "from='" + room + "/Ann'")).as(entered).isEqualTo(1);
+        assertThat(count(entered, "from='" + room + "/Cem'")).as(entered).isEqualTo(1);
+        assertThat(entered).doesNotContain("<error").doesNotContain("type='unavailable'");
+
+        String afterTheLeave = cem2.await("from='" + room + "/Ann'") + cem2.drain(800);
+        assertThat(count(afterTheLeave, "from='" + room + "/Ann'")).as(afterTheLeave).isEqualTo(1);
+        assertThat(afterTheLeave).as("no second leave").doesNotContain("type='unavailable'");
+        // The room agrees: a newcomer finds one Ann and one Cem.
+        clients.register("dia");
+        RawClient dia = connect(child);
+        dia.login("dia", Clients.PASSWORD, "r");
+        dia.send("<presence to='" + room + "/Dia'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+        String seen = dia.await("code='110'");
+        assertThat(count(seen, "from='" + room + "/Ann'")).as(seen).isEqualTo(1);
+        assertThat(count(seen, "from='" + room + "/Cem'")).as(seen).isEqualTo(1);
+    }
+
+    /**
      * The whole of it with the focus: three participants in a conference on a (component) SFU; SIGTERM; the next
      * process restores their sessions and the room, the focus resumes the conference and keeps each participant's
      * Jingle session: no session-initiate or -terminate, no COLIBRI2 allocation or expire, nobody leaves the room.
