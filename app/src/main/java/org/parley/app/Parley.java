@@ -1,5 +1,7 @@
 package org.parley.app;
 
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +19,7 @@ import org.parley.xmpp.config.ConfigException;
 import org.parley.xmpp.config.ConfigProblem;
 import org.parley.xmpp.config.HandoverSettings;
 import org.parley.xmpp.config.ServerConfig;
+import org.parley.xmpp.net.HeldSockets;
 import org.parley.xmpp.server.XmppServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +63,43 @@ public final class Parley implements AutoCloseable {
     }
 
     public static Parley start(ServerConfig config) throws ConfigException, InterruptedException {
+        HeldSockets held = holdClientPorts(config);
+        try {
+            return start(config, held);
+        } catch (ConfigException | InterruptedException | RuntimeException | Error e) {
+            held.close();
+            throw e;
+        }
+    }
+
+    /** Client listeners' backlog, as their bootstraps ask for it. */
+    private static final int CLIENT_BACKLOG = 1024;
+
+    /**
+     * The client ports (c2s, direct TLS, HTTP for WebSocket and BOSH), listening from the process's first moments:
+     * the database, the certificates and a hand-over's restore take seconds, which clients reconnecting after a
+     * restart spend in the backlog instead of being refused and backing off. Nothing is accepted before the
+     * listeners start, after the restore.
+     */
+    private static HeldSockets holdClientPorts(ServerConfig config) {
+        HeldSockets held = HeldSockets.ofProcess();
+        List<InetSocketAddress> ports = new ArrayList<>();
+        if (config.c2sStartTls().enabled()) ports.add(new InetSocketAddress(config.c2sStartTls().bind(), config.c2sStartTls().port()));
+        if (config.c2sDirectTls().enabled()) ports.add(new InetSocketAddress(config.c2sDirectTls().bind(), config.c2sDirectTls().port()));
+        try {
+            HttpConfig http = HttpConfig.from(config);
+            for (HttpConfig.Listener l : List.of(http.plain(), http.tls())) {
+                if (l.enabled()) ports.add(new InetSocketAddress(l.bind(), l.port()));
+            }
+        } catch (ConfigException reportedWhenHttpStarts) {
+            // The HTTP transports say what is wrong when they start; their ports are not held meanwhile.
+        }
+        for (InetSocketAddress a : ports) held.bindEarly(a, CLIENT_BACKLOG);
+        if (held.boundEarly() > 0) log.info("{} client port(s) listening from the start; accepted once the node is up", held.boundEarly());
+        return held;
+    }
+
+    private static Parley start(ServerConfig config, HeldSockets held) throws ConfigException, InterruptedException {
         // The database (H2's start, Flyway's check) and the certificates (PEM files, the TLS engine) take about a second
         // each: side by side, the ports open that much sooner after a restart, when every client is waiting.
         CompletableFuture<JdbcStorage> opening = new CompletableFuture<>();
@@ -107,7 +147,7 @@ public final class Parley implements AutoCloseable {
         JicofoRest rest = null;
         CompletableFuture<String> stopRequested = new CompletableFuture<>();
         try {
-            xmpp = XmppServer.create(config, storage);
+            xmpp = XmppServer.create(config, storage, held);
             // Sessions the previous process handed over wait for their clients before anything can reach them: the
             // focus's restored conferences write to them, and clients resume the moment a port opens.
             restore(xmpp, handover);

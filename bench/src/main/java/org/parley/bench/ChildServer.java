@@ -249,8 +249,8 @@ final class ChildServer implements AutoCloseable {
     }
 
     /**
-     * Writes the config, starts the process and waits until {@code port} accepts connections (with held sockets,
-     * which accept all along: until the server says its last listener is up); false (with the process left for
+     * Writes the config, starts the process and waits until the server says its last client listener is up (its
+     * ports listen from its first moments, and held sockets all along) and {@code port} accepts; false (with the process left for
      * {@link #close}) when it does not within {@code timeoutMs}.
      */
     boolean start(int port, long timeoutMs) throws IOException, InterruptedException {
@@ -264,8 +264,10 @@ final class ChildServer implements AutoCloseable {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (System.currentTimeMillis() < deadline) {
             if (!process.isAlive()) return false;
-            if (sockets == null ? accepts(port) : logged("listening for HTTP on", from)) return true;
-            Thread.sleep(sockets == null ? 200 : 50);
+            // The client ports listen (into their backlog) from the process's first moments, with held sockets or not:
+            // the node serves once its last client listener says so.
+            if (logged("listening for HTTP on", from) && (sockets != null || accepts(port))) return true;
+            Thread.sleep(50);
         }
         return false;
     }

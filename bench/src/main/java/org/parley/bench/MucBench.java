@@ -718,11 +718,15 @@ public final class MucBench {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < deadline) {
                 if (!p.isAlive()) break;
-                try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), ports[ws ? 2 : 1])) {
-                    return s;
-                } catch (IOException notYet) {
-                    Thread.sleep(200);
+                // Its client ports listen from its first moments; it serves once its last client listener says so.
+                if (Files.exists(log) && Files.readString(log).contains("listening for HTTP on")) {
+                    try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), ports[ws ? 2 : 1])) {
+                        return s;
+                    } catch (IOException notYet) {
+                        // not yet
+                    }
                 }
+                Thread.sleep(100);
             }
             String tail = Files.exists(log) ? String.join("\n", Files.readAllLines(log)) : "";
             s.close();

@@ -144,6 +144,9 @@ public final class JitsiImport {
         focusDefaults(focus, mucServices);
         if (jicofo != null) jicofo(focus);
         features.write(muc);
+        // Prosody and Jicofo end every meeting at a restart; the operator who switches gets restarts nobody notices.
+        parley.object("handover").put("enabled", true,
+                "Restarts and upgrades keep streams, rooms and conferences (docs/operating.md, \"Restart with hand-over\").");
         if (!focus.isEmpty() && focus.get("jid") instanceof String jid) {
             muc.object("service-defaults").put("admins", List.of(jid), "The focus is an owner of every room.");
         }

@@ -47,6 +47,7 @@ class JitsiImportTest {
         assertThat(c.getBoolean("http.listeners.plain.secure")).isTrue();
         assertThat(c.getString("http.listeners.plain.bind")).isEqualTo("127.0.0.1");
         assertThat(r.accounts()).extracting(ProsodyAccounts.Account::user).containsExactly("focus", "jvb");
+        assertThat(c.getBoolean("handover.enabled")).as("restarts keep the meetings").isTrue();
     }
 
     @Test

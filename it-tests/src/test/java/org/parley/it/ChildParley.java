@@ -239,9 +239,24 @@ public final class ChildParley implements AutoCloseable {
         processes.add(process);
     }
 
-    /** Trusts the self-signed certificate the process generated (it exists once a TLS port accepts). */
+    /**
+     * Trusts the self-signed certificate the process generates as it starts: waits for it, since the client ports
+     * listen (into their backlog) from the process's first moments, before the certificates are made.
+     */
     public void trustCertificate() throws Exception {
-        if (trust == null) trust = ParleyServer.trustManagerFor(dir.resolve("state/certs/localhost.crt"));
+        Path pem = dir.resolve("state/certs/localhost.crt");
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (trust == null) {
+            try {
+                if (Files.exists(pem)) trust = ParleyServer.trustManagerFor(pem);
+            } catch (Exception beingWritten) {
+                if (System.currentTimeMillis() > deadline) throw beingWritten;
+            }
+            if (trust != null) break;
+            if (process != null && !process.isAlive()) throw new IllegalStateException("child server exited:\n" + logTail());
+            if (System.currentTimeMillis() > deadline) throw new IllegalStateException("no certificate within 60 s:\n" + logTail());
+            Thread.sleep(20);
+        }
     }
 
     /** What a command run with {@link #command} printed, and its exit code. */

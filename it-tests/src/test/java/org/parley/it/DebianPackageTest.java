@@ -194,6 +194,9 @@ class DebianPackageTest {
         Process server = pb.start();
         try {
             awaitListening(server, log, ports[0], 60);
+            // The port listens from the process's first moments; the certificate exists once the node serves.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> !server.isAlive() || Files.readString(log).contains("Parley serving"));
             assertThat(Files.readString(Path.of("/proc", Long.toString(server.pid()), "cmdline")).split("\0"))
                     .as("java -jar on the packaged jar, nothing else on its class path")
                     .endsWith("-jar", root.resolve("usr/share/parley/parley.jar").toString(), "run", "--config", conf.toString());
@@ -210,7 +213,8 @@ class DebianPackageTest {
             assertThat(server.waitFor(60, TimeUnit.SECONDS)).as("stops within a minute of SIGTERM").isTrue();
             assertThat(server.exitValue()).as("the JVM's exit status after a clean SIGTERM stop; the unit's SuccessExitStatus")
                     .isEqualTo(143);
-            assertThat(Files.readString(log)).contains("stopping", "Storage closed");
+            assertThat(Files.readString(log)).contains("stopping", "Storage closed")
+                    .as("the packaged configuration hands over at SIGTERM").contains("resumable sessions written for node");
         } finally {
             server.destroyForcibly();
             server.waitFor(10, TimeUnit.SECONDS);

@@ -74,7 +74,7 @@ abstract class ChildDaemon implements ServerUnderTest {
                 throw new IOException(name() + " exited with " + process.exitValue() + " before accepting connections; log tail:\n  "
                         + String.join("\n  ", logTail(30)));
             }
-            if (accepts(readyPort())) break;
+            if (ready()) break;
             if (System.nanoTime() > deadline) {
                 throw new IOException(name() + " did not accept connections on port " + readyPort() + " within 90 s; log tail:\n  "
                         + String.join("\n  ", logTail(30)));
@@ -92,6 +92,11 @@ abstract class ChildDaemon implements ServerUnderTest {
         } catch (IOException e) {
             System.err.println("could not record pid " + h.pid() + " in " + pidFile + ": " + e);
         }
+    }
+
+    /** True once the server serves; by default once {@link #readyPort} accepts connections. */
+    protected boolean ready() {
+        return accepts(readyPort());
     }
 
     private static boolean accepts(int port) {

@@ -101,6 +101,30 @@ public final class ParleyServer extends ChildDaemon {
 
     @Override protected int readyPort() { return ports[0]; }
 
+    /**
+     * Parley's client ports listen (into their backlog) from its first moments, before it accepts: it serves once a
+     * stream opened on c2s gets its features.
+     */
+    @Override
+    protected boolean ready() {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), ports[0]), 1000);
+            s.setSoTimeout(1000);
+            s.getOutputStream().write(("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                    + "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            StringBuilder got = new StringBuilder();
+            byte[] buf = new byte[4096];
+            for (int n; (n = s.getInputStream().read(buf)) > 0; ) {
+                got.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+                if (got.indexOf("features") >= 0) return true;
+            }
+            return false;
+        } catch (java.io.IOException notYet) {
+            return false;
+        }
+    }
+
     @Override
     public Target target() {
         return new Target(name(), "localhost", "anon.localhost", "conference.localhost", ports[0], ports[1], ports[2], ports[3],

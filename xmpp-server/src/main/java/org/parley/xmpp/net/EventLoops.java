@@ -22,7 +22,7 @@ public final class EventLoops implements AutoCloseable {
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final boolean epoll;
-    private final InheritedSockets inherited;
+    private final HeldSockets held;
 
     static {
         // Netty samples one buffer allocation in 128 for leak tracking by default, each with a stack trace: about
@@ -34,15 +34,18 @@ public final class EventLoops implements AutoCloseable {
     }
 
     public EventLoops(int workerThreads) {
+        this(workerThreads, HeldSockets.ofProcess());
+    }
+
+    /** @param held the listening sockets that exist before their listeners (systemd's, and those bound early) */
+    public EventLoops(int workerThreads, HeldSockets held) {
         epoll = Epoll.isAvailable();
+        this.held = held;
         if (epoll) {
-            inherited = InheritedSockets.fromEnvironment(System.getenv(), ProcessHandle.current().pid());
-            if (inherited.size() > 0) log.info("{} listening socket(s) handed over by systemd", inherited.size());
             acceptors = new EpollEventLoopGroup(1, new DefaultThreadFactory("parley-accept"));
             workers = new EpollEventLoopGroup(workerThreads, new DefaultThreadFactory("parley-io"));
         } else {
             log.warn("native epoll unavailable ({}); using NIO", Epoll.unavailabilityCause() == null ? "not Linux" : Epoll.unavailabilityCause().getMessage());
-            inherited = InheritedSockets.none();
             acceptors = new NioEventLoopGroup(1, new DefaultThreadFactory("parley-accept"));
             workers = new NioEventLoopGroup(workerThreads, new DefaultThreadFactory("parley-io"));
         }
@@ -58,23 +61,27 @@ public final class EventLoops implements AutoCloseable {
 
     /**
      * Binds {@code b}'s server channel to {@code address}, or takes the socket systemd holds on that address
-     * ({@link InheritedSockets}) so that the port stays open across restarts. {@code b} has no channel type yet:
-     * this picks it.
+     * or that this process bound at its start ({@link HeldSockets}), so that the port stays open across restarts and
+     * starts. {@code b} has no channel type yet: this picks it.
      */
     public ChannelFuture bind(ServerBootstrap b, InetSocketAddress address) {
-        io.netty.channel.ServerChannel held = inherited.take(address);
-        if (held == null) return b.channel(serverChannel()).bind(address);
-        log.debug("listener on {} takes the socket systemd holds", address);
-        return b.channelFactory(() -> held).register();
+        io.netty.channel.ServerChannel socket = held.take(address);
+        if (socket == null) return b.channel(serverChannel()).bind(address);
+        log.debug("listener on {} takes the socket held for it", address);
+        return b.channelFactory(() -> socket).register();
     }
 
-    /** Says which sockets systemd handed over that no listener took (a unit and a configuration that disagree). */
+    /**
+     * Says which sockets systemd handed over that no listener took (a unit and a configuration that disagree), and
+     * closes those this process bound that no listener took.
+     */
     public void reportUnusedInherited() {
-        inherited.reportUnused();
+        held.reportUnused();
     }
 
     @Override
     public void close() {
+        held.close();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }

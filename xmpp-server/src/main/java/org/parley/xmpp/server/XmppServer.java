@@ -10,6 +10,7 @@ import org.parley.xmpp.config.ServerConfig;
 import org.parley.xmpp.component.ComponentListener;
 import org.parley.xmpp.net.C2sListener;
 import org.parley.xmpp.net.ConnectionLimiter;
+import org.parley.xmpp.net.HeldSockets;
 import org.parley.xmpp.net.EventLoops;
 import org.parley.xmpp.session.ClientSession;
 import org.parley.xmpp.stream.StreamErrorCondition;
@@ -38,8 +39,13 @@ public final class XmppServer implements AutoCloseable {
      * opens (every browser and SFU does after a restart) never finds a service missing.
      */
     public static XmppServer create(ServerConfig config, Storage storage) {
+        return create(config, storage, HeldSockets.ofProcess());
+    }
+
+    /** With the listening sockets held for its listeners ({@link HeldSockets}). */
+    public static XmppServer create(ServerConfig config, Storage storage, HeldSockets held) {
         ServerContext context = new ServerContext(config, storage);
-        return new XmppServer(context, new EventLoops(Math.max(2, Runtime.getRuntime().availableProcessors())));
+        return new XmppServer(context, new EventLoops(Math.max(2, Runtime.getRuntime().availableProcessors()), held));
     }
 
     /**
