@@ -158,7 +158,7 @@ public final class HandoverBench {
             server.printLogTail(40);
             return 1;
         }
-        long portOpen = System.nanoTime();
+        long listenersUp = System.nanoTime();
         List<Long> times = new ArrayList<>();
         int failed = 0;
         for (CompletableFuture<Long> f : resuming) {
@@ -169,8 +169,8 @@ public final class HandoverBench {
         Collections.sort(times);
         String signal = kill ? "kill -9" : "SIGTERM";
         System.out.printf("%s -> old process exited: %d ms; -> new process's %s: %d ms%n", signal,
-                ms(exited - sigterm), holdSockets ? "listeners up (the held sockets never closed)" : "port open",
-                ms(portOpen - sigterm));
+                ms(exited - sigterm), holdSockets ? "listeners up (the held sockets never closed)" : "listeners up (its ports listened from its start)",
+                ms(listenersUp - sigterm));
         if (!times.isEmpty()) {
             System.out.printf("%s -> <resumed/> for %d of %d guests: p50 %d ms, p90 %d ms, p99 %d ms, max %d ms%n",
                     signal, times.size(), sessions, ms(at(times, 0.5)), ms(at(times, 0.9)), ms(at(times, 0.99)),
