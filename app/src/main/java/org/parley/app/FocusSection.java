@@ -27,7 +27,8 @@ import org.parley.xmpp.metrics.ServerMetrics;
  * The focus's part of the admin API: {@code GET /api/bridges} (every SFU with its stress, state, region, version and
  * whether the operator drained it), {@code POST /api/bridges/drain} ({@code {"jid": "...", "drain": true|false}}),
  * {@code GET /api/conferences} (each conference with its participants and SFUs, read from the conference actors
- * with a bounded wait), conference and participant counts and each SFU's stress in the summary (the dashboard's SFU
+ * with a bounded wait; participants of hidden domains are listed with {@code "hidden": true} and left out of the
+ * counts), conference and participant counts and each SFU's stress in the summary (the dashboard's SFU
  * load chart), and the meters {@code parley_focus_conferences}, {@code parley_focus_participants},
  * {@code parley_focus_bridges{state}}, {@code parley_focus_bridge_stress{bridge}}.
  */
@@ -149,7 +150,7 @@ final class FocusSection implements AdminSection {
                     int participants = 0;
                     for (ConferenceRecord c : records) {
                         out.add(conference(c));
-                        participants += c.participants().size();
+                        for (ParticipantRecord p : c.participants()) if (!hidden(p)) participants++;
                     }
                     Map<String, Object> result = new LinkedHashMap<>();
                     result.put("count", out.size());
@@ -160,7 +161,17 @@ final class FocusSection implements AdminSection {
                 });
     }
 
-    private static Map<String, Object> conference(ConferenceRecord c) {
+    /** From a hidden domain (a recorder, a transcriber): listed, but not counted as a participant, as in the metrics. */
+    private boolean hidden(ParticipantRecord p) {
+        if (p.realJid() == null) return false;
+        try {
+            return focus.config().hiddenDomains().contains(new JID(p.realJid()).getDomain());
+        } catch (IllegalArgumentException unreadable) {
+            return false;
+        }
+    }
+
+    private Map<String, Object> conference(ConferenceRecord c) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("room", c.room());
         m.put("meetingId", c.meetingId());
@@ -175,6 +186,7 @@ final class FocusSection implements AdminSection {
             o.put("bridge", p.bridge());
             o.put("state", p.sessionState() == null ? null : lower(p.sessionState()));
             o.put("region", p.region());
+            o.put("hidden", hidden(p));
             ps.add(o);
         }
         m.put("participants", ps);

@@ -194,6 +194,17 @@ class DockerJitsiMeetTest {
      * conference, an account that starts one, the brewery on XMPP_INTERNAL_MUC_DOMAIN, a password change in the
      * environment applied at the next start.
      */
+    /**
+     * The variables Parley's container reads that docker-jitsi-meet's docker-compose.yml gives to the jicofo service
+     * only: the override adds them to the prosody service, or a value in .env never reaches Parley.
+     */
+    @Test
+    void theComposeOverridePassesWhatDockerJitsiMeetGivesOnlyToJicofo() throws Exception {
+        assertThat(ComposeOverride.prosodyEnvironment()).contains("ENABLE_AUTO_OWNER", "ENABLE_JVB_XMPP_SERVER",
+                "JICOFO_AUTH_TYPE", "JICOFO_ENABLE_AUTH", "JIBRI_BREWERY_MUC", "JIGASI_BREWERY_MUC", "JIGASI_SIP_URI",
+                "JVB_BREWERY_MUC");
+    }
+
     @Test
     void authAndGuestsServeTheNamedDomains() throws Exception {
         Path dir = Files.createTempDirectory("parley-docker");

@@ -16,8 +16,9 @@ import org.parley.xmpp.sasl.ScramCredentials;
  * directory, every listener on port 0, for the tests of the Jitsi features: one place for the configuration those
  * tests share. {@code extra} is HOCON merged after it (a test's own settings override the layout's).
  *
- * <p>Accounts on {@code auth.D}: {@code jvb} (what jvb.conf logs in with) and {@code boss}, both with
- * {@link #PASSWORD}; boss is an admin of the MUC services, so it may open rooms in the focus's place.
+ * <p>Accounts on {@code auth.D}: {@code jvb} (what jvb.conf logs in with), {@code jibri} (Jibri's control login) and
+ * {@code boss}; on {@code recorder.D}: {@code recorder} (Jibri's call login); all with {@link #PASSWORD}. boss is an
+ * admin of the MUC services, so it may open rooms in the focus's place.
  */
 public final class StockLayout implements AutoCloseable {
     public static final String DOMAIN = "meet.localhost";
@@ -26,6 +27,10 @@ public final class StockLayout implements AutoCloseable {
     public static final String BREAKOUT = "breakout." + DOMAIN;
     public static final String LOBBY = "lobby." + DOMAIN;
     public static final String BREWERY = "JvbBrewery@internal.auth." + DOMAIN;
+    /** jicofo.conf's jibri.brewery-jid in the layout. */
+    public static final String JIBRI_BREWERY = "JibriBrewery@internal.auth." + DOMAIN;
+    /** Jibri's call-login domain (recorder.D), a hidden domain of the focus. */
+    public static final String RECORDER = "recorder." + DOMAIN;
     public static final String FOCUS_JID = "focus@auth." + DOMAIN;
     public static final String PASSWORD = "stock-layout-password";
 
@@ -64,12 +69,14 @@ public final class StockLayout implements AutoCloseable {
                 """.formatted(DOMAIN, dir.resolve("state"), AUTH, AUTH) + extra + "\n");
         Parley parley = TestServers.start(conf);
         try {
-            for (String user : new String[] {"boss", "jvb"}) {
+            for (String user : new String[] {"boss", "jvb", "jibri"}) {
                 assertThat(parley.storage().accounts().create(AUTH, user, ScramCredentials.deriveAll(PASSWORD))
                         .get(10, TimeUnit.SECONDS)).isTrue();
             }
+            assertThat(parley.storage().accounts().create(RECORDER, "recorder", ScramCredentials.deriveAll(PASSWORD))
+                    .get(10, TimeUnit.SECONDS)).isTrue();
             X509TrustManager trust = JwtTest.trusting(dir.resolve("state/certs/" + DOMAIN + ".crt"),
-                    dir.resolve("state/certs/" + AUTH + ".crt"));
+                    dir.resolve("state/certs/" + AUTH + ".crt"), dir.resolve("state/certs/" + RECORDER + ".crt"));
             return new StockLayout(dir, parley, trust);
         } catch (Exception | AssertionError e) {
             parley.close();
@@ -85,6 +92,11 @@ public final class StockLayout implements AutoCloseable {
     /** Clients of auth.D; the caller closes them. */
     public Clients auth() {
         return new Clients(parley::startTlsPort, trust, AUTH);
+    }
+
+    /** Clients of recorder.D (Jibri's call login); the caller closes them. */
+    public Clients recorder() {
+        return new Clients(parley::startTlsPort, trust, RECORDER);
     }
 
     /** jitsi-videobridge as its stock jvb.conf logs in (jvb@auth.D) and joins the brewery as {@code nick}. */

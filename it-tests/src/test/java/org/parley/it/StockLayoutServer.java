@@ -40,6 +40,11 @@ public final class StockLayoutServer implements BeforeAllCallback, AfterEachCall
         return closeAfterTest(layout.auth());
     }
 
+    /** Clients of recorder.D (Jibri's call login), closed after the test. */
+    public Clients recorder() {
+        return closeAfterTest(layout.recorder());
+    }
+
     /** Closes {@code c} after the current test, before what was opened earlier. */
     public <T extends AutoCloseable> T closeAfterTest(T c) {
         perTest.add(c);

@@ -141,7 +141,7 @@ public final class Conference {
                     log.error("{}: a step failed", roomName, e);
                 } finally {
                     // Occupants come and go only in steps that enter here (presence), so this count is never stale.
-                    participantCount = participants.size();
+                    participantCount = realCount();
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
@@ -149,7 +149,10 @@ public final class Conference {
         }
     }
 
-    /** Participants (occupants other than the focus) after the last step; readable from any thread. */
+    /**
+     * Participants people see (occupants other than the focus and those of hidden domains: recorders, transcribers)
+     * after the last step; readable from any thread.
+     */
     public int participantCount() { return participantCount; }
 
     boolean ended() { return state == State.ENDED; }

@@ -91,7 +91,7 @@ public final class Conferences implements BridgeListener {
         return f;
     }
 
-    /** Participants of every conference (the count each published after its last step). */
+    /** Visible participants of every conference (the count each published after its last step; hidden ones are not counted). */
     public int participants() {
         int n = 0;
         for (Conference c : byRoom.values()) n += c.participantCount();

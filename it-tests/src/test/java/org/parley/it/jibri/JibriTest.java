@@ -186,8 +186,11 @@ class JibriTest {
         refusing.onStart = TestJibri.OnStart.REFUSE_BUSY;
         String room = room();
         TestParticipant mod = moderator(room);
-        // Only busy ones: Jicofo's answer when all Jibris are busy.
-        assertError(mod.toFocus(start("file", null)), StanzaError.Condition.resource_constraint);
+        // Only busy ones: Jicofo's answer when all Jibris are busy, at once (JibriSession.startInternal: AllBusy; no
+        // queue, no waiting for one to free up).
+        IQ allBusy = mod.toFocus(start("file", null));
+        assertError(allBusy, StanzaError.Condition.resource_constraint);
+        assertThat(allBusy.getError().getDescriptiveText()).isEqualTo("all Jibris are busy");
         assertThat(busyByPresence.starts).isEmpty();
         assertThat(refusing.starts).hasSize(1);
         assertThat(focusStatus(mod, "jibri-recording-status")).isNull();
@@ -203,8 +206,10 @@ class JibriTest {
     void noJibriAvailable() throws Exception {
         String room = room();
         TestParticipant mod = moderator(room);
-        // What lib-jitsi-meet shows as "no recorder available".
-        assertError(mod.toFocus(start("file", null)), StanzaError.Condition.service_unavailable);
+        // What lib-jitsi-meet shows as "no recorder available"; Jicofo's NotAvailable text.
+        IQ none = mod.toFocus(start("file", null));
+        assertError(none, StanzaError.Condition.service_unavailable);
+        assertThat(none.getError().getDescriptiveText()).isEqualTo("no Jibris available");
         assertThat(focusStatus(mod, "jibri-recording-status")).isNull();
         // The conference is untouched: a Jibri that comes later is used.
         TestJibri jibri = jibri("late");

@@ -15,6 +15,7 @@ import org.parley.focus.jibri.JibriIq;
 import org.parley.it.Clients;
 import org.parley.it.ParleyServer;
 import org.parley.it.sfu.RawIq;
+import org.parley.it.sfu.TestParticipant;
 import org.parley.it.sfu.XmlExtension;
 
 /**
@@ -23,6 +24,13 @@ import org.parley.it.sfu.XmlExtension;
  * {@code pending} (or, when busy, {@code off} with {@code failure_reason='busy' should_retry='true'}), later tells
  * the focus {@code on} by an IQ of its own, answers stop with {@code off}, and can fail mid-session as Jibri does
  * ({@code off}, {@code failure_reason='error'}). It records every request it got.
+ *
+ * <p>With a {@link CallLogin} it also does what Jibri's browser does for a session (JibriSelenium.joinCall with
+ * jibri.conf's call-login and RECORDING_URL_OPTIONS): logs in as the recorder account (on the recorder's hidden domain),
+ * asks the focus for the conference and joins the room under a random nick with {@code <features>} naming
+ * {@code http://jitsi.org/protocol/jibri}, started muted (no sources in its session-accept), accepts the focus's
+ * Jingle offer like any participant, puts {@code session_id} and {@code mode} in its presence and only then tells
+ * the focus {@code on}; stop (or a failure) makes it leave the room and log out.
  */
 public final class TestJibri implements AutoCloseable {
     public static final String BREWERY = "jibribrewery@internal.localhost";
@@ -39,8 +47,18 @@ public final class TestJibri implements AutoCloseable {
         REFUSE_BUSY
     }
 
+    /**
+     * jibri.conf's call-login (the account the browser logs in with, on {@code clients.domain()}) and the web app's
+     * hosts.focus, where its conference request goes.
+     */
+    public record CallLogin(Clients clients, String username, String password, String focusDomain) {}
+
     public final String nick;
     public final String brewery;
+    /** Set: each session's browser joins the meeting as described above. */
+    public volatile CallLogin callLogin;
+    /** The browser in the meeting for the session in progress, once it joined (with a call login), or null. */
+    public volatile TestParticipant inRoom;
     private volatile XMPPTCPConnection connection;
     public volatile OnStart onStart = OnStart.RUN;
     public final List<JibriIq> starts = new CopyOnWriteArrayList<>();
@@ -116,12 +134,22 @@ public final class TestJibri implements AutoCloseable {
             busy = true;
             presenceQuietly();
             if (onStart == OnStart.RUN) {
+                String room = iq.room();
+                String sid = iq.sessionId();
+                String mode = iq.recordingMode();
                 Thread t = new Thread(() -> {
                     try {
-                        Thread.sleep(100);
+                        CallLogin login = callLogin;
+                        if (login == null) Thread.sleep(100);
+                        else joinCall(login, room, sid, mode);
                         status("on", null, null);
                     } catch (Exception e) {
-                        // the test sees no 'on'
+                        // Jibri's FailedToJoinCall: the session fails, another Jibri may take it
+                        try {
+                            fail(true);
+                        } catch (Exception ignored) {
+                            // the test sees no 'on'
+                        }
                     }
                 });
                 t.setDaemon(true);
@@ -131,6 +159,7 @@ public final class TestJibri implements AutoCloseable {
         }
         if ("stop".equals(iq.action())) {
             stops.add(iq);
+            leaveCall();
             focus = null;
             sessionId = null;
             busy = false;
@@ -139,6 +168,48 @@ public final class TestJibri implements AutoCloseable {
         }
         return IQ.createErrorResponse(request, org.jivesoftware.smack.packet.StanzaError.Condition.bad_request);
     }
+
+    private static final java.util.HexFormat HEX = java.util.HexFormat.of();
+
+    /** The browser's part: the meeting joined (self-presence seen), session_id and mode in its presence. */
+    private void joinCall(CallLogin login, String room, String sid, String mode) throws Exception {
+        byte[] random = new byte[4];
+        java.util.concurrent.ThreadLocalRandom.current().nextBytes(random);
+        TestParticipant p = TestParticipant.connectAs(login.clients(), login.username(), login.password(), room,
+                HEX.formatHex(random), login.focusDomain());
+        try {
+            p.sendsMedia = false;
+            p.joinExtensions = FEATURES;
+            p.join();
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (!p.joined()) {
+                if (System.nanoTime() > end) throw new IllegalStateException("the recorder did not get into " + room);
+                Thread.sleep(20);
+            }
+            p.sendPresence(FEATURES, "<session_id xmlns='jabber:client'>" + sid + "</session_id>",
+                    "<mode xmlns='jabber:client'>" + (mode == null ? "file" : mode) + "</mode>");
+        } catch (Exception e) {
+            p.close();
+            throw e;
+        }
+        inRoom = p;
+    }
+
+    /** leaveCallAndQuitBrowser. */
+    private void leaveCall() {
+        TestParticipant p = inRoom;
+        inRoom = null;
+        if (p == null) return;
+        try {
+            p.leave();
+        } catch (Exception ignored) {
+            // closing the connection leaves the room as well
+        }
+        p.close();
+    }
+
+    /** What the recorder's presence carries from the start (lib-jitsi-meet's Caps external features). */
+    private static final String FEATURES = "<features xmlns='jabber:client'><feature var='http://jitsi.org/protocol/jibri'/></features>";
 
     private static IQ answer(RawIq request, JibriIq body) {
         RawIq result = new RawIq(body.toElement());
@@ -161,6 +232,7 @@ public final class TestJibri implements AutoCloseable {
 
     /** The recording failed (Jibri's ComponentState.Error): off with failure_reason error; it is idle again. */
     public void fail(boolean shouldRetry) throws Exception {
+        leaveCall();
         status("off", "error", shouldRetry);
         focus = null;
         busy = false;
@@ -212,6 +284,7 @@ public final class TestJibri implements AutoCloseable {
 
     @Override
     public void close() {
+        leaveCall();
         if (connection.isConnected()) connection.disconnect();
     }
 }

@@ -8,8 +8,12 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.parley.app.docker.DockerJitsiEnv;
+import org.parley.it.ComposeOverride;
 
-/** docker-jitsi-meet's jicofo container sets jigasi.brewery-jid when Jigasi dials out or transcribes; Parley's container does the same. */
+/**
+ * docker-jitsi-meet's jicofo container sets jigasi.brewery-jid when Jigasi dials out or transcribes, and jibri.brewery-jid
+ * with recording; Parley's container does the same, and its compose override passes the brewery names it reads.
+ */
 class DockerJigasiTest {
     private static Map<String, String> env() {
         Map<String, String> env = new HashMap<>();
@@ -24,7 +28,7 @@ class DockerJigasiTest {
     }
 
     @Test
-    void theJigasiBreweryIsWatchedWhenJigasiDialsOutOrTranscribes() {
+    void theJigasiBreweryIsWatchedWhenJigasiDialsOutOrTranscribes() throws Exception {
         assertThat(focus(env()).hasPath("jigasi.breweries")).isFalse();
 
         Map<String, String> sip = env();
@@ -39,5 +43,21 @@ class DockerJigasiTest {
         assertThat(c.getStringList("jigasi.breweries")).containsExactly("jigasis@internal.meet.example.org");
         // The transcriber's hidden domain counts for nothing and may hold the room's transcriber.
         assertThat(c.getStringList("hidden-domains")).containsExactly("hidden.meet.jitsi");
+        // docker-jitsi-meet gives JIGASI_BREWERY_MUC to the jicofo container only: the override passes it on.
+        assertThat(ComposeOverride.prosodyEnvironment()).contains("JIGASI_BREWERY_MUC", "JIGASI_SIP_URI");
+    }
+
+    @Test
+    void aNonDefaultJibriBreweryIsWatched() throws Exception {
+        Map<String, String> recording = env();
+        recording.put("ENABLE_RECORDING", "1");
+        recording.put("JIBRI_BREWERY_MUC", "recorders");
+        recording.put("JIBRI_SIP_BREWERY_MUC", "sipgateways");
+        Config c = focus(recording);
+        assertThat(c.getString("jibri.brewery")).isEqualTo("recorders@internal-muc.meet.jitsi");
+        assertThat(c.getString("jibri.sip-brewery")).isEqualTo("sipgateways@internal-muc.meet.jitsi");
+        assertThat(c.getStringList("hidden-domains")).containsExactly("hidden.meet.jitsi");
+        // JIBRI_SIP_BREWERY_MUC is in the prosody service's environment already; JIBRI_BREWERY_MUC only in jicofo's.
+        assertThat(ComposeOverride.prosodyEnvironment()).contains("JIBRI_BREWERY_MUC");
     }
 }

@@ -55,6 +55,10 @@ public final class TestParticipant implements AutoCloseable {
     public final long videoSsrc = ssrcs.incrementAndGet();
     public final long rtxSsrc = ssrcs.incrementAndGet();
     public volatile boolean autoAccept = true;
+    /** Extra presence extensions (XML) of its join presence, e.g. a recorder's {@code <features>}. */
+    public volatile String joinExtensions = "";
+    /** Whether its session-accept carries sources; a recorder (Jibri's browser, started muted, no GUM) sends none. */
+    public volatile boolean sendsMedia = true;
     private volatile String sid;
     private volatile Jingle lastOffer;
     private final List<Presence> roomPresences = new CopyOnWriteArrayList<>();
@@ -87,6 +91,13 @@ public final class TestParticipant implements AutoCloseable {
     public static TestParticipant connectAs(Clients clients, String user, String room, String nick) throws Exception {
         return prepare(clients.connect(clients.config().setUsernameAndPassword(user, Clients.PASSWORD).setResource(nick).build()),
                 room, nick, true, "focus." + clients.domain());
+    }
+
+    /** Logs in as {@code user@clients.domain()} with {@code password}, asking {@code focusDomain} for the conference. */
+    public static TestParticipant connectAs(Clients clients, String user, String password, String room, String nick,
+            String focusDomain) throws Exception {
+        return prepare(clients.connect(clients.config().setUsernameAndPassword(user, password).setResource(nick).build()),
+                room, nick, true, focusDomain);
     }
 
     private static TestParticipant prepare(XMPPTCPConnection c, String room, String nick, boolean json, String focusDomain)
@@ -182,16 +193,26 @@ public final class TestParticipant implements AutoCloseable {
                 .addExtension(XmlExtension.of("<x xmlns='http://jabber.org/protocol/muc'/>"))
                 .addExtension(XmlExtension.of("<stats-id xmlns='jabber:client'>" + nick + "-stats</stats-id>"));
         if (region != null) b.addExtension(XmlExtension.of("<region xmlns='http://jitsi.org/jitsi-meet' id='" + region + "'/>"));
+        if (!joinExtensions.isEmpty()) b.addExtension(XmlExtension.of(joinExtensions));
         // Smack adds XEP-0115 caps to the presence, as lib-jitsi-meet does; the focus asks for the features once per ver.
         connection.sendStanza(b.build());
         return this;
     }
 
-    /** A presence update to the room (as lib-jitsi-meet's sendPresence) carrying {@code extensionXml}. */
-    public void sendPresence(String extensionXml) throws Exception {
-        connection.sendStanza(connection.getStanzaFactory().buildPresenceStanza().to(JidCreate.fullFrom(room + "/" + nick))
-                .addExtension(XmlExtension.of("<stats-id xmlns='jabber:client'>" + nick + "-stats</stats-id>"))
-                .addExtension(XmlExtension.of(extensionXml)).build());
+    /** A presence update to the room (as lib-jitsi-meet's sendPresence) carrying {@code extensionXml} (one element each). */
+    public void sendPresence(String... extensionXml) throws Exception {
+        var b = connection.getStanzaFactory().buildPresenceStanza().to(JidCreate.fullFrom(room + "/" + nick))
+                .addExtension(XmlExtension.of("<stats-id xmlns='jabber:client'>" + nick + "-stats</stats-id>"));
+        for (String x : extensionXml) b.addExtension(XmlExtension.of(x));
+        connection.sendStanza(b.build());
+    }
+
+    /** Whether the room's self-presence (its own occupant JID) has arrived: lib-jitsi-meet's "joined". */
+    public boolean joined() {
+        for (Presence p : roomPresences) {
+            if (p.getFrom().toString().equals(room + "/" + nick) && p.getType() == Presence.Type.available) return true;
+        }
+        return false;
     }
 
     public void leave() throws Exception {
@@ -289,6 +310,7 @@ public final class TestParticipant implements AutoCloseable {
 
     /** Sends the session-accept for {@code sid} with this participant's transport and sources. */
     public IQ accept(String sid) throws Exception {
+        if (!sendsMedia) return sendJingle("session-accept", sid, contents(List.of(), List.of(), true), "");
         return sendJingle("session-accept", sid, contents(List.of(audioSsrc), List.of(videoSsrc, rtxSsrc), true), "");
     }
 
