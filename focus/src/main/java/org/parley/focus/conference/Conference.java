@@ -770,10 +770,15 @@ public final class Conference {
         }
     }
 
-    /** The only participant left for a while loses its session; it gets a new one when someone joins. */
+    /**
+     * The only participant left for a while loses its session; it gets a new one when someone joins. Not while a
+     * recorder or transcriber (a hidden participant) takes the media: a teacher recording a lesson alone is not alone,
+     * as Jicofo, which counts its Jibri as a participant, sees it too.
+     */
     private void aloneTimeout() {
         aloneTimer = null;
         if (state != State.RUNNING || realCount() != 1) return;
+        for (Participant p : participants.values()) if (p.hidden && p.hasSession()) return;
         for (Participant p : List.copyOf(participants.values())) {
             if (!p.hasSession()) continue;
             log.info("{}: {} is alone; ending its session", roomName, p.nick);

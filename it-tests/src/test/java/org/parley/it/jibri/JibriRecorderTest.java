@@ -38,6 +38,7 @@ class JibriRecorderTest {
     @RegisterExtension
     static final StockLayoutServer STOCK = new StockLayoutServer("""
             parley.admin { enabled = true, bind = "127.0.0.1", port = 0, token = "%s" }
+            parley.focus.single-participant-timeout = 1s
             """.formatted(ADMIN_TOKEN));
     private static final AtomicInteger count = new AtomicInteger();
 
@@ -193,7 +194,7 @@ class JibriRecorderTest {
     }
 
     @Test
-    void theRecorderDoesNotCountForMinParticipants() throws Exception {
+    void theRecorderDoesNotCountForMinParticipantsButATeacherRecordingAloneIsNotAlone() throws Exception {
         assertThat(STOCK.parley().focus().focus().config().minParticipants()).isEqualTo(2);
         bridge();
         TestJibri jibri = jibri();
@@ -210,7 +211,20 @@ class JibriRecorderTest {
         // A second person starts the conference, for the recorder too.
         TestParticipant bob = join(room, "second1");
         await().atMost(Duration.ofSeconds(10)).until(() -> offered(mod) && offered(bob) && offered(rec));
-        await().atMost(Duration.ofSeconds(10)).until(() -> rec.sid() != null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> rec.sid() != null && mod.sid() != null);
+
+        // The second person leaves: a teacher recording alone keeps its session past the single-participant timeout
+        // (1 s here), since the recorder takes the media, and so does the recorder.
+        bob.leave();
+        Thread.sleep(2500);
+        assertThat(mod.received(JingleAction.SESSION_TERMINATE)).isEmpty();
+        assertThat(rec.received(JingleAction.SESSION_TERMINATE)).isEmpty();
+        assertThat(participant(room, "solo1")).containsEntry("state", "active");
+
+        // Without the recorder the teacher is alone, and the timeout ends its session as any day.
+        assertThat(mod.toFocus("<jibri xmlns='http://jitsi.org/protocol/jibri' action='stop' recording_mode='file'/>").getType())
+                .isEqualTo(IQ.Type.result);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !mod.received(JingleAction.SESSION_TERMINATE).isEmpty());
     }
 
     @Test
