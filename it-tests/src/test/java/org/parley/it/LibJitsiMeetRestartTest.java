@@ -17,12 +17,13 @@ import org.parley.it.sfu.SfuLogic;
 import org.parley.jingle.colibri2.ConferenceModify;
 
 /**
- * Issue 18 as a Jitsi Meet user sees it: three real lib-jitsi-meet participants (the build of {@link LibJitsiMeetTest},
- * in headless Chromium, over WebSocket with the XEP-0198 resumption lib-jitsi-meet enables by itself) in a meeting
- * with the focus and a component SFU, on a child process in Jitsi Meet's stock layout with
- * {@code parley.handover.enabled}. The node gets SIGTERM and the next process starts on the same ports, configuration
- * and database; every page resumes its stream by itself ({@code /xmpp-websocket?previd=}, {@code <resume/>}) and
- * none of lib-jitsi-meet's events says anything happened: no connection or conference failure, nobody left or joined,
+ * Issue 18 as a Jitsi Meet user sees it: four real lib-jitsi-meet participants (the build of {@link LibJitsiMeetTest},
+ * in headless Chromium; three over WebSocket with the XEP-0198 resumption lib-jitsi-meet enables by itself, one over
+ * BOSH, where lib-jitsi-meet never enables it) in a meeting with the focus and a component SFU, on a child process in
+ * Jitsi Meet's stock layout with {@code parley.handover.enabled}. The node gets SIGTERM and the next process starts
+ * on the same ports, configuration and database; every WebSocket page resumes its stream by itself
+ * ({@code /xmpp-websocket?previd=}, {@code <resume/>}), the BOSH page goes on with its sid and rids, and none of
+ * lib-jitsi-meet's events says anything happened: no connection or conference failure, nobody left or joined,
  * the same Jingle session, nothing new on COLIBRI2, and a chat message sent as the node stops arrives once.
  */
 @ExtendWith(ParleyServer.class)
@@ -60,10 +61,15 @@ class LibJitsiMeetRestartTest {
                 """.formatted(DOMAIN, http));
     }
 
-    private static Map<String, Object> options(int http) {
+    private static Map<String, Object> options(int http, boolean bosh) {
         return Map.of(
                 "hosts", Map.of("domain", DOMAIN, "muc", MUC, "focus", "focus." + DOMAIN),
-                "serviceUrl", "ws://127.0.0.1:" + http + "/xmpp-websocket");
+                "serviceUrl", bosh ? "http://127.0.0.1:" + http + "/http-bind" : "ws://127.0.0.1:" + http + "/xmpp-websocket");
+    }
+
+    /** Dave's page speaks BOSH. */
+    private static boolean bosh(Participant p) {
+        return p.name.equals("Dave");
     }
 
     private static String id(Participant p) throws Exception {
@@ -75,7 +81,7 @@ class LibJitsiMeetRestartTest {
     }
 
     @Test
-    void threeLibJitsiMeetParticipantsNoticeNothingOfASigtermRestart() throws Exception {
+    void fourLibJitsiMeetParticipantsOverWebSocketAndBoshNoticeNothingOfASigtermRestart() throws Exception {
         JitsiBrowser browser = JitsiBrowser.start("LibJitsiMeetRestartTest");
         closing.add(browser);
         int http = ChildParley.freePorts(1)[0];
@@ -91,10 +97,10 @@ class LibJitsiMeetRestartTest {
         String room = "restart-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         String roomJid = room + "@" + MUC;
         List<Participant> all = new ArrayList<>();
-        for (String name : List.of("Alice", "Bob", "Carol")) {
+        for (String name : List.of("Alice", "Bob", "Carol", "Dave")) {
             Participant p = browser.open(name);
             all.add(p);
-            p.call("connect", options(http));
+            p.call("connect", options(http, bosh(p)));
             p.call("join", room, name);
             if (name.equals("Alice")) p.waitFor("meet.conference.isModerator()");
         }
@@ -104,11 +110,13 @@ class LibJitsiMeetRestartTest {
             p.waitFor("meet.stanzas('IN', 'session-initiate') > 0 && meet.stanzas('OUT', 'session-accept') > 0"
                     + " && meet.conference.jvbJingleSession && meet.conference.jvbJingleSession.state === 'active'");
             for (String other : ids) if (!other.equals(id(p))) p.waitFor("meet.saw('USER_JOINED', '" + other + "')");
-            assertThat(p.eval("meet.stanzas('IN', '<enabled') > 0 && meet.connection.xmpp.connection._stropheConn"
-                    + ".streamManagement.getResumeToken() !== undefined")).as("%s enabled resumption", p.name).isEqualTo(true);
+            if (!bosh(p)) {
+                assertThat(p.eval("meet.stanzas('IN', '<enabled') > 0 && meet.connection.xmpp.connection._stropheConn"
+                        + ".streamManagement.getResumeToken() !== undefined")).as("%s enabled resumption", p.name).isEqualTo(true);
+            }
         }
         await().atMost(Duration.ofSeconds(15)).until(() -> logic.byRoom(roomJid) != null
-                && logic.byRoom(roomJid).endpoints.values().stream().filter(e -> e.sources != null).count() == 3);
+                && logic.byRoom(roomJid).endpoints.values().stream().filter(e -> e.sources != null).count() == 4);
         // The focus writes its state shortly after a change; the hand-over does not wait for what was never written.
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             try (var c = child.jdbc(); var st = c.prepareStatement(
@@ -116,7 +124,7 @@ class LibJitsiMeetRestartTest {
                 st.setString(1, roomJid);
                 try (var rs = st.executeQuery()) {
                     rs.next();
-                    return rs.getInt(1) == 3;
+                    return rs.getInt(1) == 4;
                 }
             }
         });
@@ -148,7 +156,7 @@ class LibJitsiMeetRestartTest {
             });
             assertThat(child.terminate()).isEqualTo(143);
             boolean bobSpoke = Boolean.TRUE.equals(speaking.get(30, java.util.concurrent.TimeUnit.SECONDS));
-            assertThat(child.log()).anyMatch(l -> l.contains("hand-over: 3 resumable sessions written"));
+            assertThat(child.log()).anyMatch(l -> l.contains("hand-over: 4 resumable sessions written"));
             child.start();
             await().atMost(Duration.ofSeconds(10)).until(() -> ChildParley.listening(http));
             long portsOpen = System.nanoTime();
@@ -156,18 +164,20 @@ class LibJitsiMeetRestartTest {
 
             // Each page resumes by itself, on lib-jitsi-meet's own back-off (1.5-3 s, then 3-9 s, then 4.5-27 s after
             // each failed try). The first one back speaks at once: the others' sessions keep it until they are back.
+            // The BOSH page has nothing to resume: its session is back once the new process answers its next request.
             String resumed = "meet.stanzas('IN', '<resumed') > 0 && meet.connection.xmpp.connection.connected";
             Participant first = null;
             Map<String, Long> resumedAt = new HashMap<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (first == null && System.nanoTime() < deadline) {
-                for (Participant p : all) if (first == null && Boolean.TRUE.equals(p.eval(resumed))) first = p;
+                for (Participant p : all) if (first == null && !bosh(p) && Boolean.TRUE.equals(p.eval(resumed))) first = p;
                 if (first == null) Thread.sleep(100);
             }
             assertThat(first).as("a page resumed within a minute of SIGTERM").isNotNull();
             first.eval("meet.conference.sendTextMessage('said by the first one back')");
             for (Participant p : all) {
-                p.waitFor(resumed, Duration.ofSeconds(60));
+                if (bosh(p)) p.waitFor("meet.count('MESSAGE_RECEIVED', 'said by the first one back') > 0", Duration.ofSeconds(60));
+                else p.waitFor(resumed, Duration.ofSeconds(60));
                 resumedAt.put(p.name, (System.nanoTime() - sigterm) / 1_000_000);
             }
             for (Participant p : all) {
@@ -194,7 +204,10 @@ class LibJitsiMeetRestartTest {
                 // Nobody left, not even for a moment: not the others, not the focus.
                 assertThat(p.eval("meet.stanzas('IN', '<presence', \"type='unavailable'\")")).as("%s\n%s", p.name, report).isEqualTo(0L);
                 assertThat(p.eval("meet.stanzas('IN', '<failed')")).as("%s: resume refused\n%s", p.name, report).isEqualTo(0L);
-                assertThat(p.eval("meet.stanzas('IN', '<resumed')")).as("%s resumed once\n%s", p.name, report).isEqualTo(1L);
+                assertThat(p.eval("meet.stanzas('IN', '<resumed')")).as("%s resumed once\n%s", p.name, report).isEqualTo(bosh(p) ? 0L : 1L);
+                if (bosh(p)) {
+                    assertThat(p.eval("meet.stanzas('IN', '<body', 'type=\"terminate\"')")).as("%s: its BOSH session never ended\n%s", p.name, report).isEqualTo(0L);
+                }
                 assertThat(p.eval("meet.conference.isJoined()")).isEqualTo(true);
                 // The same Jingle session, never ended nor offered again.
                 assertThat(p.eval("meet.conference.jvbJingleSession.sid")).isEqualTo(sids.get(p.name));
@@ -215,7 +228,7 @@ class LibJitsiMeetRestartTest {
                     .allMatch(cm -> !cm.create() && !cm.expire() && cm.endpoints().isEmpty() && cm.relays().isEmpty());
             assertThat(logic.byRoom(roomJid).meetingId).isEqualTo(meetingId);
             assertThat(logic.endpoints(roomJid)).containsExactlyInAnyOrderElementsOf(ids);
-            assertThat(child.log()).filteredOn(l -> l.contains("kept its session")).hasSize(3);
+            assertThat(child.log()).filteredOn(l -> l.contains("kept its session")).hasSize(4);
         } finally {
             for (Participant p : all) {
                 System.out.println("event log of " + p.name + " (ms since its page opened):\n  " + String.join("\n  ",
