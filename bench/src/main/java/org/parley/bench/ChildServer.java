@@ -339,7 +339,7 @@ final class ChildServer implements AutoCloseable {
         return new String(all, at, all.length - at, StandardCharsets.UTF_8).contains(fragment);
     }
 
-    private static boolean accepts(int port) {
+    static boolean accepts(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
             return true;
