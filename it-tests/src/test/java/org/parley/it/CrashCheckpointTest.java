@@ -81,10 +81,7 @@ class CrashCheckpointTest {
     private Counted enterResumable(ChildParley child, String user, String room, String nick) throws Exception {
         Counted c = new Counted(connect(child));
         c.c.login(user, Clients.PASSWORD, "r");
-        c.c.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
-        String enabled = c.c.await("/>");
-        int at = enabled.indexOf("id='") + 4;
-        c.resumeId = enabled.substring(at, enabled.indexOf('\'', at));
+        c.resumeId = c.c.enableResumption("");
         c.c.send("<presence to='" + room + "/" + nick + "'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
         c.await("code='110'");
         return c;

@@ -191,6 +191,18 @@ public final class RawClient implements AutoCloseable {
         return this;
     }
 
+    /**
+     * XEP-0198 with resumption: sends {@code <enable resume='true'/>} with {@code attributes} (e.g. {@code " max='5'"},
+     * or empty) and returns the resumption id of the {@code <enabled/>} answer.
+     */
+    public String enableResumption(String attributes) throws IOException {
+        send("<enable xmlns='urn:xmpp:sm:3' resume='true'" + attributes + "/>");
+        String enabled = await("/>");
+        int at = enabled.indexOf("id='");
+        if (!enabled.contains("<enabled") || at < 0) throw new AssertionError("no resumable <enabled/>: " + enabled);
+        return enabled.substring(at + 4, enabled.indexOf('\'', at + 4));
+    }
+
     /** Reads until nothing more comes for {@code quietMillis} (or the connection closes); returns what came, unmatched. */
     public String drain(long quietMillis) throws IOException {
         long quietSince = System.nanoTime();

@@ -64,11 +64,7 @@ class RestartHandoverTest {
 
         RawClient alice = connect(child);
         alice.login("alice", Clients.PASSWORD, "phone");
-        alice.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
-        String enabled = alice.await("/>");
-        assertThat(enabled).contains("<enabled").contains("resume='true'");
-        int at = enabled.indexOf("id='") + 4;
-        String id = enabled.substring(at, enabled.indexOf('\'', at));
+        String id = alice.enableResumption("");
         alice.send("<presence/>");
         alice.await("<presence"); // her own, back to her (RFC 6121 4.2.2): the first stanza she handles
 
@@ -237,10 +233,7 @@ class RestartHandoverTest {
     /** Logs in, enables resumption and enters {@code room} as {@code nick}; returns the resumption id. */
     static String enterResumable(RawClient c, String user, String room, String nick) throws Exception {
         c.login(user, Clients.PASSWORD, "r");
-        c.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
-        String enabled = c.await("/>");
-        int at = enabled.indexOf("id='") + 4;
-        String id = enabled.substring(at, enabled.indexOf('\'', at));
+        String id = c.enableResumption("");
         c.send("<presence to='" + room + "/" + nick + "'><x xmlns='http://jabber.org/protocol/muc'/>"
                 + "<nick xmlns='http://jabber.org/protocol/nick'>" + nick + "</nick></presence>");
         c.await("code='110'");
@@ -329,11 +322,7 @@ class RestartHandoverTest {
 
         RawClient ann = connect(child);
         ann.login("ann", Clients.PASSWORD, "r");
-        ann.send("<enable xmlns='urn:xmpp:sm:3' resume='true' max='5'/>");
-        String enabled = ann.await("/>");
-        assertThat(enabled).contains("max='5'");
-        int at = enabled.indexOf("id='") + 4;
-        String annId = enabled.substring(at, enabled.indexOf('\'', at));
+        String annId = ann.enableResumption(" max='5'");
         ann.send("<presence to='" + room + "/Ann'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
         ann.await("code='110'");
         RawClient cem = connect(child);
@@ -466,10 +455,7 @@ class RestartHandoverTest {
 
         RawClient dia = connect(child);
         dia.login("dia", Clients.PASSWORD, "r");
-        dia.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
-        String enabled = dia.await("/>");
-        int at = enabled.indexOf("id='") + 4;
-        String diaId = enabled.substring(at, enabled.indexOf('\'', at));
+        String diaId = dia.enableResumption("");
         dia.send("<presence to='" + room + "/Dia'><x xmlns='http://jabber.org/protocol/muc'/>"
                 + "<nick xmlns='http://jabber.org/protocol/nick'>Dia</nick></presence>");
         assertThat(dia.await("</presence>")).contains("registration-required").contains(lobby);

@@ -50,10 +50,7 @@ class SocketActivationTest {
         RawClient alice = RawClient.plain(child.c2sPort());
         closing.add(alice);
         alice.startTls(child.sslContext()).login("alice", Clients.PASSWORD, "tab");
-        alice.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
-        String enabled = alice.await("/>");
-        int at = enabled.indexOf("id='") + 4;
-        String id = enabled.substring(at, enabled.indexOf('\'', at));
+        String id = alice.enableResumption("");
 
         assertThat(child.terminate()).isEqualTo(143);
         assertThat(alice.closedByServer()).isTrue();
