@@ -7,6 +7,7 @@ import io.netty.channel.unix.Socket;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -40,7 +41,7 @@ public final class HeldSockets implements AutoCloseable {
 
     private final List<EpollServerSocketChannel> sockets;
     /** Those {@link #bindEarly} made: this process's own, closed if no listener takes them. */
-    private final Set<EpollServerSocketChannel> own = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<EpollServerSocketChannel> own = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private HeldSockets(List<EpollServerSocketChannel> sockets) {
         this.sockets = sockets;
