@@ -46,11 +46,9 @@ final class SessionHandover {
     static int handOver(ServerContext context, EventLoopGroup loops, String node, Duration timeout) throws Exception {
         long started = System.nanoTime();
         List<ClientSession> sessions = context.sessions().all();
-        for (ClientSession s : sessions) s.cutForHandover();
-        // What the rooms sent while they were written (one task per event loop and room step) lands in the detached
-        // sessions' queues before they are snapshotted.
-        settle(loops, timeout);
-        settle(loops, timeout);
+        // After cut() the cuts do nothing, and the passes through the loops let what the rooms sent while they were
+        // written (one task per event loop and room step) land in the detached sessions' queues.
+        cut(context, loops, timeout);
         long now = System.currentTimeMillis();
         List<CompletableFuture<SessionSnapshot>> pending = new ArrayList<>(sessions.size());
         for (ClientSession s : sessions) {
