@@ -314,8 +314,13 @@ public final class Parley implements AutoCloseable {
 
     private void handOver() {
         try {
-            xmpp.handOver(handover.nodeId(), handover.timeout());
+            // Rooms between the cut and the sessions' snapshots: what a room sends while it is written (a message it
+            // had accepted, a leave) reaches sessions still registered and waits in their queues. With the sessions
+            // written first, a room step after them was bounced as addressed to nobody, and the room took each bounce
+            // for an occupant gone and removed it from the state it then handed over.
+            xmpp.cutForHandover(handover.timeout());
             muc.handOver(handover.nodeId(), handover.timeout());
+            xmpp.handOver(handover.nodeId(), handover.timeout());
             handedOver = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -231,6 +232,9 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
         pipelined.clear();
         long ping = config.websocket().pingInterval().toMillis();
         ctx.pipeline().replace(RequestDeadline.NAME, "idle", new IdleStateHandler(ping, 0, 0, TimeUnit.MILLISECONDS));
+        // As on TCP: a flush outside a read becomes one flush per connection per event-loop turn, so a room's burst
+        // to this session (a join storm, a busy meeting) shares frames' system calls instead of one write per stanza.
+        ctx.pipeline().addBefore("idle", "flush", new FlushConsolidationHandler(64, true));
         ctx.pipeline().replace(this, "websocket", new WebSocketTransport(http.server(), http.webSocketLimiter(), client,
                 secure, bindings, config.websocket().seeOtherUri(), config.xml(), token(req.uri()), query(req.uri(), "previd")));
     }

@@ -31,7 +31,12 @@ class ComponentTest {
 
     /** Opens a component stream and completes the handshake with {@code secret}; returns the raw stream. */
     static RawClient component(String domain, String secret) throws Exception {
-        RawClient c = RawClient.plain(ParleyServer.get().componentPort());
+        return component(ParleyServer.get().componentPort(), domain, secret);
+    }
+
+    /** The same on the component port {@code port} (a child process's). */
+    static RawClient component(int port, String domain, String secret) throws Exception {
+        RawClient c = RawClient.plain(port);
         c.send("<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='"
                 + domain + "'>");
         String header = c.await(">");

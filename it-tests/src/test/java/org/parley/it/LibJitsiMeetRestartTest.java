@@ -218,9 +218,10 @@ class LibJitsiMeetRestartTest {
                 assertThat(p.eval("meet.conference.getParticipants().map(x => x.getId()).sort()"))
                         .isEqualTo(ids.stream().filter(x -> !x.equals(ids.get(all.indexOf(p)))).sorted().toList());
                 // Each message reached everyone once (lib-jitsi-meet reports one's own message too, from the room).
-                assertThat(p.eval("meet.count('MESSAGE_RECEIVED', 'said as the node stopped')")).as(p.name).isEqualTo(1L);
-                assertThat(p.eval("meet.count('MESSAGE_RECEIVED', 'said by the first one back')")).as(p.name).isEqualTo(1L);
-                assertThat(p.eval("meet.count('MESSAGE_RECEIVED', 'said as SIGTERM came')")).as(p.name).isEqualTo(bobSpoke ? 1L : 0L);
+                assertThat(p.eval("meet.count('MESSAGE_RECEIVED', 'said as the node stopped')")).as("%s\n%s", p.name, report).isEqualTo(1L);
+                assertThat(p.eval("meet.count('MESSAGE_RECEIVED', 'said by the first one back')")).as("%s\n%s", p.name, report).isEqualTo(1L);
+                assertThat(p.eval("meet.count('MESSAGE_RECEIVED', 'said as SIGTERM came')")).as("%s\n%s", p.name, report)
+                        .isEqualTo(bobSpoke ? 1L : 0L);
             }
             // On the SFU: the same conference and endpoints; nothing created, expired or allocated after the restart.
             List<ConferenceModify> since = logic.requests.subList(colibri, logic.requests.size());

@@ -92,6 +92,11 @@ public final class WebSocketClient implements AutoCloseable {
         }
     }
 
+    /** Every message received so far, in order. */
+    public synchronized List<String> messages() {
+        return new ArrayList<>(received);
+    }
+
     /** The WebSocket close code the server sent, waiting up to 10 s for it. */
     public int awaitClose() throws Exception {
         return closed.get(10, TimeUnit.SECONDS);

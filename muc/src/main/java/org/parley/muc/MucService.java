@@ -159,7 +159,8 @@ public final class MucService implements AutoCloseable {
 
     /**
      * Writes every room of every service, with its occupants and its modules' state, for the next process of
-     * {@code node} (issue 18); call once the client sessions are handed over, before anything leaves the rooms.
+     * {@code node} (issue 18); call once the client connections are cut (nobody leaves the rooms any more) and before
+     * the sessions are written, so that what the rooms send meanwhile waits in the sessions' queues.
      * Returns how many rooms were written.
      */
     public int handOver(String node, java.time.Duration timeout) throws Exception {

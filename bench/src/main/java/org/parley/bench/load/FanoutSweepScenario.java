@@ -24,7 +24,6 @@ import org.HdrHistogram.Recorder;
  * per delivery, timers, GC.
  */
 final class FanoutSweepScenario implements Scenario {
-    private static final String PADDING = " The quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs.";
 
     @Override
     public String name() { return "fanout-sweep"; }
@@ -170,7 +169,7 @@ final class FanoutSweepScenario implements Scenario {
                 if (wait > 0) LockSupport.parkNanos(wait);
                 XmppClientHandler c = clients[(int) (turn.getAndIncrement() % clients.length)];
                 c.send("<message to='" + room + "' type='groupchat' id='s" + ids.incrementAndGet() + "'><body>t" + System.nanoTime()
-                        + PADDING + "</body></message>");
+                        + MucRooms.PADDING + "</body></message>");
             }
             return count;
         }

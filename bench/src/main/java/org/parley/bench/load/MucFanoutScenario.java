@@ -19,7 +19,6 @@ import org.HdrHistogram.Recorder;
  * </ol>
  */
 final class MucFanoutScenario implements Scenario {
-    private static final String PADDING = " The quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs.";
 
     @Override
     public String name() { return "muc-fanout"; }
@@ -131,7 +130,7 @@ final class MucFanoutScenario implements Scenario {
 
         void send(int room) {
             clients[room * k].send("<message to='" + rooms[room] + "' type='groupchat' id='f" + ids.incrementAndGet()
-                    + "'><body>t" + System.nanoTime() + PADDING + "</body></message>");
+                    + "'><body>t" + System.nanoTime() + MucRooms.PADDING + "</body></message>");
         }
 
         /** Sends at {@code rate} messages/s over all rooms, round robin, for {@code seconds}; returns how many. */

@@ -13,6 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * no history.
  */
 final class MucRooms {
+    /** What fan-out messages carry after their time stamp, so that a delivery is about a chat line's size. */
+    static final String PADDING = " The quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs.";
+
     private MucRooms() {}
 
     static String roomJid(String name, Target t) {

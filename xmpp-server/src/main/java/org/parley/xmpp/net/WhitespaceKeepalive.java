@@ -8,13 +8,14 @@ import java.util.function.BooleanSupplier;
  * A space sent to a client that was sent nothing for a whole period, so that a peer gone without a FIN is found
  * (the write fails). Unlike IdleStateHandler's writer-idle check, which puts a promise and a listener on every
  * write, a write here only sets a flag: the check runs once per period on the connection's event loop. A space
- * goes out between one and two periods after the last write. Confined to the channel's event loop.
+ * goes out between one and two periods after the last write. The check runs on the channel's event loop; the flag is
+ * volatile because a write may come from another thread ({@code TcpClientConnection.write} does not hop to the loop).
  */
 final class WhitespaceKeepalive implements Runnable {
     private final Channel channel;
     private final long periodNanos;
     private final BooleanSupplier wanted;
-    private boolean wrote;
+    private volatile boolean wrote;
 
     /** {@code wanted}: whether a space may go out now (the stream is secured and not closing). */
     WhitespaceKeepalive(Channel channel, long periodNanos, BooleanSupplier wanted) {
@@ -29,7 +30,8 @@ final class WhitespaceKeepalive implements Runnable {
 
     /** Something was written to the client. */
     void wrote() {
-        wrote = true;
+        // A read first: the volatile store (a fence on x86) happens once per period, not once per write.
+        if (!wrote) wrote = true;
     }
 
     @Override

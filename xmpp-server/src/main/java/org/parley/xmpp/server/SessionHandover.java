@@ -27,20 +27,31 @@ final class SessionHandover {
     private SessionHandover() {}
 
     /**
-     * Cuts every client connection (resumable sessions detach, the others end with {@code system-shutdown}), lets what
-     * is in flight settle, then snapshots the resumable sessions and writes them. Returns how many were written.
+     * Cuts every client connection (resumable sessions detach, the others end with {@code system-shutdown}) and lets
+     * what that sets off land: from here on what a session is sent waits in its queue. The rooms are written after this
+     * and before {@link #handOver}, so that what they send meanwhile reaches a session that is still registered.
      */
-    static int handOver(ServerContext context, EventLoopGroup loops, String node, Duration timeout) throws Exception {
-        long started = System.nanoTime();
-        List<ClientSession> sessions = context.sessions().all();
-        for (ClientSession s : sessions) s.cutForHandover();
+    static void cut(ServerContext context, EventLoopGroup loops, Duration timeout) throws Exception {
+        for (ClientSession s : context.sessions().all()) s.cutForHandover();
         // Twice through every loop: the cuts ran, and what they set off (closing channels, stanzas from rooms to the
         // sessions now detached) ran too.
         settle(loops, timeout);
         settle(loops, timeout);
+    }
+
+    /**
+     * Cuts every connection if {@link #cut} has not, lets what is in flight settle, then snapshots the resumable
+     * sessions and writes them. Returns how many were written.
+     */
+    static int handOver(ServerContext context, EventLoopGroup loops, String node, Duration timeout) throws Exception {
+        long started = System.nanoTime();
+        List<ClientSession> sessions = context.sessions().all();
+        // After cut() the cuts do nothing, and the passes through the loops let what the rooms sent while they were
+        // written (one task per event loop and room step) land in the detached sessions' queues.
+        cut(context, loops, timeout);
         long now = System.currentTimeMillis();
         List<CompletableFuture<SessionSnapshot>> pending = new ArrayList<>(sessions.size());
-        for (ClientSession s : context.sessions().all()) {
+        for (ClientSession s : sessions) {
             CompletableFuture<SessionSnapshot> f = new CompletableFuture<>();
             s.executor().execute(() -> {
                 try {

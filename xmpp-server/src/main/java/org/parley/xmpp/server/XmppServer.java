@@ -123,9 +123,19 @@ public final class XmppServer implements AutoCloseable {
     public int checkpointedSessions() { return checkpoints.written(); }
 
     /**
-     * Hands the client sessions over to the next process of {@code node}: closes the client listeners, cuts every
-     * connection without a stream error, writes the resumable sessions. Other transports (HTTP) must be stopped from
-     * accepting first. Returns how many sessions were written; {@link #close()} follows.
+     * The first half of a hand-over: closes the client listeners and cuts every connection without a stream error
+     * (resumable sessions detach and queue what they are sent, the others end). Other transports (HTTP) must be
+     * stopped from accepting first. The rooms are written next, then {@link #handOver}.
+     */
+    public void cutForHandover(java.time.Duration timeout) throws Exception {
+        for (C2sListener l : listeners) l.close();
+        SessionHandover.cut(context, loops.workers(), timeout);
+    }
+
+    /**
+     * Hands the client sessions over to the next process of {@code node}: cuts every connection if
+     * {@link #cutForHandover} has not, writes the resumable sessions. Returns how many sessions were written;
+     * {@link #close()} follows.
      */
     public int handOver(String node, java.time.Duration timeout) throws Exception {
         for (C2sListener l : listeners) l.close();

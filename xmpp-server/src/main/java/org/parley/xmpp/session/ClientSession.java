@@ -627,8 +627,8 @@ public final class ClientSession {
 
     /**
      * On the session's executor, once every connection is cut: a resumable session becomes a snapshot and leaves this
-     * process without a trace (no unavailable presence, nothing re-routed); the next process restores it. Null for
-     * any other session.
+     * process without a trace (no unavailable presence, nothing re-routed, no bounce of what it is sent later); the
+     * next process restores it. Null for any other session.
      */
     public SessionSnapshot handOver(long now) {
         if (state != State.BOUND || !(sm.resumable() || (!detached && transport.carriesSessionOver()))) return null;
@@ -645,7 +645,8 @@ public final class ClientSession {
         detached = false;
         if (negotiationTimer != null) negotiationTimer.cancel(false);
         sm.ended(server.resumable());
-        server.sessions().unbind(this);
+        // It stays bound until the process ends: what is still sent to it (a room, the focus, until they stop) is
+        // dropped here. Unbound, it would be bounced, and a room takes a bounce for its occupant gone.
         server.roster().detach(jid);
         return s;
     }
