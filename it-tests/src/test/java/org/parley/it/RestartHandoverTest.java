@@ -306,8 +306,9 @@ class RestartHandoverTest {
     /**
      * A stream whose resumption state is gone after a restart: Ann asked for a 5 s resumption window and does not
      * come back across two SIGTERM restarts in a row, which Cem's session (the default window) outlives. When Ann's
-     * window runs out she leaves the room once, as a client that lost its network; her late resume gets item-not-found, and she binds and enters again under the same nick with no ghost
-     * of her old session: one Ann in the room, and Cem sees her leave once and join once.
+     * window runs out she leaves the room once, as a client that lost its network; her late resume gets
+     * item-not-found, and she binds and enters again under the same nick with no ghost of her old session: one Ann in
+     * the room, and Cem sees her leave once and join once.
      */
     @Test
     void aStreamWhoseResumptionRanOutAfterARestartGetsItemNotFoundAndRejoinsWithoutAGhost() throws Exception {

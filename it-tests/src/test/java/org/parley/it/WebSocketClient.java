@@ -99,7 +99,21 @@ public final class WebSocketClient implements AutoCloseable {
 
     /** The WebSocket close code the server sent, waiting up to 10 s for it. */
     public int awaitClose() throws Exception {
-        return closed.get(10, TimeUnit.SECONDS);
+        return awaitClose(10);
+    }
+
+    /**
+     * The WebSocket close code, waiting up to {@code seconds}; on a timeout, an error saying what had come (a client
+     * flooded with messages reads the connection's end only after them).
+     */
+    public int awaitClose(long seconds) throws Exception {
+        try {
+            return closed.get(seconds, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            List<String> got = messages();
+            throw new AssertionError("no close within " + seconds + " s; " + got.size() + " messages came, the last: "
+                    + (got.isEmpty() ? "none" : got.get(got.size() - 1)), e);
+        }
     }
 
     /** ANONYMOUS or PLAIN, the restart, and binding a resource; returns the bound JID. */
