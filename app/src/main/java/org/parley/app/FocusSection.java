@@ -20,6 +20,7 @@ import org.parley.http.admin.AdminRoute;
 import org.parley.http.admin.AdminRoute.Response;
 import org.parley.http.admin.AdminSection;
 import org.parley.http.admin.Json;
+import org.parley.xmpp.jid.JidPrep;
 import org.xmpp.packet.JID;
 import org.parley.xmpp.metrics.ServerMetrics;
 
@@ -165,7 +166,7 @@ final class FocusSection implements AdminSection {
     private boolean hidden(ParticipantRecord p) {
         if (p.realJid() == null) return false;
         try {
-            return focus.config().hiddenDomains().contains(new JID(p.realJid()).getDomain());
+            return focus.config().hidden(JidPrep.parse(p.realJid()));
         } catch (IllegalArgumentException unreadable) {
             return false;
         }

@@ -82,6 +82,11 @@ public record FocusConfig(
     public record Codecs(List<PayloadType> audio, List<PayloadType> video, List<RtpHdrExt> audioHeaderExtensions,
                          List<RtpHdrExt> videoHeaderExtensions, boolean extmapAllowMixed) {}
 
+    /** Whether {@code realJid} is of a hidden domain (a recorder, a transcriber): a participant that counts for nothing. */
+    public boolean hidden(JID realJid) {
+        return realJid != null && hiddenDomains.contains(realJid.getDomain());
+    }
+
     /** The full JID the focus occupies rooms with: {@code focus@auth.example.org/focus}. */
     public JID occupantRealJid() {
         return new JID(focusJid.getNode(), focusJid.getDomain(), nickname);

@@ -500,7 +500,7 @@ public final class Conference {
             q.role = item.attributeValue("role", q.role);
             if ("owner".equals(q.affiliation)) ownerGrantsPending.remove(nick);
         }
-        q.hidden = q.realJid != null && config.hiddenDomains().contains(q.realJid.getDomain());
+        q.hidden = config.hidden(q.realJid);
         readPresenceExtensions(q, p.getElement());
         Member member = Member.of(q);
         if (joined) {
