@@ -97,7 +97,7 @@ class BoshHandoverBrowserTest {
 
     @Test
     void stropheOverBoshStaysInItsRoomAcrossASigtermRestart() throws Exception {
-        int http = ChildParley.freePorts(1)[0];
+        int http = FreePorts.take(1)[0];
         ChildParley child = ChildParley.create("handover-strophe").extraConfig("""
                 parley.handover.enabled = true
                 parley.http.listeners.plain { enabled = true, bind = "127.0.0.1", port = %d, secure = true }

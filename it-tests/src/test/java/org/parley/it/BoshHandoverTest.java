@@ -156,7 +156,7 @@ class BoshHandoverTest {
      */
     @Test
     void aBoshGuestInARoomGoesOnWithItsSidAcrossASigtermRestart() throws Exception {
-        int http = ChildParley.freePorts(1)[0];
+        int http = FreePorts.take(1)[0];
         ChildParley child = child("handover-bosh", http);
         start(child, http);
         Clients clients = child.clients();
@@ -228,7 +228,7 @@ class BoshHandoverTest {
      */
     @Test
     void ridsAskedForAgainAcrossASigtermRestartGetTheirAnswers() throws Exception {
-        int http = ChildParley.freePorts(1)[0];
+        int http = FreePorts.take(1)[0];
         ChildParley child = child("handover-bosh-rid", http);
         start(child, http);
         Clients clients = child.clients();
@@ -273,7 +273,7 @@ class BoshHandoverTest {
      */
     @Test
     void aHandedOverBoshGuestThatNeverComesBackLeavesItsRoom() throws Exception {
-        int http = ChildParley.freePorts(1)[0];
+        int http = FreePorts.take(1)[0];
         ChildParley child = child("handover-bosh-gone", http, "parley.http.bosh.inactivity = 5s\n");
         start(child, http);
         Clients clients = child.clients();

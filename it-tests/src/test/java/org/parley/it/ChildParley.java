@@ -3,7 +3,6 @@ package org.parley.it;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,7 +65,7 @@ public final class ChildParley implements AutoCloseable {
         try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + db);
         }
-        return new ChildParley(Files.createTempDirectory("parley-child"), freePorts(3), pg.getJdbcUrl("postgres", db), nodeId);
+        return new ChildParley(Files.createTempDirectory("parley-child"), FreePorts.take(3), pg.getJdbcUrl("postgres", db), nodeId);
     }
 
     /**
@@ -74,7 +73,7 @@ public final class ChildParley implements AutoCloseable {
      * and ports: with another child's {@link #jdbcUrl()}, the second node of a pair sharing one PostgreSQL.
      */
     public static ChildParley onDatabase(String jdbcUrl, String nodeId) throws Exception {
-        return new ChildParley(Files.createTempDirectory("parley-child"), freePorts(3), jdbcUrl, nodeId);
+        return new ChildParley(Files.createTempDirectory("parley-child"), FreePorts.take(3), jdbcUrl, nodeId);
     }
 
     /** HOCON laid over the child's configuration at its next {@link #start} (later keys win, objects merge). */
@@ -124,7 +123,7 @@ public final class ChildParley implements AutoCloseable {
 
     /** Opens the admin listener (on a free port, with {@link #ADMIN_TOKEN}) in the processes started from now on. */
     public ChildParley withAdmin() throws IOException {
-        adminPort = freePorts(1)[0];
+        adminPort = FreePorts.take(1)[0];
         return this;
     }
 
@@ -333,19 +332,5 @@ public final class ChildParley implements AutoCloseable {
         try (Stream<Path> walk = Files.walk(dir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
-    }
-
-    static int[] freePorts(int n) throws IOException {
-        ServerSocket[] sockets = new ServerSocket[n];
-        int[] ports = new int[n];
-        try {
-            for (int i = 0; i < n; i++) {
-                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                ports[i] = sockets[i].getLocalPort();
-            }
-        } finally {
-            for (ServerSocket s : sockets) if (s != null) s.close();
-        }
-        return ports;
     }
 }

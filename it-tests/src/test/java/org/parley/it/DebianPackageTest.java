@@ -169,7 +169,7 @@ class DebianPackageTest {
     void packagedLauncherRunsTheServerOnThePackagedConfiguration() throws Exception {
         Path root = unpacked();
         Path dir = Files.createTempDirectory(work, "run");
-        int[] ports = ChildParley.freePorts(2);
+        int[] ports = FreePorts.take(2);
         Path conf = dir.resolve("parley.conf");
         Files.writeString(conf, """
                 include file("%s")

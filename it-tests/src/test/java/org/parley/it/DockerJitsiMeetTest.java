@@ -126,7 +126,7 @@ class DockerJitsiMeetTest {
     void theCommandWithDefaultsServesDockerJitsiMeetsDomainsEndToEnd() throws Exception {
         Path dir = Files.createTempDirectory("parley-docker");
         customConfig(dir);
-        int[] ports = ChildParley.freePorts(3);
+        int[] ports = FreePorts.take(3);
         Map<String, String> env = env(dir, ports);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp",
@@ -209,7 +209,7 @@ class DockerJitsiMeetTest {
     void authAndGuestsServeTheNamedDomains() throws Exception {
         Path dir = Files.createTempDirectory("parley-docker");
         customConfig(dir);
-        Map<String, String> env = env(dir, ChildParley.freePorts(3));
+        Map<String, String> env = env(dir, FreePorts.take(3));
         env.put("XMPP_DOMAIN", "meet.test");
         env.put("XMPP_AUTH_DOMAIN", "auth.meet.test");
         env.put("XMPP_MUC_DOMAIN", "rooms.meet.test");
@@ -300,7 +300,7 @@ class DockerJitsiMeetTest {
     void jwtAcceptsTheAppsTokensOnly() throws Exception {
         Path dir = Files.createTempDirectory("parley-docker");
         customConfig(dir);
-        Map<String, String> env = env(dir, ChildParley.freePorts(3));
+        Map<String, String> env = env(dir, FreePorts.take(3));
         env.put("XMPP_DOMAIN", "jwt.test");
         env.put("XMPP_AUTH_DOMAIN", "auth.jwt.test");
         env.put("XMPP_MUC_DOMAIN", "muc.jwt.test");

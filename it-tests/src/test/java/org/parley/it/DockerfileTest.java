@@ -84,7 +84,7 @@ class DockerfileTest {
         Path dir = Files.createTempDirectory("parley-image");
         Path data = dir.resolve("data");
         DockerJitsiMeetTest.customConfig(dir);
-        int[] ports = ChildParley.freePorts(3);
+        int[] ports = FreePorts.take(3);
         Map<String, String> env = DockerJitsiMeetTest.env(dir, ports);
         List<String> command = new ArrayList<>();
         for (String a : argv) {

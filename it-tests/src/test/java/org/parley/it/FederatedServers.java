@@ -3,7 +3,6 @@ package org.parley.it;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -54,8 +53,9 @@ final class FederatedServers implements AutoCloseable {
         org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
         org.slf4j.bridge.SLF4JBridgeHandler.install();
         dir = Files.createTempDirectory("parley-s2s");
-        int portOne = freePort();
-        int portTwo = freePort();
+        int[] ports = FreePorts.take(2);
+        int portOne = ports[0];
+        int portTwo = ports[1];
         Path certsOne = dir.resolve("one/state/certs");
         Path certsTwo = dir.resolve("two/state/certs");
         // Made before either starts, so each can be told to trust the other's.
@@ -113,12 +113,6 @@ final class FederatedServers implements AutoCloseable {
                 """.formatted(home.resolve("state"), domain, s2sPort, routes,
                 trusted == null ? "" : "\"" + trusted + "\"", requireValid, settings));
         return TestServers.start(conf);
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     /** A fresh user name. */

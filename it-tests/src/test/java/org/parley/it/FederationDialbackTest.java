@@ -47,7 +47,7 @@ class FederationDialbackTest extends FederationContract {
         }, "silent-server");
         accept.setDaemon(true);
         accept.start();
-        closedPort = FederatedServers.freePort();
+        closedPort = FreePorts.take(1)[0];
         servers = new FederatedServers(FederatedServers.Mode.DIALBACK,
                 Map.of("silent.localhost", "127.0.0.1:" + silent.getLocalPort(), "closed.localhost", "127.0.0.1:" + closedPort),
                 "idle-timeout = 3s");

@@ -233,7 +233,7 @@ class FocusFailoverTest {
         // A PostgreSQL of this test's own (every other test shares ParleyServer's): stopped and started again on the
         // same data directory and port, as an operator restarting the database would.
         Path pgDir = Files.createTempDirectory("parley-pg-outage");
-        int pgPort = ChildParley.freePorts(1)[0];
+        int pgPort = FreePorts.take(1)[0];
         EmbeddedPostgres[] pg = {startPostgres(pgDir, pgPort)};
         closing.add(() -> {
             pg[0].close();
@@ -242,7 +242,7 @@ class FocusFailoverTest {
             }
         });
         String jdbcUrl = pg[0].getJdbcUrl("postgres", "postgres");
-        int adminPort = ChildParley.freePorts(1)[0];
+        int adminPort = FreePorts.take(1)[0];
         ChildParley child = closing(ChildParley.onDatabase(jdbcUrl, "outage-node")
                 .extraConfig("parley.admin { enabled = true, bind = \"127.0.0.1\", port = " + adminPort + " }\n"));
         child.start();
@@ -330,7 +330,7 @@ class FocusFailoverTest {
     @Test
     void aDatabaseOutageLongerThanTheLeaseDoesNotHandALiveOwnersConferenceToTheStandby() throws Exception {
         Path pgDir = Files.createTempDirectory("parley-pg-split");
-        int pgPort = ChildParley.freePorts(1)[0];
+        int pgPort = FreePorts.take(1)[0];
         EmbeddedPostgres[] pg = {startPostgres(pgDir, pgPort)};
         closing.add(() -> {
             pg[0].close();

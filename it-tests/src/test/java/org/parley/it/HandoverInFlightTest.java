@@ -57,7 +57,7 @@ class HandoverInFlightTest {
 
     @Test
     void whatARoomSendsDuringAHandOverReachesAResumedOccupantOnce() throws Exception {
-        int http = ChildParley.freePorts(1)[0];
+        int http = FreePorts.take(1)[0];
         ChildParley child = ChildParley.create("handover-inflight").extraConfig("""
                 parley.handover { enabled = true, checkpoint-interval = 0 }
                 parley.http.listeners.plain { enabled = true, bind = "127.0.0.1", port = %d, secure = true }

@@ -88,7 +88,7 @@ class ImportJitsiTest {
 
     @Test
     void theStockSetupImportedRunsAConferenceOnTheStockJvb() throws Exception {
-        int[] ports = ChildParley.freePorts(5);
+        int[] ports = FreePorts.take(5);
         Path prosody = prosodyConfig(ports);
         Path data = Files.createDirectories(dir.resolve("prosody-data"));
         ProsodyData.writeAccount(data, AUTH, "focus", "focus-password-0123", "6f2c3b7a-focus-salt", 10000);
@@ -161,7 +161,7 @@ class ImportJitsiTest {
     @Test
     void theTokenVariantAcceptsTheApplicationsTokens() throws Exception {
         String secret = "imported-app-secret-of-at-least-32-bytes";
-        int[] ports = ChildParley.freePorts(5);
+        int[] ports = FreePorts.take(5);
         Path prosody = prosodyConfig(ports, text -> text
                 .replace("authentication = \"jitsi-anonymous\" -- do not delete me", "authentication = \"token\"")
                 .replace("--app_id=\"example_app_id\"", "app_id=\"example_app_id\"")

@@ -84,7 +84,7 @@ class LibJitsiMeetRestartTest {
     void fourLibJitsiMeetParticipantsOverWebSocketAndBoshNoticeNothingOfASigtermRestart() throws Exception {
         JitsiBrowser browser = JitsiBrowser.start("LibJitsiMeetRestartTest");
         closing.add(browser);
-        int http = ChildParley.freePorts(1)[0];
+        int http = FreePorts.take(1)[0];
         ChildParley child = child(http);
         closing.add(child);
         child.start();

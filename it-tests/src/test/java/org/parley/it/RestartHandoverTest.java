@@ -160,7 +160,7 @@ class RestartHandoverTest {
 
     @Test
     void aSigtermWhileTheNodeStillStartsHandsOverAllTheSame() throws Exception {
-        int http = ChildParley.freePorts(1)[0];
+        int http = FreePorts.take(1)[0];
         ChildParley child = ChildParley.create("handover-starting").extraConfig("""
                 parley.handover.enabled = true
                 parley.http.listeners.plain { enabled = true, bind = "127.0.0.1", port = %d, secure = true }
@@ -184,7 +184,7 @@ class RestartHandoverTest {
      */
     @Test
     void anAnonymousWebSocketGuestResumesOnTheNextProcess() throws Exception {
-        int http = ChildParley.freePorts(1)[0];
+        int http = FreePorts.take(1)[0];
         ChildParley child = ChildParley.create("handover-ws").extraConfig("""
                 parley.handover.enabled = true
                 parley.http.listeners.plain { enabled = true, bind = "127.0.0.1", port = %d, secure = true }
