@@ -1,26 +1,29 @@
 package org.parley.bench;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * A restart nobody should notice (issue 18), measured: {@code app/target/parley.jar} as a child with
  * {@code parley.handover.enabled}; guests connect as lib-jitsi-meet does (WebSocket, ANONYMOUS, XEP-0198 with
- * resumption) and enter their meetings; the server gets SIGTERM and is started again on the same data; every guest
- * reconnects to {@code /xmpp-websocket?previd=} with lib-jitsi-meet's back-off, logs in and resumes. Reports the time from SIGTERM to the
+ * resumption) and enter their meetings ({@link HandoverGuest}); the server gets SIGTERM and is started again on the
+ * same data; every guest, the moment its connection drops, reconnects to {@code /xmpp-websocket?previd=} with
+ * lib-jitsi-meet's ResumeTask back-off (the first try 1.5–3 s later), logs in and resumes. Reports the time from SIGTERM to the
  * old process's exit, to the new one's port, and to each guest's {@code <resumed/>} (distribution), and how many
  * failed to resume.
  *
@@ -37,8 +40,6 @@ import java.util.regex.Pattern;
  * </pre>
  */
 public final class HandoverBench {
-    private static final Pattern RESUME_ID = Pattern.compile("<enabled[^>]* id='([^']+)'");
-
     private HandoverBench() {}
 
     public static void main(String[] args) throws Exception {
@@ -87,17 +88,19 @@ public final class HandoverBench {
             server.printLogTail(40);
             return 1;
         }
-        URI ws = URI.create("ws://127.0.0.1:" + server.httpPort() + "/xmpp-websocket");
-        // Every guest waits on its own thread (as every browser waits on its own), apart from the client's I/O threads.
-        ExecutorService pool = Executors.newCachedThreadPool();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).build();
-        List<Guest> guests = new ArrayList<>();
+        // One event loop thread for every guest: the server's machine is the client's too.
+        EventLoopGroup loop = Epoll.isAvailable() ? new EpollEventLoopGroup(1, new DefaultThreadFactory("guests", true))
+                : new NioEventLoopGroup(1, new DefaultThreadFactory("guests", true));
+        AtomicLong restartStarted = new AtomicLong();
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.httpPort());
+        List<HandoverGuest> guests = new ArrayList<>();
         long t0 = System.nanoTime();
         List<CompletableFuture<Void>> joining = new ArrayList<>();
         for (int i = 0; i < sessions; i++) {
-            Guest g = new Guest("meeting" + (i % rooms) + "@conference.localhost", "guest" + i);
+            HandoverGuest g = new HandoverGuest(loop, address, "meeting" + (i % rooms) + "@conference.localhost", "guest" + i,
+                    restartStarted::get);
             guests.add(g);
-            joining.add(CompletableFuture.runAsync(() -> g.join(http, ws), pool));
+            joining.add(g.join());
             if (i % 50 == 49) CompletableFuture.allOf(joining.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
         }
         CompletableFuture.allOf(joining.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
@@ -109,7 +112,7 @@ public final class HandoverBench {
             // every checkpoint interval, and every room changes.
             updates = Executors.newScheduledThreadPool(2);
             for (int i = 0; i < guests.size(); i++) {
-                Guest g = guests.get(i);
+                HandoverGuest g = guests.get(i);
                 updates.scheduleAtFixedRate(g::presenceUpdate, 5000L * i / guests.size(), 5000, TimeUnit.MILLISECONDS);
             }
             int before = server.logLines("hand-over checkpoint:").size();
@@ -140,6 +143,7 @@ public final class HandoverBench {
         }
 
         long sigterm = System.nanoTime();
+        restartStarted.set(sigterm);
         if (kill) {
             if (!server.kill(60_000)) {
                 System.out.println("FAILED: the server did not die within 60 s of kill -9");
@@ -165,9 +169,6 @@ public final class HandoverBench {
             }
             return null;
         });
-        // As lib-jitsi-meet's ResumeTask: retry until the port takes the connection.
-        List<CompletableFuture<Long>> resuming = new ArrayList<>();
-        for (Guest g : guests) resuming.add(CompletableFuture.supplyAsync(() -> g.resume(http, ws, sigterm), pool));
         if (!server.start(server.httpPort(), 60_000)) {
             server.printLogTail(40);
             return 1;
@@ -175,8 +176,8 @@ public final class HandoverBench {
         long listenersUp = System.nanoTime();
         List<Long> times = new ArrayList<>();
         int failed = 0;
-        for (CompletableFuture<Long> f : resuming) {
-            Long t = f.get(120, TimeUnit.SECONDS);
+        for (HandoverGuest g : guests) {
+            Long t = g.resumed().get(120, TimeUnit.SECONDS);
             if (t == null) failed++;
             else times.add(t);
         }
@@ -192,7 +193,10 @@ public final class HandoverBench {
                     signal, times.size(), sessions, ms(at(times, 0.5)), ms(at(times, 0.9)), ms(at(times, 0.99)),
                     ms(times.get(times.size() - 1)));
         }
-        if (failed > 0) System.out.printf("FAILED: %d guests could not resume%n", failed);
+        if (failed > 0) {
+            System.out.printf("FAILED: %d guests could not resume; the first: %s%n", failed,
+                    guests.stream().map(HandoverGuest::failure).filter(java.util.Objects::nonNull).findFirst().orElse("?"));
+        }
         // Where the new process's time went: its start, the restore of sessions and rooms, its ports.
         for (String l : server.logLines(" - ")) {
             if ((l.contains("hand-over") && !l.contains("hand-over checkpoint:")) || l.contains("Storage open")
@@ -202,7 +206,7 @@ public final class HandoverBench {
         }
         server.printProblems(10);
         if (System.getenv("HANDOVER_LOG") != null) server.printLogTail(60);
-        pool.shutdownNow();
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         return failed == 0 ? 0 : 1;
     }
 
@@ -211,158 +215,4 @@ public final class HandoverBench {
     }
 
     private static long ms(long nanos) { return nanos / 1_000_000; }
-
-    /** One guest: its WebSocket, what it received, and its resumption id. */
-    private static final class Guest implements WebSocket.Listener {
-        private final String room;
-        private final String nick;
-        private final StringBuilder received = new StringBuilder();
-        private final StringBuilder partial = new StringBuilder();
-        private WebSocket socket;
-        private String resumeId;
-        /** Stanzas handled since stream management was enabled (XEP-0198's h), as lib-jitsi-meet counts them. */
-        private long handled;
-        private boolean counting;
-        private final Object sends = new Object();
-        private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
-
-        Guest(String room, String nick) {
-            this.room = room;
-            this.nick = nick;
-        }
-
-        void join(HttpClient http, URI ws) {
-            try {
-                socket = http.newWebSocketBuilder().subprotocols("xmpp").buildAsync(ws, this).get(20, TimeUnit.SECONDS);
-                login();
-                send("<iq xmlns='jabber:client' type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
-                await("id='b'");
-                send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
-                Matcher m = RESUME_ID.matcher(await("<enabled"));
-                if (!m.find()) throw new IllegalStateException("no resumption id");
-                resumeId = m.group(1);
-                synchronized (this) {
-                    counting = true;
-                }
-                send("<presence xmlns='jabber:client' to='" + room + "/" + nick + "'><x xmlns='http://jabber.org/protocol/muc'/>"
-                        + "<nick xmlns='http://jabber.org/protocol/nick'>" + nick + "</nick></presence>");
-                await("code='110'");
-            } catch (Exception e) {
-                throw new IllegalStateException(nick + " could not join: " + e, e);
-            }
-        }
-
-        /**
-         * Reconnects and resumes; the time from {@code since}, or null. Retries while the port is closed with
-         * lib-jitsi-meet's back-off (ResumeTask: a random delay between 500 ms and 1.5^n s before the n-th try).
-         */
-        Long resume(HttpClient http, URI ws, long since) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            int attempt = 0;
-            while (System.nanoTime() < deadline) {
-                attempt++;
-                long most = (long) (Math.pow(1.5, attempt) * 1000);
-                sleep(500 + java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.max(1, most - 500)));
-                synchronized (this) {
-                    received.setLength(0);
-                }
-                try {
-                    socket = http.newWebSocketBuilder().subprotocols("xmpp")
-                            .buildAsync(URI.create(ws + "?previd=" + resumeId), this).get(20, TimeUnit.SECONDS);
-                } catch (Exception portClosed) {
-                    continue;
-                }
-                try {
-                    long h;
-                    synchronized (this) {
-                        counting = false;
-                        h = handled;
-                    }
-                    login();
-                    send("<resume xmlns='urn:xmpp:sm:3' previd='" + resumeId + "' h='" + h + "'/>");
-                    String answer = await("xmlns='urn:xmpp:sm:3'");
-                    return answer.contains("<resumed") ? System.nanoTime() - since : null;
-                } catch (Exception e) {
-                    return null;
-                }
-            }
-            return null;
-        }
-
-        /** A new status in its meeting (as a browser's presence update: audio muted, a new stats id). */
-        void presenceUpdate() {
-            WebSocket s = socket;
-            if (s == null || s.isOutputClosed()) return;
-            sendInTurn(s, "<presence xmlns='jabber:client' to='" + room + "/" + nick + "'><status>"
-                    + System.nanoTime() + "</status></presence>");
-        }
-
-        /** The JDK's WebSocket takes one send at a time: acknowledgements and updates wait for the one before. */
-        private void sendInTurn(WebSocket s, String xml) {
-            synchronized (sends) {
-                lastSend = lastSend.handle((x, e) -> null).thenCompose(x -> s.sendText(xml, true));
-            }
-        }
-
-        private void login() throws Exception {
-            send("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>");
-            await("</stream:features>");
-            send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>");
-            await("<success");
-            send("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>");
-            await("</stream:features>");
-        }
-
-        private void send(String xml) throws Exception {
-            CompletableFuture<?> sent;
-            synchronized (sends) {
-                sendInTurn(socket, xml);
-                sent = lastSend;
-            }
-            sent.get(20, TimeUnit.SECONDS);
-        }
-
-        /** Waits for a message containing {@code fragment}; returns everything received up to and including it. */
-        private synchronized String await(String fragment) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            int at;
-            while ((at = received.indexOf(fragment)) < 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) throw new IllegalStateException(nick + ": no " + fragment + " in " + received);
-                wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-            }
-            int end = received.indexOf(">", at);
-            String upTo = received.substring(0, end < 0 ? received.length() : end + 1);
-            received.delete(0, upTo.length());
-            return upTo;
-        }
-
-        /** Every message is one element (RFC 7395); stanzas are counted, the server's {@code <r/>} answered. */
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            String ack = null;
-            synchronized (this) {
-                partial.append(data);
-                if (last) {
-                    String message = partial.toString();
-                    partial.setLength(0);
-                    received.append(message);
-                    if (counting && (message.startsWith("<message") || message.startsWith("<presence") || message.startsWith("<iq"))) handled++;
-                    if (counting && message.startsWith("<r ")) ack = "<a xmlns='urn:xmpp:sm:3' h='" + handled + "'/>";
-                    notifyAll();
-                }
-            }
-            if (ack != null) sendInTurn(webSocket, ack);
-            webSocket.request(1);
-            return null;
-        }
-
-        private static void sleep(long millis) {
-            try {
-                Thread.sleep(millis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
 }

@@ -214,12 +214,13 @@ public final class Conference {
         }
         probed = sessions.isEmpty();
         if (rec.modules() != null) {
+            Element state = null;
             try {
-                Element state = org.dom4j.DocumentHelper.parseText(rec.modules()).getRootElement();
-                for (ConferenceModule m : modules) m.restored(state);
-            } catch (org.dom4j.DocumentException e) {
+                state = org.parley.xmpp.xml.StoredXml.parse(rec.modules());
+            } catch (IllegalArgumentException e) {
                 log.warn("{}: the modules' stored state is unreadable, not restored: {}", roomName, e.getMessage());
             }
+            if (state != null) for (ConferenceModule m : modules) m.restored(state);
         }
         log.info("{}: restored (meeting id {}, {} bridges, {} participants to rejoin)", roomName, meetingId, sessions.size(), ghosts.size());
         graceTimer = exec.schedule(this::graceOver, graceMillis, TimeUnit.MILLISECONDS);

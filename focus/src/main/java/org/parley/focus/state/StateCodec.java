@@ -2,8 +2,6 @@ package org.parley.focus.state;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.dom4j.Document;
-import org.dom4j.DocumentException;
 import org.dom4j.DocumentHelper;
 import org.dom4j.Element;
 import org.parley.focus.source.EndpointSources;
@@ -129,9 +127,8 @@ public final class StateCodec {
 
     private static Element parse(String xml) {
         try {
-            Document d = DocumentHelper.parseText(xml);
-            return d.getRootElement();
-        } catch (DocumentException e) {
+            return org.parley.xmpp.xml.StoredXml.parse(xml);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unreadable focus state: " + e.getMessage(), e);
         }
     }

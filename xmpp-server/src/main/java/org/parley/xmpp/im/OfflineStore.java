@@ -7,10 +7,7 @@ import org.parley.xmpp.router.KeyedSequencer;
 import org.parley.xmpp.router.Stanzas;
 import org.parley.xmpp.server.ServerContext;
 import org.parley.xmpp.session.ClientSession;
-import org.parley.xmpp.xml.XmlFramer;
-import org.parley.xmpp.xml.XmlLimits;
-import org.parley.xmpp.xml.XmlStreamException;
-import org.parley.xmpp.xml.XmlStreamListener;
+import org.parley.xmpp.xml.StoredXml;
 import org.parley.xmpp.xml.XmlWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,19 +78,13 @@ public final class OfflineStore {
 
     /** Parses a stanza this server stored earlier and sends it to the session. */
     public void deliverSerialized(ClientSession s, String xml) {
-        Element[] parsed = new Element[1];
-        XmlFramer framer = new XmlFramer(XmlFramer.Mode.FRAGMENTS, XmlLimits.ownOutput(256), new XmlStreamListener() {
-            @Override public void streamOpened(org.parley.xmpp.xml.StreamHeader header) { }
-            @Override public void element(Element element) { parsed[0] = element; }
-            @Override public void streamClosed() { }
-        });
+        Element parsed;
         try {
-            byte[] bytes = xml.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            framer.feed(bytes, 0, bytes.length);
-        } catch (XmlStreamException e) {
+            parsed = StoredXml.parse(xml);
+        } catch (IllegalArgumentException e) {
             log.warn("dropping an unreadable stored stanza for {}: {}", s.jid(), e.getMessage());
             return;
         }
-        if (parsed[0] != null) s.deliverElement(parsed[0]);
+        s.deliverElement(parsed);
     }
 }

@@ -6,16 +6,12 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
-import java.io.IOException;
 import java.net.Socket;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.Provider;
 import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -45,7 +41,7 @@ final class S2sTls {
         this.materials = new LinkedHashMap<>(materials);
         Map<String, SslContext> server = new LinkedHashMap<>();
         for (Map.Entry<String, TlsMaterial> e : materials.entrySet()) {
-            SslContext ctx = SslContextBuilder.forServer(keyManagerFactory(e.getValue()))
+            SslContext ctx = SslContextBuilder.forServer(e.getValue().keyManagers(JSSE))
                     .sslProvider(SslProvider.JDK)
                     .sslContextProvider(JSSE)
                     .protocols(PROTOCOLS)
@@ -77,7 +73,7 @@ final class S2sTls {
         ctx = byMaterial.get(m);
         if (ctx == null) {
             ctx = SslContextBuilder.forClient()
-                    .keyManager(keyManagerFactory(m))
+                    .keyManager(m.keyManagers(JSSE))
                     .sslProvider(SslProvider.JDK)
                     .sslContextProvider(JSSE)
                     .protocols(PROTOCOLS)
@@ -97,20 +93,6 @@ final class S2sTls {
             if (CertificateVerifier.covers(CertificateVerifier.dnsNames(m.leaf()), localDomain)) return m;
         }
         return materials.values().iterator().next();
-    }
-
-    private static KeyManagerFactory keyManagerFactory(TlsMaterial m) throws SSLException {
-        try {
-            char[] password = new char[0];
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            ks.setKeyEntry("s2s", m.key(), password, m.chain().toArray(X509Certificate[]::new));
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX", JSSE);
-            kmf.init(ks, password);
-            return kmf;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new SSLException("Cannot set up the s2s key manager: " + e.getMessage(), e);
-        }
     }
 
     /** Lets every handshake through; the chain is judged afterwards by {@link CertificateVerifier}. */

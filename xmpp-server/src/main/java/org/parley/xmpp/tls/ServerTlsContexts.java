@@ -7,15 +7,11 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
-import java.io.IOException;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.Provider;
 import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
@@ -80,7 +76,7 @@ public final class ServerTlsContexts {
     }
 
     private static SslContext bouncyCastle(TlsMaterial m) throws SSLException {
-        return new ExporterCapturing(SslContextBuilder.forServer(keyManagerFactory(m))
+        return new ExporterCapturing(SslContextBuilder.forServer(m.keyManagers(JSSE_PROVIDER))
                 .sslProvider(SslProvider.JDK)
                 .sslContextProvider(JSSE_PROVIDER)
                 .protocols(PROTOCOLS)
@@ -96,24 +92,6 @@ public final class ServerTlsContexts {
         @Override
         protected void initEngine(SSLEngine engine) {
             TlsExporter.captureAtHandshake(engine);
-        }
-    }
-
-    /**
-     * BC JSSE's own key manager: with the SunX509 one Netty would build, BC JSSE finds no usable credential for
-     * EC keys ("no selectable cipher suite").
-     */
-    static KeyManagerFactory keyManagerFactory(TlsMaterial m) throws SSLException {
-        try {
-            char[] password = new char[0];
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            ks.setKeyEntry("server", m.key(), password, m.chain().toArray(X509Certificate[]::new));
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX", JSSE_PROVIDER);
-            kmf.init(ks, password);
-            return kmf;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new SSLException("Cannot set up the server key manager: " + e.getMessage(), e);
         }
     }
 

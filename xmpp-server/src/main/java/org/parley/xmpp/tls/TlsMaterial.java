@@ -37,6 +37,25 @@ public record TlsMaterial(PrivateKey key, List<X509Certificate> chain) {
     }
 
     /** The end-entity certificate. */
+    /**
+     * A key manager of {@code jsse} (BC JSSE: the SunX509 one Netty would build leaves it no usable credential for EC
+     * keys) holding this key and chain. The key store is JKS, in memory only: PKCS12 would encrypt the key with
+     * 10,000 PBKDF2 rounds and decrypt it again, a fifth of a second of a start-up every client may be waiting on.
+     */
+    public javax.net.ssl.KeyManagerFactory keyManagers(java.security.Provider jsse) throws javax.net.ssl.SSLException {
+        try {
+            char[] password = "in-memory".toCharArray();
+            java.security.KeyStore ks = java.security.KeyStore.getInstance("JKS");
+            ks.load(null, null);
+            ks.setKeyEntry("key", key, password, chain.toArray(X509Certificate[]::new));
+            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX", jsse);
+            kmf.init(ks, password);
+            return kmf;
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new javax.net.ssl.SSLException("Cannot set up the key manager: " + e.getMessage(), e);
+        }
+    }
+
     public X509Certificate leaf() {
         if (chain.isEmpty()) throw new IllegalStateException("empty certificate chain");
         return chain.get(0);
