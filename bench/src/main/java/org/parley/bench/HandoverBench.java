@@ -143,6 +143,7 @@ public final class HandoverBench {
         }
 
         long sigterm = System.nanoTime();
+        java.time.LocalTime sigtermClock = java.time.LocalTime.now();
         restartStarted.set(sigterm);
         if (kill) {
             if (!server.kill(60_000)) {
@@ -198,6 +199,7 @@ public final class HandoverBench {
                     guests.stream().map(HandoverGuest::failure).filter(java.util.Objects::nonNull).findFirst().orElse("?"));
         }
         // Where the new process's time went: its start, the restore of sessions and rooms, its ports.
+        System.out.printf("  (%s at %s)%n", signal, sigtermClock.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
         for (String l : server.logLines(" - ")) {
             if ((l.contains("hand-over") && !l.contains("hand-over checkpoint:")) || l.contains("Storage open")
                     || l.contains("listening for HTTP on") || l.contains("TLS for clients")) {

@@ -113,10 +113,12 @@ public final class JdbcStorage implements Storage {
      * per-user writes serialise on the account row and a burst of offline messages to one user queues on it.
      * AUTO_SERVER lets a second process ({@code parley adduser} while the server runs) open the same file: the first
      * process opens it embedded and serves it to the others over a TCP port it writes into {@code parley.lock.db}.
+     * MAX_COMPACT_TIME=0: H2 otherwise compacts the file for up to 200 ms when it closes, which a restart spends after
+     * the hand-over is written and before the next process may start; the store compacts itself as it runs anyway.
      */
     static String h2Url(Path file) {
         return "jdbc:h2:file:" + file + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH"
-                + ";LOCK_TIMEOUT=10000;AUTO_SERVER=TRUE";
+                + ";LOCK_TIMEOUT=10000;AUTO_SERVER=TRUE;MAX_COMPACT_TIME=0";
     }
 
     /**

@@ -6,6 +6,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +30,8 @@ import org.xmpp.packet.PacketError;
  * Server-to-server federation: the listener, the outgoing links (one per pair of local and remote domain,
  * made on first use and closed when idle), dialback keys and certificate checks. The router hands it every
  * stanza for a domain that is not served here. Until {@link #start} has run, or when federation is off, such
- * stanzas bounce with {@code remote-server-not-found}.
+ * stanzas bounce with {@code remote-server-not-found}; while a {@link #startLater deferred start} is pending they
+ * wait for it (a bounded number; the rest bounce).
  *
  * <p>Local domains, for federation, are the configured hosts, the internal services' domains and the external
  * components' domains: stanzas from any of them may leave, and stanzas to any of them may arrive.
@@ -45,7 +48,16 @@ public final class S2s implements AutoCloseable {
     private final Resolver resolver;
     private final Map<Pair, OutboundLink> links = new ConcurrentHashMap<>();
     private final Set<InboundStream> inbound = ConcurrentHashMap.newKeySet();
+    /** Stanzas for other servers held while a deferred start is pending. */
+    static final int MAX_WAITING = 10_000;
+
     private volatile boolean running;
+    private boolean closed;
+    /**
+     * Non-null while a deferred start is pending, and until what waited for it is sent: what is routed meanwhile.
+     * Changed and read under this; the volatile read spares the lock when there is none.
+     */
+    private volatile ArrayDeque<Packet> waiting;
     private EventLoops loops;
     private S2sTls tls;
     private CertificateVerifier verifier;
@@ -69,8 +81,79 @@ public final class S2s implements AutoCloseable {
      *
      * @param certificates each host's certificate and key, by domain; without any, federation stays off
      */
-    public synchronized void start(EventLoops loops, Map<String, TlsMaterial> certificates) throws InterruptedException {
-        if (!config.enabled()) return;
+    public void start(EventLoops loops, Map<String, TlsMaterial> certificates) throws InterruptedException {
+        try {
+            startNow(loops, certificates);
+        } finally {
+            releaseWaiting();
+        }
+    }
+
+    /**
+     * Starts federation {@code delay} from now, on a thread of its own: a restarted node's clients are resuming in
+     * their hundreds in the first seconds, and the trust anchors and TLS contexts take a good half second of CPU
+     * that they need more than federated peers, which retry. The trusted certificates are read now, so a bad file
+     * still stops the start. Stanzas for other servers wait meanwhile.
+     */
+    public void startLater(EventLoops loops, Map<String, TlsMaterial> certificates, Duration delay) {
+        if (!config.enabled() || certificates.isEmpty()) {
+            startNowOrFail(loops, certificates);
+            return;
+        }
+        try {
+            CertificateVerifier.load(config.trustedCertificates(), false);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("Cannot set up federation (parley.s2s.trusted-certificates): " + e.getMessage(), e);
+        }
+        synchronized (this) {
+            waiting = new ArrayDeque<>();
+        }
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(delay.toMillis());
+                startNow(loops, certificates);
+                log.info("federation started, {} ms late: the resuming clients went first", delay.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                log.error("federation did not start; stanzas for other servers bounce: {}", e.getMessage(), e);
+            } finally {
+                releaseWaiting();
+            }
+        }, "s2s-start");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void startNowOrFail(EventLoops loops, Map<String, TlsMaterial> certificates) {
+        try {
+            start(loops, certificates);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Sends what waited for a deferred start, to the links once running, else back with an error; what is routed
+     * meanwhile queues behind it, until the queue is empty.
+     */
+    private void releaseWaiting() {
+        while (true) {
+            Packet p;
+            synchronized (this) {
+                if (waiting == null) return;
+                p = waiting.poll();
+                if (p == null) {
+                    waiting = null;
+                    return;
+                }
+            }
+            send(p);
+        }
+    }
+
+    private synchronized void startNow(EventLoops loops, Map<String, TlsMaterial> certificates) throws InterruptedException {
+        if (!config.enabled() || closed) return;
         if (certificates.isEmpty()) {
             log.warn("federation is enabled but no host certificates were given; stanzas to other servers will bounce");
             return;
@@ -112,6 +195,12 @@ public final class S2s implements AutoCloseable {
 
     /** Sends a stanza to another server; {@code to} is not local. Safe from any thread. */
     public void route(Packet p) {
+        // Behind what waits for a deferred start (until it is all sent), so that nothing overtakes it.
+        if (waiting != null && holdForStart(p)) return;
+        send(p);
+    }
+
+    private void send(Packet p) {
         JID to = p.getTo();
         JID from = p.getFrom();
         if (!running) {
@@ -170,10 +259,26 @@ public final class S2s implements AutoCloseable {
         return loops.epoll() ? EpollSocketChannel.class : NioSocketChannel.class;
     }
 
+    /** Whether {@code p} was taken to wait for a pending deferred start (false past {@link #MAX_WAITING}). */
+    private synchronized boolean holdForStart(Packet p) {
+        ArrayDeque<Packet> q = waiting;
+        if (q == null || q.size() >= MAX_WAITING) return false;
+        q.add(p);
+        return true;
+    }
+
     /** Closes the listener, every link (queued stanzas bounce) and every incoming stream. */
     @Override
-    public synchronized void close() {
-        running = false;
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            running = false;
+        }
+        releaseWaiting();
+        closeLinks();
+    }
+
+    private synchronized void closeLinks() {
         if (listener != null) listener.close();
         listener = null;
         for (OutboundLink l : links.values()) l.shutdown();

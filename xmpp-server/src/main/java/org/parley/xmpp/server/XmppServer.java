@@ -76,6 +76,11 @@ public final class XmppServer implements AutoCloseable {
         context.s2s().start(loops, certificates);
     }
 
+    /** {@link #startFederation} {@code delay} from now, in the background (see {@code S2s.startLater}). */
+    public void startFederationLater(Map<String, TlsMaterial> certificates, java.time.Duration delay) {
+        context.s2s().startLater(loops, certificates, delay);
+    }
+
     public ServerContext context() { return context; }
 
     /** The event loops, shared with the other listeners (HTTP, components, s2s). */
