@@ -55,6 +55,7 @@ final class TrainingRun {
                     }
                     """.formatted(dir.resolve("data").toString().replace("\\", "\\\\")));
             String resumeId;
+            long handled;
             try (Parley parley = Parley.start(ConfigLoader.load(config))) {
                 exchange(parley.startTlsPort(), "<?xml version='1.0'?><stream:stream xmlns='jabber:client'"
                         + " xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>", "</stream:features>");
@@ -67,21 +68,23 @@ final class TrainingRun {
                     guest.exchange("<iq xmlns='jabber:client' type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>", "id='b'");
                     String enabled = guest.exchange("<enable xmlns='urn:xmpp:sm:3' resume='true'/>", "<enabled");
                     int at = enabled.indexOf(" id='");
-                    resumeId = at < 0 ? null : enabled.substring(at + 5, enabled.indexOf('\'', at + 5));
+                    if (at < 0) throw new IOException("no resumption id: " + enabled);
+                    resumeId = enabled.substring(at + 5, enabled.indexOf('\'', at + 5));
+                    guest.counting = true;
                     guest.exchange("<presence xmlns='jabber:client' to='training@conference.localhost/guest'>"
                             + "<x xmlns='http://jabber.org/protocol/muc'/></presence>", "code='110'");
                     guest.exchange("<message xmlns='jabber:client' type='groupchat' to='training@conference.localhost'>"
                             + "<body>hello</body></message>", "<body>hello</body>");
+                    handled = guest.handled;
                     parley.close(); // with the guest's stream still open: it is handed over
                 }
             }
-            if (resumeId != null) {
-                try (Parley parley = Parley.start(ConfigLoader.load(config));
-                     WebSocketGuest guest = new WebSocketGuest(parley.httpPort(), "?previd=" + resumeId)) {
-                    guest.login();
-                    String answer = guest.exchange("<resume xmlns='urn:xmpp:sm:3' previd='" + resumeId + "' h='3'/>", "xmlns='urn:xmpp:sm:3'");
-                    if (!answer.startsWith("<resumed")) throw new IOException("the handed-over stream was not resumed: " + answer);
-                }
+            try (Parley parley = Parley.start(ConfigLoader.load(config));
+                 WebSocketGuest guest = new WebSocketGuest(parley.httpPort(), "?previd=" + resumeId)) {
+                guest.login();
+                String answer = guest.exchange("<resume xmlns='urn:xmpp:sm:3' previd='" + resumeId + "' h='" + handled + "'/>",
+                        "xmlns='urn:xmpp:sm:3'");
+                if (!answer.startsWith("<resumed")) throw new IOException("the handed-over stream was not resumed: " + answer);
             }
             out.println("training run done");
             return 0;
@@ -100,6 +103,9 @@ final class TrainingRun {
         private final Socket socket;
         private final InputStream in;
         private final OutputStream out;
+        /** Stanzas received since stream management was enabled, while counting (XEP-0198's h). */
+        long handled;
+        boolean counting;
 
         WebSocketGuest(int port, String query) throws IOException {
             socket = new Socket(InetAddress.getLoopbackAddress(), port);
@@ -140,6 +146,9 @@ final class TrainingRun {
             while (true) {
                 String message = read();
                 if (message == null) throw new IOException("closed before " + end);
+                if (counting && (message.startsWith("<message") || message.startsWith("<presence") || message.startsWith("<iq"))) {
+                    handled++;
+                }
                 if (message.contains(end)) return message;
             }
         }

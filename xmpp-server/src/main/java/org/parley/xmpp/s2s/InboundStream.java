@@ -64,6 +64,11 @@ final class InboundStream extends ChannelInboundHandlerAdapter implements XmlStr
     private boolean saslDone;
     private boolean servedVerify;
     private boolean closing;
+    /**
+     * This side closed in order (idle): the peer may have sent stanzas before it read our closing tag, and RFC 6120
+     * (4.4) has us process what it sends until it closes too. Dropped, they were lost with no error to anyone.
+     */
+    private boolean draining;
     private String streamId;
     private String peerDomain;
     private String localDomain;
@@ -110,7 +115,7 @@ final class InboundStream extends ChannelInboundHandlerAdapter implements XmlStr
             }
         }
         try {
-            if (!closing) framer.feed(buf.nioBuffer());
+            if (!closing || draining) framer.feed(buf.nioBuffer());
         } catch (XmlStreamException e) {
             fail(e.condition(), e.getMessage());
         } finally {
@@ -189,9 +194,14 @@ final class InboundStream extends ChannelInboundHandlerAdapter implements XmlStr
 
     @Override
     public void element(Element e) {
-        if (closing) return;
         String ns = e.getNamespaceURI();
         String name = e.getName();
+        if (closing) {
+            if (draining && S2sXml.SERVER_NS.equals(ns) && ("message".equals(name) || "presence".equals(name) || "iq".equals(name))) {
+                stanza(e);
+            }
+            return;
+        }
         if (!secure) {
             if (S2sXml.TLS_NS.equals(ns) && "starttls".equals(name)) {
                 // The SNI handler only looks at inbound bytes: <proceed/> still leaves in the clear.
@@ -222,7 +232,7 @@ final class InboundStream extends ChannelInboundHandlerAdapter implements XmlStr
 
     @Override
     public void streamClosed() {
-        close();
+        closeNow();
     }
 
     // ---- authentication ----
@@ -387,18 +397,36 @@ final class InboundStream extends ChannelInboundHandlerAdapter implements XmlStr
         channel.writeAndFlush(ByteBufUtil.writeUtf8(channel.alloc(), xml), channel.voidPromise());
     }
 
-    /** Orderly close; from the event loop. */
+    /**
+     * Orderly close, from the event loop: our closing tag, then what the peer still sends is handled until it closes
+     * its side ({@link #streamClosed}) or {@link #DRAIN_MILLIS} pass.
+     */
     void close() {
         if (closing) return;
         if (!headerSent) write(S2sXml.header(null, null, S2sXml.newStreamId(), false));
         write("</stream:stream>");
         closing = true;
+        draining = true;
+        channel.eventLoop().schedule(() -> channel.close(), DRAIN_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** How long an orderly close waits for the peer's closing tag. */
+    static final long DRAIN_MILLIS = 10_000;
+
+    /** Our closing tag (unless sent) and the connection's end, now: the peer closed, or this server stops. */
+    private void closeNow() {
+        if (!closing) {
+            if (!headerSent) write(S2sXml.header(null, null, S2sXml.newStreamId(), false));
+            write("</stream:stream>");
+        }
+        closing = true;
+        draining = false;
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** Closes from any thread. */
+    /** Closes from any thread, at once (this server stops). */
     void closeLater() {
-        if (channel != null) channel.eventLoop().execute(this::close);
+        if (channel != null) channel.eventLoop().execute(this::closeNow);
     }
 
     private void fail(StreamErrorCondition condition, String text) {
