@@ -74,8 +74,7 @@ class BoshHandoverTest {
     static RawClient resume(ChildParley child, String user, String id, List<AutoCloseable> closing) throws Exception {
         RawClient c = tcp(child, closing);
         c.authenticate(user, Clients.PASSWORD);
-        c.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='0'/>");
-        assertThat(c.await("/>")).contains("<resumed");
+        assertThat(c.resume(id, 0)).contains("<resumed");
         return c;
     }
 

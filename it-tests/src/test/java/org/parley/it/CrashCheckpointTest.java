@@ -151,12 +151,10 @@ class CrashCheckpointTest {
         // Cem got the message sent after the checkpoint: its h is beyond what the restored session knows it sent.
         RawClient cem2 = connect(child);
         cem2.authenticate("cem", Clients.PASSWORD);
-        cem2.send("<resume xmlns='urn:xmpp:sm:3' previd='" + cem.resumeId + "' h='" + cem.handled + "'/>");
-        assertThat(cem2.await("/>")).contains("<resumed").contains("previd='" + cem.resumeId + "'");
+        assertThat(cem2.resume(cem.resumeId, cem.handled)).contains("<resumed").contains("previd='" + cem.resumeId + "'");
         RawClient ann2 = connect(child);
         ann2.authenticate("ann", Clients.PASSWORD);
-        ann2.send("<resume xmlns='urn:xmpp:sm:3' previd='" + ann.resumeId + "' h='" + ann.handled + "'/>");
-        String annResumed = ann2.await("/>");
+        String annResumed = ann2.resume(ann.resumeId, ann.handled);
         // The server counts what ann sent up to the checkpoint: her message after it is hers to send again.
         assertThat(annResumed).contains("<resumed").contains("h='" + annSent + "'");
         String afterResume = cem2.drain(1000) + ann2.drain(300);

@@ -49,8 +49,7 @@ class EarlyPortsTest {
                 .noneMatch(l -> l.contains("listening for clients on"));
 
         back.startTls(child.sslContext()).authenticate("alice", Clients.PASSWORD);
-        back.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='0'/>");
-        assertThat(back.await("/>")).contains("<resumed").contains("previd='" + id + "'");
+        assertThat(back.resume(id, 0)).contains("<resumed").contains("previd='" + id + "'");
         assertThat(child.log()).anyMatch(l -> l.contains("client port(s) listening from the start"))
                 .anyMatch(l -> l.contains("sessions of node early-ports wait for their clients"));
         back.send("<iq type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq>");

@@ -58,8 +58,7 @@ class FederationAfterHandoverTest {
         RawClient back = RawClient.plain(child.c2sPort());
         closing.add(back);
         back.startTls(child.sslContext()).authenticate("alice", Clients.PASSWORD);
-        back.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='0'/>");
-        assertThat(back.await("/>")).contains("<resumed");
+        assertThat(back.resume(id, 0)).contains("<resumed");
         int before = links.size();
         back.send("<message to='bob@peer.test' id='m1' type='chat'><body>hi</body></message>");
         back.send("<iq type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq>");

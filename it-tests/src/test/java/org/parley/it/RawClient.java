@@ -203,6 +203,15 @@ public final class RawClient implements AutoCloseable {
         return enabled.substring(at + 4, enabled.indexOf('\'', at + 4));
     }
 
+    /**
+     * XEP-0198: on an authenticated stream, resumes {@code previd} having handled {@code h} stanzas; returns the
+     * answer up to its first empty element: {@code <resumed .../>}, or {@code <failed>} up to its condition.
+     */
+    public String resume(String previd, long h) throws IOException {
+        send("<resume xmlns='urn:xmpp:sm:3' previd='" + previd + "' h='" + h + "'/>");
+        return await("/>");
+    }
+
     /** Reads until nothing more comes for {@code quietMillis} (or the connection closes); returns what came, unmatched. */
     public String drain(long quietMillis) throws IOException {
         long quietSince = System.nanoTime();

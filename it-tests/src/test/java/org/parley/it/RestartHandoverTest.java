@@ -95,8 +95,7 @@ class RestartHandoverTest {
 
         RawClient back = connect(child);
         back.authenticate("alice", Clients.PASSWORD);
-        back.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='2'/>");
-        String resumed = back.await("/>");
+        String resumed = back.resume(id, 2);
         long resumedAt = System.nanoTime();
         assertThat(resumed).contains("<resumed").contains("previd='" + id + "'")
                 // The server handled alice's presence and her acknowledgement is no stanza: h counts one.
@@ -116,8 +115,7 @@ class RestartHandoverTest {
         child.start();
         RawClient afterCrash = connect(child);
         afterCrash.authenticate("alice", Clients.PASSWORD);
-        afterCrash.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='3'/>");
-        assertThat(afterCrash.await("</failed>")).contains("item-not-found");
+        assertThat(afterCrash.resume(id, 3)).contains("item-not-found");
         afterCrash.send("<iq type='set' id='bind2'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>phone</resource></bind></iq>");
         assertThat(afterCrash.await("</iq>")).contains("alice@localhost/phone");
     }
@@ -244,8 +242,7 @@ class RestartHandoverTest {
         RawClient c = connect(child);
         c.authenticate(user, Clients.PASSWORD);
         // h='0': everything since the enable comes again; what the test looks at is what follows.
-        c.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='0'/>");
-        assertThat(c.await("/>")).contains("<resumed").contains("previd='" + id + "'");
+        assertThat(c.resume(id, 0)).contains("<resumed").contains("previd='" + id + "'");
         return c;
     }
 
@@ -342,8 +339,7 @@ class RestartHandoverTest {
 
         RawClient late = connect(child);
         late.authenticate("ann", Clients.PASSWORD);
-        late.send("<resume xmlns='urn:xmpp:sm:3' previd='" + annId + "' h='1'/>");
-        assertThat(late.await("</failed>")).contains("item-not-found");
+        assertThat(late.resume(annId, 1)).contains("item-not-found");
         late.send("<iq type='set' id='bind2'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>r</resource></bind></iq>");
         assertThat(late.await("</iq>")).contains("ann@localhost/r");
         late.send("<presence to='" + room + "/Ann'><x xmlns='http://jabber.org/protocol/muc'/></presence>");

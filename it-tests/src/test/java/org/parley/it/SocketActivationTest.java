@@ -60,8 +60,7 @@ class SocketActivationTest {
 
         child.start();
         back.startTls(child.sslContext()).authenticate("alice", Clients.PASSWORD);
-        back.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='0'/>");
-        assertThat(back.await("/>")).contains("<resumed").contains("previd='" + id + "'");
+        assertThat(back.resume(id, 0)).contains("<resumed").contains("previd='" + id + "'");
         back.send("<iq type='get' id='p2'><ping xmlns='urn:xmpp:ping'/></iq>");
         assertThat(back.await("id='p2'") + back.await(">")).contains("type='result'").contains("to='alice@localhost/tab'");
     }

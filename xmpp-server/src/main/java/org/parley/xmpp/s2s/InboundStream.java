@@ -403,8 +403,7 @@ final class InboundStream extends ChannelInboundHandlerAdapter implements XmlStr
      */
     void close() {
         if (closing) return;
-        if (!headerSent) write(S2sXml.header(null, null, S2sXml.newStreamId(), false));
-        write("</stream:stream>");
+        writeClosingTag();
         closing = true;
         draining = true;
         channel.eventLoop().schedule(() -> channel.close(), DRAIN_MILLIS, TimeUnit.MILLISECONDS);
@@ -415,13 +414,16 @@ final class InboundStream extends ChannelInboundHandlerAdapter implements XmlStr
 
     /** Our closing tag (unless sent) and the connection's end, now: the peer closed, or this server stops. */
     private void closeNow() {
-        if (!closing) {
-            if (!headerSent) write(S2sXml.header(null, null, S2sXml.newStreamId(), false));
-            write("</stream:stream>");
-        }
+        if (!closing) writeClosingTag();
         closing = true;
         draining = false;
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Our closing tag, after a header of our own if we had not answered the peer's yet. */
+    private void writeClosingTag() {
+        if (!headerSent) write(S2sXml.header(null, null, S2sXml.newStreamId(), false));
+        write("</stream:stream>");
     }
 
     /** Closes from any thread, at once (this server stops). */

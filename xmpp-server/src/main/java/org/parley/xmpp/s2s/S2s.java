@@ -81,11 +81,31 @@ public final class S2s implements AutoCloseable {
      *
      * @param certificates each host's certificate and key, by domain; without any, federation stays off
      */
-    public void start(EventLoops loops, Map<String, TlsMaterial> certificates) throws InterruptedException {
+    public synchronized void start(EventLoops loops, Map<String, TlsMaterial> certificates) throws InterruptedException {
+        if (!config.enabled() || closed) return;
+        if (certificates.isEmpty()) {
+            log.warn("federation is enabled but no host certificates were given; stanzas to other servers will bounce");
+            return;
+        }
+        this.loops = loops;
         try {
-            startNow(loops, certificates);
-        } finally {
-            releaseWaiting();
+            this.verifier = CertificateVerifier.load(config.trustedCertificates(), true);
+            this.tls = new S2sTls(certificates);
+        } catch (IOException | GeneralSecurityException e) {
+            throw untrustworthy(e);
+        }
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "parley-s2s-dns-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        pool.allowCoreThreadTimeOut(true);
+        this.resolverPool = pool;
+        if (config.listener().enabled()) listener = S2sListener.bind(config.listener(), loops, this);
+        running = true;
+        if (config.dialbackSecret().isEmpty() && config.allowDialback()) {
+            log.info("dialback keys derive from a random secret made at start; a cluster must share parley.s2s.dialback-secret");
         }
     }
 
@@ -95,15 +115,15 @@ public final class S2s implements AutoCloseable {
      * that they need more than federated peers, which retry. The trusted certificates are read now, so a bad file
      * still stops the start. Stanzas for other servers wait meanwhile.
      */
-    public void startLater(EventLoops loops, Map<String, TlsMaterial> certificates, Duration delay) {
+    public void startLater(EventLoops loops, Map<String, TlsMaterial> certificates, Duration delay) throws InterruptedException {
         if (!config.enabled() || certificates.isEmpty()) {
-            startNowOrFail(loops, certificates);
+            start(loops, certificates);
             return;
         }
         try {
             CertificateVerifier.load(config.trustedCertificates(), false);
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException("Cannot set up federation (parley.s2s.trusted-certificates): " + e.getMessage(), e);
+            throw untrustworthy(e);
         }
         synchronized (this) {
             waiting = new ArrayDeque<>();
@@ -111,7 +131,7 @@ public final class S2s implements AutoCloseable {
         Thread t = new Thread(() -> {
             try {
                 Thread.sleep(delay.toMillis());
-                startNow(loops, certificates);
+                start(loops, certificates);
                 log.info("federation started, {} ms late: the resuming clients went first", delay.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -123,14 +143,6 @@ public final class S2s implements AutoCloseable {
         }, "s2s-start");
         t.setDaemon(true);
         t.start();
-    }
-
-    private void startNowOrFail(EventLoops loops, Map<String, TlsMaterial> certificates) {
-        try {
-            start(loops, certificates);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /**
@@ -152,32 +164,8 @@ public final class S2s implements AutoCloseable {
         }
     }
 
-    private synchronized void startNow(EventLoops loops, Map<String, TlsMaterial> certificates) throws InterruptedException {
-        if (!config.enabled() || closed) return;
-        if (certificates.isEmpty()) {
-            log.warn("federation is enabled but no host certificates were given; stanzas to other servers will bounce");
-            return;
-        }
-        this.loops = loops;
-        try {
-            this.verifier = CertificateVerifier.load(config.trustedCertificates(), true);
-            this.tls = new S2sTls(certificates);
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException("Cannot set up federation (parley.s2s.trusted-certificates): " + e.getMessage(), e);
-        }
-        AtomicInteger n = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "parley-s2s-dns-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        pool.allowCoreThreadTimeOut(true);
-        this.resolverPool = pool;
-        if (config.listener().enabled()) listener = S2sListener.bind(config.listener(), loops, this);
-        running = true;
-        if (config.dialbackSecret().isEmpty() && config.allowDialback()) {
-            log.info("dialback keys derive from a random secret made at start; a cluster must share parley.s2s.dialback-secret");
-        }
+    private static IllegalStateException untrustworthy(Exception e) {
+        return new IllegalStateException("Cannot set up federation (parley.s2s.trusted-certificates): " + e.getMessage(), e);
     }
 
     /** The bound port of the listener, or -1. */

@@ -77,7 +77,7 @@ public final class XmppServer implements AutoCloseable {
     }
 
     /** {@link #startFederation} {@code delay} from now, in the background (see {@code S2s.startLater}). */
-    public void startFederationLater(Map<String, TlsMaterial> certificates, java.time.Duration delay) {
+    public void startFederationLater(Map<String, TlsMaterial> certificates, java.time.Duration delay) throws InterruptedException {
         context.s2s().startLater(loops, certificates, delay);
     }
 
