@@ -63,9 +63,11 @@ public final class Parley implements AutoCloseable {
     }
 
     public static Parley start(ServerConfig config) throws ConfigException, InterruptedException {
-        HeldSockets held = holdClientPorts(config);
+        // Read once, first: its ports are held from the start, and a mistake in it stops the start before anything opens.
+        HttpConfig http = HttpConfig.from(config);
+        HeldSockets held = holdClientPorts(config, http);
         try {
-            return start(config, held);
+            return start(config, http, held);
         } catch (ConfigException | InterruptedException | RuntimeException | Error e) {
             held.close();
             throw e;
@@ -87,25 +89,20 @@ public final class Parley implements AutoCloseable {
      * restart spend in the backlog instead of being refused and backing off. Nothing is accepted before the
      * listeners start, after the restore.
      */
-    private static HeldSockets holdClientPorts(ServerConfig config) {
+    private static HeldSockets holdClientPorts(ServerConfig config, HttpConfig http) {
         HeldSockets held = HeldSockets.ofProcess();
         List<InetSocketAddress> ports = new ArrayList<>();
         if (config.c2sStartTls().enabled()) ports.add(new InetSocketAddress(config.c2sStartTls().bind(), config.c2sStartTls().port()));
         if (config.c2sDirectTls().enabled()) ports.add(new InetSocketAddress(config.c2sDirectTls().bind(), config.c2sDirectTls().port()));
-        try {
-            HttpConfig http = HttpConfig.from(config);
-            for (HttpConfig.Listener l : List.of(http.plain(), http.tls())) {
-                if (l.enabled()) ports.add(new InetSocketAddress(l.bind(), l.port()));
-            }
-        } catch (ConfigException reportedWhenHttpStarts) {
-            // The HTTP transports say what is wrong when they start; their ports are not held meanwhile.
+        for (HttpConfig.Listener l : List.of(http.plain(), http.tls())) {
+            if (l.enabled()) ports.add(new InetSocketAddress(l.bind(), l.port()));
         }
         for (InetSocketAddress a : ports) held.bindEarly(a, CLIENT_BACKLOG);
         if (held.boundEarly() > 0) log.info("{} client port(s) listening from the start; accepted once the node is up", held.boundEarly());
         return held;
     }
 
-    private static Parley start(ServerConfig config, HeldSockets held) throws ConfigException, InterruptedException {
+    private static Parley start(ServerConfig config, HttpConfig httpConfig, HeldSockets held) throws ConfigException, InterruptedException {
         // The database (H2's start, Flyway's check) and the certificates (PEM files, the TLS engine) take about a second
         // each: side by side, the ports open that much sooner after a restart, when every client is waiting.
         CompletableFuture<JdbcStorage> opening = new CompletableFuture<>();
@@ -177,7 +174,7 @@ public final class Parley implements AutoCloseable {
             }
             xmpp.openListeners(tls);
             rest = JicofoRest.start(config, focus.focus());
-            http = HttpTransports.start(xmpp, tls, new RoomSizeEndpoint(muc, config.hosts().get(0).domain()));
+            http = HttpTransports.start(xmpp, httpConfig, tls, new RoomSizeEndpoint(muc, config.hosts().get(0).domain()));
             // Last: loading the trust anchors and building the s2s TLS contexts takes a good half second, which the
             // clients waiting after a restart need more than a federated peer, which retries anyway. After a
             // hand-over, the clients resume in a burst the moment the listeners start: federation waits it out.

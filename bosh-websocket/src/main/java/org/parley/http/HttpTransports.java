@@ -36,10 +36,9 @@ public final class HttpTransports implements AutoCloseable {
         this.bosh = new BoshSessions(server, config.bosh(), xmpp.loops().workers());
     }
 
-    /** Reads {@code parley.http} and binds the enabled listeners on the server's event loops. */
-    public static HttpTransports start(XmppServer xmpp, Mapping<String, SslContext> tls, HttpEndpoint... endpoints)
+    /** Binds the enabled listeners of {@code config} ({@code parley.http}) on the server's event loops. */
+    public static HttpTransports start(XmppServer xmpp, HttpConfig config, Mapping<String, SslContext> tls, HttpEndpoint... endpoints)
             throws ConfigException, InterruptedException {
-        HttpConfig config = HttpConfig.from(xmpp.context().config());
         HttpTransports http = new HttpTransports(config, xmpp);
         for (HttpEndpoint e : endpoints) for (String path : e.paths()) http.endpoints.put(path, e);
         try {
