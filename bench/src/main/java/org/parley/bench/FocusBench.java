@@ -118,7 +118,10 @@ public final class FocusBench {
                         c2s { bind = "127.0.0.1", port = %d }
                         c2s-direct-tls { bind = "127.0.0.1", port = %d }
                         component { bind = "127.0.0.1", port = %d }
+                        # off, not on their default ports, which a running server may hold
+                        s2s { enabled = false }
                       }
+                      http.listeners { plain { enabled = false }, tls { enabled = false } }
                       components = [ { domain = "%s", secret = "%s" } ]
                       admin.enabled = false
                       focus.rest { bind = "127.0.0.1", port = 0 }

@@ -696,6 +696,9 @@ public final class MucBench {
                       listeners {
                         c2s { bind = "127.0.0.1", port = %d }
                         c2s-direct-tls { bind = "127.0.0.1", port = %d }
+                        # off, not on their default ports, which a running server may hold
+                        component { enabled = false }
+                        s2s { enabled = false }
                       }
                       # secure: as behind a TLS-terminating proxy, as Jitsi deployments run it
                       http.listeners {

@@ -20,7 +20,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.parley.app.Parley;
-import org.parley.xmpp.config.ConfigLoader;
 
 /**
  * Slow HTTP clients on a server of its own with short timeouts (request 2 s, keep-alive 3 s) and 50 connections per
@@ -57,10 +56,11 @@ class HttpRequestTimeoutTest {
                     keep-alive-timeout = %ds
                   }
                   admin { bind = "127.0.0.1", port = 0, token = "%s" }
+                  focus.rest { bind = "127.0.0.1", port = 0 }
                   limits { max-connections-per-address = %d, registrations-per-address = 100 }
                 }
                 """.formatted(dir.resolve("state"), REQUEST_TIMEOUT_MS / 1000, KEEP_ALIVE_TIMEOUT_MS / 1000, TOKEN, PER_ADDRESS));
-        parley = Parley.start(ConfigLoader.load(conf));
+        parley = TestServers.start(conf);
     }
 
     @AfterAll

@@ -18,7 +18,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.jxmpp.jid.impl.JidCreate;
 import org.parley.app.Parley;
-import org.parley.xmpp.config.ConfigLoader;
 
 /**
  * Mass room creation (issue 15) on a server of its own with a tight room-creation limit (5 rooms at once per session,
@@ -48,6 +47,7 @@ class MucRoomCreationTest {
                   }
                   http.listeners { plain.enabled = false, tls.enabled = false }
                   admin { bind = "127.0.0.1", port = 0, token = "%s" }
+                  focus.rest { bind = "127.0.0.1", port = 0 }
                   limits { registrations-per-address = 100 }
                   muc {
                     room-creation { per-session-per-minute = 30, per-session-burst = %d, per-address-per-minute = 30, per-address-burst = %d }
@@ -55,7 +55,7 @@ class MucRoomCreationTest {
                   }
                 }
                 """.formatted(dir.resolve("state"), TOKEN, SESSION_BURST, ADDRESS_BURST, ADMIN));
-        parley = Parley.start(ConfigLoader.load(conf));
+        parley = TestServers.start(conf);
     }
 
     @AfterAll
