@@ -22,12 +22,14 @@ public final class WebSocketClient implements AutoCloseable {
     public static final String FRAMING = "urn:ietf:params:xml:ns:xmpp-framing";
 
     private final WebSocket ws;
+    private final Listener listener;
     private final List<String> received = new ArrayList<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private int consumed;
 
-    private WebSocketClient(WebSocket ws) {
+    private WebSocketClient(WebSocket ws, Listener listener) {
         this.ws = ws;
+        this.listener = listener;
     }
 
     /** ws:// to the plain HTTP listener. */
@@ -49,7 +51,7 @@ public final class WebSocketClient implements AutoCloseable {
         WebSocket.Builder b = http.newWebSocketBuilder();
         if (subprotocol != null) b.subprotocols(subprotocol);
         WebSocket ws = b.buildAsync(uri, listener).get(10, TimeUnit.SECONDS);
-        WebSocketClient c = new WebSocketClient(ws);
+        WebSocketClient c = new WebSocketClient(ws, listener);
         synchronized (listener) {
             self[0] = c;
             listener.notifyAll();
@@ -148,6 +150,20 @@ public final class WebSocketClient implements AutoCloseable {
         notifyAll();
     }
 
+    /**
+     * Stops taking messages: the JDK client reads its socket only on demand, so the kernel's buffers fill and the
+     * server's writes back up, as with a client that no longer reads (a frozen tab).
+     */
+    public void stopReading() {
+        listener.paused = true;
+    }
+
+    /** Takes messages again, from the first one held back. */
+    public void resumeReading() {
+        listener.paused = false;
+        ws.request(1);
+    }
+
     /** Drops the connection without a closing handshake, as a network failure would. */
     public void cut() {
         ws.abort();
@@ -175,6 +191,7 @@ public final class WebSocketClient implements AutoCloseable {
     private static final class Listener implements WebSocket.Listener {
         private final WebSocketClient[] self;
         private final StringBuilder partial = new StringBuilder();
+        volatile boolean paused;
 
         Listener(WebSocketClient[] self) {
             this.self = self;
@@ -199,7 +216,7 @@ public final class WebSocketClient implements AutoCloseable {
                 client().text(partial.toString());
                 partial.setLength(0);
             }
-            ws.request(1);
+            if (!paused) ws.request(1);
             return null;
         }
 

@@ -277,4 +277,33 @@ class WebSocketTest {
         ws.await("<open");
         ws.await("</stream:features>");
     }
+
+    @Test
+    void floodToAWebSocketClientThatDoesNotReadEndsThatClientOnly() throws Exception {
+        String slowUser = Clients.newUser("ws-slow");
+        clients.register(slowUser);
+        XMPPTCPConnection alice = clients.newUser("ws-alice", "a");
+        List<Message> got = new CopyOnWriteArrayList<>();
+        ChatManager.getInstanceFor(alice).addIncomingListener((from, m, chat) -> got.add(m));
+        WebSocketClient slow = plain();
+        String jid = slow.login(slowUser, Clients.PASSWORD, "r");
+        slow.stopReading();
+        int sent = 600;
+        try (RawClient c = ComponentTest.component("component.localhost", "component-secret")) {
+            c.await("<handshake/>");
+            String stanza = "<message from='flood@component.localhost' to='" + jid + "'><body>" + "x".repeat(60_000) + "</body></message>";
+            // Well past the kernel's socket buffers and the server's 4 MiB limit for one client.
+            for (int i = 0; i < sent; i++) c.send(stanza);
+            c.send("<message from='bot@component.localhost/bot' to='" + alice.getUser() + "' type='chat'><body>after the flood</body></message>");
+            await().atMost(Duration.ofSeconds(30)).until(() -> got.size() == 1);
+        }
+        // What the server had written before it gave up is still in the kernel's buffers: read it, then the end.
+        slow.resumeReading();
+        slow.awaitClose(30);
+        List<String> messages = slow.messages();
+        assertThat(messages.stream().filter(m -> m.contains("from='flood@component.localhost'")).count())
+                .as("the server stopped writing to a client that did not read").isLessThan(sent);
+        assertThat(PingManager.getInstanceFor(alice).pingMyServer()).isTrue();
+        bystanderStillWorks();
+    }
 }

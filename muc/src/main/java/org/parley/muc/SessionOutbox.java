@@ -109,12 +109,24 @@ final class SessionOutbox implements Outbox {
 
         @Override
         public void run() {
-            for (int i = 0; i < size; i++) {
-                try {
-                    if (what[i] instanceof SharedStanza s) to[i].deliverShared(s);
-                    else to[i].deliver((Packet) what[i]);
-                } catch (RuntimeException e) {
-                    log.warn("delivery to {} failed", to[i], e);
+            try {
+                for (int i = 0; i < size; i++) {
+                    try {
+                        if (what[i] instanceof SharedStanza s) to[i].deliverSharedGathered(s);
+                        else to[i].deliver((Packet) what[i]);
+                    } catch (RuntimeException e) {
+                        log.warn("delivery to {} failed", to[i], e);
+                    }
+                }
+            } finally {
+                // Every session of the batch, once per run of its deliveries: what each gathered goes out now.
+                for (int i = 0; i < size; i++) {
+                    if (i > 0 && to[i] == to[i - 1]) continue;
+                    try {
+                        to[i].writeGathered();
+                    } catch (RuntimeException e) {
+                        log.warn("write to {} failed", to[i], e);
+                    }
                 }
             }
         }

@@ -27,11 +27,13 @@ import org.dom4j.Element;
 import org.parley.http.FrameParser;
 import org.parley.xmpp.metrics.ServerMetrics;
 import org.parley.xmpp.net.ConnectionLimiter;
+import org.parley.xmpp.net.OutboundBacklog;
 import org.parley.xmpp.net.ParserReleaseTimer;
 import org.parley.xmpp.router.Stanzas;
 import org.parley.xmpp.sasl.ChannelBindings;
 import org.parley.xmpp.server.ServerContext;
 import org.parley.xmpp.session.ClientSession;
+import org.parley.xmpp.session.GatheredWrites;
 import org.parley.xmpp.session.SharedStanza;
 import org.parley.xmpp.session.StanzaRateLimiter;
 import org.parley.xmpp.session.Transport;
@@ -71,12 +73,15 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     private final String resumeHint;
     /** {@code limits.bytes-per-second}, counted on every text frame's payload, as TCP counts every read. */
     private final StanzaRateLimiter bytes;
+    private final GatheredWrites gathered = new GatheredWrites(true);
     private Channel channel;
     private ClientSession session;
     private CompositeByteBuf fragments;
     private boolean counted;
     private boolean closing;
     private boolean closeFrameSent;
+    /** Past {@link OutboundBacklog#CLIENT_LIMIT} of output the client did not read: nothing more is written. */
+    private boolean overflowed;
     private boolean pingOutstanding;
     private boolean opened;
 
@@ -229,6 +234,20 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
         session.onElement(e);
     }
 
+    /**
+     * A client that stops reading while others send to it (a frozen tab, a dead network nobody noticed yet) would hold
+     * the server's memory without bound; as on TCP, past the limit its session ends with resource-constraint.
+     */
+    private boolean backlogExceeded() {
+        if (overflowed) return true;
+        if (!OutboundBacklog.exceeded(channel, OutboundBacklog.CLIENT_LIMIT)) return false;
+        overflowed = true;
+        log.info("WebSocket client {} does not read what it is sent; closing", client);
+        if (session != null) session.onStreamError(StreamErrorCondition.RESOURCE_CONSTRAINT, "Too much output waiting for the client");
+        else channel.close();
+        return true;
+    }
+
     private void streamError(StreamErrorCondition condition, String text) {
         if (session != null) session.onStreamError(condition, text);
     }
@@ -246,6 +265,7 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
             return;
         }
         // The client ended the WebSocket without <close/>: echo its close frame as RFC 6455 asks, then go.
+        writeGathered();
         closing = true;
         closeFrameSent = true;
         int status = close.statusCode() < 0 ? WebSocketCloseStatus.NORMAL_CLOSURE.code() : close.statusCode();
@@ -271,6 +291,7 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseFragments();
+        gathered.release();
         if (counted) {
             limiter.release(client.getAddress());
             server.metrics().connectionClosed(ServerMetrics.ConnectionKind.WEBSOCKET);
@@ -282,6 +303,7 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         releaseFragments();
+        gathered.release();
     }
 
     @Override
@@ -324,7 +346,8 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     }
 
     private void write(String xml) {
-        if (closing) return;
+        if (closing || backlogExceeded()) return;
+        writeGathered();
         // The pooled allocator: Unpooled.copiedBuffer (what TextWebSocketFrame(String) does) counts every buffer in
         // LongAdders that all event loops update.
         channel.writeAndFlush(new TextWebSocketFrame(ByteBufUtil.writeUtf8(channel.alloc(), xml)), channel.voidPromise());
@@ -337,8 +360,22 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
      */
     @Override
     public void sendShared(SharedStanza stanza, String to) {
-        if (closing) return;
-        channel.writeAndFlush(new TextWebSocketFrame(stanza.encode(channel.alloc(), to, defaultNamespace())), channel.voidPromise());
+        gatherShared(stanza, to);
+        writeGathered();
+    }
+
+    /** Written as ready-made text frames, past Netty's frame encoder, which would copy each into a buffer of its own. */
+    @Override
+    public void gatherShared(SharedStanza stanza, String to) {
+        if (closing || backlogExceeded()) return;
+        ByteBuf full = gathered.add(channel.alloc(), stanza, to, defaultNamespace());
+        if (full != null) channel.writeAndFlush(full, channel.voidPromise());
+    }
+
+    @Override
+    public void writeGathered() {
+        ByteBuf frames = gathered.take();
+        if (frames != null) channel.writeAndFlush(frames, channel.voidPromise());
     }
 
     @Override
@@ -348,6 +385,12 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
             return;
         }
         if (closing) return;
+        if (overflowed) {
+            // Nothing more fits; the client will not read an error either.
+            closing = true;
+            channel.close();
+            return;
+        }
         write(withStreamPrefix(XmlWriter.streamError(condition, text)));
         write(CLOSE);
         closeWebSocket(condition == StreamErrorCondition.POLICY_VIOLATION
@@ -378,6 +421,7 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
             return;
         }
         if (closing) return;
+        writeGathered();
         closing = true;
         closeFrameSent = true;
         // No close frame: the browser sees code 1006, as when its network goes, and lib-jitsi-meet resumes.
@@ -385,6 +429,7 @@ public final class WebSocketTransport extends ChannelInboundHandlerAdapter imple
     }
 
     private void closeWebSocket(WebSocketCloseStatus status) {
+        writeGathered();
         closing = true;
         if (closeFrameSent) return;
         closeFrameSent = true;

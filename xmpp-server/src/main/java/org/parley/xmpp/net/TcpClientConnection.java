@@ -22,6 +22,7 @@ import org.parley.xmpp.router.Stanzas;
 import org.parley.xmpp.sasl.ChannelBindings;
 import org.parley.xmpp.server.ServerContext;
 import org.parley.xmpp.session.ClientSession;
+import org.parley.xmpp.session.GatheredWrites;
 import org.parley.xmpp.session.SharedStanza;
 import org.parley.xmpp.session.StanzaRateLimiter;
 import org.parley.xmpp.session.Transport;
@@ -51,6 +52,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
     private final XmlFramer framer;
     /** bytes-per-second, counted on every read. */
     private final StanzaRateLimiter bytes;
+    private final GatheredWrites gathered = new GatheredWrites(false);
     private Channel channel;
     /** Replaced when stream management resumes another session over this connection; read by the loop. */
     private volatile ClientSession session;
@@ -160,6 +162,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        gathered.release();
         if (counted) limiter.release(remoteAddress().getAddress());
         counted = false;
         ClientSession s = session;
@@ -207,6 +210,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
 
     private void write(String xml) {
         if (closing || backlogExceeded()) return;
+        writeGathered();
         keepalive.wrote();
         channel.writeAndFlush(ByteBufUtil.writeUtf8(channel.alloc(), xml), channel.voidPromise());
     }
@@ -255,6 +259,7 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
             return;
         }
         if (closing) return;
+        writeGathered();
         closing = true;
         // What was written before still goes out; then the connection ends with nothing more.
         channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -285,10 +290,22 @@ final class TcpClientConnection extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void sendShared(SharedStanza stanza, String to) {
+        gatherShared(stanza, to);
+        writeGathered();
+    }
+
+    @Override
+    public void gatherShared(SharedStanza stanza, String to) {
         if (closing || backlogExceeded()) return;
         keepalive.wrote();
-        ByteBuf out = stanza.encode(channel.alloc(), to, Stanzas.CLIENT_NS);
-        channel.writeAndFlush(out, channel.voidPromise());
+        ByteBuf full = gathered.add(channel.alloc(), stanza, to, Stanzas.CLIENT_NS);
+        if (full != null) channel.writeAndFlush(full, channel.voidPromise());
+    }
+
+    @Override
+    public void writeGathered() {
+        ByteBuf stanzas = gathered.take();
+        if (stanzas != null) channel.writeAndFlush(stanzas, channel.voidPromise());
     }
 
     @Override

@@ -477,12 +477,35 @@ public final class ClientSession {
             executor.execute(() -> deliverShared(stanza));
             return;
         }
+        deliverShared(stanza, false);
+    }
+
+    /**
+     * {@link #deliverShared} for one of many stanzas an event-loop task delivers: the transport may gather it with
+     * the others into one write, which {@link #writeGathered} (before the task ends) sends.
+     */
+    public void deliverSharedGathered(SharedStanza stanza) {
+        if (!executor.inEventLoop()) {
+            deliverShared(stanza);
+            return;
+        }
+        deliverShared(stanza, true);
+    }
+
+    /** Writes what {@link #deliverSharedGathered} gathered in this task. */
+    public void writeGathered() {
+        if (executor.inEventLoop()) transport.writeGathered();
+    }
+
+    private void deliverShared(SharedStanza stanza, boolean gather) {
         if (state == State.CLOSED) return;
         String to = jidText;
         if (sm.enabled() && !sm.track(new StreamManagement.Addressed(stanza, to), !detached)) return;
         changed();
         count(stanza.element());
-        if (!detached) transport.sendShared(stanza, to);
+        if (detached) return;
+        if (gather) transport.gatherShared(stanza, to);
+        else transport.sendShared(stanza, to);
     }
 
     /** Outbound stanzas by kind, and error stanzas by condition. Reads the element; allocates nothing. */

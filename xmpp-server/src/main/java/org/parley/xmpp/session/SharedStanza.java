@@ -2,7 +2,6 @@ package org.parley.xmpp.session;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 import java.nio.charset.StandardCharsets;
 import org.dom4j.Element;
 import org.parley.xmpp.xml.XmlWriter;
@@ -62,15 +61,28 @@ public final class SharedStanza {
      * the bytes TLS encrypts or the socket writes without another copy, and no objects beyond the buffer.
      */
     public ByteBuf encode(ByteBufAllocator alloc, String to, String defaultNs) {
-        Parts p = parts(defaultNs);
-        String address = XmlWriter.escapeAttribute(to);
-        int addressBytes = ByteBufUtil.utf8Bytes(address);
-        int length = p.head.length + TO.length + addressBytes + 1 + p.tail.length;
+        byte[] address = addressBytes(to);
+        int length = encodedLength(address, defaultNs);
         ByteBuf out = alloc.buffer(length, length);
-        out.writeBytes(p.head).writeBytes(TO);
-        // Exactly the address's bytes: writeUtf8 would reserve three bytes per char and overrun the exact capacity.
-        ByteBufUtil.reserveAndWriteUtf8(out, address, addressBytes);
-        return out.writeByte('\'').writeBytes(p.tail);
+        encodeInto(out, address, defaultNs);
+        return out;
+    }
+
+    /** A recipient's address as it goes into the {@code to} attribute: escaped, in UTF-8. */
+    public static byte[] addressBytes(String to) {
+        return XmlWriter.escapeAttribute(to).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The bytes {@link #encodeInto} writes for an address from {@link #addressBytes}. */
+    public int encodedLength(byte[] address, String defaultNs) {
+        Parts p = parts(defaultNs);
+        return p.head.length + TO.length + address.length + 1 + p.tail.length;
+    }
+
+    /** The whole stanza for one recipient, appended to {@code out}, which has room for it. */
+    public void encodeInto(ByteBuf out, byte[] address, String defaultNs) {
+        Parts p = parts(defaultNs);
+        out.writeBytes(p.head).writeBytes(TO).writeBytes(address).writeByte('\'').writeBytes(p.tail);
     }
 
     /** The whole stanza for one recipient as text. */

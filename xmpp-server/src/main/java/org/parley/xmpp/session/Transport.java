@@ -36,6 +36,18 @@ public interface Transport {
     }
 
     /**
+     * Like {@link #sendShared}, but the transport may hold the bytes until {@link #writeGathered} (called on its
+     * event loop before the task ends) to write the stanzas of one task in one go. Anything else the transport sends
+     * meanwhile goes out after them.
+     */
+    default void gatherShared(SharedStanza stanza, String to) {
+        sendShared(stanza, to);
+    }
+
+    /** Writes what {@link #gatherShared} held. */
+    default void writeGathered() {}
+
+    /**
      * From now on, hand inbound events to {@code session} instead of the session that was created for this
      * connection: stream management resumed an older session over this transport.
      */
