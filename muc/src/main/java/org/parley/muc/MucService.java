@@ -45,7 +45,7 @@ public final class MucService implements AutoCloseable {
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         this.group = new DefaultEventExecutorGroup(n, new DefaultThreadFactory("muc", true));
         List<Lane> list = new ArrayList<>();
-        group.forEach(e -> list.add(new Lane(e, new SessionOutbox(server.sessions(), server.services()))));
+        group.forEach(e -> list.add(new Lane(e, new SessionOutbox(server.sessions(), server.services(), server::isLocalDomain))));
         this.lanes = list.toArray(Lane[]::new);
     }
 

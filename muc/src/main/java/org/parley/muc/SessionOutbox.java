@@ -4,6 +4,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.function.Predicate;
 import org.parley.xmpp.router.SessionRegistry;
 import org.parley.xmpp.router.Stanzas;
 import org.parley.xmpp.session.ClientSession;
@@ -25,12 +26,14 @@ final class SessionOutbox implements Outbox {
     private static final Logger log = LoggerFactory.getLogger(SessionOutbox.class);
     private final SessionRegistry sessions;
     private final Services services;
+    private final Predicate<String> localDomain;
     private final IdentityHashMap<EventExecutor, Batch> batches = new IdentityHashMap<>(4);
     private List<Packet> routed;
 
-    SessionOutbox(SessionRegistry sessions, Services services) {
+    SessionOutbox(SessionRegistry sessions, Services services, Predicate<String> localDomain) {
         this.sessions = sessions;
         this.services = services;
+        this.localDomain = localDomain;
     }
 
     @Override
@@ -38,9 +41,12 @@ final class SessionOutbox implements Outbox {
         ClientSession s = to.getResource() == null ? null : sessions.get(to);
         if (s != null) {
             batch(s).add(s, stanza);
-        } else {
+        } else if (!(isPresence(stanza) && isGoneClient(to))) {
             route(Stanzas.wrap(stanza.addressed(to.toString())));
         }
+        // else: a presence to a local client session that has gone, which the router would drop too (RFC 6121
+        // 8.5.3.2.3), after a copy of the tree. When a meeting ends everyone leaves at once, and each departure is sent
+        // to every occupant whose own departure the room has not seen yet: a copy and a routing per pair, for nothing.
     }
 
     @Override
@@ -49,6 +55,23 @@ final class SessionOutbox implements Outbox {
         ClientSession s = to == null || to.getResource() == null ? null : sessions.get(to);
         if (s != null) batch(s).add(s, p);
         else route(p);
+    }
+
+    /**
+     * A full JID of a local user with no session: not a service's or a component's address (the focus's
+     * {@code focus@auth.<domain>/focus} has no client session, and the router hands its presences to the focus).
+     */
+    private boolean isGoneClient(JID to) {
+        return to.getResource() != null && localDomain.test(to.getDomain()) && services.get(to.getDomain()) == null
+                && services.entity(to) == null;
+    }
+
+    /** A room's presence (never a subscription or a probe, which the router would handle otherwise). */
+    private static boolean isPresence(SharedStanza stanza) {
+        org.dom4j.Element e = stanza.element();
+        if (!"presence".equals(e.getName())) return false;
+        String type = e.attributeValue("type");
+        return type == null || type.equals("unavailable") || type.equals("error");
     }
 
     private Batch batch(ClientSession s) {
