@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.function.Predicate;
+import org.dom4j.Element;
 import org.parley.xmpp.router.SessionRegistry;
 import org.parley.xmpp.router.Stanzas;
 import org.parley.xmpp.session.ClientSession;
@@ -68,7 +69,7 @@ final class SessionOutbox implements Outbox {
 
     /** A room's presence (never a subscription or a probe, which the router would handle otherwise). */
     private static boolean isPresence(SharedStanza stanza) {
-        org.dom4j.Element e = stanza.element();
+        Element e = stanza.element();
         if (!"presence".equals(e.getName())) return false;
         String type = e.attributeValue("type");
         return type == null || type.equals("unavailable") || type.equals("error");

@@ -6,10 +6,11 @@ import io.netty.buffer.ByteBufAllocator;
 /**
  * The shared stanzas one connection is sent during one event-loop task (a room step's batch), gathered into
  * buffers of a TLS record's size and written at the task's end: a pipeline pass, an outbound entry and a buffer
- * per 16 KiB instead of per stanza. A join storm hands a newcomer a thousand presences in one task, and each occupant the
- * joins of up to 32 room steps; per stanza, Netty's write path (buffer, outbound entry, pipeline, WebSocket frame
- * encoder copying the payload) cost more than serializing it. Owned by the connection's event loop; the transport
- * writes the gathered bytes before anything else it sends, so the order on the wire is the order of the calls.
+ * per 16 KiB instead of per stanza. A join storm hands a newcomer a thousand presences in one task, and each
+ * occupant the joins of up to 32 room steps; per stanza, Netty's write path (buffer, outbound entry, pipeline,
+ * WebSocket frame encoder copying the payload) cost more than serializing it. Owned by the connection's event
+ * loop; the transport writes the gathered bytes before anything else it sends, so the order on the wire is the
+ * order of the calls.
  */
 public final class GatheredWrites {
     /**
