@@ -16,7 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.parley.bench.servers.Ports;
+import org.parley.testkit.FreePorts;
 
 /**
  * {@code app/target/parley.jar} as a child process for a benchmark: a throw-away data dir (embedded H2, generated
@@ -115,7 +115,7 @@ final class ChildServer implements AutoCloseable {
 
     static ChildServer create(Path jar, String heap) throws IOException {
         Path dir = Files.createTempDirectory("parley-bench");
-        return new ChildServer(jar, heap, dir, Ports.free(3));
+        return new ChildServer(jar, heap, dir, FreePorts.take(3));
     }
 
     int directTlsPort() { return directTlsPort; }

@@ -38,7 +38,7 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import org.dom4j.Element;
-import org.parley.bench.servers.Ports;
+import org.parley.testkit.FreePorts;
 import org.parley.xmpp.xml.StreamHeader;
 import org.parley.xmpp.xml.XmlFramer;
 import org.parley.xmpp.xml.XmlLimits;
@@ -108,7 +108,7 @@ public final class FocusBench {
         EventLoopGroup loop = null;
         TestSfu sfu = null;
         try {
-            int[] ports = Ports.free(3);
+            int[] ports = FreePorts.take(3);
             Path conf = tmp.resolve("parley.conf");
             Files.writeString(conf, ("""
                     parley {

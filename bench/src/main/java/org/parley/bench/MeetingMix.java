@@ -9,7 +9,7 @@ import org.parley.bench.load.Scenario;
 import org.parley.bench.load.ScenarioResult;
 import org.parley.bench.load.Settings;
 import org.parley.bench.load.Target;
-import org.parley.bench.servers.Ports;
+import org.parley.testkit.FreePorts;
 
 /**
  * The meeting mix against a child Parley: starts {@code app/target/parley.jar} ({@link ChildServer}: throw-away
@@ -102,7 +102,7 @@ public final class MeetingMix {
                     + "`mvn -B -ntp -DskipTests -pl app,bench -am package` or pass --jar");
         }
         ChildServer server = ChildServer.create(jar, heap);
-        int componentPort = Ports.free(1)[0];
+        int componentPort = FreePorts.take(1)[0];
         server.extraConfig(focus ? """
                 parley.listeners.component { enabled = true, bind = "127.0.0.1", port = %d }
                 parley.components = [ { domain = "%s", secret = "%s" } ]

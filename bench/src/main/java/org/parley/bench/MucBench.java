@@ -46,7 +46,7 @@ import java.util.stream.Stream;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
-import org.parley.bench.servers.Ports;
+import org.parley.testkit.FreePorts;
 
 /**
  * MUC load: starts {@code app/target/parley.jar} as a child process on free loopback ports (fresh embedded H2 data
@@ -694,7 +694,7 @@ public final class MucBench {
                         + " `mvn -B -ntp -DskipTests -pl app,bench -am package` or pass --jar");
             }
             Path dir = Files.createTempDirectory("parley-muc-bench");
-            int[] ports = Ports.free(3);
+            int[] ports = FreePorts.take(3);
             Path conf = dir.resolve("parley.conf");
             Files.writeString(conf, ("""
                     parley {

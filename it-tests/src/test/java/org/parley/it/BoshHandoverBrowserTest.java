@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.parley.testkit.FreePorts;
 
 /**
  * A real strophe.js BOSH client (as lib-jitsi-meet uses it: no stream management on BOSH) in headless Chromium, in a

@@ -16,6 +16,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.parley.testkit.FreePorts;
 
 /**
  * BOSH across a restart with hand-over: lib-jitsi-meet never enables XEP-0198 on BOSH, so the BOSH session itself goes

@@ -17,6 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.net.ssl.X509TrustManager;
+import org.parley.testkit.FreePorts;
 
 /**
  * A Parley server as a child process ({@code java -cp <this JVM's class path> org.parley.app.Main run}), so a test can

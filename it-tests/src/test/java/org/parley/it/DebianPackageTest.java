@@ -21,6 +21,7 @@ import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.parley.testkit.FreePorts;
 
 /**
  * The Debian package that {@code mvn package} writes into {@code app/target} (the reactor packages app before this

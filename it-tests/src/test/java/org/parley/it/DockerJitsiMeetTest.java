@@ -37,6 +37,7 @@ import org.parley.it.sfu.TestSfu;
 import org.parley.jingle.focus.ConferenceIq;
 import org.parley.xmpp.config.ServerConfig;
 import org.parley.xmpp.sasl.ScramCredentials;
+import org.parley.testkit.FreePorts;
 
 /**
  * {@code parley container} with docker-jitsi-meet's environment variables: the server it starts serves the domains

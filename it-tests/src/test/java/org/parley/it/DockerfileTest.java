@@ -14,6 +14,7 @@ import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.junit.jupiter.api.Test;
 import org.parley.http.admin.Json;
 import org.parley.it.sfu.TestSfu;
+import org.parley.testkit.FreePorts;
 
 /**
  * The image's Dockerfile ({@code app/src/docker/Dockerfile}). There is no Docker engine where the tests run, so the

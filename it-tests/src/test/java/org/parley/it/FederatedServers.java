@@ -23,6 +23,7 @@ import org.jivesoftware.smackx.iqregister.AccountManager;
 import org.jxmpp.jid.parts.Localpart;
 import org.parley.app.Parley;
 import org.parley.xmpp.tls.CertificateStore;
+import org.parley.testkit.FreePorts;
 
 /**
  * Two Parley servers in this JVM, {@code one.localhost} and {@code two.localhost}, each on its own embedded H2

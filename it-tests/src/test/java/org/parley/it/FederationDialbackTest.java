@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.jid.parts.Resourcepart;
+import org.parley.testkit.FreePorts;
 
 /**
  * Two servers that trust nothing of each other (self-signed certificates, no trusted-certificates): links

@@ -35,6 +35,7 @@ import org.parley.it.sfu.ComponentSfu;
 import org.parley.it.sfu.SfuLogic;
 import org.parley.it.sfu.TestParticipant;
 import org.parley.jingle.colibri2.ConferenceModify;
+import org.parley.testkit.FreePorts;
 
 /**
  * Focus persistence (issue 8) black-box, the failures beyond a restart: two Parley nodes on one PostgreSQL where the

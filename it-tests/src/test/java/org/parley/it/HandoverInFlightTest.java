@@ -14,6 +14,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.parley.testkit.FreePorts;
 
 /**
  * What a room sends while a node hands over (issue 18): an occupant over WebSocket with XEP-0198 resumption (as

@@ -24,6 +24,7 @@ import org.parley.it.sfu.TestSfu;
 import org.parley.jingle.focus.ConferenceIq;
 import org.parley.xmpp.tls.CertificateStore;
 import org.xmpp.packet.JID;
+import org.parley.testkit.FreePorts;
 
 /**
  * {@code parley import-jitsi} on Jitsi's stock Prosody configuration (the Debian template filled in for

@@ -15,6 +15,7 @@ import org.parley.it.JitsiBrowser.Participant;
 import org.parley.it.sfu.ComponentSfu;
 import org.parley.it.sfu.SfuLogic;
 import org.parley.jingle.colibri2.ConferenceModify;
+import org.parley.testkit.FreePorts;
 
 /**
  * Issue 18 as a Jitsi Meet user sees it: four real lib-jitsi-meet participants (the build of {@link LibJitsiMeetTest},

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.parley.it.sfu.TestParticipant;
 import org.jxmpp.jid.impl.JidCreate;
+import org.parley.testkit.FreePorts;
 
 /**
  * A restart with hand-over ({@code parley.handover.enabled}), on a child {@code Main run} process: SIGTERM cuts the

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.parley.testkit.FreePorts;
 
 /**
  * A server run as a foreground child process: config files and data in its own directory, output into
@@ -205,7 +206,7 @@ abstract class ChildDaemon implements ServerUnderTest {
     }
 
     static int[] freePorts(int n) throws IOException {
-        return Ports.free(n);
+        return FreePorts.take(n);
     }
 
     /** Output of a short command, or "" if it fails. */

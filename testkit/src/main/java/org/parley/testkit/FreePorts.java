@@ -1,4 +1,4 @@
-package org.parley.bench.servers;
+package org.parley.testkit;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -9,22 +9,23 @@ import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Loopback ports for the servers a benchmark starts, which must be named in their configs before they bind.
+ * Ports for listeners a test or a benchmark has to name before they exist: a node restarted on the same port, two
+ * federated servers that route to each other, a peer that must be refused, a server configured before it starts.
  *
- * <p>They come from just below the kernel's ephemeral range, not from {@code bind(0)}: a port {@code bind(0)}
- * returned is free only until the probe closes, and the benchmark's own outgoing connections (the load clients,
- * the test SFU) may be given it as their local port before the server binds it. CI saw that as a server that exited
- * at start ("Address already in use"). No outgoing connection is given a port below the range. The it-tests'
- * {@code FreePorts} does the same for the tests; this one lives in the benchmark jar, which runs without them.
+ * <p>They come from just below the kernel's ephemeral range, not from {@code bind(0)}. A port {@code bind(0)}
+ * returned is free only until the probe closes: any outgoing connection on the machine (a JDBC pool, a Smack
+ * client, the browser) may take it as its local port before the server binds it, which CI saw as "Address
+ * already in use". No outgoing connection is given a port below the range. Ports are never handed out twice in
+ * one JVM, so a closed node's port is not given to the next test while a child process may still hold it.
  */
-public final class Ports {
+public final class FreePorts {
     private static final int SPAN = 8_000;
     private static int next = -1;
 
-    private Ports() {}
+    private FreePorts() {}
 
-    /** {@code n} distinct loopback ports, each free at the time of the call and not given out before in this JVM. */
-    public static synchronized int[] free(int n) throws IOException {
+    /** {@code n} distinct loopback ports, each free at the time of the call and not given out before. */
+    public static synchronized int[] take(int n) throws IOException {
         int low = ephemeralLow();
         int first = Math.max(1_024, low - SPAN);
         if (next < 0) next = first + ThreadLocalRandom.current().nextInt(low - first);
@@ -53,7 +54,7 @@ public final class Ports {
 
     private static int ephemeralLow() {
         try {
-            // Not Files.readString, which returned only the first byte of this procfs file on JDK 17.
+            // Not Files.readString, which returned only "3" of this procfs file on JDK 17.
             String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
             int low = Integer.parseInt(range.split("\\s+")[0]);
             return low > 1_024 + 1_000 ? low : 32_768;
