@@ -101,6 +101,21 @@ public final class ChildParley implements AutoCloseable {
     }
 
     /** Smack clients for this server. */
+    /** A client logged in for a hand-over test, and the id its stream can be resumed with. */
+    record Resumable(RawClient client, String id) {}
+
+    /**
+     * Registers {@code user} and logs it in over STARTTLS as {@code user/tab} with XEP-0198 resumption enabled, as the
+     * restart tests' client before the node stops; both clients are closed by {@code closing}.
+     */
+    Resumable loginResumable(Closer closing, String user) throws Exception {
+        Clients clients = closing.add(clients());
+        clients.register(user);
+        RawClient c = closing.add(RawClient.plain(c2sPort));
+        c.startTls(sslContext()).login(user, Clients.PASSWORD, "tab");
+        return new Resumable(c, c.enableResumption(""));
+    }
+
     public Clients clients() {
         return new Clients(() -> c2sPort, new X509TrustManager() {
             @Override

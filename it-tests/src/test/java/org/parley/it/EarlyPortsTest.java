@@ -26,14 +26,7 @@ class EarlyPortsTest {
         ChildParley child = ChildParley.create("early-ports").extraConfig("parley.handover.enabled = true\n");
         closing.add(child);
         child.start();
-        Clients clients = child.clients();
-        closing.add(clients);
-        clients.register("alice");
-
-        RawClient alice = RawClient.plain(child.c2sPort());
-        closing.add(alice);
-        alice.startTls(child.sslContext()).login("alice", Clients.PASSWORD, "tab");
-        String id = alice.enableResumption("");
+        String id = child.loginResumable(closing, "alice").id();
         assertThat(child.terminate()).isEqualTo(143);
 
         child.launch();

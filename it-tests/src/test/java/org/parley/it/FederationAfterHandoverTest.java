@@ -45,13 +45,7 @@ class FederationAfterHandoverTest {
                 + "parley.s2s { routes { \"peer.test\" = \"127.0.0.1:" + peer.getLocalPort() + "\" }, connect-timeout = 20s }\n");
         closing.add(child);
         child.start();
-        Clients clients = child.clients();
-        closing.add(clients);
-        clients.register("alice");
-        RawClient alice = RawClient.plain(child.c2sPort());
-        closing.add(alice);
-        alice.startTls(child.sslContext()).login("alice", Clients.PASSWORD, "tab");
-        String id = alice.enableResumption("");
+        String id = child.loginResumable(closing, "alice").id();
         assertThat(child.terminate()).isEqualTo(143);
 
         child.start();

@@ -69,13 +69,7 @@ class FederationCertificateTest extends FederationContract {
                 "<message from='bob@two.localhost' to='" + aliceJid + "/" + "r".repeat(1024) + "' type='chat'><body>attack</body></message>"};
         for (String stanza : stanzas) {
             try (RawServer peer = new RawServer(servers.one.s2sPort())) {
-                peer.startTls(FederatedServers.TWO, FederatedServers.ONE, two);
-                peer.openStream(FederatedServers.TWO, FederatedServers.ONE);
-                assertThat(peer.await("</stream:features>")).contains("EXTERNAL");
-                peer.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>");
-                peer.await("<success");
-                peer.openStream(FederatedServers.TWO, FederatedServers.ONE);
-                peer.await("</stream:features>");
+                peer.authenticateExternal(FederatedServers.TWO, FederatedServers.ONE, two);
                 peer.send(stanza);
                 // RFC 6120 4.9.3.11: between servers, an address that violates RFC 7622 is improper-addressing.
                 assertThat(peer.await("</stream:error>")).contains("<improper-addressing");

@@ -42,13 +42,7 @@ class FederationIdleCloseTest {
         // Two's own certificate, which one trusts: the raw peer authenticates as two.localhost with SASL EXTERNAL.
         var two = CertificateStore.selfSigned(servers.dir.resolve("two/state/certs"), FederatedServers.TWO);
         try (RawServer peer = new RawServer(servers.one.s2sPort())) {
-            peer.startTls(FederatedServers.TWO, FederatedServers.ONE, two);
-            peer.openStream(FederatedServers.TWO, FederatedServers.ONE);
-            assertThat(peer.await("</stream:features>")).contains("EXTERNAL");
-            peer.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>");
-            peer.await("<success");
-            peer.openStream(FederatedServers.TWO, FederatedServers.ONE);
-            peer.await("</stream:features>");
+            peer.authenticateExternal(FederatedServers.TWO, FederatedServers.ONE, two);
             // Quiet for the idle timeout: one closes its side.
             peer.await("</stream:stream>");
             peer.send("<message from='bob@two.localhost/b' to='" + aliceJid + "' type='chat'><body>in flight</body></message>");

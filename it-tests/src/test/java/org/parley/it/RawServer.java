@@ -49,6 +49,22 @@ final class RawServer implements AutoCloseable {
         return startTls(from, to, null);
     }
 
+    /**
+     * STARTTLS presenting {@code identity}, SASL EXTERNAL as {@code from} (the server must offer it), and the restarted
+     * stream's features: a peer authenticated the way a federated server with a trusted certificate is.
+     */
+    RawServer authenticateExternal(String from, String to, org.parley.xmpp.tls.TlsMaterial identity) throws Exception {
+        startTls(from, to, identity);
+        openStream(from, to);
+        String features = await("</stream:features>");
+        if (!features.contains("EXTERNAL")) throw new AssertionError("SASL EXTERNAL not offered: " + features);
+        send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>");
+        await("<success");
+        openStream(from, to);
+        await("</stream:features>");
+        return this;
+    }
+
     /** STARTTLS presenting {@code identity} (null for none), accepting any server certificate. */
     RawServer startTls(String from, String to, org.parley.xmpp.tls.TlsMaterial identity) throws Exception {
         openStream(from, to);

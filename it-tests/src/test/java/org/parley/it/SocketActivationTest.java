@@ -43,17 +43,11 @@ class SocketActivationTest {
                 .holdSockets();
         closing.add(child);
         child.start();
-        Clients clients = child.clients();
-        closing.add(clients);
-        clients.register("alice");
-
-        RawClient alice = RawClient.plain(child.c2sPort());
-        closing.add(alice);
-        alice.startTls(child.sslContext()).login("alice", Clients.PASSWORD, "tab");
-        String id = alice.enableResumption("");
+        ChildParley.Resumable alice = child.loginResumable(closing, "alice");
+        String id = alice.id();
 
         assertThat(child.terminate()).isEqualTo(143);
-        assertThat(alice.closedByServer()).isTrue();
+        assertThat(alice.client().closedByServer()).isTrue();
         // Between the two processes: accepted by the kernel, not refused.
         RawClient back = RawClient.plain(child.c2sPort());
         closing.add(back);
