@@ -236,6 +236,7 @@ final class ChildServer implements AutoCloseable {
     List<String> command() {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> server = new java.util.ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseG1GC"));
+        server.addAll(LauncherOptions.JVM);
         // e.g. -XX:StartFlightRecording=filename=/tmp/server.jfr to profile the server (each start overwrites it)
         if (classArchive != null) server.addAll(List.of("-XX:SharedArchiveFile=" + classArchive, "-Xshare:auto", "-Xlog:cds*=off"));
         String options = System.getenv("PARLEY_SERVER_JVM_OPTIONS");

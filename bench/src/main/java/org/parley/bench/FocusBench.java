@@ -135,8 +135,9 @@ public final class FocusBench {
                     """).formatted(tmp.resolve("state").toString().replace("\\", "\\\\"), ports[0], ports[1], ports[2],
                     SFU_DOMAIN, SFU_SECRET, SFU_DOMAIN));
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            List<String> cmd = List.of(java, "-Xmx" + heap, "-XX:+UseG1GC", "-jar", jar.toAbsolutePath().toString(),
-                    "run", "--config", conf.toString());
+            List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseG1GC"));
+            cmd.addAll(LauncherOptions.JVM);
+            cmd.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "run", "--config", conf.toString()));
             System.out.println("server: " + String.join(" ", cmd));
             server = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true)
                     .redirectOutput(tmp.resolve("server.log").toFile()).start();

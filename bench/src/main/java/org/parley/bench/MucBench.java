@@ -719,6 +719,7 @@ public final class MucBench {
             Path log = dir.resolve("server.log");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseG1GC"));
+            cmd.addAll(LauncherOptions.JVM);
             for (String o : opts.trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
             cmd.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "run", "--config", conf.toString()));
             Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.parley.bench.LauncherOptions;
 import org.parley.bench.load.Target;
 
 /**
@@ -88,6 +89,7 @@ public final class ParleyServer extends ChildDaemon {
     protected List<String> command() {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new java.util.ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseG1GC"));
+        cmd.addAll(LauncherOptions.JVM);
         String extra = System.getenv("PARLEY_JVM_OPTS");
         if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
         cmd.addAll(List.of("-jar", jar.toString(), "run", "--config", dir.resolve("parley.conf").toString()));
@@ -133,7 +135,7 @@ public final class ParleyServer extends ChildDaemon {
 
     @Override
     public List<String> settings() {
-        return List.of("JVM -Xmx" + heap + " -XX:+UseG1GC, embedded H2 store, log level WARN",
+        return List.of("JVM -Xmx" + heap + " -XX:+UseG1GC " + String.join(" ", LauncherOptions.JVM) + ", embedded H2 store, log level WARN",
                 "limits: stanzas-per-second = stanza-burst = max-connections-per-address = registrations-per-address ="
                         + " new-connections-per-second = new-connection-burst = 1000000, bytes-per-second = byte-burst = 1GiB,"
                         + " MUC big-room-size = 1000000, MUC room-creation rates 0 (all off); no admin port",
