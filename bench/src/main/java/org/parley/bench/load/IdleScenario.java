@@ -6,7 +6,9 @@ import org.parley.bench.HeapHistogram;
  * N idle sessions (ANONYMOUS, bind, initial presence) held open: what each costs the server in resident memory
  * and descriptors, read from /proc before and after; for a JVM also the live heap, from
  * {@code jcmd GC.class_histogram} (which runs a full GC first). Also reports how fast they were opened with
- * {@code --in-flight} negotiations at once.
+ * {@code --in-flight} negotiations at once, and the server's CPU per second while they stay open and quiet
+ * ({@code --idle-quiet-seconds}): what a node costs when nothing happens, which below saturation is part of every
+ * delivery's cost.
  */
 final class IdleScenario implements Scenario {
     @Override
@@ -38,6 +40,11 @@ final class IdleScenario implements Scenario {
             if (problem != null) return result.note("idle: " + problem);
             for (XmppClientHandler c : g.readyClients()) c.send("<presence/>");
             Thread.sleep(3000);
+            // Before the histogram, whose full GC would be counted: what the node costs while nobody says anything.
+            double quietCpu0 = probe.cpuSeconds();
+            long quiet0 = System.nanoTime();
+            if (s.idleQuietSeconds > 0) Thread.sleep((long) (s.idleQuietSeconds * 1000));
+            double quietMsPerS = (probe.cpuSeconds() - quietCpu0) * 1000 / ((System.nanoTime() - quiet0) / 1e9);
             int open = g.readyCount() - g.closedAfterReady();
             // For a JVM the histogram's full GC comes first, before and after, so RSS is read in the same state.
             HeapHistogram heapAfter = jvm ? HeapHistogram.take(probe.pid()) : null;
@@ -54,6 +61,11 @@ final class IdleScenario implements Scenario {
             result.add(Metric.of("idle.rate", "  anonymous sessions opened per second (" + s.inFlight + " in flight)", "/s", true,
                     g.readyCount() / seconds));
             result.add(Metric.of("idle.cpu", "  server CPU per anonymous session opened", "ms", false, cpu * 1000 / g.readyCount()));
+            if (s.idleQuietSeconds > 0) {
+                System.out.printf("  with them open and quiet for %.0f s: server CPU %.2f ms per second%n", s.idleQuietSeconds, quietMsPerS);
+                result.add(Metric.of("idle.quiet", "  server CPU per second with them open and quiet (" + Metric.format(s.idleQuietSeconds) + " s)",
+                        "ms", false, quietMsPerS));
+            }
             if (g.failedCount() > 0) result.note("idle: " + g.failedCount() + " sessions failed; first: " + g.firstFailure());
             return result;
         } finally {

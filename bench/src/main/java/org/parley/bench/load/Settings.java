@@ -25,6 +25,8 @@ public final class Settings {
     public double loginMeanLimitMs = 10;
 
     public int idleSessions = 2000;
+    /** idle: a window with the sessions open and nothing sent, for the server's CPU when nothing happens; 0 skips it. */
+    public double idleQuietSeconds = 20;
     public int inFlight = 100;
 
     public int rooms = 10;
@@ -73,6 +75,7 @@ public final class Settings {
             case "--login-round-seconds" -> loginRoundSeconds = Double.parseDouble(v);
             case "--login-mean-limit-ms" -> loginMeanLimitMs = Double.parseDouble(v);
             case "--idle-sessions" -> idleSessions = Integer.parseInt(v);
+            case "--idle-quiet-seconds" -> idleQuietSeconds = Double.parseDouble(v);
             case "--in-flight" -> inFlight = Integer.parseInt(v);
             case "--rooms" -> rooms = Integer.parseInt(v);
             case "--occupants" -> occupants = Integer.parseInt(v);
@@ -113,6 +116,7 @@ public final class Settings {
         m.put("--login-round-seconds", "" + loginRoundSeconds);
         m.put("--login-mean-limit-ms", "" + loginMeanLimitMs);
         m.put("--idle-sessions", "" + idleSessions);
+        m.put("--idle-quiet-seconds", "" + idleQuietSeconds);
         m.put("--in-flight", "" + inFlight);
         m.put("--rooms", "" + rooms);
         m.put("--occupants", "" + occupants);
