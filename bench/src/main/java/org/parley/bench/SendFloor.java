@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
@@ -95,7 +96,9 @@ public final class SendFloor {
     }
 
     /** N accepted loopback connections to write to, and a thread reading their other ends. */
-    private static final class Loopback implements AutoCloseable {
+    static final class Loopback implements AutoCloseable {
+        /** Bytes the reading thread has taken off the connections. */
+        final AtomicLong received = new AtomicLong();
         private final SocketChannel[] out;
         private final SocketChannel[] in;
         private final Thread reader;
@@ -135,7 +138,8 @@ public final class SendFloor {
                     selector.select();
                     for (SelectionKey k : selector.selectedKeys()) {
                         buf.clear();
-                        ((SocketChannel) k.channel()).read(buf);
+                        int n = ((SocketChannel) k.channel()).read(buf);
+                        if (n > 0) received.addAndGet(n);
                     }
                     selector.selectedKeys().clear();
                 }
@@ -189,7 +193,7 @@ public final class SendFloor {
     }
 
     /** One server-side TLS engine per connection, each handshaken in memory with a client engine of its own. */
-    private static final class Records implements AutoCloseable {
+    static final class Records implements AutoCloseable {
         private final SSLEngine[] engines;
 
         private Records(SSLEngine[] engines) {
