@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
@@ -178,7 +179,7 @@ public final class SendFloor {
                 }
                 next += gap;
                 long wait = next - System.nanoTime();
-                if (wait > 0) java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                if (wait > 0) LockSupport.parkNanos(wait);
             }
             return delivered;
         }
@@ -210,7 +211,7 @@ public final class SendFloor {
             SSLEngine[] engines = new SSLEngine[n];
             for (int i = 0; i < n; i++) {
                 SSLEngine s = server.newEngine(ByteBufAllocator.DEFAULT);
-                SSLEngine c = client.newEngine(ByteBufAllocator.DEFAULT, "localhost", 5223);
+                SSLEngine c = client.newEngine(ByteBufAllocator.DEFAULT);
                 handshake(c, s);
                 ReferenceCountUtil.release(c);
                 engines[i] = s;
